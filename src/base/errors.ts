@@ -1,0 +1,78 @@
+/**
+ * The errors the public surface throws: SystemError (a failed syscall, shaped like Node's
+ * system errors), SignalError (a CPU load or store that Linux would answer with a signal),
+ * and Node-style TypeErrors for JS values of the wrong type.
+ */
+import { errnoNumber, errnoText, type ErrnoCode } from './errno.js';
+
+export interface SystemErrorInfo {
+  /** The ioctl request name, when the syscall was an ioctl. */
+  readonly request?: string;
+  readonly fd?: number;
+  /** The kernel check that failed. */
+  readonly why?: string;
+}
+
+/**
+ * A failed syscall. `code` is the errno name, `errno` the negative Linux x86-64 number,
+ * `syscall` the call, `path` the path when one was given. The message reads like Node's:
+ * `EINVAL: invalid argument, ioctl VFIO_IOMMU_MAP_DMA`.
+ * @public
+ */
+export class SystemError extends Error {
+  override readonly name = 'SystemError';
+  readonly code: ErrnoCode;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly path?: string;
+  readonly info?: SystemErrorInfo;
+
+  constructor(code: ErrnoCode, syscall: string, opts: { path?: string; info?: SystemErrorInfo } = {}) {
+    const subject = opts.info?.request ?? (opts.path !== undefined ? `'${opts.path}'` : '');
+    super(`${code}: ${errnoText(code)}, ${syscall}${subject ? ' ' + subject : ''}`);
+    this.code = code;
+    this.errno = -errnoNumber(code);
+    this.syscall = syscall;
+    if (opts.path !== undefined) this.path = opts.path;
+    if (opts.info !== undefined) this.info = opts.info;
+  }
+}
+
+export type SignalName = 'SIGSEGV' | 'SIGBUS';
+
+/**
+ * What a CPU load or store gets where Linux would deliver SIGSEGV or SIGBUS.
+ * `signal` and `code` both hold the signal name; `address` is the faulting address.
+ * @public
+ */
+export class SignalError extends Error {
+  override readonly name = 'SignalError';
+  readonly signal: SignalName;
+  readonly code: SignalName;
+  readonly address: bigint;
+
+  constructor(signal: SignalName, address: bigint, why: string) {
+    super(`${signal} at 0x${address.toString(16)}: ${why}`);
+    this.signal = signal;
+    this.code = signal;
+    this.address = address;
+  }
+}
+
+/** Node's ERR_INVALID_ARG_TYPE TypeError. */
+export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
+  const err = new TypeError(
+    `The "${name}" argument must be ${expected}. Received ${describe(actual)}`,
+  ) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'bigint') return `type bigint (${v}n)`;
+  if (typeof v === 'object') return `an instance of ${(v as object).constructor?.name ?? 'Object'}`;
+  if (typeof v === 'function') return 'function';
+  return `type ${typeof v} (${String(v).slice(0, 32)})`;
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    exclude: ['test/deep/**', 'node_modules/**', 'dist/**'],
+    pool: 'threads',
+    testTimeout: 30_000,
+  },
+});
