@@ -1,0 +1,38 @@
+/**
+ * Validation issues: a path into the input JSON (`pci[1].children[0].bdf`) and a message.
+ * Every check in this layer reports through here so error text is uniform.
+ */
+
+export interface TopologyIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out === '' ? String(s) : `.${String(s)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function joinPath(base: string, ...rest: (string | number)[]): string {
+  let out = base === '(root)' ? '' : base;
+  for (const s of rest) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out === '' ? s : `.${s}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** Thrown by `parseTopology` when the input is not a valid machine. */
+export class TopologyError extends Error {
+  override readonly name = 'TopologyError';
+  readonly issues: readonly TopologyIssue[];
+
+  constructor(issues: readonly TopologyIssue[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+    this.issues = issues;
+  }
+}

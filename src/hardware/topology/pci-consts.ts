@@ -1,0 +1,56 @@
+/**
+ * PCI constants this layer needs, with the values and names Linux uses
+ * (`include/uapi/linux/pci_regs.h`). Kept here rather than in src/uapi because they are
+ * hardware facts the topology derives, not user API.
+ */
+
+/** PCIe Device/Port Type field of the PCIe Capabilities register (`pci_pcie_type()`). */
+export const PCI_EXP_TYPE = {
+  ENDPOINT: 0x0,
+  LEG_END: 0x1,
+  ROOT_PORT: 0x4,
+  UPSTREAM: 0x5,
+  DOWNSTREAM: 0x6,
+  PCI_BRIDGE: 0x7,
+  PCIE_BRIDGE: 0x8,
+  RC_END: 0x9,
+  RC_EC: 0xa,
+} as const;
+
+/** ACS Capability / Control register bits (same positions in both registers). */
+export const PCI_ACS = {
+  SV: 0x0001,
+  TB: 0x0002,
+  RR: 0x0004,
+  CR: 0x0008,
+  UF: 0x0010,
+  EC: 0x0020,
+  DT: 0x0040,
+  /** Capability register only: ACS Enhanced Capability present. */
+  ENHANCED: 0x0080,
+  /** Control register: the ACS Enhanced controls (valid when ENHANCED is advertised). */
+  IORB: 0x0080,
+  DSP_MT_RB: 0x0100,
+  DSP_MT_RR: 0x0200,
+  USP_MT_RB: 0x0400,
+  USP_MT_RR: 0x0800,
+  UNCLAIMED_RR: 0x1000,
+} as const;
+
+/** Names accepted in the topology's `acs` / `acsCtrl` lists. */
+export const ACS_BASIC_NAMES = ['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT'] as const;
+export const ACS_ENHANCED_CTRL_NAMES = [
+  'IORB', 'DSP_MT_RB', 'DSP_MT_RR', 'USP_MT_RB', 'USP_MT_RR', 'UNCLAIMED_RR',
+] as const;
+export const ACS_NAMES = [...ACS_BASIC_NAMES, 'ENHANCED', ...ACS_ENHANCED_CTRL_NAMES] as const;
+export type AcsName = (typeof ACS_NAMES)[number];
+
+/** PCI class codes (24-bit: base << 16 | sub << 8 | prog-if) used for defaults. */
+export const PCI_CLASS = {
+  BRIDGE_HOST: 0x060000,
+  BRIDGE_ISA: 0x060100,
+  BRIDGE_PCI: 0x060400,
+  DISPLAY_VGA: 0x030000,
+  SERIAL_USB: 0x0c0300,
+  UNASSIGNED: 0xff0000,
+} as const;
