@@ -1,0 +1,101 @@
+/**
+ * Host: one simulated machine — its PCI topology, IOMMU, RAM, kernel and virtual clock —
+ * and the entry point of the public API (contract §2).
+ *
+ * Determinism: the same topology, the same calls in the same order and the same seed give
+ * byte-identical traces and results. Nothing here reads the wall clock or Math.random.
+ */
+import { SystemError } from './base/errors.js';
+import type { Failure } from './base/result.js';
+import { Clock } from './sim/clock.js';
+import { Rng } from './sim/rng.js';
+import { Trace } from './sim/trace.js';
+import { parseTopology } from './hardware/topology/index.js';
+import type { Topology } from './hardware/topology/model.js';
+import { defaultTopologyJson } from './hardware/default-machine.js';
+import { Kernel } from './kernel/kernel.js';
+import type { IommuPort } from './kernel/iommu/iommu-group.js';
+import { Process } from './process/process.js';
+
+export interface HostOptions {
+  /** Seed for every random choice a device model may make (default 1). */
+  readonly seed?: number;
+}
+
+export interface SpawnOptions {
+  readonly uid?: number;
+  readonly gid?: number;
+  /** RLIMIT_MEMLOCK in bytes (default 8 MiB, the usual distribution default). */
+  readonly rlimitMemlock?: bigint;
+  /** Exactly the capabilities held, by Linux name; default: all for uid 0, none otherwise. */
+  readonly caps?: readonly string[];
+}
+
+export const DEFAULT_RLIMIT_MEMLOCK = 8n << 20n;
+
+function isTopology(v: unknown): v is Topology {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { functions?: unknown }).functions);
+}
+
+export class Host {
+  readonly clock: Clock;
+  readonly trace: Trace;
+  readonly topology: Topology;
+  readonly rng: Rng;
+  /** @internal The simulated kernel. */
+  readonly kernel: Kernel;
+  private readonly root: Process;
+
+  constructor(topology?: unknown, opts: HostOptions = {}) {
+    this.topology = topology === undefined ? parseTopology(defaultTopologyJson) : isTopology(topology) ? topology : parseTopology(topology);
+    this.clock = new Clock();
+    this.trace = new Trace(() => this.clock.now());
+    this.rng = new Rng(opts.seed ?? 1);
+    const port: IommuPort<unknown> | null = null;
+    this.kernel = new Kernel({ topology: this.topology, clock: this.clock, trace: this.trace, iommuPort: port });
+    this.root = this.spawn();
+  }
+
+  /** Run every event due up to now + ns. */
+  advance(ns: bigint): void {
+    this.clock.advance(ns);
+  }
+
+  /** Run until idle (or `until`, or `maxEvents`); returns the number of events run. */
+  run(opts?: { until?: bigint; maxEvents?: number }): number {
+    return this.clock.run(opts);
+  }
+
+  spawn(opts: SpawnOptions = {}): Process {
+    const uid = opts.uid ?? 0;
+    const caps = opts.caps !== undefined ? new Set(opts.caps) : uid === 0 ? null : new Set<string>();
+    const t = this.kernel.spawn({ uid, gid: opts.gid ?? 0, caps }, opts.rlimitMemlock ?? DEFAULT_RLIMIT_MEMLOCK);
+    return new Process(t);
+  }
+
+  /**
+   * Bind `bdf` to `driver` (null: unbind and clear the override), by the sysfs dance a
+   * shell script does: driver_override, the current driver's unbind, then drivers_probe
+   * or the new driver's bind. Throws SystemError as the failing write would.
+   */
+  bind(bdf: string, driver: string | null): void {
+    const p = this.root;
+    const dev = this.kernel.pci.find(bdf);
+    if (dev === undefined) throw new SystemError('ENODEV', 'write', { path: `/sys/bus/pci/devices/${bdf}`, info: { why: 'no such device' } });
+    p.writeFile(`/sys/bus/pci/devices/${bdf}/driver_override`, driver === null ? '\n' : driver);
+    if (dev.driver !== null && dev.driver.name !== driver) p.writeFile(`/sys/bus/pci/drivers/${dev.driver.name}/unbind`, bdf);
+    if (driver !== null && dev.driver === null) {
+      if (this.kernel.pci.driver(driver) === undefined) throw sysErr({ ok: false, code: 'ENOENT', why: `no driver ${driver}` }, `/sys/bus/pci/drivers/${driver}/bind`);
+      p.writeFile(`/sys/bus/pci/drivers/${driver}/bind`, bdf);
+    }
+  }
+
+  /** Every IOMMU fault since boot, oldest first (a copy). */
+  faults(): unknown[] {
+    return [];
+  }
+}
+
+function sysErr(r: Failure, path: string): SystemError {
+  return new SystemError(r.code, 'write', { path, ...(r.why ? { info: { why: r.why } } : {}) });
+}

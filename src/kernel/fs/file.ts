@@ -1,0 +1,79 @@
+/**
+ * Open file descriptions and the operations behind them, after Linux's `struct file` and
+ * `struct file_operations`.
+ *
+ * An OpenFile is shared by every fd that refers to it (dup); `refs` counts those fds and
+ * kernel-held references. When it drops to zero `release` runs exactly once.
+ */
+import type { Result } from '../../base/result.js';
+import type { Task } from '../task.js';
+
+/** Who is calling: the task, and the kernel it runs on. */
+export interface SyscallContext {
+  readonly task: Task;
+}
+
+/** The answer to an mmap of a file: what backs the new VMA. */
+export interface MmapRequest {
+  readonly offset: bigint;
+  readonly length: bigint;
+  readonly prot: number;
+  readonly flags: number;
+}
+
+/** MMIO or file-backed memory handed to the address space by a driver's mmap. */
+export interface DeviceMapping {
+  readonly kind: 'device';
+  /** Human name for traces: "vfio-pci 0000:01:00.0 BAR0". */
+  readonly name: string;
+  /** A CPU load of `len` bytes at `off` (from the start of the mapping). SIGBUS when it fails. */
+  read(off: bigint, len: number): Result<Uint8Array>;
+  write(off: bigint, data: Uint8Array): Result<void>;
+  /**
+   * Host physical address behind `off`, when the mapping is to real memory or a BAR
+   * (used when the mapping is pinned for DMA, as type1 does for VM_PFNMAP), else null.
+   */
+  physAddr?(off: bigint): bigint | null;
+  /** Called once when the VMA is torn down (munmap, exit). */
+  unmapped?(): void;
+}
+
+export interface FileOperations<P = unknown> {
+  /** What kind of file this is; ioctl dispatch and traces use it. */
+  readonly kind: string;
+  read?(f: OpenFile<P>, len: number, ctx: SyscallContext): Result<Uint8Array>;
+  write?(f: OpenFile<P>, data: Uint8Array, ctx: SyscallContext): Result<number>;
+  pread?(f: OpenFile<P>, len: number, off: bigint, ctx: SyscallContext): Result<Uint8Array>;
+  pwrite?(f: OpenFile<P>, data: Uint8Array, off: bigint, ctx: SyscallContext): Result<number>;
+  ioctl?(f: OpenFile<P>, request: number, arg: unknown, ctx: SyscallContext): Result<number>;
+  mmap?(f: OpenFile<P>, req: MmapRequest, ctx: SyscallContext): Result<DeviceMapping>;
+  /** The last reference is gone. Never fails. */
+  release?(f: OpenFile<P>): void;
+}
+
+export class OpenFile<P = unknown> {
+  /** fds and kernel references that keep this description alive. */
+  refs = 1;
+  released = false;
+
+  constructor(
+    readonly ops: FileOperations<P>,
+    readonly priv: P,
+    /** open(2) flags; only O_NONBLOCK (and O_APPEND) change afterwards, through fcntl. */
+    public flags: number,
+    readonly path: string,
+  ) {}
+
+  get(): this {
+    this.refs++;
+    return this;
+  }
+
+  /** Drop one reference; runs `release` when it was the last. */
+  put(): void {
+    if (this.released) return;
+    if (--this.refs > 0) return;
+    this.released = true;
+    this.ops.release?.(this);
+  }
+}

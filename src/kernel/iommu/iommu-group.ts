@@ -1,0 +1,127 @@
+/**
+ * The kernel's IOMMU group (drivers/iommu/iommu.c, struct iommu_group) and its DMA
+ * ownership protocol (Linux >= 5.19, "iommu: Add dma ownership management interfaces").
+ *
+ * Invariants:
+ * - every requester id of every member (after DMA aliasing) points at `domain` in the
+ *   IOMMU's context table; a domain change is all-or-nothing for the group;
+ * - `owner !== null` implies `ownerCount >= 1` and `domain` is not the default domain
+ *   unless the owner attached it;
+ * - kernel drivers that use the DMA API hold `ownerCount` while bound, with owner null.
+ */
+import { fail, okVoid, type Result } from '../../base/result.js';
+import type { ReservedRegion } from '../../hardware/topology/model.js';
+import type { PciDev } from '../pci/pci-dev.js';
+
+/** What the group needs from the IOMMU hardware: program context entries for RIDs. */
+export interface IommuPort<D> {
+  allocDomain(type: 'DMA' | 'DMA-FQ' | 'identity' | 'blocked' | 'unmanaged'): D;
+  /** Point `rids` at `domain` (translate, or block for a blocked domain). */
+  attachRids(rids: readonly number[], domain: D): void;
+}
+
+export type DefaultDomainType = 'DMA' | 'DMA-FQ' | 'identity';
+
+export class IommuGroup<D = unknown> {
+  readonly devices: PciDev[] = [];
+  /** `iommu_group_set_name()`: only some groups have one (vfio-noiommu). */
+  name: string | null = null;
+  ownerCount = 0;
+  owner: object | null = null;
+  domain: D | null = null;
+  defaultDomain: D | null = null;
+  blockingDomain: D | null = null;
+  /** Set by the bus-isolation algorithm (shown in pictures and `groups`). */
+  nonIsolated = false;
+
+  constructor(
+    readonly id: number,
+    readonly reservedRegions: readonly ReservedRegion[],
+    /** Every requester id the IOMMU may see from the members (alias walk), ascending. */
+    readonly rids: readonly number[],
+    readonly defaultType: DefaultDomainType,
+    private readonly port: IommuPort<D> | null,
+  ) {}
+
+  /** Attach the default domain at IOMMU probe (iommu_setup_default_domain). */
+  setupDefaultDomain(): void {
+    if (this.port === null) return;
+    this.defaultDomain = this.port.allocDomain(this.defaultType);
+    this.setDomain(this.defaultDomain);
+  }
+
+  private setDomain(d: D): void {
+    this.port?.attachRids(this.rids, d);
+    this.domain = d;
+  }
+
+  /** iommu_device_use_default_domain(): a DMA-API driver is probing a member. */
+  useDefaultDomain(): Result<void> {
+    if (this.ownerCount > 0 && (this.domain !== this.defaultDomain || this.owner !== null)) {
+      return fail('EBUSY', 'iommu_device_use_default_domain: group is owned by a user-space driver');
+    }
+    this.ownerCount++;
+    return okVoid();
+  }
+
+  /** iommu_device_unuse_default_domain(). */
+  unuseDefaultDomain(): void {
+    if (this.ownerCount > 0) this.ownerCount--;
+  }
+
+  /** __iommu_take_dma_ownership(): attach the blocking domain and record the owner. */
+  private takeOwnership(owner: object): Result<void> {
+    if (this.domain !== null && this.domain !== this.defaultDomain) {
+      return fail('EBUSY', '__iommu_take_dma_ownership: group is not on its default domain');
+    }
+    if (this.port !== null) {
+      this.blockingDomain ??= this.port.allocDomain('blocked');
+      this.setDomain(this.blockingDomain);
+    }
+    this.owner = owner;
+    this.ownerCount++;
+    return okVoid();
+  }
+
+  /** iommu_group_claim_dma_owner(): VFIO's legacy group path takes the whole group. */
+  claimDmaOwner(owner: object): Result<void> {
+    if (this.ownerCount > 0) return fail('EPERM', 'iommu_group_claim_dma_owner: a member is bound to a driver that uses the DMA API');
+    return this.takeOwnership(owner);
+  }
+
+  /** iommu_device_claim_dma_owner(): the cdev path claims per device, sharing one owner. */
+  claimDeviceDmaOwner(owner: object): Result<void> {
+    if (this.ownerCount > 0) {
+      if (this.owner !== owner) return fail('EPERM', 'iommu_device_claim_dma_owner: group is used by another owner or a kernel driver');
+      this.ownerCount++;
+      return okVoid();
+    }
+    return this.takeOwnership(owner);
+  }
+
+  /** iommu_group_release_dma_owner() / iommu_device_release_dma_owner(). */
+  releaseDmaOwner(): void {
+    if (this.ownerCount === 0) return;
+    if (--this.ownerCount > 0) return;
+    this.owner = null;
+    if (this.defaultDomain !== null) this.setDomain(this.defaultDomain);
+    else this.domain = null;
+  }
+
+  /** An owner attaches its own (unmanaged) domain: iommu_attach_group(). */
+  attachDomain(domain: D): Result<void> {
+    if (this.owner === null) return fail('EINVAL', 'iommu_attach_group: group has no DMA owner');
+    this.setDomain(domain);
+    return okVoid();
+  }
+
+  /** iommu_detach_group(): back to the blocking domain while still owned. */
+  detachDomain(): void {
+    if (this.owner !== null && this.blockingDomain !== null) this.setDomain(this.blockingDomain);
+  }
+
+  /** Does any member sit on a kernel driver that uses the DMA API (dma-owner model)? */
+  get kernelDriverBound(): boolean {
+    return this.owner === null && this.ownerCount > 0;
+  }
+}

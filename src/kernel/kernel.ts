@@ -1,0 +1,152 @@
+/**
+ * The simulated kernel: one instance per Host. It owns the kernel-side state — driver
+ * core, IOMMU groups, VFIO, module parameters, /dev and /sys, tasks — and the links to the
+ * hardware (physical memory, the IOMMU) and to the host's clock and trace.
+ *
+ * Boot order follows Linux: PCI devices are added in probe order, the IOMMU forms their
+ * groups and attaches default domains, then drivers bind as the topology says.
+ */
+import type { Clock } from '../sim/clock.js';
+import type { Trace } from '../sim/trace.js';
+import type { Topology } from '../hardware/topology/model.js';
+import { deriveGroups } from '../hardware/groups/index.js';
+import { PhysMem } from '../hardware/memory/phys-mem.js';
+import { FrameAllocator } from '../hardware/memory/frame-allocator.js';
+import { DevFs } from './fs/devfs.js';
+import { staticDir } from './fs/node.js';
+import { sysfsRoot } from './fs/sysfs.js';
+import { Vfs } from './fs/vfs.js';
+import { IommuCore } from './iommu/iommu-core.js';
+import type { IommuPort } from './iommu/iommu-group.js';
+import { AddressSpace } from './mm/address-space.js';
+import type { FramePool } from './mm/frames.js';
+import { ModuleParams } from './params.js';
+import { hostDriver } from './pci/driver.js';
+import { PciCore } from './pci/driver-core.js';
+import { PciDev } from './pci/pci-dev.js';
+import { Task, type Credentials } from './task.js';
+import { installVfio } from './vfio/install.js';
+import { VfioCore } from './vfio/vfio-core.js';
+
+export interface KernelOptions {
+  readonly topology: Topology;
+  readonly clock: Clock;
+  readonly trace: Trace;
+  /** The IOMMU as the kernel drives it; null on a machine without one. */
+  readonly iommuPort: IommuPort<unknown> | null;
+  readonly phys?: PhysMem;
+}
+
+/** PCIe port types pcieport binds to: root port, switch upstream and downstream ports. */
+const PCIEPORT_TYPES = new Set([4, 5, 6]);
+
+export class Kernel {
+  readonly clock: Clock;
+  readonly trace: Trace;
+  readonly topology: Topology;
+  readonly params: ModuleParams;
+  readonly phys: PhysMem;
+  readonly frames: FrameAllocator;
+  readonly iommuCore: IommuCore<unknown>;
+  readonly pci: PciCore;
+  readonly vfio: VfioCore;
+  readonly devfs = new DevFs();
+  readonly vfs: Vfs;
+  readonly tasks = new Map<number, Task>();
+  /** Why the kernel is tainted (no-IOMMU mode, unsafe interrupts), in order. */
+  readonly taints: string[] = [];
+  private nextPid = 1;
+  private readonly framePool: FramePool;
+
+  constructor(opts: KernelOptions) {
+    this.clock = opts.clock;
+    this.trace = opts.trace;
+    this.topology = opts.topology;
+    this.params = new ModuleParams(opts.topology.kernel.params);
+    this.phys = opts.phys ?? new PhysMem();
+    this.frames = new FrameAllocator(opts.topology.ramRanges.map((r) => [r.start, r.end + 1n] as const));
+    this.framePool = {
+      alloc: (count, align) => this.frames.alloc(count, align),
+      free: (pfn, count) => {
+        this.phys.fill(BigInt(pfn) << 12n, count * 4096, 0);
+        this.frames.free(pfn, count);
+      },
+    };
+    this.iommuCore = new IommuCore(opts.iommuPort);
+    this.pci = new PciCore(this.trace);
+    this.vfio = new VfioCore(this);
+    this.vfs = new Vfs(staticDir({ dev: this.devfs.root(), sys: sysfsRoot(this) }));
+    this.boot();
+  }
+
+  private boot(): void {
+    const topo = this.topology;
+    for (const fn of topo.functions) this.pci.addDevice(new PciDev(fn));
+    if (topo.iommu !== null) this.formGroups();
+    this.registerDrivers();
+    installVfio(this);
+    for (const dev of this.pci.devices) {
+      if (dev.fn.driver === null) continue;
+      const drv = this.pci.driver(dev.fn.driver)!;
+      const r = this.pci.probe(dev, drv);
+      if (!r.ok) this.trace.add('driver', dev.bdf, `boot: ${drv.name} failed to bind: ${r.code}`);
+    }
+  }
+
+  /** IOMMU probe: groups as the configured algorithm forms them, default domains attached. */
+  private formGroups(): void {
+    const topo = this.topology;
+    const table = deriveGroups(topo, { algorithm: topo.kernel.grouping });
+    const lazy = topo.iommu?.invalidation === 'lazy';
+    for (const info of table.groups) {
+      const members = info.members.map((bdf) => this.pci.find(bdf)!);
+      const rids = [...new Set(info.members.flatMap((bdf) => table.aliasesOf(bdf)))].sort((a, b) => a - b);
+      const strict = !lazy || members.some((m) => m.fn.untrusted);
+      const g = this.iommuCore.create({ id: info.id, reservedRegions: info.reservedRegions, rids, defaultType: strict ? 'DMA' : 'DMA-FQ', hardware: true });
+      g.nonIsolated = info.nonIsolated;
+      for (const m of members) {
+        g.devices.push(m);
+        m.group = g;
+      }
+    }
+  }
+
+  /** pci-stub and pcieport manage DMA themselves; host drivers named by the topology do not. */
+  private registerDrivers(): void {
+    this.pci.registerDriver(hostDriver('pci-stub', { driverManagedDma: true }));
+    this.pci.registerDriver(
+      hostDriver('pcieport', { driverManagedDma: true, matchExtra: (d) => d.fn.portType !== null && PCIEPORT_TYPES.has(d.fn.portType) }),
+    );
+    for (const dev of this.pci.devices) {
+      const name = dev.fn.driver;
+      if (name === null || name === 'vfio-pci' || this.pci.driver(name)) continue;
+      this.pci.registerDriver(hostDriver(name));
+    }
+    for (const dev of this.pci.devices) {
+      const drv = dev.fn.driver === null ? undefined : this.pci.driver(dev.fn.driver);
+      if (drv && drv.name !== 'vfio-pci' && drv.name !== 'pcieport' && drv.name !== 'pci-stub') {
+        if (!drv.ids.some((i) => i.vendor === dev.fn.vendor && i.device === dev.fn.device)) drv.ids.push({ vendor: dev.fn.vendor, device: dev.fn.device });
+      }
+    }
+  }
+
+  /** Mark the kernel tainted, as add_taint() does, and say why in the trace. */
+  taint(why: string): void {
+    this.taints.push(why);
+    this.trace.add('kernel', 'kernel', `tainted: ${why}`);
+  }
+
+  /** Create a task (a process) with the given credentials. */
+  spawn(cred: Credentials, rlimitMemlock: bigint): Task {
+    const t = new Task(this, this.nextPid++, cred, rlimitMemlock, new AddressSpace(this.framePool, this.phys));
+    this.tasks.set(t.pid, t);
+    return t;
+  }
+
+  /** Process exit: close every fd, then tear down the address space. */
+  exit(t: Task): void {
+    for (const fd of t.openFds()) t.removeFd(fd)?.put();
+    t.mm.destroy();
+    this.tasks.delete(t.pid);
+  }
+}

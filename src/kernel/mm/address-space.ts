@@ -1,0 +1,418 @@
+/**
+ * A process's address space (Linux's mm_struct): its VMAs, how virtual pages reach
+ * physical frames, CPU loads and stores, and page pinning for DMA.
+ *
+ * Invariants:
+ * - VMAs are page-aligned, non-empty, non-overlapping and kept sorted by start.
+ * - A frame belongs to at most one anonymous page. A pinned frame stays allocated while
+ *   pinned, even after munmap; the last unpin frees it (Linux's page refcount).
+ * - `lockedVm` counts pages accounted against RLIMIT_MEMLOCK by pinning users (type1,
+ *   iommufd); only they change it.
+ */
+import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import { PAGE_SHIFT } from '../../base/u64.js';
+import type { DeviceMapping } from '../fs/file.js';
+import type { FramePool, PhysAccess } from './frames.js';
+import { anonBacking, anonFrame, HUGE_PAGES, type Vma } from './vma.js';
+
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_FIXED_NOREPLACE = 0x100000;
+
+/** x86-64 user address space: [mmap_min_addr, TASK_SIZE). */
+export const MMAP_MIN_ADDR = 0x10000n;
+export const TASK_SIZE = 0x7ffffffff000n;
+/** Where top-down mmap placement starts (below a notional stack). */
+export const MMAP_BASE = 0x7f0000000000n;
+
+const PAGE = 1n << BigInt(PAGE_SHIFT);
+const HUGE = PAGE * BigInt(HUGE_PAGES);
+
+/** What a CPU access got when it did not complete: the signal Linux would deliver. */
+export interface AccessFault {
+  readonly signal: 'SIGSEGV' | 'SIGBUS';
+  readonly address: bigint;
+  readonly why: string;
+}
+
+/** A physically contiguous run of pinned memory. */
+export interface PinnedRun {
+  readonly vaddr: bigint;
+  readonly pa: bigint;
+  readonly bytes: bigint;
+  /** true when the run is device memory (a BAR mmap): not refcounted, not accounted. */
+  readonly mmio: boolean;
+}
+
+export class AddressSpace {
+  private readonly vmas: Vma[] = [];
+  private readonly pinCount = new Map<number, number>();
+  /** Pinned frames whose page was unmapped: freed on their last unpin. */
+  private readonly orphans = new Set<number>();
+  /** Pages charged to RLIMIT_MEMLOCK (mm->locked_vm). */
+  lockedVm = 0n;
+  /** Pages pinned (mm->pinned_vm), which iommufd's accounting modes use. */
+  pinnedVm = 0n;
+
+  constructor(
+    private readonly frames: FramePool,
+    private readonly phys: PhysAccess,
+  ) {}
+
+  /** The VMAs, in address order (read-only snapshot). */
+  list(): ReadonlyArray<Readonly<Vma>> {
+    return this.vmas.map((v) => ({ ...v }));
+  }
+
+  find(addr: bigint): Vma | undefined {
+    const i = this.indexOf(addr);
+    return i >= 0 ? this.vmas[i] : undefined;
+  }
+
+  /** Index of the VMA containing addr, or -1. Binary search. */
+  private indexOf(addr: bigint): number {
+    let lo = 0;
+    let hi = this.vmas.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.vmas[mid]!;
+      if (addr < v.start) hi = mid - 1;
+      else if (addr >= v.end) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  /** First index whose VMA ends after addr. */
+  private lowerBound(addr: bigint): number {
+    let lo = 0;
+    let hi = this.vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.vmas[mid]!.end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private overlaps(start: bigint, end: bigint): boolean {
+    const v = this.vmas[this.lowerBound(start)];
+    return v !== undefined && v.start < end;
+  }
+
+  /**
+   * Choose where a new mapping goes (get_unmapped_area): the hint if it is free, else the
+   * highest free gap below MMAP_BASE. Mappings of 2 MiB or more are 2 MiB aligned.
+   */
+  private place(hint: bigint, len: bigint): bigint | null {
+    if (hint !== 0n && hint >= MMAP_MIN_ADDR && hint + len <= TASK_SIZE && !this.overlaps(hint, hint + len)) return hint;
+    const align = len >= HUGE ? HUGE : PAGE;
+    let top = MMAP_BASE;
+    for (let i = this.vmas.length - 1; i >= -1; i--) {
+      const v = i >= 0 ? this.vmas[i]! : undefined;
+      if (v !== undefined && v.start >= top) continue;
+      const floor = v === undefined ? MMAP_MIN_ADDR : v.end > top ? top : v.end;
+      if (top - floor >= len) {
+        const s = (top - len) & ~(align - 1n);
+        if (s >= floor) return s;
+      }
+      if (v !== undefined) top = v.start;
+    }
+    return null;
+  }
+
+  /**
+   * Create a mapping (do_mmap after the caller checked flags and the file). Returns the address.
+   * MAP_FIXED replaces whatever was there; MAP_FIXED_NOREPLACE fails EEXIST instead.
+   */
+  map(addr: bigint, len: bigint, prot: number, flags: number, device: DeviceMapping | null, pgoff = 0n): Result<bigint> {
+    if (len === 0n) return fail('EINVAL', 'do_mmap: zero length');
+    const length = (len + PAGE - 1n) & ~(PAGE - 1n);
+    if (length > TASK_SIZE) return fail('ENOMEM', 'do_mmap: length exceeds TASK_SIZE');
+    let start: bigint | null;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if (addr & (PAGE - 1n)) return fail('EINVAL', 'do_mmap: MAP_FIXED address not page aligned');
+      if (addr < MMAP_MIN_ADDR || addr + length > TASK_SIZE) return fail(addr < MMAP_MIN_ADDR ? 'EPERM' : 'ENOMEM', 'do_mmap: fixed address outside the user range');
+      if (flags & MAP_FIXED_NOREPLACE && this.overlaps(addr, addr + length)) return fail('EEXIST', 'do_mmap: MAP_FIXED_NOREPLACE over an existing mapping');
+      start = addr;
+    } else {
+      start = this.place(addr & ~(PAGE - 1n), length);
+      if (start === null) return fail('ENOMEM', 'get_unmapped_area: no room');
+    }
+    if (flags & MAP_FIXED) this.unmapRange(start, start + length);
+    const vma: Vma = {
+      start,
+      end: start + length,
+      prot,
+      flags,
+      backing: device ? { kind: 'device', mapping: device, pgoff } : anonBacking(),
+    };
+    this.vmas.splice(this.lowerBound(start), 0, vma);
+    return ok(start);
+  }
+
+  /** munmap(2): addr page aligned, len > 0; unmapping holes is not an error. */
+  unmap(addr: bigint, len: bigint): Result<void> {
+    if (addr & (PAGE - 1n) || len === 0n) return fail('EINVAL', 'do_vmi_munmap: unaligned address or zero length');
+    const end = addr + ((len + PAGE - 1n) & ~(PAGE - 1n));
+    if (end > TASK_SIZE || end < addr) return fail('EINVAL', 'do_vmi_munmap: range outside the user address space');
+    this.unmapRange(addr, end);
+    return okVoid();
+  }
+
+  /** Remove [start, end) from every VMA it touches, splitting at the edges. */
+  private unmapRange(start: bigint, end: bigint): void {
+    let i = this.lowerBound(start);
+    while (i < this.vmas.length && this.vmas[i]!.start < end) {
+      const v = this.vmas[i]!;
+      const cutStart = v.start > start ? v.start : start;
+      const cutEnd = v.end < end ? v.end : end;
+      this.releasePages(v, cutStart, cutEnd);
+      if (cutStart > v.start && cutEnd < v.end) {
+        const tail: Vma = { ...v, start: cutEnd, backing: this.splitBacking(v, cutEnd) };
+        v.end = cutStart;
+        this.vmas.splice(i + 1, 0, tail);
+        return;
+      }
+      if (cutStart > v.start) {
+        v.end = cutStart;
+        i++;
+      } else if (cutEnd < v.end) {
+        if (v.backing.kind === 'device') v.backing.pgoff += cutEnd - v.start;
+        v.start = cutEnd;
+        i++;
+      } else {
+        if (v.backing.kind === 'device') v.backing.mapping.unmapped?.();
+        this.vmas.splice(i, 1);
+      }
+    }
+  }
+
+  /** The backing for the part of `v` from `at` on, when `v` is split there. */
+  private splitBacking(v: Vma, at: bigint): Vma['backing'] {
+    if (v.backing.kind === 'device') return { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff + (at - v.start) };
+    return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
+  }
+
+  /** Free (or orphan, when pinned) the frames of anonymous pages in [start, end) of `v`. */
+  private releasePages(v: Vma, start: bigint, end: bigint): void {
+    if (v.backing.kind !== 'anon') return;
+    const b = v.backing;
+    const first = Number(start >> 12n);
+    const last = Number(end >> 12n);
+    for (const [blk, base] of [...b.blocks]) {
+      const bs = blk * HUGE_PAGES;
+      if (bs + HUGE_PAGES <= first || bs >= last) continue;
+      b.blocks.delete(blk);
+      for (let k = 0; k < HUGE_PAGES; k++) {
+        const vpn = bs + k;
+        if (vpn >= first && vpn < last) this.dropFrame(base + k);
+        else b.pages.set(vpn, base + k);
+      }
+    }
+    if (b.pages.size > 0) {
+      for (const [vpn, pfn] of [...b.pages]) {
+        if (vpn >= first && vpn < last) {
+          b.pages.delete(vpn);
+          this.dropFrame(pfn);
+        }
+      }
+    }
+  }
+
+  private dropFrame(pfn: number): void {
+    if (this.pinCount.has(pfn)) this.orphans.add(pfn);
+    else this.frames.free(pfn, 1);
+  }
+
+  /** The frame behind an anonymous page, allocating it (and its 2 MiB block when it fits). */
+  private populate(v: Vma, vpn: number): number | null {
+    if (v.backing.kind !== 'anon') return null;
+    const b = v.backing;
+    const have = anonFrame(b, vpn);
+    if (have !== undefined) return have;
+    const blk = Math.floor(vpn / HUGE_PAGES);
+    const bs = BigInt(blk * HUGE_PAGES) << 12n;
+    if (bs >= v.start && bs + HUGE <= v.end && !this.blockTouched(b.pages, blk)) {
+      const base = this.frames.alloc(HUGE_PAGES, HUGE_PAGES);
+      if (base !== null) {
+        b.blocks.set(blk, base);
+        return base + (vpn - blk * HUGE_PAGES);
+      }
+    }
+    const pfn = this.frames.alloc(1, 1);
+    if (pfn === null) return null;
+    b.pages.set(vpn, pfn);
+    return pfn;
+  }
+
+  private blockTouched(pages: Map<number, number>, blk: number): boolean {
+    if (pages.size === 0) return false;
+    for (let k = 0; k < HUGE_PAGES; k++) if (pages.has(blk * HUGE_PAGES + k)) return true;
+    return false;
+  }
+
+  /** A CPU load of `len` bytes at `addr`. */
+  load(addr: bigint, len: number): Result<Uint8Array> | AccessFault {
+    const out = new Uint8Array(len);
+    const r = this.access(addr, len, false, (v, a, off, n) => {
+      if (v.backing.kind === 'device') {
+        const d = v.backing.mapping.read(v.backing.pgoff + (a - v.start), n);
+        if (!d.ok) return d.why ?? 'device read failed';
+        out.set(d.value, off);
+        return null;
+      }
+      const pfn = anonFrame(v.backing, Number(a >> 12n));
+      if (pfn !== undefined) out.set(this.phys.read((BigInt(pfn) << 12n) | (a & 0xfffn), n), off);
+      return null;
+    });
+    return r ?? ok(out);
+  }
+
+  /** A CPU store of `data` at `addr`. */
+  store(addr: bigint, data: Uint8Array): Result<void> | AccessFault {
+    const r = this.access(addr, data.length, true, (v, a, off, n) => {
+      const chunk = data.subarray(off, off + n);
+      if (v.backing.kind === 'device') {
+        const d = v.backing.mapping.write(v.backing.pgoff + (a - v.start), chunk);
+        return d.ok ? null : (d.why ?? 'device write failed');
+      }
+      const pfn = this.populate(v, Number(a >> 12n));
+      if (pfn === null) return 'out of memory';
+      this.phys.write((BigInt(pfn) << 12n) | (a & 0xfffn), chunk);
+      return null;
+    });
+    return r ?? okVoid();
+  }
+
+  /**
+   * Walk [addr, addr+len) page by page, checking each VMA's protection first (so a faulting
+   * access has no effect), then calling `each` per piece. `each` returns an error text for
+   * SIGBUS (device mappings) or null.
+   */
+  private access(
+    addr: bigint,
+    len: number,
+    write: boolean,
+    each: (v: Vma, a: bigint, off: number, n: number) => string | null,
+  ): AccessFault | null {
+    const end = addr + BigInt(len);
+    const need = write ? PROT_WRITE : PROT_READ;
+    for (let a = addr; a < end; ) {
+      const v = this.find(a);
+      if (v === undefined) return { signal: 'SIGSEGV', address: a, why: 'no mapping (SEGV_MAPERR)' };
+      if ((v.prot & need) === 0) return { signal: 'SIGSEGV', address: a, why: `mapping is not ${write ? 'writable' : 'readable'} (SEGV_ACCERR)` };
+      a = v.end;
+    }
+    for (let a = addr, off = 0; a < end; ) {
+      const v = this.find(a)!;
+      const pageEnd = (a | 0xfffn) + 1n;
+      const stop = pageEnd < end ? pageEnd : end;
+      const n = Number(stop - a);
+      const err = each(v, a, off, n);
+      if (err !== null) return { signal: 'SIGBUS', address: a, why: err };
+      a = stop;
+      off += n;
+    }
+    return null;
+  }
+
+  /**
+   * Pin [addr, addr+len) for DMA (pin_user_pages): every page must be mapped and allow the
+   * access (`write` needs PROT_WRITE), else EFAULT and nothing stays pinned. Returns the
+   * physically contiguous runs. Anonymous pages are populated; device (BAR) pages are
+   * returned as MMIO runs when the driver exposes their physical address.
+   */
+  pin(addr: bigint, len: bigint, write: boolean): Result<PinnedRun[]> {
+    const end = addr + len;
+    for (let a = addr; a < end; ) {
+      const v = this.find(a);
+      if (v === undefined || (v.prot & PROT_READ) === 0 || (write && (v.prot & PROT_WRITE) === 0)) {
+        return fail('EFAULT', 'vaddr_get_pfns: address not mapped with the needed access');
+      }
+      if (v.backing.kind === 'device' && v.backing.mapping.physAddr === undefined) return fail('EFAULT', 'vaddr_get_pfns: mapping has no pfns');
+      a = v.end;
+    }
+    const runs: PinnedRun[] = [];
+    const pinned: number[] = [];
+    for (let a = addr; a < end; a += PAGE) {
+      const v = this.find(a)!;
+      let pa: bigint;
+      let mmio = false;
+      if (v.backing.kind === 'device') {
+        const p = v.backing.mapping.physAddr!(v.backing.pgoff + (a - v.start));
+        if (p === null) {
+          this.unpinFrames(pinned);
+          return fail('EFAULT', 'vaddr_get_pfns: no pfn behind the mapping');
+        }
+        pa = p;
+        mmio = true;
+      } else {
+        const pfn = this.populate(v, Number(a >> 12n));
+        if (pfn === null) {
+          this.unpinFrames(pinned);
+          return fail('ENOMEM', 'pin_user_pages: out of memory');
+        }
+        this.pinCount.set(pfn, (this.pinCount.get(pfn) ?? 0) + 1);
+        pinned.push(pfn);
+        pa = BigInt(pfn) << 12n;
+      }
+      const last = runs[runs.length - 1];
+      if (last && last.mmio === mmio && last.pa + last.bytes === pa && last.vaddr + last.bytes === a) {
+        runs[runs.length - 1] = { ...last, bytes: last.bytes + PAGE };
+      } else {
+        runs.push({ vaddr: a, pa, bytes: PAGE, mmio });
+      }
+    }
+    return ok(runs);
+  }
+
+  /** Undo pin() for the given runs (MMIO runs are not refcounted). */
+  unpin(runs: readonly PinnedRun[]): void {
+    for (const r of runs) {
+      if (r.mmio) continue;
+      const first = Number(r.pa >> 12n);
+      const n = Number(r.bytes >> 12n);
+      for (let k = 0; k < n; k++) this.unpinFrame(first + k);
+    }
+  }
+
+  private unpinFrames(pfns: number[]): void {
+    for (const p of pfns) this.unpinFrame(p);
+  }
+
+  private unpinFrame(pfn: number): void {
+    const c = this.pinCount.get(pfn);
+    if (c === undefined) return;
+    if (c > 1) {
+      this.pinCount.set(pfn, c - 1);
+      return;
+    }
+    this.pinCount.delete(pfn);
+    if (this.orphans.delete(pfn)) this.frames.free(pfn, 1);
+  }
+
+  /** Number of frames currently pinned at least once. */
+  pinnedFrames(): number {
+    return this.pinCount.size;
+  }
+
+  /** Physical address behind a user address, or null (for tests and pictures). */
+  virtToPhys(addr: bigint): bigint | null {
+    const v = this.find(addr);
+    if (v === undefined) return null;
+    if (v.backing.kind === 'device') return v.backing.mapping.physAddr?.(v.backing.pgoff + (addr - v.start)) ?? null;
+    const pfn = anonFrame(v.backing, Number(addr >> 12n));
+    return pfn === undefined ? null : (BigInt(pfn) << 12n) | (addr & 0xfffn);
+  }
+
+  /** Tear everything down (process exit). */
+  destroy(): void {
+    this.unmapRange(0n, TASK_SIZE);
+  }
+}

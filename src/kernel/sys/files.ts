@@ -1,0 +1,217 @@
+/**
+ * The file syscalls (fs/open.c, read_write.c, ioctl.c, fcntl.c, namei.c): path-based
+ * calls resolve through the VFS and check access as generic_permission() does; fd-based
+ * calls look the fd up (EBADF) and forward to the file's operations (ENOTTY, EINVAL or
+ * EBADF where the file has no such operation, as Linux answers).
+ */
+import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import type { OpenFile, SyscallContext } from '../fs/file.js';
+import { OpenFile as OpenFileClass } from '../fs/file.js';
+import type { FsNode, TextFileNode } from '../fs/node.js';
+import { MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
+import type { Task } from '../task.js';
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_ACCMODE = 3;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+export const O_DIRECTORY = 0o200000;
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const FD_CLOEXEC = 1;
+
+function who(t: Task): { uid: number; gid: number; dacOverride: boolean } {
+  return { uid: t.cred.uid, gid: t.cred.gid, dacOverride: t.capable('CAP_DAC_OVERRIDE') };
+}
+
+function accessMask(flags: number): number {
+  const acc = flags & O_ACCMODE;
+  return acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+}
+
+/** A text attribute opened as a file: read returns its text, write stores it. */
+const textFops = {
+  kind: 'sysfs',
+  read(f: OpenFile<TextFileNode>) {
+    const node = f.priv;
+    if (!node.read) return fail('EIO');
+    const r = node.read();
+    return r.ok ? ok(new TextEncoder().encode(r.value)) : r;
+  },
+  write(f: OpenFile<TextFileNode>, data: Uint8Array, ctx: SyscallContext) {
+    const node = f.priv;
+    if (!node.write) return fail('EIO');
+    const r = node.write(new TextDecoder().decode(data), ctx);
+    return r.ok ? ok(data.length) : r;
+  },
+};
+
+/** open(2). */
+export function sysOpen(t: Task, path: string, flags: number): Result<number> {
+  const r = t.kernel.vfs.resolve(path);
+  if (!r.ok) return r;
+  const node = r.value.node;
+  if (flags & O_DIRECTORY && node.type !== 'dir') return fail('ENOTDIR');
+  if (node.type === 'dir' && (flags & O_ACCMODE) !== O_RDONLY) return fail('EISDIR');
+  if ((flags & O_ACCMODE) === O_ACCMODE) return fail('EINVAL', 'open: invalid access mode');
+  if (!mayAccess(node, who(t), accessMask(flags))) return fail('EACCES');
+  let file: OpenFile;
+  if (node.type === 'chr') {
+    const o = node.open({ task: t }, flags, r.value.path);
+    if (!o.ok) return o;
+    file = o.value;
+  } else if (node.type === 'file') {
+    file = new OpenFileClass(textFops as never, node, flags, r.value.path);
+  } else {
+    file = new OpenFileClass({ kind: 'dir' }, node, flags, r.value.path);
+  }
+  const fd = t.installFd(file, (flags & O_CLOEXEC) !== 0);
+  if (fd === null) {
+    file.put();
+    return fail('EMFILE');
+  }
+  return ok(fd);
+}
+
+/** close(2). */
+export function sysClose(t: Task, fd: number): Result<void> {
+  const f = t.removeFd(fd);
+  if (f === undefined) return fail('EBADF');
+  f.put();
+  return okVoid();
+}
+
+function fileOf(t: Task, fd: number): Result<OpenFile> {
+  const f = t.file(fd);
+  return f === undefined ? fail('EBADF') : ok(f);
+}
+
+/** read(2). */
+export function sysRead(t: Task, fd: number, len: number): Result<Uint8Array> {
+  const f = fileOf(t, fd);
+  if (!f.ok) return f;
+  const file = f.value;
+  if ((file.flags & O_ACCMODE) === O_WRONLY) return fail('EBADF');
+  if (file.ops.kind === 'dir') return fail('EISDIR');
+  if (!file.ops.read) return fail('EINVAL');
+  return file.ops.read(file, len, { task: t });
+}
+
+/** write(2). */
+export function sysWrite(t: Task, fd: number, data: Uint8Array): Result<number> {
+  const f = fileOf(t, fd);
+  if (!f.ok) return f;
+  const file = f.value;
+  if ((file.flags & O_ACCMODE) === O_RDONLY) return fail('EBADF');
+  if (!file.ops.write) return fail('EINVAL');
+  return file.ops.write(file, data, { task: t });
+}
+
+/** pread64(2): ESPIPE on files that cannot seek. */
+export function sysPread(t: Task, fd: number, len: number, off: bigint): Result<Uint8Array> {
+  const f = fileOf(t, fd);
+  if (!f.ok) return f;
+  const file = f.value;
+  if ((file.flags & O_ACCMODE) === O_WRONLY) return fail('EBADF');
+  if (off < 0n) return fail('EINVAL', 'pread64: negative offset');
+  if (!file.ops.pread) return fail('ESPIPE');
+  return file.ops.pread(file, len, off, { task: t });
+}
+
+/** pwrite64(2). */
+export function sysPwrite(t: Task, fd: number, data: Uint8Array, off: bigint): Result<number> {
+  const f = fileOf(t, fd);
+  if (!f.ok) return f;
+  const file = f.value;
+  if ((file.flags & O_ACCMODE) === O_RDONLY) return fail('EBADF');
+  if (off < 0n) return fail('EINVAL', 'pwrite64: negative offset');
+  if (!file.ops.pwrite) return fail('ESPIPE');
+  return file.ops.pwrite(file, data, off, { task: t });
+}
+
+/** ioctl(2): ENOTTY when the file has no ioctl handler. */
+export function sysIoctl(t: Task, fd: number, request: number, arg: unknown): Result<number> {
+  const f = fileOf(t, fd);
+  if (!f.ok) return f;
+  const file = f.value;
+  if (!file.ops.ioctl) return fail('ENOTTY');
+  return file.ops.ioctl(file, request, arg, { task: t });
+}
+
+/** fcntl(2): F_GETFD/F_SETFD/F_GETFL/F_SETFL (only O_NONBLOCK and O_APPEND change). */
+export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): Result<number> {
+  const e = t.fdEntry(fd);
+  if (e === undefined) return fail('EBADF');
+  switch (cmd) {
+    case F_GETFD:
+      return ok(e.cloexec ? FD_CLOEXEC : 0);
+    case F_SETFD:
+      e.cloexec = (arg & FD_CLOEXEC) !== 0;
+      return ok(0);
+    case F_GETFL:
+      return ok(e.file.flags & ~O_CLOEXEC);
+    case F_SETFL: {
+      const SETFL_MASK = O_NONBLOCK | 0o2000; // O_NONBLOCK | O_APPEND
+      e.file.flags = (e.file.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
+      return ok(0);
+    }
+    default:
+      return fail('EINVAL', `fcntl: unsupported command ${cmd}`);
+  }
+}
+
+function textNode(t: Task, path: string): Result<{ node: FsNode; path: string }> {
+  return t.kernel.vfs.resolve(path);
+}
+
+/** open + read + close of a text file (sysfs attribute). */
+export function sysReadFile(t: Task, path: string): Result<string> {
+  const r = textNode(t, path);
+  if (!r.ok) return r;
+  const node = r.value.node;
+  if (node.type === 'dir') return fail('EISDIR');
+  if (node.type !== 'file') return fail('EINVAL', 'readFile: not a text file');
+  if (!mayAccess(node, who(t), MAY_READ) || !node.read) return fail('EACCES');
+  return node.read();
+}
+
+/** open + write + close of a text file. */
+export function sysWriteFile(t: Task, path: string, data: string): Result<void> {
+  const r = textNode(t, path);
+  if (!r.ok) return r;
+  const node = r.value.node;
+  if (node.type === 'dir') return fail('EISDIR');
+  if (node.type !== 'file') return fail('EINVAL', 'writeFile: not a text file');
+  if (!mayAccess(node, who(t), MAY_WRITE) || !node.write) return fail('EACCES');
+  return node.write(data, { task: t });
+}
+
+/** getdents(2) on a directory, names only, without "." and "..". */
+export function sysReaddir(t: Task, path: string): Result<string[]> {
+  const r = t.kernel.vfs.resolve(path);
+  if (!r.ok) return r;
+  if (r.value.node.type !== 'dir') return fail('ENOTDIR');
+  return ok(r.value.node.list());
+}
+
+/** readlink(2): EINVAL when the path is not a link. */
+export function sysReadlink(t: Task, path: string): Result<string> {
+  const r = t.kernel.vfs.resolve(path, false);
+  if (!r.ok) return r;
+  return r.value.node.type === 'link' ? ok(r.value.node.target) : fail('EINVAL');
+}
+
+/** chown(2): CAP_CHOWN needed to give a file away (root only here). */
+export function sysChown(t: Task, path: string, uid: number, gid: number): Result<void> {
+  const r = t.kernel.vfs.resolve(path);
+  if (!r.ok) return r;
+  if (!t.capable('CAP_CHOWN')) return fail('EPERM');
+  const node = r.value.node;
+  if (uid !== -1) node.uid = uid;
+  if (gid !== -1) node.gid = gid;
+  return okVoid();
+}

@@ -1,0 +1,124 @@
+/**
+ * The VFIO core's registry (drivers/vfio/vfio_main.c, group.c): registering a bus
+ * driver's device creates or joins its VFIO group — making /dev/vfio/<group> appear with
+ * the first device — and gives it a cdev /dev/vfio/devices/vfio<index>.
+ *
+ * Invariants: a VfioGroup exists exactly while it has registered devices; device indexes
+ * come from an IDA (lowest free); no-IOMMU groups are made only while
+ * vfio.enable_unsafe_noiommu_mode is set, for devices the IOMMU does not cover.
+ */
+import { fail, ok, type Result } from '../../base/result.js';
+import type { OpenFile, SyscallContext } from '../fs/file.js';
+import type { CharDevNode } from '../fs/node.js';
+import type { Kernel } from '../kernel.js';
+import type { PciDev } from '../pci/pci-dev.js';
+import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';
+import { VfioGroup } from './vfio-group.js';
+
+/** The layers that own the fds plug their open functions in here (group.ts, device_cdev.ts). */
+export interface VfioOpeners {
+  openGroup(ctx: SyscallContext, group: VfioGroup, flags: number, path: string): Result<OpenFile>;
+  openCdev(ctx: SyscallContext, device: VfioDevice, flags: number, path: string): Result<OpenFile>;
+}
+
+export class VfioCore {
+  /** VFIO groups by IOMMU group id. */
+  readonly groups = new Map<number, VfioGroup>();
+  readonly devices = new Map<string, VfioDevice>();
+  private readonly indexes = new Set<number>();
+  openers: VfioOpeners | null = null;
+
+  constructor(private readonly k: Kernel) {}
+
+  private allocIndex(): number {
+    let i = 0;
+    while (this.indexes.has(i)) i++;
+    this.indexes.add(i);
+    return i;
+  }
+
+  /**
+   * vfio_register_group_dev(): find or create the device's VFIO group
+   * (vfio_group_find_or_alloc) and publish its nodes.
+   */
+  register(pdev: PciDev, ops: VfioDeviceOps): Result<VfioDevice> {
+    let iommuGroup = pdev.group;
+    let type: 'iommu' | 'noiommu' = 'iommu';
+    if (iommuGroup === null) {
+      if (!this.k.params.bool('vfio', 'enable_unsafe_noiommu_mode')) {
+        return fail('EINVAL', 'vfio_group_find_or_alloc: device has no IOMMU group');
+      }
+      iommuGroup = this.k.iommuCore.create({ reservedRegions: [], rids: [], defaultType: 'DMA', hardware: false });
+      iommuGroup.name = 'vfio-noiommu';
+      iommuGroup.devices.push(pdev);
+      pdev.group = iommuGroup;
+      type = 'noiommu';
+      this.k.taint('vfio-noiommu: device added to an unsafe no-IOMMU group');
+    }
+    let group = this.groups.get(iommuGroup.id);
+    if (group === undefined) {
+      group = new VfioGroup(iommuGroup, type);
+      this.groups.set(iommuGroup.id, group);
+      this.k.devfs.create(group.nodeName, this.groupNode(group));
+      this.k.trace.add('kernel', 'vfio', `group ${group.id} created: /dev/${group.nodeName}`);
+    }
+    const device = new VfioDevice(pdev, this.allocIndex(), group, ops);
+    group.devices.push(device);
+    this.devices.set(pdev.bdf, device);
+    this.k.devfs.create(`vfio/devices/vfio${device.index}`, this.cdevNode(device));
+    return ok(device);
+  }
+
+  /** vfio_unregister_group_dev(), once the device has no open fds. */
+  unregister(device: VfioDevice): void {
+    const group = device.group;
+    group.devices.splice(group.devices.indexOf(device), 1);
+    this.devices.delete(device.name);
+    this.indexes.delete(device.index);
+    this.k.devfs.remove(`vfio/devices/vfio${device.index}`);
+    if (group.devices.length > 0) return;
+    this.groups.delete(group.id);
+    this.k.devfs.remove(group.nodeName);
+    group.dead = true;
+    if (group.type === 'noiommu') {
+      this.k.iommuCore.remove(group.id);
+      device.pdev.group = null;
+    }
+    this.k.trace.add('kernel', 'vfio', `group ${group.id} removed: /dev/${group.nodeName} is gone`);
+  }
+
+  /** A device fd was opened (vfio_df_open): the first open calls the driver's open_device. */
+  deviceOpened(device: VfioDevice): void {
+    if (device.openCount++ === 0) device.ops.openDevice?.(device);
+  }
+
+  /** A device fd was released: the last close calls close_device and lets a waiting unbind finish. */
+  deviceClosed(device: VfioDevice): void {
+    if (device.openCount === 0) return;
+    if (--device.openCount > 0) return;
+    device.ops.closeDevice?.(device);
+    const waiter = device.releaseWaiter;
+    device.releaseWaiter = null;
+    waiter?.();
+  }
+
+  private groupNode(group: VfioGroup): CharDevNode {
+    return {
+      type: 'chr',
+      mode: 0o600,
+      uid: 0,
+      gid: 0,
+      open: (ctx, flags, path) => (this.openers ? this.openers.openGroup(ctx, group, flags, path) : fail('ENODEV')),
+    };
+  }
+
+  private cdevNode(device: VfioDevice): CharDevNode {
+    return {
+      type: 'chr',
+      mode: 0o600,
+      uid: 0,
+      gid: 0,
+      open: (ctx, flags, path) => (this.openers ? this.openers.openCdev(ctx, device, flags, path) : fail('ENODEV')),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Node-style argument checks for the syscall skin: a JS value of the wrong type is a
+ * TypeError with code ERR_INVALID_ARG_TYPE (or ERR_OUT_OF_RANGE), never a SystemError.
+ */
+import { invalidArgType } from '../base/errors.js';
+
+export function checkInt(name: string, v: unknown): number {
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+  return v;
+}
+
+export function checkBigint(name: string, v: unknown): bigint {
+  if (typeof v !== 'bigint') throw invalidArgType(name, 'of type bigint', v);
+  return v;
+}
+
+export function checkString(name: string, v: unknown): string {
+  if (typeof v !== 'string') throw invalidArgType(name, 'of type string', v);
+  return v;
+}
+
+export function checkBytes(name: string, v: unknown): Uint8Array {
+  if (!(v instanceof Uint8Array)) throw invalidArgType(name, 'an instance of Uint8Array', v);
+  return v;
+}
+
+export function checkLength(name: string, v: unknown): number {
+  const n = checkInt(name, v);
+  if (n < 0 || n > 0x7ffff000) throw outOfRange(name, '>= 0 and <= 2147479552', v);
+  return n;
+}
+
+export function outOfRange(name: string, range: string, v: unknown): RangeError {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(v)}`) as RangeError & { code: string };
+  err.code = 'ERR_OUT_OF_RANGE';
+  return err;
+}

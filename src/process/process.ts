@@ -1,0 +1,247 @@
+/**
+ * Process: the syscall surface a user-space driver programs against (contract §3).
+ *
+ * This is the thin skin over the kernel: it checks JS argument types (TypeError, as Node
+ * does), calls the kernel's syscall function, records the call in the trace, and turns a
+ * Failure into a thrown SystemError. CPU loads and stores are not syscalls: where Linux
+ * would deliver a signal they throw SignalError.
+ */
+import { SignalError, SystemError } from '../base/errors.js';
+import type { Failure, Result } from '../base/result.js';
+import type { Task } from '../kernel/task.js';
+import { createEventFd } from '../kernel/eventfd.js';
+import * as files from '../kernel/sys/files.js';
+import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
+import { checkBigint, checkBytes, checkInt, checkLength, checkString } from './args.js';
+import { requestLabel } from './request-label.js';
+
+export class Process {
+  /** @internal */
+  constructor(readonly task: Task) {}
+
+  get pid(): number {
+    return this.task.pid;
+  }
+
+  get uid(): number {
+    return this.task.cred.uid;
+  }
+
+  private traceCall(text: string, r: Result<unknown>, show?: string): void {
+    const trace = this.task.kernel.trace;
+    if (!trace.enabled) return;
+    const res = r.ok ? (show ?? '0') : `-${r.code}${r.why ? ` (${r.why})` : ''}`;
+    trace.add('syscall', this.task.name, `${text} = ${res}`);
+  }
+
+  private unwrap<T>(r: Result<T>, syscall: string, extra: { path?: string; request?: string; fd?: number } = {}): T {
+    if (r.ok) return r.value;
+    throw toSystemError(r, syscall, extra);
+  }
+
+  open(path: string, flags: number = files.O_RDWR): number {
+    checkString('path', path);
+    checkInt('flags', flags);
+    const r = files.sysOpen(this.task, path, flags);
+    this.traceCall(`open("${path}", 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'open', { path });
+  }
+
+  close(fd: number): void {
+    checkInt('fd', fd);
+    const r = files.sysClose(this.task, fd);
+    this.traceCall(`close(${fd})`, r);
+    this.unwrap(r, 'close', { fd });
+  }
+
+  ioctl(fd: number, request: number, arg?: object | number | bigint | string): number {
+    checkInt('fd', fd);
+    checkInt('request', request);
+    const kind = this.task.file(fd)?.ops.kind;
+    const name = requestLabel(request, kind);
+    const r = files.sysIoctl(this.task, fd, request, arg);
+    this.traceCall(`ioctl(${fd}, ${name})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'ioctl', { request: name, fd });
+  }
+
+  mmap(addr: bigint, length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint {
+    checkBigint('addr', addr);
+    checkBigint('length', length);
+    checkInt('prot', prot);
+    checkInt('flags', flags);
+    checkInt('fd', fd);
+    checkBigint('offset', offset);
+    const r = sysMmap(this.task, addr, length, prot, flags, fd, offset);
+    this.traceCall(`mmap(0x${addr.toString(16)}, 0x${length.toString(16)}, ${prot}, 0x${flags.toString(16)}, ${fd}, 0x${offset.toString(16)})`, r, r.ok ? `0x${r.value.toString(16)}` : undefined);
+    return this.unwrap(r, 'mmap');
+  }
+
+  munmap(addr: bigint, length: bigint): void {
+    checkBigint('addr', addr);
+    checkBigint('length', length);
+    const r = sysMunmap(this.task, addr, length);
+    this.traceCall(`munmap(0x${addr.toString(16)}, 0x${length.toString(16)})`, r);
+    this.unwrap(r, 'munmap');
+  }
+
+  pread(fd: number, length: number, offset: bigint): Uint8Array {
+    checkInt('fd', fd);
+    checkLength('length', length);
+    checkBigint('offset', offset);
+    const r = files.sysPread(this.task, fd, length, offset);
+    this.traceCall(`pread(${fd}, ${length}, 0x${offset.toString(16)})`, r, r.ok ? String(r.value.length) : undefined);
+    return this.unwrap(r, 'pread', { fd });
+  }
+
+  pwrite(fd: number, data: Uint8Array, offset: bigint): number {
+    checkInt('fd', fd);
+    checkBytes('data', data);
+    checkBigint('offset', offset);
+    const r = files.sysPwrite(this.task, fd, data, offset);
+    this.traceCall(`pwrite(${fd}, ${data.length} bytes, 0x${offset.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'pwrite', { fd });
+  }
+
+  eventfd(initval = 0, flags = 0): number {
+    checkInt('initval', initval);
+    checkInt('flags', flags);
+    const f = createEventFd(initval, flags);
+    let r: Result<number>;
+    if (f.ok) {
+      const fd = this.task.installFd(f.value, (flags & files.O_CLOEXEC) !== 0);
+      r = fd === null ? { ok: false, code: 'EMFILE' } : { ok: true, value: fd };
+    } else {
+      r = f;
+    }
+    this.traceCall(`eventfd(${initval}, 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'eventfd');
+  }
+
+  read(fd: number, length: number): Uint8Array {
+    checkInt('fd', fd);
+    checkLength('length', length);
+    const r = files.sysRead(this.task, fd, length);
+    this.traceCall(`read(${fd}, ${length})`, r, r.ok ? String(r.value.length) : undefined);
+    return this.unwrap(r, 'read', { fd });
+  }
+
+  write(fd: number, data: Uint8Array): number {
+    checkInt('fd', fd);
+    checkBytes('data', data);
+    const r = files.sysWrite(this.task, fd, data);
+    this.traceCall(`write(${fd}, ${data.length} bytes)`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'write', { fd });
+  }
+
+  fcntl(fd: number, cmd: number, arg = 0): number {
+    checkInt('fd', fd);
+    checkInt('cmd', cmd);
+    checkInt('arg', arg);
+    const r = files.sysFcntl(this.task, fd, cmd, arg);
+    this.traceCall(`fcntl(${fd}, ${cmd}, 0x${arg.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'fcntl', { fd });
+  }
+
+  readFile(path: string): string {
+    checkString('path', path);
+    const r = files.sysReadFile(this.task, path);
+    return this.unwrap(r, 'open', { path });
+  }
+
+  writeFile(path: string, data: string): void {
+    checkString('path', path);
+    checkString('data', data);
+    const r = files.sysWriteFile(this.task, path, data);
+    this.traceCall(`write("${path}", ${JSON.stringify(data)})`, r);
+    this.unwrap(r, 'write', { path });
+  }
+
+  readdir(path: string): string[] {
+    checkString('path', path);
+    return this.unwrap(files.sysReaddir(this.task, path), 'scandir', { path });
+  }
+
+  readlink(path: string): string {
+    checkString('path', path);
+    return this.unwrap(files.sysReadlink(this.task, path), 'readlink', { path });
+  }
+
+  chown(path: string, uid: number, gid: number): void {
+    checkString('path', path);
+    checkInt('uid', uid);
+    checkInt('gid', gid);
+    const r = files.sysChown(this.task, path, uid, gid);
+    this.traceCall(`chown("${path}", ${uid}, ${gid})`, r);
+    this.unwrap(r, 'chown', { path });
+  }
+
+  // ---- CPU loads and stores (not syscalls) -------------------------------------------
+
+  readMem(addr: bigint, length: number): Uint8Array {
+    checkBigint('addr', addr);
+    checkLength('length', length);
+    const r = this.task.mm.load(addr, length);
+    if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
+    if (!r.ok) throw new SignalError('SIGBUS', addr, r.why ?? r.code);
+    return r.value;
+  }
+
+  writeMem(addr: bigint, data: Uint8Array): void {
+    checkBigint('addr', addr);
+    checkBytes('data', data);
+    const r = this.task.mm.store(addr, data);
+    if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
+  }
+
+  read8(addr: bigint): number {
+    return this.readMem(addr, 1)[0]!;
+  }
+
+  read16(addr: bigint): number {
+    const b = this.readMem(addr, 2);
+    return b[0]! | (b[1]! << 8);
+  }
+
+  read32(addr: bigint): number {
+    const b = this.readMem(addr, 4);
+    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+  }
+
+  read64(addr: bigint): bigint {
+    const b = this.readMem(addr, 8);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  }
+
+  write8(addr: bigint, v: number): void {
+    this.writeMem(addr, Uint8Array.of(checkInt('value', v) & 0xff));
+  }
+
+  write16(addr: bigint, v: number): void {
+    checkInt('value', v);
+    this.writeMem(addr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
+  }
+
+  write32(addr: bigint, v: number): void {
+    checkInt('value', v);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, true);
+    this.writeMem(addr, b);
+  }
+
+  write64(addr: bigint, v: bigint): void {
+    checkBigint('value', v);
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    this.writeMem(addr, b);
+  }
+
+  /** Exit: close every fd and drop the address space. The Process is unusable afterwards. */
+  exit(): void {
+    this.task.kernel.exit(this.task);
+  }
+}
+
+function toSystemError(r: Failure, syscall: string, extra: { path?: string; request?: string; fd?: number }): SystemError {
+  const info = { ...(extra.request !== undefined ? { request: extra.request } : {}), ...(extra.fd !== undefined ? { fd: extra.fd } : {}), ...(r.why !== undefined ? { why: r.why } : {}) };
+  return new SystemError(r.code, syscall, { ...(extra.path !== undefined ? { path: extra.path } : {}), info });
+}
