@@ -59,10 +59,10 @@ describe('eventfd', () => {
     expect(f.ops.read!(f, 8, ctxWith(c))).toMatchObject({ code: 'EDEADLK' });
   });
 
-  it('kernel signals saturate instead of overflowing', () => {
+  it('kernel signals saturate at ULLONG_MAX instead of overflowing', () => {
     const f = mk(0, 0);
     f.priv.count = 0xfffffffffffffffdn;
     f.priv.signal(5n);
-    expect(f.priv.count).toBe(0xfffffffffffffffen);
+    expect(f.priv.count).toBe(0xffffffffffffffffn);
   });
 });

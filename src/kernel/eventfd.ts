@@ -32,9 +32,9 @@ export class EventFd {
     this.semaphore = (flags & EFD_SEMAPHORE) !== 0;
   }
 
-  /** eventfd_signal(): add 1, saturating; wakes subscribers. */
+  /** eventfd_signal(): add, saturating at ULLONG_MAX (the kernel never blocks); wakes subscribers. */
   signal(n = 1n): void {
-    const room = EVENTFD_MAX + 1n - this.count;
+    const room = 0xffffffffffffffffn - this.count;
     this.count += n < room ? n : room;
     this.signals++;
     this.wakeWaiters();
