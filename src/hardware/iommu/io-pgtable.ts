@@ -1,0 +1,341 @@
+/**
+ * An IO page table: the radix tree an IOMMU walks to turn an IOVA into a physical address.
+ *
+ * Geometry (VT-d second level / AMD-Vi v1 / x86 first level alike): 4 KiB granule, 9 index
+ * bits per level, levels = (addressWidth - 12) / 9 (39 → 3, 48 → 4, 57 → 5). A leaf sits at
+ * level 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB); the larger two only when the page-size bitmap
+ * advertises them. Table nodes are Maps created on demand and dropped when they empty.
+ *
+ * Invariants: leaves never overlap; every table node other than the root holds at least
+ * one entry; a leaf's IOVA and physical base are aligned to its size; every leaf has R or
+ * W set (a leaf with neither would be "not present"). A failed map changes nothing.
+ *
+ * Inside, addresses are page frame numbers as `number` (any u64 IOVA >> 12 < 2^52); the
+ * API takes and returns bigint byte addresses.
+ */
+import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import { MAX_PHYS } from '../memory/phys-mem.js';
+
+export const SZ_4K = 0x1000n;
+export const SZ_2M = 0x20_0000n;
+export const SZ_1G = 0x4000_0000n;
+/** What `map` may use by default: 4 KiB | 2 MiB | 1 GiB (Intel CAP.SLLPS = 0b11). */
+export const PGSIZES_4K_2M_1G = SZ_4K | SZ_2M | SZ_1G;
+
+/** Pages spanned by one entry at level L (index L-1). */
+const SPAN: readonly [1, 512, number, number, number] = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4];
+/** The leaf size each level can hold, as a page-size bitmap bit. */
+const LEVEL_SIZE = [SZ_4K, SZ_2M, SZ_1G] as const;
+
+export interface Prot {
+  readonly read: boolean;
+  readonly write: boolean;
+}
+
+/** One leaf PTE. Immutable except `dirty`; an IOTLB may keep a reference after unmap. */
+export class Leaf {
+  dirty = false;
+  /** First IOVA page frame covered. */
+  readonly iovaPfn: number;
+  /** First physical page frame. */
+  readonly pfn: number;
+  /** Number of 4 KiB pages (1, 512 or 262144). */
+  readonly pages: number;
+  readonly level: 1 | 2 | 3;
+  readonly read: boolean;
+  readonly write: boolean;
+
+  constructor(iovaPfn: number, pfn: number, level: 1 | 2 | 3, prot: Prot) {
+    this.iovaPfn = iovaPfn;
+    this.pfn = pfn;
+    this.level = level;
+    this.pages = SPAN[level - 1]!;
+    this.read = prot.read;
+    this.write = prot.write;
+  }
+}
+
+type Entry = Table | Leaf;
+
+class Table {
+  readonly slots = new Map<number, Entry>();
+}
+
+export interface Translation {
+  /** The physical address `iova` translates to (offset preserved). */
+  readonly pa: bigint;
+  readonly pageSize: bigint;
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly dirty: boolean;
+  readonly leafIova: bigint;
+  readonly leafPa: bigint;
+}
+
+export interface LeafInfo {
+  readonly iova: bigint;
+  readonly pa: bigint;
+  readonly size: bigint;
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly dirty: boolean;
+}
+
+export function levelsForWidth(width: number): number {
+  const l = (width - 12) / 9;
+  if (!Number.isInteger(l) || l < 3 || l > 5) throw new RangeError(`unsupported IOMMU address width ${width}`);
+  return l;
+}
+
+function slotKeys(t: Table, lo: number, hi: number): number[] {
+  const keys: number[] = [];
+  for (const k of t.slots.keys()) if (k >= lo && k <= hi) keys.push(k);
+  return keys.sort((a, b) => a - b);
+}
+
+function leafInfo(l: Leaf): LeafInfo {
+  return {
+    iova: BigInt(l.iovaPfn) << 12n,
+    pa: BigInt(l.pfn) << 12n,
+    size: BigInt(l.pages) << 12n,
+    read: l.read,
+    write: l.write,
+    dirty: l.dirty,
+  };
+}
+
+export class IoPageTable {
+  readonly levels: number;
+  /** Pages addressable: 2^(width-12). */
+  readonly widthPages: number;
+  private readonly root = new Table();
+  /** Largest leaf level allowed (1..3) and the minimum granule in pages. */
+  private readonly leafLevels: ReadonlyArray<1 | 2 | 3>;
+  private leafCount = 0;
+  private mappedPages = 0;
+
+  readonly addressWidth: number;
+  readonly pgsizeBitmap: bigint;
+
+  constructor(addressWidth: number, pgsizeBitmap: bigint = PGSIZES_4K_2M_1G) {
+    this.addressWidth = addressWidth;
+    this.pgsizeBitmap = pgsizeBitmap;
+    this.levels = levelsForWidth(addressWidth);
+    this.widthPages = 2 ** (addressWidth - 12);
+    if ((pgsizeBitmap & SZ_4K) === 0n || (pgsizeBitmap & ~PGSIZES_4K_2M_1G) !== 0n) {
+      throw new RangeError(`page-size bitmap 0x${pgsizeBitmap.toString(16)} must hold 4K and only 4K/2M/1G`);
+    }
+    const lv: Array<1 | 2 | 3> = [];
+    for (const L of [3, 2, 1] as const) if ((pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n && L <= this.levels) lv.push(L);
+    this.leafLevels = lv;
+  }
+
+  /**
+   * Map [iova, iova+size) to [pa, pa+size), greedily in the largest allowed page sizes that
+   * divide both addresses and fit (Linux iommu_pgsize()). Checks run in the kernel's order:
+   * EINVAL unaligned (__iommu_map), EFAULT beyond the address width (intel_iommu_map),
+   * EINVAL no permission (__domain_mapping), EEXIST overlap (arm_lpae_init_pte).
+   */
+  map(iova: bigint, pa: bigint, size: bigint, prot: Prot): Result<void> {
+    if (((iova | pa | size) & (SZ_4K - 1n)) !== 0n || iova < 0n || pa < 0n || size < 0n) {
+      return fail('EINVAL', `__iommu_map: unaligned: iova 0x${iova.toString(16)} pa 0x${pa.toString(16)} size 0x${size.toString(16)} min_pagesz 0x1000`);
+    }
+    if (size === 0n) return okVoid();
+    if (iova + size > BigInt(this.widthPages) << 12n) {
+      return fail('EFAULT', `intel_iommu_map: iova 0x${(iova + size).toString(16)} exceeds ${this.addressWidth}-bit width`);
+    }
+    if (pa + size > BigInt(MAX_PHYS)) return fail('EINVAL', 'map: physical range beyond 2^52');
+    if (!prot.read && !prot.write) return fail('EINVAL', '__domain_mapping: neither DMA_PTE_READ nor DMA_PTE_WRITE');
+    let ipfn = Number(iova >> 12n);
+    let ppfn = Number(pa >> 12n);
+    let left = Number(size >> 12n);
+    if (this.anyLeafIn(this.root, this.levels, 0, ipfn, ipfn + left)) {
+      return fail('EEXIST', `map: IOVA range 0x${iova.toString(16)}+0x${size.toString(16)} overlaps an existing mapping`);
+    }
+    while (left > 0) {
+      const L = this.pickLevel(ipfn, ppfn, left);
+      const leaf = new Leaf(ipfn, ppfn, L, prot);
+      const pages = leaf.pages;
+      this.insertLeaf(leaf);
+      ipfn += pages;
+      ppfn += pages;
+      left -= pages;
+    }
+    return okVoid();
+  }
+
+  /**
+   * Remove every leaf that intersects [iova, iova+size), whole (VT-d semantics: unmapping
+   * part of a large leaf removes all of it). Holes are skipped, not an error. Returns the
+   * bytes actually unmapped: the sum of the removed leaves' sizes, possibly more than
+   * `size`, 0 when nothing was mapped. EINVAL when iova or size is not 4 KiB aligned
+   * (iommu_unmap's "unaligned" check).
+   */
+  unmap(iova: bigint, size: bigint): Result<bigint> {
+    const r = this.unmapLeaves(iova, size);
+    if (!r.ok) return r;
+    let pages = 0;
+    for (const l of r.value) pages += l.pages;
+    return ok(BigInt(pages) << 12n);
+  }
+
+  /** `unmap`, returning the leaves removed in IOVA order (the IOMMU uses them for IOTLB upkeep). */
+  unmapLeaves(iova: bigint, size: bigint): Result<Leaf[]> {
+    if (((iova | size) & (SZ_4K - 1n)) !== 0n || iova < 0n || size < 0n) {
+      return fail('EINVAL', `__iommu_unmap: unaligned: iova 0x${iova.toString(16)} size 0x${size.toString(16)} min_pagesz 0x1000`);
+    }
+    return ok(this.removeRange(iova, size));
+  }
+
+  private removeRange(iova: bigint, size: bigint): Leaf[] {
+    const start = Number(iova >> 12n);
+    const endBig = (iova + size) >> 12n;
+    const end = endBig > BigInt(this.widthPages) ? this.widthPages : Number(endBig);
+    const found: Leaf[] = [];
+    if (start < end) this.collect(this.root, this.levels, 0, start, end, found);
+    for (const l of found) this.removeLeaf(l);
+    return found;
+  }
+
+  /** The leaf that maps page `ipfn`, or undefined (hot path: no bigint). */
+  walk(ipfn: number): Leaf | undefined {
+    let t: Table = this.root;
+    for (let L = this.levels; L >= 1; L--) {
+      const e = t.slots.get(Math.floor(ipfn / SPAN[L - 1]!) % 512);
+      if (e === undefined) return undefined;
+      if (e instanceof Leaf) return e;
+      t = e;
+    }
+    return undefined;
+  }
+
+  lookup(iova: bigint): Translation | null {
+    if (iova < 0n || iova >= BigInt(this.widthPages) << 12n) return null;
+    const l = this.walk(Number(iova >> 12n));
+    if (l === undefined) return null;
+    const leafIova = BigInt(l.iovaPfn) << 12n;
+    const leafPa = BigInt(l.pfn) << 12n;
+    return {
+      pa: leafPa + (iova - leafIova),
+      pageSize: BigInt(l.pages) << 12n,
+      read: l.read,
+      write: l.write,
+      dirty: l.dirty,
+      leafIova,
+      leafPa,
+    };
+  }
+
+  /** Linux iommu_iova_to_phys(), but null instead of 0 for "not mapped". */
+  iovaToPhys(iova: bigint): bigint | null {
+    return this.lookup(iova)?.pa ?? null;
+  }
+
+  /** Leaves intersecting [from, to), in IOVA order. */
+  *leaves(from = 0n, to: bigint = BigInt(this.widthPages) << 12n): Generator<LeafInfo> {
+    const found: Leaf[] = [];
+    const s = Number(from >> 12n);
+    const e = Math.min(this.widthPages, Number((to + SZ_4K - 1n) >> 12n));
+    if (s < e) this.collect(this.root, this.levels, 0, s, e, found);
+    for (const l of found) yield leafInfo(l);
+  }
+
+  /**
+   * Dirty leaves intersecting [iova, iova+size), in order, reported at leaf granularity
+   * (as iommufd's read_and_clear_dirty does); clears their dirty bits unless `clear` is false
+   * (IOMMU_DIRTY_NO_CLEAR).
+   */
+  readAndClearDirty(iova: bigint, size: bigint, clear = true): Array<{ iova: bigint; size: bigint }> {
+    const found: Leaf[] = [];
+    const s = Number(iova >> 12n);
+    const e = Math.min(this.widthPages, Number((iova + size + SZ_4K - 1n) >> 12n));
+    if (s < e) this.collect(this.root, this.levels, 0, s, e, found);
+    const out: Array<{ iova: bigint; size: bigint }> = [];
+    for (const l of found) {
+      if (!l.dirty) continue;
+      out.push({ iova: BigInt(l.iovaPfn) << 12n, size: BigInt(l.pages) << 12n });
+      if (clear) l.dirty = false;
+    }
+    return out;
+  }
+
+  /** Clear every dirty bit (when dirty tracking is switched on). */
+  clearAllDirty(): void {
+    const found: Leaf[] = [];
+    this.collect(this.root, this.levels, 0, 0, this.widthPages, found);
+    for (const l of found) l.dirty = false;
+  }
+
+  stats(): { leaves: number; mappedBytes: bigint } {
+    return { leaves: this.leafCount, mappedBytes: BigInt(this.mappedPages) << 12n };
+  }
+
+  // ---- internals ----
+
+  /** Linux iommu_pgsize(): largest allowed leaf dividing both addresses and fitting. */
+  private pickLevel(ipfn: number, ppfn: number, left: number): 1 | 2 | 3 {
+    for (const L of this.leafLevels) {
+      const span = SPAN[L - 1]!;
+      if (span <= left && ipfn % span === 0 && ppfn % span === 0) return L;
+    }
+    return 1;
+  }
+
+  private anyLeafIn(t: Table, L: number, base: number, start: number, end: number): boolean {
+    const span = SPAN[L - 1]!;
+    const lo = Math.max(0, Math.floor((start - base) / span));
+    const hi = Math.min(511, Math.floor((end - 1 - base) / span));
+    for (const [k, e] of t.slots) {
+      if (k < lo || k > hi) continue;
+      if (e instanceof Leaf) return true;
+      const eb = base + k * span;
+      if (start <= eb && eb + span <= end) return true; // non-empty subtable fully covered
+      if (this.anyLeafIn(e, L - 1, eb, start, end)) return true;
+    }
+    return false;
+  }
+
+  private collect(t: Table, L: number, base: number, start: number, end: number, out: Leaf[]): void {
+    const span = SPAN[L - 1]!;
+    const lo = Math.max(0, Math.floor((start - base) / span));
+    const hi = Math.min(511, Math.floor((end - 1 - base) / span));
+    for (const k of slotKeys(t, lo, hi)) {
+      const e = t.slots.get(k)!;
+      if (e instanceof Leaf) out.push(e);
+      else this.collect(e, L - 1, base + k * span, start, end, out);
+    }
+  }
+
+  private insertLeaf(leaf: Leaf): void {
+    let t = this.root;
+    for (let L = this.levels; L > leaf.level; L--) {
+      const k = Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512;
+      let next = t.slots.get(k);
+      if (next === undefined) {
+        next = new Table();
+        t.slots.set(k, next);
+      }
+      t = next as Table; // overlap was ruled out, so this is never a leaf
+    }
+    t.slots.set(Math.floor(leaf.iovaPfn / SPAN[leaf.level - 1]!) % 512, leaf);
+    this.leafCount++;
+    this.mappedPages += leaf.pages;
+  }
+
+  private removeLeaf(leaf: Leaf): void {
+    const path: Array<[Table, number]> = [];
+    let t = this.root;
+    for (let L = this.levels; L >= leaf.level; L--) {
+      const k = Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512;
+      path.push([t, k]);
+      if (L > leaf.level) t = t.slots.get(k) as Table;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const [tab, k] = path[i]!;
+      if (i === path.length - 1 || (tab.slots.get(k) as Table).slots.size === 0) tab.slots.delete(k);
+      else break;
+    }
+    this.leafCount--;
+    this.mappedPages -= leaf.pages;
+  }
+}
