@@ -1,20 +1,15 @@
 /**
- * Wiring of the VFIO layers into a booting kernel: the vfio-pci driver, the container node
- * /dev/vfio/vfio, /dev/iommu, and the openers of group nodes and device cdevs.
+ * Wiring of the VFIO layers into a booting kernel. Each layer installs itself:
+ * the legacy container/group path (/dev/vfio/vfio, group fds), vfio-pci (the driver and
+ * the device fd), and iommufd (/dev/iommu and the device cdevs).
  */
-import { fail, okVoid } from '../../base/result.js';
 import type { Kernel } from '../kernel.js';
-import { vfioPciDriver } from '../vfio-pci/vfio-pci-driver.js';
-import type { VfioDeviceOps } from './vfio-device.js';
-
-/** Placeholder device ops until the vfio-pci device layer provides its own. */
-const stubDeviceOps: VfioDeviceOps = { name: 'vfio-pci', fops: { kind: 'vfio-device' } };
+import { installIommufd } from '../iommufd/install.js';
+import { installVfioPci } from '../vfio-pci/install.js';
+import { installLegacyVfio } from './legacy-install.js';
 
 export function installVfio(k: Kernel): void {
-  k.pci.registerDriver(vfioPciDriver(k, () => stubDeviceOps));
-  k.vfio.openers = {
-    openGroup: () => fail('ENODEV', 'group fds are not implemented yet'),
-    openCdev: () => fail('ENODEV', 'device cdevs are not implemented yet'),
-  };
-  void okVoid;
+  installVfioPci(k);
+  installLegacyVfio(k);
+  installIommufd(k);
 }

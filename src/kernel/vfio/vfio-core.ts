@@ -26,7 +26,11 @@ export class VfioCore {
   readonly groups = new Map<number, VfioGroup>();
   readonly devices = new Map<string, VfioDevice>();
   private readonly indexes = new Set<number>();
-  openers: VfioOpeners | null = null;
+  /** Filled in by the layers that own group fds (legacy) and cdevs (iommufd). */
+  readonly openers: VfioOpeners = {
+    openGroup: () => fail('ENODEV', 'no VFIO group support installed'),
+    openCdev: () => fail('ENODEV', 'no VFIO cdev support installed'),
+  };
 
   constructor(private readonly k: Kernel) {}
 
@@ -108,7 +112,7 @@ export class VfioCore {
       mode: 0o600,
       uid: 0,
       gid: 0,
-      open: (ctx, flags, path) => (this.openers ? this.openers.openGroup(ctx, group, flags, path) : fail('ENODEV')),
+      open: (ctx, flags, path) => this.openers.openGroup(ctx, group, flags, path),
     };
   }
 
@@ -118,7 +122,7 @@ export class VfioCore {
       mode: 0o600,
       uid: 0,
       gid: 0,
-      open: (ctx, flags, path) => (this.openers ? this.openers.openCdev(ctx, device, flags, path) : fail('ENODEV')),
+      open: (ctx, flags, path) => this.openers.openCdev(ctx, device, flags, path),
     };
   }
 }
