@@ -14,7 +14,9 @@ import { parseTopology } from './hardware/topology/index.js';
 import type { Topology } from './hardware/topology/model.js';
 import { defaultTopologyJson } from './hardware/default-machine.js';
 import { Kernel } from './kernel/kernel.js';
-import type { IommuPort } from './kernel/iommu/iommu-group.js';
+import { Iommu } from './hardware/iommu/iommu.js';
+import type { FaultRecord } from './hardware/iommu/faults.js';
+import { PhysMem } from './hardware/memory/phys-mem.js';
 import { Process } from './process/process.js';
 
 export interface HostOptions {
@@ -42,6 +44,10 @@ export class Host {
   readonly trace: Trace;
   readonly topology: Topology;
   readonly rng: Rng;
+  /** Host physical memory. */
+  readonly phys: PhysMem;
+  /** The IOMMU, or null on a machine without one. */
+  readonly iommu: Iommu | null;
   /** @internal The simulated kernel. */
   readonly kernel: Kernel;
   private readonly root: Process;
@@ -51,9 +57,28 @@ export class Host {
     this.clock = new Clock();
     this.trace = new Trace(() => this.clock.now());
     this.rng = new Rng(opts.seed ?? 1);
-    const port: IommuPort<unknown> | null = null;
-    this.kernel = new Kernel({ topology: this.topology, clock: this.clock, trace: this.trace, iommuPort: port });
+    this.phys = new PhysMem();
+    this.iommu = this.makeIommu();
+    this.kernel = new Kernel({ topology: this.topology, clock: this.clock, trace: this.trace, iommu: this.iommu, phys: this.phys });
     this.root = this.spawn();
+  }
+
+  private makeIommu(): Iommu | null {
+    const cfg = this.topology.iommu;
+    if (cfg === null) return null;
+    const names = new Map(this.topology.functions.map((f) => [f.rid, f.bdf] as const));
+    return new Iommu(this.phys, this.clock, {
+      addressWidth: cfg.addressWidth,
+      pageSizes: cfg.pageSizeBitmap,
+      interruptRemapping: cfg.interruptRemapping,
+      invalidation: cfg.invalidation,
+      platform: cfg.platform,
+      fqSize: cfg.fqSize,
+      fqTimeoutNs: cfg.fqTimeoutNs,
+      faultSlots: cfg.faultSlots,
+      ridName: (rid) => names.get(rid) ?? `0000:${(rid >> 8).toString(16).padStart(2, '0')}:${((rid >> 3) & 0x1f).toString(16).padStart(2, '0')}.${rid & 7}`,
+      onEvent: (kind, text) => this.trace.add(kind === 'fault' ? 'fault' : 'iommu', 'iommu', text),
+    });
   }
 
   /** Run every event due up to now + ns. */
@@ -91,8 +116,8 @@ export class Host {
   }
 
   /** Every IOMMU fault since boot, oldest first (a copy). */
-  faults(): unknown[] {
-    return [];
+  faults(): FaultRecord[] {
+    return this.iommu?.faultLog() ?? [];
   }
 }
 

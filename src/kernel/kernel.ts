@@ -10,14 +10,15 @@ import type { Clock } from '../sim/clock.js';
 import type { Trace } from '../sim/trace.js';
 import type { Topology } from '../hardware/topology/model.js';
 import { deriveGroups } from '../hardware/groups/index.js';
-import { PhysMem } from '../hardware/memory/phys-mem.js';
+import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from '../hardware/memory/frame-allocator.js';
 import { DevFs } from './fs/devfs.js';
 import { staticDir } from './fs/node.js';
 import { sysfsRoot } from './fs/sysfs.js';
 import { Vfs } from './fs/vfs.js';
 import { IommuCore } from './iommu/iommu-core.js';
-import type { IommuPort } from './iommu/iommu-group.js';
+import type { Iommu } from '../hardware/iommu/iommu.js';
+import type { IommuDomain } from '../hardware/iommu/domain.js';
 import { AddressSpace } from './mm/address-space.js';
 import type { FramePool } from './mm/frames.js';
 import { ModuleParams } from './params.js';
@@ -32,9 +33,9 @@ export interface KernelOptions {
   readonly topology: Topology;
   readonly clock: Clock;
   readonly trace: Trace;
-  /** The IOMMU as the kernel drives it; null on a machine without one. */
-  readonly iommuPort: IommuPort<unknown> | null;
-  readonly phys?: PhysMem;
+  /** The machine's IOMMU; null on a machine without one. */
+  readonly iommu: Iommu | null;
+  readonly phys: PhysMem;
 }
 
 /** PCIe port types pcieport binds to: root port, switch upstream and downstream ports. */
@@ -47,7 +48,8 @@ export class Kernel {
   readonly params: ModuleParams;
   readonly phys: PhysMem;
   readonly frames: FrameAllocator;
-  readonly iommuCore: IommuCore<unknown>;
+  readonly iommu: Iommu | null;
+  readonly iommuCore: IommuCore<IommuDomain>;
   readonly pci: PciCore;
   readonly vfio: VfioCore;
   readonly devfs = new DevFs();
@@ -63,7 +65,8 @@ export class Kernel {
     this.trace = opts.trace;
     this.topology = opts.topology;
     this.params = new ModuleParams(opts.topology.kernel.params);
-    this.phys = opts.phys ?? new PhysMem();
+    this.phys = opts.phys;
+    this.iommu = opts.iommu;
     this.frames = new FrameAllocator(opts.topology.ramRanges.map((r) => [r.start, r.end + 1n] as const));
     this.framePool = {
       alloc: (count, align) => this.frames.alloc(count, align),
@@ -72,7 +75,17 @@ export class Kernel {
         this.frames.free(pfn, count);
       },
     };
-    this.iommuCore = new IommuCore(opts.iommuPort);
+    const hw = opts.iommu;
+    this.iommuCore = new IommuCore<IommuDomain>(
+      hw === null
+        ? null
+        : {
+            allocDomain: (type) => hw.allocDomain(type),
+            attachRids: (rids, domain) => {
+              for (const rid of rids) hw.attach(rid, domain);
+            },
+          },
+    );
     this.pci = new PciCore(this.trace);
     this.vfio = new VfioCore(this);
     this.vfs = new Vfs(staticDir({ dev: this.devfs.root(), sys: sysfsRoot(this) }));
