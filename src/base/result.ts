@@ -22,6 +22,11 @@ export interface Failure {
   readonly code: ErrnoCode;
   /** Which kernel check failed, for traces and messages (e.g. "vfio_dma_do_map: overlap"). */
   readonly why?: string;
+  /**
+   * Set when the failure is a JS value of the wrong type rather than a kernel errno: the
+   * syscall skin throws a Node-style TypeError (ERR_INVALID_ARG_TYPE) instead of a SystemError.
+   */
+  readonly typeError?: { readonly name: string; readonly expected: string; readonly actual: unknown };
 }
 
 export type Result<T> = Ok<T> | Failure;
@@ -39,6 +44,11 @@ export function okVoid(): Ok<void> {
 
 export function fail(code: ErrnoCode, why?: string): Failure {
   return why === undefined ? { ok: false, code } : { ok: false, code, why };
+}
+
+/** A JS argument of the wrong type: `name` is the field path (e.g. "arg.iova"), `expected` e.g. "of type bigint". */
+export function failType(name: string, expected: string, actual: unknown): Failure {
+  return { ok: false, code: 'EINVAL', typeError: { name, expected, actual } };
 }
 
 export function isFailure<T>(r: Result<T>): r is Failure {

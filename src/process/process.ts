@@ -6,7 +6,7 @@
  * Failure into a thrown SystemError. CPU loads and stores are not syscalls: where Linux
  * would deliver a signal they throw SignalError.
  */
-import { SignalError, SystemError } from '../base/errors.js';
+import { invalidArgType, SignalError, SystemError } from '../base/errors.js';
 import type { Failure, Result } from '../base/result.js';
 import type { Task } from '../kernel/task.js';
 import { createEventFd } from '../kernel/eventfd.js';
@@ -241,7 +241,8 @@ export class Process {
   }
 }
 
-function toSystemError(r: Failure, syscall: string, extra: { path?: string; request?: string; fd?: number }): SystemError {
+function toSystemError(r: Failure, syscall: string, extra: { path?: string; request?: string; fd?: number }): Error {
+  if (r.typeError !== undefined) return invalidArgType(r.typeError.name, r.typeError.expected, r.typeError.actual);
   const info = { ...(extra.request !== undefined ? { request: extra.request } : {}), ...(extra.fd !== undefined ? { fd: extra.fd } : {}), ...(r.why !== undefined ? { why: r.why } : {}) };
   return new SystemError(r.code, syscall, { ...(extra.path !== undefined ? { path: extra.path } : {}), info });
 }
