@@ -1,0 +1,49 @@
+export { Iommu, linuxFaultLine } from './iommu.js';
+export type {
+  IommuConfig,
+  Platform,
+  AddressType,
+  ContextEntry,
+  AttachOptions,
+  DmaOptions,
+  DmaResult,
+  AtsTranslation,
+} from './iommu.js';
+export { IommuDomain, type DomainType } from './domain.js';
+export {
+  IoPageTable,
+  Leaf,
+  levelsForWidth,
+  SZ_4K,
+  SZ_2M,
+  SZ_1G,
+  PGSIZES_4K_2M_1G,
+  type Prot,
+  type Translation,
+  type LeafInfo,
+} from './io-pgtable.js';
+export { Iotlb, type IotlbOptions, type IotlbStats, type InvalidationPolicy, type QueuedInvalidation } from './iotlb.js';
+export {
+  FaultRecorder,
+  FAULT,
+  FAULT_REASONS,
+  faultReason,
+  defaultRidName,
+  type FaultRecord,
+  type FaultCode,
+  type FaultDisposition,
+  type FaultInput,
+  type FaultRecorderOptions,
+} from './faults.js';
+export {
+  InterruptRemapTable,
+  compatMessage,
+  remappableAddress,
+  MSI_WINDOW_BASE,
+  MSI_WINDOW_END,
+  type Irte,
+  type IrteInit,
+  type MsiMessage,
+  type RemapOutcome,
+  type SourceValidation,
+} from './interrupt-remap.js';
