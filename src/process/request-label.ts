@@ -2,6 +2,17 @@
  * The name of an ioctl request for traces and error messages. Container, group and device
  * requests share numbers, so the kind of file decides which name applies.
  */
-export function requestLabel(request: number, _kind?: string): string {
-  return `0x${request.toString(16)}`;
+import { formatRequest } from '../uapi/names.js';
+
+const FD_KINDS = {
+  'vfio-container': 'container',
+  'vfio-group': 'group',
+  'vfio-device': 'device',
+  'vfio-migration': 'migration',
+  iommufd: 'iommufd',
+} as const;
+
+export function requestLabel(request: number, kind?: string): string {
+  const k = kind !== undefined && kind in FD_KINDS ? FD_KINDS[kind as keyof typeof FD_KINDS] : undefined;
+  return formatRequest(request, k);
 }
