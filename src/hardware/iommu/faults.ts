@@ -183,3 +183,15 @@ export class FaultRecorder {
     return 'recorded';
   }
 }
+
+/** The line Linux's dmar_fault_do_one() would print for this fault. */
+export function linuxFaultLine(f: FaultRecord): string {
+  const bdf = `${(f.rid >> 8).toString(16).padStart(2, '0')}:${((f.rid >> 3) & 0x1f).toString(16).padStart(2, '0')}.${f.rid & 7}`;
+  const code = `0x${f.code.toString(16).padStart(2, '0')}`;
+  if (f.code >= 0x20 && f.code < 0x30) {
+    return `DMAR: [INTR-REMAP] Request device [${bdf}] fault index 0x${(f.interruptIndex ?? 0).toString(16)} [fault reason ${code}] ${f.reason}`;
+  }
+  const kind = f.access === 'write' ? 'DMA Write' : 'DMA Read';
+  const pasid = f.pasid === undefined ? 'NO_PASID' : `PASID ${f.pasid}`;
+  return `DMAR: [${kind} ${pasid}] Request device [${bdf}] fault addr 0x${(f.iova & ~0xfffn).toString(16)} [fault reason ${code}] ${f.reason}`;
+}

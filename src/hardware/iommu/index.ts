@@ -1,4 +1,4 @@
-export { Iommu, linuxFaultLine } from './iommu.js';
+export { Iommu } from './iommu.js';
 export type {
   IommuConfig,
   Platform,
@@ -28,6 +28,7 @@ export {
   FAULT,
   FAULT_REASONS,
   faultReason,
+  linuxFaultLine,
   defaultRidName,
   type FaultRecord,
   type FaultCode,

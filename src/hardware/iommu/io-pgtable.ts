@@ -87,8 +87,13 @@ export function levelsForWidth(width: number): number {
   return l;
 }
 
+/** Occupied slot indices in [lo, hi], ascending: probes when the range is small, else scans. */
 function slotKeys(t: Table, lo: number, hi: number): number[] {
   const keys: number[] = [];
+  if (hi - lo + 1 <= t.slots.size) {
+    for (let k = lo; k <= hi; k++) if (t.slots.has(k)) keys.push(k);
+    return keys;
+  }
   for (const k of t.slots.keys()) if (k >= lo && k <= hi) keys.push(k);
   return keys.sort((a, b) => a - b);
 }
@@ -285,8 +290,8 @@ export class IoPageTable {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
-    for (const [k, e] of t.slots) {
-      if (k < lo || k > hi) continue;
+    for (const k of slotKeys(t, lo, hi)) {
+      const e = t.slots.get(k)!;
       if (e instanceof Leaf) return true;
       const eb = base + k * span;
       if (start <= eb && eb + span <= end) return true; // non-empty subtable fully covered

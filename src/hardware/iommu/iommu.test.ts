@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../../sim/clock.js';
 import { PhysMem } from '../memory/phys-mem.js';
-import { Iommu, linuxFaultLine, type DmaResult, type IommuConfig } from './iommu.js';
+import { linuxFaultLine } from './faults.js';
+import { Iommu, type DmaResult, type IommuConfig } from './iommu.js';
 import { remappableAddress, type MsiMessage } from './interrupt-remap.js';
 import { SZ_2M, SZ_4K } from './io-pgtable.js';
 

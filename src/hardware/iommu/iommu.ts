@@ -19,7 +19,7 @@ import { fail, okVoid, type Result } from '../../base/result.js';
 import type { Scheduler } from '../../sim/clock.js';
 import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import { IommuDomain, type DomainType } from './domain.js';
-import { FAULT, FaultRecorder, type FaultRecord } from './faults.js';
+import { FAULT, FaultRecorder, linuxFaultLine, type FaultInput, type FaultRecord } from './faults.js';
 import { PGSIZES_4K_2M_1G, type Leaf, type Prot } from './io-pgtable.js';
 import { Iotlb, type InvalidationPolicy } from './iotlb.js';
 import { compatMessage, InterruptRemapTable, type MsiMessage } from './interrupt-remap.js';
@@ -123,6 +123,8 @@ export class Iommu {
   private readonly widthPages: number;
   private readonly x86: boolean;
   private readonly step: Step = { ppfn: 0, endPfn: 0, leaf: null };
+  /** IRTE index of the interrupt that just failed remapping, for its fault record. */
+  private lastIrIndex: number | undefined;
 
   constructor(mem: PhysMem, scheduler: Scheduler, config: IommuConfig = {}) {
     this.mem = mem;
@@ -431,31 +433,19 @@ export class Iommu {
     return 0;
   }
 
-  private lastIrIndex: number | undefined;
-
   private dmaFault(
     rid: number, iova: bigint, write: boolean, code: number, bytesDone: number,
     at: AddressType, pasid: number | undefined, fpd = false,
   ): DmaResult {
-    const input: Parameters<FaultRecorder['report']>[0] = { time: this.scheduler.now(), rid, iova, access: write ? 'write' : 'read', code, at };
-    const f = input as { pasid?: number; interruptIndex?: number };
-    if (pasid !== undefined) f.pasid = pasid;
-    if (code >= 0x20 && this.lastIrIndex !== undefined) f.interruptIndex = this.lastIrIndex;
+    const irIndex = code >= 0x20 ? this.lastIrIndex : undefined;
     this.lastIrIndex = undefined;
+    const input: FaultInput = {
+      time: this.scheduler.now(), rid, iova, access: write ? 'write' : 'read', code, at,
+      ...(pasid === undefined ? {} : { pasid }),
+      ...(irIndex === undefined ? {} : { interruptIndex: irIndex }),
+    };
     const fault = this.faults.report(input, fpd);
     if (this.onEvent !== undefined && !fpd) this.onEvent('fault', linuxFaultLine(fault));
     return { ok: false, bytesDone, fault };
   }
-}
-
-/** The line Linux's dmar_fault_do_one() would print for this fault. */
-export function linuxFaultLine(f: FaultRecord): string {
-  const bdf = `${(f.rid >> 8).toString(16).padStart(2, '0')}:${((f.rid >> 3) & 0x1f).toString(16).padStart(2, '0')}.${f.rid & 7}`;
-  const code = `0x${f.code.toString(16).padStart(2, '0')}`;
-  if (f.code >= 0x20 && f.code < 0x30) {
-    return `DMAR: [INTR-REMAP] Request device [${bdf}] fault index 0x${(f.interruptIndex ?? 0).toString(16)} [fault reason ${code}] ${f.reason}`;
-  }
-  const kind = f.access === 'write' ? 'DMA Write' : 'DMA Read';
-  const pasid = f.pasid === undefined ? 'NO_PASID' : `PASID ${f.pasid}`;
-  return `DMAR: [${kind} ${pasid}] Request device [${bdf}] fault addr 0x${(f.iova & ~0xfffn).toString(16)} [fault reason ${code}] ${f.reason}`;
 }
