@@ -10,6 +10,7 @@ export type {
   AtsTranslation,
 } from './iommu.js';
 export { IommuDomain, type DomainType } from './domain.js';
+export { ContextTable } from './context-table.js';
 export {
   IoPageTable,
   Leaf,

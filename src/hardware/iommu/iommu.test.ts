@@ -135,6 +135,18 @@ describe('context table', () => {
     expect(faultOf(iommu.dmaRead(DEV | 1, 0n, 4)).fault.code).toBe(0x2);
   });
 
+  it('other platforms: no root-entry fault on AMD; no x86 interrupt window on Arm', () => {
+    const amd = setup({ platform: 'amd' }).iommu;
+    expect(faultOf(amd.dmaRead(DEV, 0n, 4)).fault.code).toBe(0x2);
+    const { iommu, mem, msis } = setup({ platform: 'arm' });
+    const d = iommu.allocDomain('unmanaged');
+    iommu.attach(DEV, d);
+    iommu.map(d, 0xfee00000n, 0x8000n, SZ_4K, RW); // the MSI doorbell page, mapped like memory
+    expect(iommu.dmaWrite(DEV, 0xfee00040n, fill(4, 1)).ok).toBe(true);
+    expect(mem.read(0x8040n, 4)).toEqual(fill(4, 1));
+    expect(msis).toEqual([]);
+  });
+
   it('passthrough and uncovered RIDs reach physical memory untranslated', () => {
     const { iommu, mem } = setup({ covers: (rid) => rid !== OTHER });
     iommu.attach(DEV, iommu.allocDomain('identity'));

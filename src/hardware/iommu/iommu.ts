@@ -23,6 +23,9 @@ import { FAULT, FaultRecorder, linuxFaultLine, type FaultInput, type FaultRecord
 import { PGSIZES_4K_2M_1G, type Leaf, type Prot } from './io-pgtable.js';
 import { Iotlb, type InvalidationPolicy } from './iotlb.js';
 import { compatMessage, InterruptRemapTable, type MsiMessage } from './interrupt-remap.js';
+import { ContextTable, type AttachOptions, type ContextEntry } from './context-table.js';
+
+export type { AttachOptions, ContextEntry } from './context-table.js';
 
 export type Platform = 'intel' | 'amd' | 'arm';
 export type AddressType = 'untranslated' | 'translated' | 'translation-request';
@@ -52,20 +55,6 @@ export interface IommuConfig {
   ridName?: (rid: number) => string;
   msiSink?: (msg: MsiMessage) => void;
   onEvent?: (kind: string, text: string) => void;
-}
-
-interface ContextCommon {
-  readonly atsAllowed: boolean;
-  readonly faultReportingDisabled: boolean;
-}
-export type ContextEntry =
-  | (ContextCommon & { readonly mode: 'translate'; readonly domain: IommuDomain })
-  | (ContextCommon & { readonly mode: 'passthrough'; readonly domain: IommuDomain | null })
-  | (ContextCommon & { readonly mode: 'blocked'; readonly domain: IommuDomain | null });
-
-export interface AttachOptions {
-  atsAllowed?: boolean;
-  faultReportingDisabled?: boolean;
 }
 
 export interface DmaOptions {
@@ -115,10 +104,8 @@ export class Iommu {
   onEvent: ((kind: string, text: string) => void) | undefined;
   private readonly scheduler: Scheduler;
   private readonly coversFn: (rid: number) => boolean;
-  private readonly contexts = new Map<number, ContextEntry>();
-  private readonly busesWithTable = new Set<number>();
+  private readonly contexts: ContextTable;
   private readonly domains = new Map<number, IommuDomain>();
-  private readonly attached = new Map<number, number>();
   private nextDomainId = 1;
   private readonly widthPages: number;
   private readonly x86: boolean;
@@ -136,6 +123,7 @@ export class Iommu {
     this.widthPages = 2 ** (this.addressWidth - 12);
     this.x86 = this.platform !== 'arm';
     this.coversFn = config.covers ?? (() => true);
+    this.contexts = new ContextTable(this.platform === 'intel');
     this.msiSink = config.msiSink;
     this.onEvent = config.onEvent;
     this.iotlb = new Iotlb({
@@ -163,18 +151,16 @@ export class Iommu {
     const lazy = type === 'DMA-FQ' || (type === 'DMA' && this.invalidation === 'lazy');
     const d = new IommuDomain(this.nextDomainId++, type, this.addressWidth, this.pageSizes, lazy);
     this.domains.set(d.id, d);
-    this.attached.set(d.id, 0);
     return d;
   }
 
   /** Release a domain. EBUSY while any RID is attached (iommu_domain_free callers must detach first). */
   freeDomain(domain: IommuDomain): Result<void> {
     if (!this.domains.has(domain.id)) return fail('ENOENT', 'freeDomain: not a domain of this unit');
-    if ((this.attached.get(domain.id) ?? 0) > 0) return fail('EBUSY', 'freeDomain: RIDs still attached');
+    if (this.contexts.attachedCount(domain) > 0) return fail('EBUSY', 'freeDomain: RIDs still attached');
     this.iotlb.flushQueue(domain.id);
     this.iotlb.invalidateDomain(domain.id);
     this.domains.delete(domain.id);
-    this.attached.delete(domain.id);
     return okVoid();
   }
 
@@ -190,24 +176,17 @@ export class Iommu {
 
   /** Point `rid` at `domain`: translate, passthrough for 'identity', blocked for 'blocked'. */
   attach(rid: number, domain: IommuDomain, opts: AttachOptions = {}): void {
-    const common = { atsAllowed: opts.atsAllowed ?? false, faultReportingDisabled: opts.faultReportingDisabled ?? false };
-    const entry: ContextEntry =
-      domain.type === 'identity'
-        ? { ...common, mode: 'passthrough', domain }
-        : domain.type === 'blocked'
-          ? { ...common, mode: 'blocked', domain }
-          : { ...common, mode: 'translate', domain };
-    this.setContext(rid, entry);
+    this.contexts.attach(rid, domain, opts);
   }
 
   /** Block all DMA from `rid` (Linux blocking domain: context entry cleared → fault 0x2). */
   setBlocked(rid: number): void {
-    this.setContext(rid, { mode: 'blocked', domain: null, atsAllowed: false, faultReportingDisabled: false });
+    this.contexts.setBlocked(rid);
   }
 
   /** Remove the context entry of `rid` (its bus keeps its context table, as Linux does). */
   detach(rid: number): void {
-    this.setContext(rid, undefined);
+    this.contexts.clear(rid);
   }
 
   contextOf(rid: number): ContextEntry | undefined {
@@ -272,7 +251,7 @@ export class Iommu {
     const ctx = this.coversFn(rid) ? this.contexts.get(rid) : undefined;
     const pasid = opts?.pasid;
     const at = 'translation-request';
-    if (ctx === undefined) return this.dmaFault(rid, iova, false, this.noContextCode(rid), 0, at, pasid);
+    if (ctx === undefined) return this.dmaFault(rid, iova, false, this.contexts.missingCode(rid), 0, at, pasid);
     if (ctx.mode === 'blocked') return this.dmaFault(rid, iova, false, FAULT.CONTEXT_NOT_PRESENT, 0, at, pasid);
     if (!ctx.atsAllowed) return this.dmaFault(rid, iova, false, FAULT.TRANSLATION_BLOCKED, 0, at, pasid);
     if (ctx.mode === 'passthrough') return { ok: true, bytes: 0, translation: { pa: iova & ~0xfffn, size: 0x1000n, read: true, write: true } };
@@ -291,22 +270,6 @@ export class Iommu {
   }
 
   // ---- internals ----
-
-  private setContext(rid: number, entry: ContextEntry | undefined): void {
-    const old = this.contexts.get(rid);
-    if (old?.domain) this.attached.set(old.domain.id, (this.attached.get(old.domain.id) ?? 1) - 1);
-    if (entry === undefined) {
-      this.contexts.delete(rid);
-      return;
-    }
-    this.contexts.set(rid, entry);
-    this.busesWithTable.add(rid >> 8);
-    if (entry.domain) this.attached.set(entry.domain.id, (this.attached.get(entry.domain.id) ?? 0) + 1);
-  }
-
-  private noContextCode(rid: number): number {
-    return this.platform === 'intel' && !this.busesWithTable.has(rid >> 8) ? FAULT.ROOT_NOT_PRESENT : FAULT.CONTEXT_NOT_PRESENT;
-  }
 
   /**
    * The shared read/write loop. Works in (page frame, offset) numbers; each iteration
@@ -372,12 +335,12 @@ export class Iommu {
   private resolve(rid: number, ipfn: number, covered: boolean, ctx: ContextEntry | undefined, at: AddressType, write: boolean): number {
     const s = this.step;
     s.leaf = null;
-    if (!covered || ctx?.mode === 'passthrough' || (at === 'translated' && ctx?.atsAllowed === true)) {
+    if (!covered || ctx?.mode === 'passthrough' || (at === 'translated' && ctx?.mode === 'translate' && ctx.atsAllowed)) {
       s.ppfn = ipfn < MAX_PHYS_PFN ? ipfn : -1;
       s.endPfn = ipfn < MAX_PHYS_PFN ? Math.min(MAX_PHYS_PFN, ipfn + FAR) : ipfn + 1;
       return 0;
     }
-    if (ctx === undefined) return this.noContextCode(rid);
+    if (ctx === undefined) return this.contexts.missingCode(rid);
     if (ctx.mode === 'blocked') return FAULT.CONTEXT_NOT_PRESENT;
     if (at === 'translated') return FAULT.TRANSLATION_BLOCKED;
     if (ipfn >= this.widthPages) return FAULT.BEYOND_MGAW;
