@@ -9,9 +9,10 @@ import { deriveGroups, devsAreDmaAliases, REQ_ACS_FLAGS, acsEnabled } from '../.
 import { parseTopology, type Topology } from '../../src/hardware/topology/index.js';
 
 type Acs = 'on' | 'off' | 'none' | 'quirk';
+type Ep = { kind: 'ep'; fns: number; acs: 'none' | 'on'; alias: boolean; vfs: number };
 type Dev =
-  | { kind: 'ep'; fns: number; acs: 'none' | 'on'; alias: boolean; vfs: number }
-  | { kind: 'switch'; dsps: { acs: Acs; dev: Dev }[] }
+  | Ep
+  | { kind: 'switch'; dsps: { acs: Acs; dev: Ep }[] }
   | { kind: 'p2p' | 'pcib'; devs: number };
 type RootItem = { kind: 'rp'; acs: Acs; mf: boolean; dev: Dev | null } | { kind: 'rootep'; dev: Dev & { kind: 'ep' } };
 
