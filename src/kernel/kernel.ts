@@ -9,7 +9,7 @@
 import type { Clock } from '../sim/clock.js';
 import type { Trace } from '../sim/trace.js';
 import type { Topology } from '../hardware/topology/model.js';
-import { deriveGroups } from '../hardware/groups/index.js';
+import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from '../hardware/memory/frame-allocator.js';
 import { DevFs } from './fs/devfs.js';
@@ -55,6 +55,8 @@ export class Kernel {
   readonly devfs = new DevFs();
   readonly vfs: Vfs;
   readonly tasks = new Map<number, Task>();
+  /** How the IOMMU groups were formed (with the reason for each function), or null without an IOMMU. */
+  groupTable: GroupTable | null = null;
   /** Why the kernel is tainted (no-IOMMU mode, unsafe interrupts), in order. */
   readonly taints: string[] = [];
   private nextPid = 1;
@@ -110,6 +112,7 @@ export class Kernel {
   private formGroups(): void {
     const topo = this.topology;
     const table = deriveGroups(topo, { algorithm: topo.kernel.grouping });
+    this.groupTable = table;
     const lazy = topo.iommu?.invalidation === 'lazy';
     for (const info of table.groups) {
       const members = info.members.map((bdf) => this.pci.find(bdf)!);

@@ -1,0 +1,62 @@
+/**
+ * The vfio-sim command line, as a function of (argv, io) → exit code so tests run it
+ * without a process. Bad input gets a one-paragraph message and exit 2, never a stack.
+ */
+import { COMMANDS } from './commands.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'vfio-sim: a deterministic simulator of Linux VFIO (PCI topology, IOMMU groups, containers, iommufd, vfio-pci).',
+    '',
+    'Usage: vfio-sim <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `vfio-sim <command> --help` for a command\'s options and examples.',
+    'With no command, `vfio-sim` shows the bundled default machine (`vfio-sim machine`).',
+  ].join('\n');
+}
+
+export function runCli(argv: readonly string[], io: CliIo): number {
+  const [first, ...rest] = argv;
+  if (first === '-h' || first === '--help' || first === 'help') {
+    const cmd = COMMANDS.find((c) => c.name === rest[0]);
+    io.out(cmd ? cmd.help : usage());
+    return EXIT_OK;
+  }
+  if (first === '--version' || first === '-V') {
+    io.out(VERSION);
+    return EXIT_OK;
+  }
+  const name = first === undefined || first.startsWith('-') ? 'machine' : first;
+  const args = first === undefined || first.startsWith('-') ? [...argv] : rest;
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (cmd === undefined) {
+    io.err(`vfio-sim: unknown command '${name}'\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(cmd.help);
+    return EXIT_OK;
+  }
+  try {
+    return cmd.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`vfio-sim ${cmd.name}: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`vfio-sim ${cmd.name}: ${(e as Error).message}\n\n${cmd.help}`);
+      return EXIT_USAGE;
+    }
+    io.err(`vfio-sim ${cmd.name}: internal error (a bug in vfio-sim): ${(e as Error).stack ?? String(e)}`);
+    return EXIT_INTERNAL;
+  }
+}

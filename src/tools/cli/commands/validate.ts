@@ -1,0 +1,30 @@
+import { parseArgs } from 'node:util';
+import { safeParseTopology } from '../../../hardware/topology/index.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from '../io.js';
+import { readJson } from '../load.js';
+import { jsonText } from './json.js';
+
+export const validateCommand: CliCommand = {
+  name: 'validate',
+  summary: 'check a topology file and report every problem with its field path',
+  help: `Usage: vfio-sim validate FILE.json [--json]
+
+Examples:
+  vfio-sim validate fixtures/topologies/default.json
+
+Exit status 0 when the file is valid, 2 when it is not (each problem on its own line,
+named by the path of the field, e.g. pci[1].children[0].bdf).`,
+  run(argv, io) {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+    const file = positionals[0];
+    if (file === undefined || positionals.length > 1) throw new UsageError('validate takes exactly one file');
+    const r = safeParseTopology(readJson(io, file));
+    if (r.ok) {
+      io.out(values.json ? jsonText({ file, valid: true }) : `${file}: valid topology (${r.topology.functions.length} functions)`);
+      return EXIT_OK;
+    }
+    if (values.json) io.out(jsonText({ file, valid: false, issues: r.issues }));
+    else io.err(`${file}: invalid topology:\n${r.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    return EXIT_USAGE;
+  },
+};

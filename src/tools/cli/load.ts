@@ -1,0 +1,44 @@
+/**
+ * Loading a topology for a command: the bundled default machine, or a JSON file. JSON
+ * syntax errors and schema errors become UsageErrors naming the file and the field path.
+ */
+import { defaultTopologyJson } from '../../hardware/default-machine.js';
+import { parseTopology } from '../../hardware/topology/index.js';
+import type { Topology } from '../../hardware/topology/model.js';
+import { TopologyError } from '../../hardware/topology/index.js';
+import { UsageError, type CliIo } from './io.js';
+
+export function readJson(io: CliIo, path: string): unknown {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Parse a topology JSON value, optionally forcing the grouping algorithm. */
+export function topologyFrom(json: unknown, label: string, grouping?: string): Topology {
+  let input = json;
+  if (grouping !== undefined) {
+    if (grouping !== 'classic' && grouping !== 'bus-isolation') throw new UsageError(`--algorithm must be classic or bus-isolation (got ${grouping})`);
+    const obj = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+    const kernel = typeof obj['kernel'] === 'object' && obj['kernel'] !== null ? (obj['kernel'] as Record<string, unknown>) : {};
+    input = { ...obj, kernel: { ...kernel, grouping } };
+  }
+  try {
+    return parseTopology(input);
+  } catch (e) {
+    if (e instanceof TopologyError) throw new UsageError(`${label}: invalid topology:\n${e.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    throw e;
+  }
+}
+
+export function loadTopologyArg(io: CliIo, path: string | undefined, grouping?: string): Topology {
+  return path === undefined ? topologyFrom(defaultTopologyJson, 'default machine', grouping) : topologyFrom(readJson(io, path), path, grouping);
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/**
+ * The `vfio-sim` executable: binds the CLI to this process's argv, stdout, stderr and
+ * file system. Everything else lives in cli.ts so it can be tested in-process.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { argv, exit, stderr, stdout } from 'node:process';
+import { runCli } from './cli.js';
+
+const code = runCli(argv.slice(2), {
+  out: (t) => void stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => void stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  readFile: (p) => readFileSync(p, 'utf8'),
+  writeFile: (p, d) => writeFileSync(p, d),
+});
+exit(code);

@@ -1,0 +1,136 @@
+/**
+ * What `vfio-sim machine` and `vfio-sim groups` show: the PCI tree, the IOMMU groups with
+ * the reason each function landed where it did, and which groups VFIO could use now.
+ * Pure functions of a Host, so the CLI, the playground and tests share them.
+ */
+import type { Host } from '../../host.js';
+import type { PciFunction } from '../../hardware/topology/model.js';
+import { groupViability } from '../../kernel/vfio/viability.js';
+
+export interface FunctionReport {
+  readonly bdf: string;
+  readonly type: string;
+  readonly vendor: string;
+  readonly device: string;
+  readonly class: string;
+  readonly driver: string | null;
+  readonly group: number | null;
+  readonly reason: string;
+  readonly acs: readonly string[] | null;
+  readonly model: string | null;
+}
+
+export interface GroupReport {
+  readonly id: number;
+  readonly members: readonly string[];
+  readonly nonIsolated: boolean;
+  readonly viable: boolean;
+  /** Members bound to drivers that keep VFIO out. */
+  readonly blockers: ReadonlyArray<{ readonly bdf: string; readonly driver: string }>;
+  /** /dev/vfio/<id> exists (a member is bound to vfio-pci). */
+  readonly devNode: boolean;
+  readonly reservedRegions: ReadonlyArray<{ readonly start: string; readonly end: string; readonly type: string }>;
+}
+
+export interface MachineReport {
+  readonly name: string;
+  readonly grouping: string;
+  readonly iommu: string;
+  readonly functions: readonly FunctionReport[];
+  readonly groups: readonly GroupReport[];
+}
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
+export function machineReport(host: Host): MachineReport {
+  const k = host.kernel;
+  const topo = host.topology;
+  const table = k.groupTable;
+  const functions = k.pci.devices.map((d): FunctionReport => ({
+    bdf: d.bdf,
+    type: d.fn.type,
+    vendor: hex4(d.fn.vendor),
+    device: hex4(d.fn.device),
+    class: d.fn.classCode.toString(16).padStart(6, '0'),
+    driver: d.driver?.name ?? null,
+    group: d.group?.id ?? null,
+    reason: table?.reasonOf(d.bdf) ?? 'no IOMMU: no group',
+    acs: d.fn.acsNames,
+    model: d.fn.model,
+  }));
+  const model = topo.kernel.ownershipModel;
+  const groups = k.iommuCore.list().map((g): GroupReport => {
+    const v = groupViability(g, model);
+    return {
+      id: g.id,
+      members: g.devices.map((d) => d.bdf),
+      nonIsolated: g.nonIsolated,
+      viable: v.viable,
+      blockers: v.blockers,
+      devNode: k.vfio.groups.has(g.id),
+      reservedRegions: g.reservedRegions.map((r) => ({ start: `0x${r.start.toString(16)}`, end: `0x${r.end.toString(16)}`, type: r.type })),
+    };
+  });
+  const io = topo.iommu;
+  return {
+    name: topo.name,
+    grouping: topo.kernel.grouping,
+    iommu: io === null ? 'none' : `${io.platform}, ${io.addressWidth}-bit, ${io.interruptRemapping ? 'interrupt remapping' : 'no interrupt remapping'}, ${io.invalidation} invalidation`,
+    functions,
+    groups,
+  };
+}
+
+const TYPE_LABEL: Record<string, string> = {
+  'host-bridge': 'host bridge',
+  'root-port': 'root port',
+  'switch-upstream': 'switch upstream port',
+  'switch-downstream': 'switch downstream port',
+  'pcie-to-pci-bridge': 'PCIe-to-PCI bridge',
+  'pci-to-pcie-bridge': 'PCI-to-PCIe bridge',
+  'pci-bridge': 'PCI bridge',
+  endpoint: 'endpoint',
+  rciep: 'RC integrated endpoint',
+  'legacy-endpoint': 'legacy endpoint',
+};
+
+function fnLine(f: PciFunction, r: FunctionReport): string {
+  const acs = f.acsNames === null ? '' : f.acsNames.length === 0 ? ' [ACS off]' : ` [ACS ${f.acsNames.join(' ')}]`;
+  const drv = r.driver === null ? 'no driver' : r.driver;
+  const grp = r.group === null ? 'no group' : `group ${r.group}`;
+  const model = f.model ? ` (${f.model})` : '';
+  return `${f.bdf} ${TYPE_LABEL[f.type] ?? f.type} ${r.vendor}:${r.device}${model}${acs} — ${drv}, ${grp}`;
+}
+
+/** The PCI tree as indented text, one function per line. */
+export function formatTree(host: Host, report = machineReport(host)): string {
+  const byBdf = new Map(report.functions.map((f) => [f.bdf, f]));
+  const lines: string[] = [];
+  const walk = (f: PciFunction, prefix: string, last: boolean, top: boolean): void => {
+    lines.push(top ? fnLine(f, byBdf.get(f.bdf)!) : `${prefix}${last ? '└─ ' : '├─ '}${fnLine(f, byBdf.get(f.bdf)!)}`);
+    const kids = [...f.children, ...f.vfs];
+    const next = top ? '' : prefix + (last ? '   ' : '│  ');
+    kids.forEach((c, i) => walk(c, top ? '' : next, i === kids.length - 1, false));
+  };
+  for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, '', true, true);
+  return lines.join('\n');
+}
+
+/** The groups, each with its members, the reason for each, and VFIO viability. */
+export function formatGroups(report: MachineReport): string {
+  if (report.groups.length === 0) return 'no IOMMU groups (the machine has no IOMMU)';
+  const byBdf = new Map(report.functions.map((f) => [f.bdf, f]));
+  const out: string[] = [];
+  for (const g of report.groups) {
+    const state = g.viable ? 'viable for VFIO' : `NOT viable: ${g.blockers.map((b) => `${b.bdf} is bound to ${b.driver}`).join('; ')}`;
+    out.push(`group ${g.id}${g.nonIsolated ? ' (non-isolated bus)' : ''}: ${state}${g.devNode ? `, /dev/vfio/${g.id}` : ''}`);
+    for (const m of g.members) out.push(`  ${m}  ${byBdf.get(m)?.reason ?? ''}`);
+  }
+  return out.join('\n');
+}
+
+/** Everything `vfio-sim machine` prints. */
+export function formatMachine(host: Host): string {
+  const r = machineReport(host);
+  return [`machine: ${r.name}`, `iommu: ${r.iommu}; grouping: ${r.grouping}`, '', 'PCI tree:', formatTree(host, r), '', 'IOMMU groups:', formatGroups(r)].join('\n');
+}
