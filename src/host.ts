@@ -22,6 +22,11 @@ import { Process } from './process/process.js';
 export interface HostOptions {
   /** Seed for every random choice a device model may make (default 1). */
   readonly seed?: number;
+  /**
+   * The IOMMU grouping algorithm, overriding the topology's `kernel.grouping`:
+   * 'classic' (what deployed kernels do) or 'bus-isolation' (the 2025 rewrite).
+   */
+  readonly grouping?: 'classic' | 'bus-isolation';
 }
 
 export interface SpawnOptions {
@@ -53,7 +58,8 @@ export class Host {
   private readonly root: Process;
 
   constructor(topology?: unknown, opts: HostOptions = {}) {
-    this.topology = topology === undefined ? parseTopology(defaultTopologyJson) : isTopology(topology) ? topology : parseTopology(topology);
+    const parsed = topology === undefined ? parseTopology(defaultTopologyJson) : isTopology(topology) ? topology : parseTopology(topology);
+    this.topology = opts.grouping === undefined || opts.grouping === parsed.kernel.grouping ? parsed : { ...parsed, kernel: { ...parsed.kernel, grouping: opts.grouping } };
     this.clock = new Clock();
     this.trace = new Trace(() => this.clock.now());
     this.rng = new Rng(opts.seed ?? 1);

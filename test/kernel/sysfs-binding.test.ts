@@ -142,3 +142,15 @@ describe('group DMA ownership and kernel drivers', () => {
     expect(group.claimDmaOwner({}).ok).toBe(true);
   });
 });
+
+describe('grouping algorithm as a host option', () => {
+  it('spec example 4: classic splits the ACS-off switch, bus-isolation does not', async () => {
+    const { readFileSync } = await import('node:fs');
+    const json = JSON.parse(readFileSync('fixtures/topologies/example-4.json', 'utf8')) as unknown;
+    const members = (h: Host): string[][] => h.kernel.iommuCore.list().map((g) => g.devices.map((d) => d.bdf));
+    const classic = members(new Host(json, { grouping: 'classic' }));
+    const iso = members(new Host(json, { grouping: 'bus-isolation' }));
+    expect(classic).toContainEqual(['0000:02:00.0', '0000:03:00.0']);
+    expect(iso).toContainEqual(['0000:02:00.0', '0000:02:01.0', '0000:03:00.0', '0000:04:00.0']);
+  });
+});
