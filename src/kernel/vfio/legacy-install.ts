@@ -1,10 +1,25 @@
 /**
- * Installs the legacy VFIO path: /dev/vfio/vfio (the container, 0666) and the opener of
- * group nodes /dev/vfio/<group>.
+ * Installs the legacy VFIO path: /dev/vfio/vfio (the container, 0666, each open a new
+ * container), the opener of group nodes /dev/vfio/<group>, and the IOMMU backends in the
+ * order the kernel's driver list holds them (type1 registers last and sits first).
  */
-import { fail } from '../../base/result.js';
 import type { Kernel } from '../kernel.js';
+import type { IommuBackend } from './container.js';
+import { openContainer } from './container.js';
+import { groupRemoved, openGroup } from './group.js';
+import { noiommuBackend } from './noiommu.js';
+import { type1Backend } from './type1/index.js';
 
 export function installLegacyVfio(k: Kernel): void {
-  k.vfio.openers.openGroup = () => fail('ENODEV', 'group fds are not implemented yet');
+  const backends: readonly IommuBackend[] = [type1Backend, noiommuBackend];
+  let nextId = 0;
+  k.devfs.create('vfio/vfio', {
+    type: 'chr',
+    mode: 0o666,
+    uid: 0,
+    gid: 0,
+    open: (_ctx, flags, path) => ({ ok: true, value: openContainer(k, backends, nextId++, flags, path) }),
+  });
+  k.vfio.openers.openGroup = (ctx, group, flags, path) => openGroup(k, ctx, group, flags, path);
+  k.vfio.openers.removeGroup = groupRemoved;
 }

@@ -19,6 +19,8 @@ import { VfioGroup } from './vfio-group.js';
 export interface VfioOpeners {
   openGroup(ctx: SyscallContext, group: VfioGroup, flags: number, path: string): Result<OpenFile>;
   openCdev(ctx: SyscallContext, device: VfioDevice, flags: number, path: string): Result<OpenFile>;
+  /** The group's last device is going away (vfio_device_remove_group): revoke its container. */
+  removeGroup?(group: VfioGroup): void;
 }
 
 export class VfioCore {
@@ -83,6 +85,7 @@ export class VfioCore {
     if (group.devices.length > 0) return;
     this.groups.delete(group.id);
     this.k.devfs.remove(group.nodeName);
+    this.openers.removeGroup?.(group);
     group.dead = true;
     if (group.type === 'noiommu') {
       this.k.iommuCore.remove(group.id);

@@ -1,0 +1,245 @@
+/**
+ * The group fd (drivers/vfio/group.c): open of /dev/vfio/<N> and the VFIO_GROUP_* ioctls —
+ * GET_STATUS, SET_CONTAINER, UNSET_CONTAINER, GET_DEVICE_FD — plus the device fds it hands out.
+ *
+ * Reference rules (spec §1.2): a group fd can be open once; each device's first open takes a
+ * reference on the group's open file and a container_users slot, so closing the group fd
+ * while a device fd is open defers the release (detaching the container) until the last
+ * device closes. container_users is 1 while attached, +1 per opened device.
+ */
+import { fail, failType, ok, type Result } from '../../base/result.js';
+import {
+  VFIO_GROUP_FLAGS_CONTAINER_SET,
+  VFIO_GROUP_FLAGS_VIABLE,
+  VFIO_GROUP_GET_DEVICE_FD,
+  VFIO_GROUP_GET_STATUS,
+  VFIO_GROUP_SET_CONTAINER,
+  VFIO_GROUP_UNSET_CONTAINER,
+} from '../../uapi/vfio.js';
+import { offsetofend } from '../../uapi/structs.js';
+import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
+import type { Kernel } from '../kernel.js';
+import { O_RDWR } from '../sys/files.js';
+import { containerOfFile, type VfioContainer } from './container.js';
+import { ArgReader, argObject, isFailure, type ArgObject } from './type1/args.js';
+import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
+import type { VfioGroup } from './vfio-group.js';
+
+/** What VfioGroup.opened holds while the group fd is open (group->opened_file et al.). */
+export interface GroupFileState {
+  readonly file: OpenFile<VfioGroup>;
+  containerUsers: number;
+}
+
+const STATUS_MINSZ = offsetofend('vfio_group_status', 'flags');
+
+function stateOf(group: VfioGroup): GroupFileState | null {
+  return group.opened as GroupFileState | null;
+}
+
+function containerOf(group: VfioGroup): VfioContainer | null {
+  return group.container as VfioContainer | null;
+}
+
+/** vfio_group_fops_open(). */
+export function openGroup(k: Kernel, ctx: SyscallContext, group: VfioGroup, flags: number, path: string): Result<OpenFile> {
+  if (group.dead || group.devices.length === 0) return fail('ENODEV', 'vfio_group_fops_open: no VFIO driver in the group');
+  if (group.type === 'noiommu' && !ctx.task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_group_fops_open: no-IOMMU group needs CAP_SYS_RAWIO');
+  if (group.opened !== null) return fail('EBUSY', 'vfio_group_fops_open: group already open');
+  const file = new OpenFile<VfioGroup>(groupFops(k), group, flags, path);
+  const st: GroupFileState = { file, containerUsers: 0 };
+  group.opened = st;
+  return ok(file as OpenFile);
+}
+
+/** vfio_group_detach_container() from the group's side. */
+function detach(group: VfioGroup): void {
+  const c = containerOf(group);
+  if (c === null) return;
+  c.detachGroup(group);
+  const st = stateOf(group);
+  if (st !== null) st.containerUsers = 0;
+}
+
+/** The group's IOMMU group went away (vfio_device_remove_group): revoke the container. */
+export function groupRemoved(group: VfioGroup): void {
+  detach(group);
+}
+
+const fopsCache = new WeakMap<Kernel, FileOperations<VfioGroup>>();
+
+function groupFops(k: Kernel): FileOperations<VfioGroup> {
+  let f = fopsCache.get(k);
+  if (f === undefined) {
+    f = {
+      kind: 'vfio-group',
+      ioctl: (file, request, arg, ctx) => groupIoctl(k, file.priv, request, arg, ctx),
+      release: (file) => {
+        detach(file.priv);
+        file.priv.opened = null;
+      },
+    };
+    fopsCache.set(k, f);
+  }
+  return f;
+}
+
+/** vfio_group_fops_unl_ioctl(): container requests on a group fd are ENOTTY. */
+function groupIoctl(k: Kernel, group: VfioGroup, request: number, arg: unknown, ctx: SyscallContext): Result<number> {
+  switch (request) {
+    case VFIO_GROUP_GET_STATUS:
+      return getStatus(group, arg);
+    case VFIO_GROUP_SET_CONTAINER:
+      return setContainer(group, arg, ctx);
+    case VFIO_GROUP_UNSET_CONTAINER:
+      return unsetContainer(group);
+    case VFIO_GROUP_GET_DEVICE_FD:
+      return getDeviceFd(k, group, arg, ctx);
+    default:
+      return fail('ENOTTY', 'vfio_group_fops_unl_ioctl: not a group request');
+  }
+}
+
+/** vfio_group_ioctl_get_status(). */
+function getStatus(group: VfioGroup, arg: unknown): Result<number> {
+  const o = argObject(arg);
+  if (isFailure(o)) return o;
+  const a = new ArgReader(o, 'arg');
+  const argsz = a.u32('argsz');
+  a.u32('flags');
+  if (a.failure) return a.failure;
+  if (argsz < STATUS_MINSZ) return fail('EINVAL', 'vfio_group_ioctl_get_status: argsz < 8');
+  if (group.dead) return fail('ENODEV', 'vfio_group_ioctl_get_status: the IOMMU group is gone');
+  let flags = 0;
+  if (group.container !== null) flags = VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
+  else if (group.type === 'noiommu' || (group.iommuGroup.ownerCount === 0)) flags = VFIO_GROUP_FLAGS_VIABLE;
+  (o as ArgObject)['flags'] = flags;
+  return ok(0);
+}
+
+/** vfio_group_ioctl_set_container(): the arg is the container fd number. */
+function setContainer(group: VfioGroup, arg: unknown, ctx: SyscallContext): Result<number> {
+  if (arg === undefined || arg === null) return fail('EFAULT', 'vfio_group_ioctl_set_container: NULL pointer');
+  if (typeof arg !== 'number' || !Number.isInteger(arg)) return failType('arg', 'of type number', arg);
+  const f = ctx.task.file(arg);
+  if (f === undefined) return fail('EBADF', 'vfio_group_ioctl_set_container: fd not open');
+  if (group.container !== null) return fail('EINVAL', 'vfio_group_ioctl_set_container: group already has an IOMMU');
+  if (group.dead) return fail('ENODEV', 'vfio_group_ioctl_set_container: the IOMMU group is gone');
+  const c = containerOfFile(f);
+  if (c === null) return fail('EBADFD', 'vfio_group_ioctl_set_container: fd is not a container');
+  const r = c.attachGroup(group, ctx);
+  if (!r.ok) return r;
+  stateOf(group)!.containerUsers = 1;
+  return ok(0);
+}
+
+/** vfio_group_ioctl_unset_container(). */
+function unsetContainer(group: VfioGroup): Result<number> {
+  if (group.container === null) return fail('EINVAL', 'vfio_group_ioctl_unset_container: no container');
+  if (stateOf(group)!.containerUsers !== 1) return fail('EBUSY', 'vfio_group_ioctl_unset_container: a device is open');
+  detach(group);
+  return ok(0);
+}
+
+/**
+ * vfio_pci_core_match(): the name must be the device's PCI name, optionally followed by
+ * space-separated options of which only one `vf_token=<uuid>` is known. vfio-sim models
+ * no VF tokens, so a token for an ordinary function is EINVAL, as Linux answers it.
+ * Returns 1 on a match, 0 for none, a Failure for a rejected suffix.
+ */
+function matchDevice(device: VfioDevice, name: string): number | ReturnType<typeof fail> {
+  const dn = device.name;
+  if (!name.startsWith(dn)) return 0;
+  if (name.length === dn.length) return 1;
+  if (name[dn.length] !== ' ') return 0;
+  const opts = name.slice(dn.length + 1).split(' ').filter((s) => s.length > 0);
+  let token = false;
+  for (const o of opts) {
+    const m = /^vf_token=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/.exec(o);
+    if (m === null || token) return fail('EINVAL', 'vfio_pci_core_match: unknown option, duplicate or malformed vf_token');
+    token = true;
+  }
+  if (token) return fail('EINVAL', 'vfio_pci_validate_vf_token: VF token supplied for a device that neither is a VF nor has VFs');
+  return 1;
+}
+
+/** vfio_device_get_from_name(). */
+function findDevice(group: VfioGroup, name: string): Result<VfioDevice> {
+  for (const d of group.devices) {
+    const m = matchDevice(d, name);
+    if (typeof m !== 'number') return m;
+    if (m > 0) return ok(d);
+  }
+  return fail('ENODEV', 'vfio_device_get_from_name: no device of this group has that name');
+}
+
+/** vfio_group_ioctl_get_device_fd(). */
+function getDeviceFd(k: Kernel, group: VfioGroup, arg: unknown, ctx: SyscallContext): Result<number> {
+  if (arg === undefined || arg === null) return fail('EFAULT', 'strndup_user: NULL pointer');
+  if (typeof arg !== 'string') return failType('arg', 'of type string', arg);
+  if (arg.length >= 4096) return fail('EINVAL', 'strndup_user: name not NUL-terminated within PAGE_SIZE');
+  const d = findDevice(group, arg);
+  if (!d.ok) return d;
+  const device = d.value;
+  const task = ctx.task;
+  if (task.openFds().length >= task.rlimitNofile) return fail('EMFILE', 'get_unused_fd_flags: no free fd');
+  const container = containerOf(group);
+  if (container === null) return fail('EINVAL', 'vfio_df_group_open: group has no container');
+  if (device.openCount === 0) {
+    if (container.backend === null) return fail('EINVAL', 'vfio_group_use_container: container has no IOMMU set');
+    if (group.type === 'noiommu' && !task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_group_use_container: no-IOMMU needs CAP_SYS_RAWIO');
+    const st = stateOf(group)!;
+    st.file.get();
+    st.containerUsers++;
+    if (group.type === 'noiommu') k.trace.add('kernel', 'vfio', `vfio-noiommu device opened by ${task.name}`);
+  }
+  k.vfio.deviceOpened(device);
+  const priv: VfioDeviceFile = { device, via: 'group', bound: false, extra: {} };
+  const file = new OpenFile<VfioDeviceFile>(deviceFops(k, device.ops.fops), priv, O_RDWR, '[vfio-device]');
+  const fd = task.installFd(file as OpenFile, true)!;
+  return ok(fd);
+}
+
+const deviceFopsCache = new WeakMap<FileOperations<VfioDeviceFile>, FileOperations<VfioDeviceFile>>();
+
+/**
+ * The driver's device-fd operations with the group path's release wrapped around them
+ * (vfio_device_fops_release → vfio_df_group_close): the driver's per-fd release, then
+ * close_device on the last fd, then the container use is dropped, and only then may a
+ * waiting unbind proceed (vfio_device_put_registration).
+ */
+function deviceFops(k: Kernel, inner: FileOperations<VfioDeviceFile>): FileOperations<VfioDeviceFile> {
+  let w = deviceFopsCache.get(inner);
+  if (w !== undefined) return w;
+  const out: { -readonly [K in keyof FileOperations<VfioDeviceFile>]: FileOperations<VfioDeviceFile>[K] } = { kind: inner.kind };
+  if (inner.read) out.read = (f, len, ctx) => inner.read!(f, len, ctx);
+  if (inner.write) out.write = (f, data, ctx) => inner.write!(f, data, ctx);
+  if (inner.pread) out.pread = (f, len, off, ctx) => inner.pread!(f, len, off, ctx);
+  if (inner.pwrite) out.pwrite = (f, data, off, ctx) => inner.pwrite!(f, data, off, ctx);
+  if (inner.ioctl) out.ioctl = (f, request, arg, ctx) => inner.ioctl!(f, request, arg, ctx);
+  if (inner.mmap) out.mmap = (f, req, ctx) => inner.mmap!(f, req, ctx);
+  out.release = (f) => {
+    inner.release?.(f);
+    closeGroupDevice(k, f.priv.device);
+  };
+  w = out;
+  deviceFopsCache.set(inner, w);
+  return w;
+}
+
+function closeGroupDevice(k: Kernel, device: VfioDevice): void {
+  if (device.openCount !== 1) {
+    k.vfio.deviceClosed(device);
+    return;
+  }
+  const waiter = device.releaseWaiter;
+  device.releaseWaiter = null;
+  k.vfio.deviceClosed(device);
+  const st = stateOf(device.group);
+  if (st !== null) {
+    st.containerUsers--;
+    st.file.put();
+  }
+  waiter?.();
+}
+

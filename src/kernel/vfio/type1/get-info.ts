@@ -1,0 +1,79 @@
+/**
+ * VFIO_IOMMU_GET_INFO (vfio_iommu_type1_get_info) and its capability chain, in the kernel's
+ * order MIGRATION → DMA_AVAIL → IOVA_RANGE (the last only while the IOVA list is non-empty).
+ *
+ * argsz < 16 is EINVAL. A buffer too small for the chain is not an error: argsz is raised to
+ * the size needed and cap_offset stays 0. Otherwise the chain is written to `arg.caps` as
+ * parsed objects whose `next` fields carry the C offsets (from the start of the buffer;
+ * each capability padded to 8 bytes) and cap_offset = 24. Write-back covers min(argsz, 24)
+ * bytes of the fixed part, so a 16-byte caller never sees cap_offset.
+ */
+import { fail, ok, type Result } from '../../../base/result.js';
+import {
+  VFIO_IOMMU_INFO_CAPS,
+  VFIO_IOMMU_INFO_PGSIZES,
+  VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+  VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+  VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+} from '../../../uapi/vfio.js';
+import { offsetofend, sizeofStruct } from '../../../uapi/structs.js';
+import { ArgReader, argObject, isFailure, type ArgObject } from './args.js';
+import { DIRTY_BITMAP_SIZE_MAX } from './bitmap.js';
+import type { Type1Iommu } from './vfio-iommu.js';
+
+const MINSZ = offsetofend('vfio_iommu_type1_info', 'iova_pgsizes');
+const INFO_SZ = sizeofStruct('vfio_iommu_type1_info');
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** The capabilities with their sizes in the chain, in chain order, `next` left to fill. */
+function buildCaps(t: Type1Iommu): Array<{ size: number; cap: Record<string, unknown> }> {
+  const caps: Array<{ size: number; cap: Record<string, unknown> }> = [
+    {
+      size: align8(sizeofStruct('vfio_iommu_type1_info_cap_migration')),
+      cap: { id: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, version: 1, next: 0, flags: 0, pgsize_bitmap: t.pgsize, max_dirty_bitmap_size: DIRTY_BITMAP_SIZE_MAX },
+    },
+    { size: align8(sizeofStruct('vfio_iommu_type1_info_dma_avail')), cap: { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, next: 0, avail: t.dmaAvail } },
+  ];
+  if (t.iovaList.length > 0) {
+    const ranges = t.iovaList.map((r) => ({ start: r.start, end: r.end }));
+    caps.push({
+      size: align8(sizeofStruct('vfio_iommu_type1_info_cap_iova_range') + sizeofStruct('vfio_iova_range') * ranges.length),
+      cap: { id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, next: 0, nr_iovas: ranges.length, reserved: 0, iova_ranges: ranges },
+    });
+  }
+  return caps;
+}
+
+export function type1GetInfo(t: Type1Iommu, arg: unknown): Result<number> {
+  const o = argObject(arg);
+  if (isFailure(o)) return o;
+  const a = new ArgReader(o, 'arg');
+  const argsz = a.u32('argsz');
+  a.u32('flags');
+  a.u64('iova_pgsizes');
+  if (a.failure) return a.failure;
+  if (argsz < MINSZ) return fail('EINVAL', 'vfio_iommu_type1_get_info: argsz < 16');
+  const caps = buildCaps(t);
+  const chain = caps.reduce((s, c) => s + c.size, 0);
+  const need = INFO_SZ + chain;
+  const out = o as ArgObject;
+  let capOffset = 0;
+  if (argsz < need) {
+    out['argsz'] = need;
+  } else {
+    let off = INFO_SZ;
+    caps.forEach((c, i) => {
+      off += c.size;
+      c.cap['next'] = i + 1 < caps.length ? off : 0;
+    });
+    out['caps'] = caps.map((c) => c.cap);
+    capOffset = INFO_SZ;
+  }
+  out['flags'] = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+  out['iova_pgsizes'] = t.pgsizeBitmap;
+  if (argsz >= INFO_SZ) {
+    out['cap_offset'] = capOffset;
+    out['pad'] = 0;
+  }
+  return ok(0);
+}

@@ -1,0 +1,212 @@
+/**
+ * One type1 backend instance (struct vfio_iommu, drivers/vfio/vfio_iommu_type1.c): the
+ * container's IO address space — its mappings (an interval tree, O(log n) per operation),
+ * the hardware domains mirroring them, the valid-IOVA list and the page-size bitmap.
+ *
+ * Invariants:
+ * - every mapping is installed in every domain, and pinned iff at least one domain exists;
+ * - dmaAvail + mappings = dma_entry_limit as read at SET_IOMMU;
+ * - pgsizeBitmap is the AND of the domains' bitmaps (PAGE_MASK with none), never below 4 KiB;
+ * - a failed attach changes nothing (domain freed, pins undone, list untouched).
+ */
+import { fail, okVoid, type Result } from '../../../base/result.js';
+import { IntervalMap } from '../../../base/interval-map.js';
+import type { IommuDomain } from '../../../hardware/iommu/domain.js';
+import type { IommuGroup } from '../../iommu/iommu-group.js';
+import type { Kernel } from '../../kernel.js';
+import type { VfioGroup } from '../vfio-group.js';
+import { dmaLast, type VfioDma } from './dma.js';
+import { mapIntoDomain, unmapFromDomain } from './domain-map.js';
+import { clipToAperture, excludeReserved, intersects, type IovaRange } from './iova-list.js';
+import { pinDma, unpinDma } from './pinning.js';
+
+export const PAGE_MASK = 0xffff_ffff_ffff_f000n;
+const U64_MAX = (1n << 64n) - 1n;
+
+export interface Type1Domain {
+  readonly hw: IommuDomain;
+  readonly groups: VfioGroup[];
+}
+
+export class Type1Iommu {
+  readonly dmas = new IntervalMap<VfioDma>();
+  readonly domains: Type1Domain[] = [];
+  iovaList: IovaRange[] = [];
+  pgsizeBitmap = PAGE_MASK;
+  dmaAvail: number;
+  dirtyTracking = false;
+  vaddrInvalidCount = 0;
+
+  constructor(
+    readonly k: Kernel,
+    readonly v2: boolean,
+  ) {
+    this.dmaAvail = k.params.int('vfio_iommu_type1', 'dma_entry_limit');
+  }
+
+  /** Smallest supported page size: the alignment unit of MAP/UNMAP and the dirty bitmap. */
+  get pgsize(): bigint {
+    return this.pgsizeBitmap & -this.pgsizeBitmap;
+  }
+
+  /** vfio_find_dma(): the lowest mapping overlapping [iova, iova+size-1]. */
+  findDma(iova: bigint, last: bigint): VfioDma | undefined {
+    return this.dmas.firstOverlap(iova, last)?.value;
+  }
+
+  /** vfio_remove_dma(): out of every domain, unpinned, uncharged, slot returned. */
+  removeDma(dma: VfioDma): void {
+    for (const d of this.domains) unmapFromDomain(this.k, d.hw, dma);
+    unpinDma(this.k, dma);
+    if (dma.vaddrInvalid) this.vaddrInvalidCount--;
+    this.dmas.remove(dma.iova);
+    this.dmaAvail++;
+  }
+
+  private unmapUnpinAll(): void {
+    for (const e of [...this.dmas.entries()]) this.removeDma(e.value);
+  }
+
+  private updatePgsizeBitmap(): void {
+    let b = U64_MAX;
+    for (const d of this.domains) b &= d.hw.pgsizeBitmap;
+    if (b & ~PAGE_MASK) b = (b & PAGE_MASK) | 0x1000n;
+    this.pgsizeBitmap = b;
+  }
+
+  private groupsOfDomains(): VfioGroup[] {
+    return this.domains.flatMap((d) => d.groups);
+  }
+
+  /** vfio_iommu_type1_attach_group(), checks in the kernel's order; all-or-nothing. */
+  attachGroup(group: VfioGroup): Result<void> {
+    const k = this.k;
+    if (this.vaddrInvalidCount > 0) return fail('EBUSY', 'vfio_iommu_type1_attach_group: a mapping has an invalidated vaddr');
+    if (this.groupsOfDomains().includes(group)) return fail('EINVAL', 'vfio_iommu_type1_attach_group: group already attached');
+    if (k.iommu === null) return fail('ENODEV', 'vfio_iommu_type1_attach_group: no IOMMU translates for this group');
+    const apStart = 0n;
+    const apEnd = (1n << BigInt(k.iommu.addressWidth)) - 1n;
+    if (this.iovaList.length > 0 && !intersects(this.iovaList, apStart, apEnd)) return fail('EINVAL', 'vfio_iommu_aper_conflict: aperture outside the IOVA list');
+    for (const e of this.dmas.entries()) {
+      if (e.start < apStart || e.last > apEnd) return fail('EINVAL', 'vfio_iommu_aper_conflict: a mapping lies outside the new aperture');
+    }
+    const regions = group.iommuGroup.reservedRegions;
+    for (const rg of regions) {
+      if (rg.type !== 'direct-relaxable' && this.findDma(rg.start, rg.end)) return fail('EINVAL', 'vfio_iommu_resv_conflict: a reserved region overlaps a mapping');
+    }
+    const list = excludeReserved(clipToAperture(this.iovaList, apStart, apEnd), regions);
+    if (list.length === 0) return fail('EINVAL', 'vfio_iommu_resv_exclude: no valid IOVA range left');
+    if (k.iommu.irt === null && !k.params.bool('vfio_iommu_type1', 'allow_unsafe_interrupts')) {
+      k.trace.add('kernel', 'vfio_iommu_type1', 'No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
+      return fail('EPERM', 'vfio_iommu_type1_attach_group: no interrupt remapping and allow_unsafe_interrupts=N');
+    }
+    const iommuGroup = group.iommuGroup as IommuGroup<IommuDomain>;
+    const existing = this.domains[0];
+    if (existing !== undefined) {
+      const r = iommuGroup.attachDomain(existing.hw);
+      if (!r.ok) return r;
+      existing.groups.push(group);
+    } else {
+      const r = this.newDomain(iommuGroup);
+      if (!r.ok) return r;
+      r.value.groups.push(group);
+    }
+    this.iovaList = list;
+    this.updatePgsizeBitmap();
+    return okVoid();
+  }
+
+  /** A fresh unmanaged domain with every existing mapping replayed into it (vfio_iommu_replay). */
+  private newDomain(iommuGroup: IommuGroup<IommuDomain>): Result<Type1Domain> {
+    const k = this.k;
+    const hw = k.iommu!.allocDomain('unmanaged');
+    const newlyPinned: VfioDma[] = [];
+    const mapped: VfioDma[] = [];
+    const undo = (): void => {
+      for (const d of mapped) unmapFromDomain(k, hw, d);
+      for (const d of newlyPinned) unpinDma(k, d);
+      k.iommu!.freeDomain(hw);
+    };
+    for (const e of this.dmas.entries()) {
+      const dma = e.value;
+      if (dma.runs === null) {
+        const p = pinDma(k, dma);
+        if (!p.ok) return undo(), p;
+        newlyPinned.push(dma);
+      }
+      const m = mapIntoDomain(k, hw, dma);
+      if (!m.ok) return undo(), m;
+      mapped.push(dma);
+    }
+    const a = iommuGroup.attachDomain(hw);
+    if (!a.ok) return undo(), a;
+    const d: Type1Domain = { hw, groups: [] };
+    this.domains.push(d);
+    return { ok: true, value: d };
+  }
+
+  /** vfio_iommu_type1_detach_group(): never fails. */
+  detachGroup(group: VfioGroup): void {
+    const i = this.domains.findIndex((d) => d.groups.includes(group));
+    if (i < 0) return;
+    const d = this.domains[i]!;
+    (group.iommuGroup as IommuGroup<IommuDomain>).detachDomain();
+    d.groups.splice(d.groups.indexOf(group), 1);
+    if (d.groups.length === 0) {
+      if (this.domains.length === 1) this.unmapUnpinAll();
+      this.domains.splice(i, 1);
+      this.k.iommu?.freeDomain(d.hw);
+      this.updatePgsizeBitmap();
+    }
+    this.refreshIovaList();
+  }
+
+  /** vfio_iommu_aper_expand + vfio_iommu_resv_refresh: the list from the remaining groups. */
+  private refreshIovaList(): void {
+    if (this.domains.length === 0 || this.k.iommu === null) {
+      this.iovaList = [];
+      return;
+    }
+    let list: IovaRange[] = [{ start: 0n, end: (1n << BigInt(this.k.iommu.addressWidth)) - 1n }];
+    for (const g of this.groupsOfDomains()) list = excludeReserved(list, g.iommuGroup.reservedRegions);
+    if (list.length > 0) this.iovaList = list;
+  }
+
+  /** vfio_iommu_type1_release(): every mapping gone, domains freed. */
+  release(): void {
+    this.unmapUnpinAll();
+    for (const d of this.domains) {
+      for (const g of d.groups) (g.iommuGroup as IommuGroup<IommuDomain>).detachDomain();
+      this.k.iommu?.freeDomain(d.hw);
+    }
+    this.domains.length = 0;
+    this.iovaList = [];
+    this.dirtyTracking = false;
+  }
+
+  /** vfio_iommu_type1_check_extension() with an instance. */
+  checkExtension(id: number): number {
+    return type1CheckExtension(this, id);
+  }
+
+  /** Does the mapping reach the last byte of the u64 space? (helper for wrap-safe loops) */
+  static last(d: VfioDma): bigint {
+    return dmaLast(d);
+  }
+}
+
+/** VFIO_CHECK_EXTENSION as type1 answers it; `iommu` null when no instance exists yet. */
+export function type1CheckExtension(iommu: Type1Iommu | null, id: number): number {
+  switch (id) {
+    case 1: // VFIO_TYPE1_IOMMU
+    case 3: // VFIO_TYPE1v2_IOMMU
+    case 9: // VFIO_UNMAP_ALL
+      return 1;
+    case 10: // VFIO_UPDATE_VADDR: needs an instance and no emulated (mdev) groups
+      return iommu === null ? 0 : 1;
+    case 4: // VFIO_DMA_CC_IOMMU: every domain enforces cache coherency (VT-d snoop control)
+      return iommu === null ? 0 : 1;
+    default:
+      return 0;
+  }
+}
