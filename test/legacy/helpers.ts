@@ -1,0 +1,70 @@
+/** Shared set-up for the legacy container/group/type1 tests. */
+import { expect } from 'vitest';
+import { Host, uapi, type Process } from '../../src/index.js';
+import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
+import type { VfioContainer } from '../../src/kernel/vfio/container.js';
+
+export const EDU = '0000:06:00.0';
+export const EDU2 = '0000:07:00.0';
+
+export function groupOf(host: Host, bdf: string): number {
+  return Number(host.spawn().readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop());
+}
+
+export interface Setup {
+  host: Host;
+  p: Process;
+  c: number;
+  g: number;
+  group: number;
+}
+
+/** Default machine, `bdf` bound to vfio-pci, container + group opened; optionally attached and typed. */
+export function setup(opts: { bdfs?: string[]; type?: number | null; attach?: boolean; host?: Host; proc?: Process } = {}): Setup {
+  const host = opts.host ?? new Host();
+  const bdfs = opts.bdfs ?? [EDU];
+  for (const b of bdfs) host.bind(b, 'vfio-pci');
+  const p = opts.proc ?? host.spawn();
+  const group = groupOf(host, bdfs[0]!);
+  const c = p.open('/dev/vfio/vfio');
+  const g = p.open(`/dev/vfio/${group}`);
+  if (opts.attach !== false) {
+    p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
+    const type = opts.type === undefined ? uapi.VFIO_TYPE1v2_IOMMU : opts.type;
+    if (type !== null) p.ioctl(c, uapi.VFIO_SET_IOMMU, type);
+  }
+  return { host, p, c, g, group };
+}
+
+/** The type1 instance behind a container fd (internal, for page-table checks). */
+export function type1Of(p: Process, c: number): Type1Iommu {
+  const f = p.task.file(c)!;
+  const cont = f.priv as VfioContainer;
+  return cont.backend!.inst.data as Type1Iommu;
+}
+
+export function expectErrno(fn: () => unknown, code: string): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected ${code}`).toBeDefined();
+  expect((err as { code?: string }).code).toBe(code);
+}
+
+/** Anonymous RW buffer. */
+export function buffer(p: Process, size: bigint, prot = uapi.PROT_READ | uapi.PROT_WRITE): bigint {
+  return p.mmap(0n, size, prot, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+}
+
+export function map(p: Process, c: number, vaddr: bigint, iova: bigint, size: bigint, flags = uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE): number {
+  return p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags, vaddr, iova, size });
+}
+
+export function unmap(p: Process, c: number, iova: bigint, size: bigint, flags = 0): bigint {
+  const arg = { argsz: 24, flags, iova, size };
+  p.ioctl(c, uapi.VFIO_IOMMU_UNMAP_DMA, arg);
+  return arg.size;
+}
