@@ -1,0 +1,115 @@
+/**
+ * Turning a scenario's ioctl step into the call a C driver makes: the request named as in
+ * Linux ("VFIO_IOMMU_MAP_DMA") resolves to its x86-64 number through src/uapi, and the JSON
+ * argument becomes the plain object of contract §6 — every u64/s64 field a bigint, every
+ * smaller integer a number — by walking the struct's layout table, so no field kind is
+ * typed twice. Unknown fields are an error naming their path (a typo would otherwise be a
+ * silently zero field).
+ */
+import { IOMMUFD_IOCTLS, VFIO_IOCTLS, structLayout, isScalarKind, type StructField, type StructLayout } from '../../uapi/index.js';
+import { evalValue, toNumber, ValueError, type Vars } from './values.js';
+import type { ValueInput } from './schema.js';
+
+export interface ResolvedRequest {
+  readonly name: string;
+  readonly request: number;
+  /** How the argument is passed. */
+  readonly arg: 'none' | 'value' | 'int-ptr' | 'string' | 'struct';
+  readonly struct: string | null;
+}
+
+/** The request by Linux name, or undefined. */
+export function resolveRequest(name: string): ResolvedRequest | undefined {
+  const v = VFIO_IOCTLS.find((c) => c.name === name);
+  if (v !== undefined) return { name, request: v.request, arg: v.arg, struct: v.struct };
+  const i = IOMMUFD_IOCTLS.find((c) => c.name === name);
+  if (i !== undefined) return { name, request: i.request, arg: 'struct', struct: i.struct };
+  return undefined;
+}
+
+function isValueInput(x: unknown): x is ValueInput {
+  return typeof x === 'number' || typeof x === 'string' || (typeof x === 'object' && x !== null && 'var' in x);
+}
+
+function scalar(kind: string, x: unknown, path: string, vars: Vars): bigint | number | boolean {
+  if (typeof x === 'boolean') return x;
+  if (!isValueInput(x)) throw new ValueError(`${path}: expected a number or an expression string`);
+  const v = evalValue(x, vars);
+  return kind === 'u64' || kind === 's64' ? v : toNumber(v, path);
+}
+
+function element(type: string, x: unknown, path: string, vars: Vars): unknown {
+  if (isScalarKind(type)) return scalar(type, x, path, vars);
+  const s = structLayout(type);
+  if (s === undefined) throw new ValueError(`${path}: no layout for struct ${type}`);
+  return convertStruct(s, x, path, vars);
+}
+
+/** A pointer field given as an array of records (iommufd's allowed_iovas): u64 fields. */
+function pointedArray(x: unknown[], path: string, vars: Vars): unknown[] {
+  return x.map((e, i) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new ValueError(`${path}[${i}]: expected an object`);
+    return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, scalar('u64', v, `${path}[${i}].${k}`, vars)]));
+  });
+}
+
+function field(f: StructField, x: unknown, path: string, vars: Vars): unknown {
+  switch (f.kind) {
+    case 'array':
+    case 'flex': {
+      if (!Array.isArray(x)) throw new ValueError(`${path}: expected an array`);
+      return x.map((e, i) => element(f.type ?? 'u8', e, `${path}[${i}]`, vars));
+    }
+    case 'struct':
+      return element(f.type ?? '', x, path, vars);
+    default:
+      if (f.pointer && Array.isArray(x)) return pointedArray(x, path, vars);
+      return scalar(f.kind, x, path, vars);
+  }
+}
+
+/** A JSON object → the ioctl argument object for `layout`. */
+export function convertStruct(layout: StructLayout, x: unknown, path: string, vars: Vars): Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ValueError(`${path}: expected an object with the fields of struct ${layout.name}`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    const f = layout.fields.find((g) => g.name === k);
+    if (f === undefined) throw new ValueError(`${path}.${k}: struct ${layout.name} has no field ${k} (fields: ${layout.fields.map((g) => g.name).join(', ')})`);
+    out[k] = field(f, v, `${path}.${k}`, vars);
+  }
+  return out;
+}
+
+/**
+ * The JS argument for a request. Omitted stays undefined (a NULL pointer: the kernel's
+ * EFAULT). fd-valued arguments may name a variable ("container").
+ */
+export function convertArg(req: ResolvedRequest, x: unknown, vars: Vars): unknown {
+  if (x === undefined) return undefined;
+  switch (req.arg) {
+    case 'none':
+      return x;
+    case 'string':
+      if (typeof x !== 'string') throw new ValueError('arg: expected the device name string');
+      return x;
+    case 'value':
+    case 'int-ptr':
+      if (!isValueInput(x)) throw new ValueError('arg: expected a number, an fd name or an expression');
+      return toNumber(evalValue(x, vars), 'arg');
+    case 'struct': {
+      const s = req.struct === null ? undefined : structLayout(req.struct);
+      if (s === undefined) return x;
+      return convertStruct(s, x, 'arg', vars);
+    }
+  }
+}
+
+/** `caps[0].id` → the value at that path of an object. */
+export function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.match(/[^.[\]]+/g) ?? []) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
