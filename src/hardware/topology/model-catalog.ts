@@ -85,6 +85,22 @@ const NIC: DeviceModelInfo = {
   pcie: true, pm: true, flr: true,
 };
 
+/**
+ * The attacker of the isolation lab (src/hardware/devices/hostile.ts): emits arbitrary
+ * requests, forged requester ids, translated requests and raw MSIs. Placeholder identity 1b36:10ff.
+ */
+const HOSTILE: DeviceModelInfo = {
+  name: 'hostile',
+  description: 'hostile device for the isolation lab: arbitrary DMA, forged RIDs, ATS, raw MSIs',
+  vendor: 0x1b36, device: 0x10ff, subsystemVendor: 0x1b36, subsystemDevice: 0x0000,
+  classCode: 0xff0000, revision: 0x01, interruptPin: 1,
+  bars: [mmio(0, 0x4000n)],
+  msi: { vectors: 1, is64: true, perVectorMask: false },
+  msix: null,
+  pcie: true, pm: false, flr: true,
+  params: z.strictObject({ respectBusMaster: z.boolean().optional(), honourAtsInvalidation: z.boolean().optional() }),
+};
+
 export class ModelCatalog {
   readonly #models: ReadonlyMap<string, DeviceModelInfo>;
 
@@ -113,4 +129,4 @@ export class ModelCatalog {
   }
 }
 
-export const builtinModels: ModelCatalog = new ModelCatalog([EDU, DMA_ENGINE, NIC]);
+export const builtinModels: ModelCatalog = new ModelCatalog([EDU, DMA_ENGINE, NIC, HOSTILE]);

@@ -1,0 +1,64 @@
+/**
+ * IsolationLab: a Host opened up for threat experiments — the fabric, every device model,
+ * the hostile device, and a record of every interrupt message the CPUs received. Tests,
+ * scenarios and users drive attacks through it and read the outcome: IOMMU faults
+ * (`host.faults()`), fabric events (P2P deliveries and ACS drops), delivered MSIs, memory.
+ *
+ * Invariant: the lab only observes and pokes hardware the way a device or a test harness
+ * could; kernel state changes only through the Host's public surface.
+ */
+import { Host, type HostOptions } from '../host.js';
+import type { Fabric } from '../hardware/fabric/fabric.js';
+import type { DeviceModel } from '../hardware/devices/model.js';
+import { HostileModel } from '../hardware/devices/hostile.js';
+import { CFG, CMD } from '../hardware/devices/config-space.js';
+import type { MsiMessage } from '../hardware/iommu/interrupt-remap.js';
+import type { PciFunction } from '../hardware/topology/model.js';
+import { deviceModelOf, fabricOf } from '../kernel/vfio-pci/machine-devices.js';
+
+export class IsolationLab {
+  readonly host: Host;
+  readonly fabric: Fabric;
+  /** Every interrupt message that reached the CPUs, oldest first. */
+  readonly msis: MsiMessage[] = [];
+
+  constructor(topology?: unknown, opts: HostOptions = {}) {
+    this.host = new Host(topology, opts);
+    this.fabric = fabricOf(this.host.kernel);
+    const iommu = this.host.iommu;
+    if (iommu !== null) {
+      const prev = iommu.msiSink;
+      iommu.msiSink = (m) => {
+        this.msis.push(m);
+        prev?.(m);
+      };
+    }
+    const fabricSink = this.fabric.msiSink;
+    this.fabric.msiSink = (m) => {
+      this.msis.push(m);
+      fabricSink?.(m);
+    };
+  }
+
+  fn(bdf: string): PciFunction {
+    const f = this.host.topology.byBdf(bdf);
+    if (f === undefined) throw new RangeError(`no PCI function ${bdf}`);
+    return f;
+  }
+
+  model(bdf: string): DeviceModel {
+    return deviceModelOf(this.host.kernel, this.fn(bdf));
+  }
+
+  hostile(bdf: string): HostileModel {
+    const m = this.model(bdf);
+    if (!(m instanceof HostileModel)) throw new TypeError(`${bdf} is not a hostile device model`);
+    return m;
+  }
+
+  /** Turn on memory decoding and bus mastering, as a driver (or firmware) would. */
+  enable(bdf: string): void {
+    const m = this.model(bdf);
+    m.configWrite(CFG.COMMAND, 2, m.configRead(CFG.COMMAND, 2) | CMD.MEMORY | CMD.MASTER);
+  }
+}
