@@ -1,13 +1,15 @@
 /**
- * Installs vfio-pci: registers the PCI driver whose devices get VFIO device fds.
+ * Installs vfio-pci: registers the PCI driver whose devices get VFIO device fds, with the
+ * vfio-pci core's device operations, and hooks the kernel's interrupt layer to the IOMMU.
  */
 import type { Kernel } from '../kernel.js';
-import type { VfioDeviceOps } from '../vfio/vfio-device.js';
+import { hostIrqs } from './host-irq.js';
+import { vfioPciDeviceOps } from './vfio-pci-ops.js';
 import { vfioPciDriver } from './vfio-pci-driver.js';
-
-/** Placeholder device ops until the vfio-pci device layer provides its own. */
-const stubDeviceOps: VfioDeviceOps = { name: 'vfio-pci', fops: { kind: 'vfio-device' } };
+import './intrs.js';
 
 export function installVfioPci(k: Kernel): void {
-  k.pci.registerDriver(vfioPciDriver(k, () => stubDeviceOps));
+  hostIrqs(k);
+  const ops = vfioPciDeviceOps(k);
+  k.pci.registerDriver(vfioPciDriver(k, () => ops));
 }

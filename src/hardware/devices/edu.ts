@@ -1,0 +1,177 @@
+/**
+ * QEMU's educational device (docs/specs/edu.rst, hw/misc/edu.c), register for register.
+ *
+ * BAR0 (1 MiB MMIO), 4-byte accesses below 0x80, 4- or 8-byte accesses from 0x80:
+ *   0x00 RO  identification 0x010000ed          0x04 RW  liveness: reads ~(last write)
+ *   0x08 RW  factorial: write starts, read gets the result (raises 0x1 when status bit 7)
+ *   0x20 RW  status: bit 0 computing (RO), bit 7 raise an interrupt after the factorial
+ *   0x24 RO  interrupt status                   0x60 WO  raise interrupt (ORs the value in)
+ *   0x64 WO  acknowledge (clears the bits)      0x80/0x88/0x90 RW DMA source/dest/count
+ *   0x98 RW  DMA command: bit 0 start, bit 1 direction (1 = to RAM), bit 2 raise 0x100 at the end
+ * The DMA buffer is 4 KiB of device memory at 0x40000 (device address space); bus
+ * addresses are clamped by the DMA mask (params.dmaMask, default 28 bits) as edu.c does.
+ * Interrupts: MSI vector 0 when MSI is enabled, else the INTx level (high while the
+ * interrupt status is non-zero). QEMU aborts on an out-of-range DMA; here the command
+ * completes without a transfer or an interrupt, and the trace says why.
+ * Timing: the DMA completes 100 ms after the command (edu.c's timer); a factorial takes
+ * 100 ns per multiplication.
+ */
+import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
+import type { PciFunction } from '../topology/model.js';
+
+export const EDU = {
+  ID: 0x00, LIVENESS: 0x04, FACTORIAL: 0x08, STATUS: 0x20, IRQ_STATUS: 0x24, IRQ_RAISE: 0x60, IRQ_ACK: 0x64,
+  DMA_SRC: 0x80, DMA_DST: 0x88, DMA_CNT: 0x90, DMA_CMD: 0x98,
+  STATUS_COMPUTING: 0x01, STATUS_IRQFACT: 0x80,
+  DMA_RUN: 0x1, DMA_DIR_TO_RAM: 0x2, DMA_IRQ: 0x4,
+  FACT_IRQ: 0x1, DMA_IRQ_VALUE: 0x100,
+  DMA_START: 0x40000, DMA_SIZE: 4096,
+  IDENT: 0x010000ed,
+} as const;
+
+const DMA_DELAY_NS = 100_000_000n;
+const FACT_NS_PER_STEP = 100n;
+const M64 = (1n << 64n) - 1n;
+
+export class EduModel extends PciDeviceModel {
+  private addr4 = 0;
+  private fact = 0;
+  private status = 0;
+  private irqStatus = 0;
+  private dma = { src: 0n, dst: 0n, cnt: 0n, cmd: 0n };
+  readonly buffer = new Uint8Array(EDU.DMA_SIZE);
+  private readonly dmaMask: bigint;
+  private generation = 0;
+
+  constructor(fn: PciFunction, ctx: DeviceContext) {
+    super(fn, ctx);
+    const m = fn.params['dmaMask'];
+    this.dmaMask = typeof m === 'bigint' ? m : typeof m === 'number' ? BigInt(m) : (1n << 28n) - 1n;
+  }
+
+  protected mmioRead(bar: number, off: number, size: AccessSize): bigint {
+    if (bar !== 0) return M64;
+    if (off < 0x80 && size !== 4) return M64;
+    if (off >= 0x80 && size !== 4 && size !== 8) return M64;
+    const mask = size === 8 ? M64 : 0xffff_ffffn;
+    const v = this.register(off);
+    return (v ?? M64) & mask;
+  }
+
+  private register(off: number): bigint | null {
+    switch (off) {
+      case EDU.ID: return BigInt(EDU.IDENT);
+      case EDU.LIVENESS: return BigInt(this.addr4 >>> 0);
+      case EDU.FACTORIAL: return BigInt(this.fact >>> 0);
+      case EDU.STATUS: return BigInt(this.status);
+      case EDU.IRQ_STATUS: return BigInt(this.irqStatus >>> 0);
+      case EDU.DMA_SRC: return this.dma.src;
+      case EDU.DMA_DST: return this.dma.dst;
+      case EDU.DMA_CNT: return this.dma.cnt;
+      case EDU.DMA_CMD: return this.dma.cmd;
+      default: return null;
+    }
+  }
+
+  protected mmioWrite(bar: number, off: number, size: AccessSize, value: bigint): void {
+    if (bar !== 0) return;
+    if (off < 0x80 && size !== 4) return;
+    if (off >= 0x80 && size !== 4 && size !== 8) return;
+    const v32 = Number(value & 0xffff_ffffn);
+    switch (off) {
+      case EDU.LIVENESS: this.addr4 = ~v32 >>> 0; break;
+      case EDU.FACTORIAL: this.startFactorial(v32); break;
+      case EDU.STATUS:
+        this.status = v32 & EDU.STATUS_IRQFACT ? this.status | EDU.STATUS_IRQFACT : this.status & ~EDU.STATUS_IRQFACT;
+        break;
+      case EDU.IRQ_RAISE: this.raise(v32); break;
+      case EDU.IRQ_ACK: this.lower(v32); break;
+      case EDU.DMA_SRC: if (!this.dmaRunning()) this.dma.src = value; break;
+      case EDU.DMA_DST: if (!this.dmaRunning()) this.dma.dst = value; break;
+      case EDU.DMA_CNT: if (!this.dmaRunning()) this.dma.cnt = value; break;
+      case EDU.DMA_CMD: this.startDma(value); break;
+    }
+  }
+
+  private dmaRunning(): boolean {
+    return (this.dma.cmd & BigInt(EDU.DMA_RUN)) !== 0n;
+  }
+
+  private startFactorial(n: number): void {
+    if (this.status & EDU.STATUS_COMPUTING) return;
+    this.fact = n;
+    this.status |= EDU.STATUS_COMPUTING;
+    const gen = this.generation;
+    this.ctx.clock.after(FACT_NS_PER_STEP * BigInt(Math.max(1, Math.min(n, 1_000_000))), `edu ${this.fn.bdf} factorial`, () => {
+      if (gen !== this.generation) return;
+      let r = 1;
+      for (let i = n; i > 0; i--) r = Math.imul(r, i) >>> 0;
+      this.fact = r;
+      this.status &= ~EDU.STATUS_COMPUTING;
+      if (this.status & EDU.STATUS_IRQFACT) this.raise(EDU.FACT_IRQ);
+    });
+  }
+
+  private startDma(value: bigint): void {
+    if ((value & BigInt(EDU.DMA_RUN)) === 0n || this.dmaRunning()) return;
+    this.dma.cmd = value;
+    const gen = this.generation;
+    this.ctx.clock.after(DMA_DELAY_NS, `edu ${this.fn.bdf} dma`, () => {
+      if (gen === this.generation) this.finishDma();
+    });
+  }
+
+  private inBuffer(addr: bigint, cnt: bigint): boolean {
+    const start = BigInt(EDU.DMA_START);
+    return addr >= start && cnt <= BigInt(EDU.DMA_SIZE) && addr + cnt <= start + BigInt(EDU.DMA_SIZE);
+  }
+
+  private clamp(addr: bigint): bigint {
+    const r = addr & this.dmaMask;
+    if (r !== addr) this.trace(`clamping DMA 0x${addr.toString(16)} to 0x${r.toString(16)}`);
+    return r;
+  }
+
+  private finishDma(): void {
+    const { cmd, cnt } = this.dma;
+    const toRam = (cmd & BigInt(EDU.DMA_DIR_TO_RAM)) !== 0n;
+    const local = toRam ? this.dma.src : this.dma.dst;
+    if (!this.inBuffer(local, cnt)) {
+      this.trace(`DMA range 0x${local.toString(16)}+0x${cnt.toString(16)} outside the device buffer: nothing transferred`);
+      this.dma.cmd &= ~BigInt(EDU.DMA_RUN);
+      return;
+    }
+    const o = Number(local) - EDU.DMA_START;
+    const n = Number(cnt);
+    if (toRam) {
+      this.dmaWrite(this.clamp(this.dma.dst), this.buffer.slice(o, o + n));
+    } else {
+      const r = this.dmaRead(this.clamp(this.dma.src), n);
+      if (r.ok) this.buffer.set(r.data, o);
+    }
+    this.dma.cmd &= ~BigInt(EDU.DMA_RUN);
+    if (cmd & BigInt(EDU.DMA_IRQ)) this.raise(EDU.DMA_IRQ_VALUE);
+  }
+
+  private raise(v: number): void {
+    this.irqStatus = (this.irqStatus | v) >>> 0;
+    if (this.irqStatus === 0) return;
+    if (this.msiMode === 'msi') this.sendMsi(0);
+    else this.setIntx(true);
+  }
+
+  private lower(v: number): void {
+    this.irqStatus = (this.irqStatus & ~v) >>> 0;
+    if (this.irqStatus === 0 && this.msiMode !== 'msi') this.setIntx(false);
+  }
+
+  protected onReset(): void {
+    this.generation++;
+    this.addr4 = 0;
+    this.fact = 0;
+    this.status = 0;
+    this.irqStatus = 0;
+    this.dma = { src: 0n, dst: 0n, cnt: 0n, cmd: 0n };
+    this.buffer.fill(0);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * VFIO_DEVICE_FEATURE (vfio_ioctl_device_feature, vfio_check_feature, and vfio-pci's
+ * vfio_pci_core_ioctl_feature): header checks, then per feature "does this device implement
+ * it" (ENOTTY), then the GET/SET/PROBE rules, then the handler. vfio-pci implements the
+ * low-power features and, on SR-IOV PFs, the VF token; migration and DMA logging belong to
+ * variant drivers, so plain vfio-pci answers ENOTTY for them.
+ *
+ * The payload is `arg.data`: an object with the payload struct's C field names
+ * (`{ wakeup_eventfd }`), or for the VF token an array / Uint8Array of 16 bytes.
+ */
+import { fail, ok, type Result } from '../../base/result.js';
+import * as V from '../../uapi/vfio.js';
+import { vfioDeviceFeature } from '../../uapi/features.js';
+import type { SyscallContext } from '../fs/file.js';
+import { nums, structArg, type Arg } from './args.js';
+import { eventfdOf } from './intrs.js';
+import type { VfioPciCoreDevice } from './vfio-pci-core.js';
+
+const GET = V.VFIO_DEVICE_FEATURE_GET;
+const SET = V.VFIO_DEVICE_FEATURE_SET;
+const PROBE = V.VFIO_DEVICE_FEATURE_PROBE;
+
+/** vfio_check_feature: 1 = proceed, 0 = probe answered. */
+function checkFeature(flags: number, payload: number, ops: readonly string[], minsz: number): Result<number> {
+  if (flags & GET && !ops.includes('GET')) return fail('EINVAL', 'vfio_check_feature: GET not supported');
+  if (flags & SET && !ops.includes('SET')) return fail('EINVAL', 'vfio_check_feature: SET not supported');
+  if (flags & PROBE) return ok(0);
+  if (!(flags & (GET | SET))) return fail('EINVAL', 'vfio_check_feature: neither GET nor SET');
+  if (payload < minsz) return fail('EINVAL', 'vfio_check_feature: payload smaller than minsz');
+  return ok(1);
+}
+
+export function deviceFeature(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
+  const a = structArg(arg);
+  if (!a.ok) return a;
+  const r = nums(a.value, ['argsz', 'flags'] as const);
+  if (!r.ok) return r;
+  const { argsz, flags } = r.value;
+  if (argsz < 8) return fail('EINVAL', 'vfio_ioctl_device_feature: argsz < minsz');
+  if (flags & ~(V.VFIO_DEVICE_FEATURE_MASK | GET | SET | PROBE)) return fail('EINVAL', 'vfio_ioctl_device_feature: unknown flags');
+  if (!(flags & PROBE) && flags & GET && flags & SET) return fail('EINVAL', 'vfio_ioctl_device_feature: GET and SET without PROBE');
+  const id = flags & V.VFIO_DEVICE_FEATURE_MASK;
+  const feat = vfioDeviceFeature(id);
+  const implemented =
+    id === V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY || id === V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP ||
+    id === V.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT || (id === V.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN && d.fn.sriov !== null);
+  if (feat === undefined || !implemented) return fail('ENOTTY', `vfio_pci_core_ioctl_feature: feature ${id} not implemented`);
+  const c = checkFeature(flags, argsz - 8, feat.ops, feat.minsz);
+  if (!c.ok || c.value === 0) return c;
+  const data = (a.value['data'] ?? {}) as Arg;
+  switch (id) {
+    case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+      return lowPowerEntry(d, null);
+    case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: {
+      const fd = data['wakeup_eventfd'];
+      if (fd !== undefined && (typeof fd !== 'number' || !Number.isInteger(fd))) return { ok: false, code: 'EINVAL', typeError: { name: 'arg.data.wakeup_eventfd', expected: 'of type number', actual: fd } };
+      const n = (fd as number | undefined) ?? 0;
+      if (n < 0) return fail('EINVAL', 'vfio_pci_core_pm_entry_with_wakeup: wakeup_eventfd < 0');
+      const e = eventfdOf(ctx, n);
+      if (!e.ok) return e;
+      return lowPowerEntry(d, e.value);
+    }
+    case V.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+      d.lowPower = null;
+      return ok(0);
+    default:
+      return ok(0); // VF token stored; nothing observable consumes it here
+  }
+}
+
+function lowPowerEntry(d: VfioPciCoreDevice, wakeup: import('../eventfd.js').EventFd | null): Result<number> {
+  if (d.lowPower !== null) return fail('EINVAL', 'vfio_pci_core_pm_entry: low power already engaged');
+  d.lowPower = { wakeup };
+  d.trace('low power entered');
+  return ok(0);
+}
+
+/** Any ioctl, read or write on the device wakes it: a wake-up eventfd fires once and ends low power. */
+export function wake(d: VfioPciCoreDevice): void {
+  const lp = d.lowPower;
+  if (lp === null || lp.wakeup === null) return;
+  lp.wakeup.signal();
+  d.lowPower = null;
+  d.trace('woken from low power');
+}

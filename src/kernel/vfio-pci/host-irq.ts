@@ -1,0 +1,128 @@
+/**
+ * The host side of message-signalled interrupts (kernel/irq, arch/x86 vector domain and the
+ * IOMMU's IRQ remapping domain, reduced to what VFIO needs): allocating CPU vectors,
+ * programming interrupt-remapping entries, composing the address/data pair a device must
+ * write, and dispatching an arriving message to the handler bound to its vector.
+ *
+ * Invariants: a (destination, vector) pair belongs to at most one handler; with interrupt
+ * remapping every message goes through an IRTE whose source id is the function's requester
+ * id; without it the message is compatibility format (address 0xFEE<dest>000, data = vector).
+ */
+import type { MsiMessage } from '../../hardware/iommu/interrupt-remap.js';
+import { remappableAddress } from '../../hardware/iommu/interrupt-remap.js';
+import type { Kernel } from '../kernel.js';
+
+const FIRST_VECTOR = 0x20;
+const LAST_VECTOR = 0xef;
+
+export interface MsiBlock {
+  /** The address/data the device writes for vector i: `data + i` (MSI) or `datas[i]` (MSI-X). */
+  readonly address: bigint;
+  readonly datas: readonly number[];
+  readonly keys: readonly number[];
+  readonly irtes: readonly number[];
+}
+
+export class HostIrqs {
+  private readonly handlers = new Map<number, () => void>();
+
+  constructor(private readonly k: Kernel) {}
+
+  /** Called for every interrupt message the CPUs receive. */
+  deliver(msg: MsiMessage): void {
+    const h = this.handlers.get(msg.destination * 256 + msg.vector);
+    if (h === undefined) {
+      this.k.trace.add('irq', 'kernel', `spurious interrupt: vector 0x${msg.vector.toString(16)} on CPU ${msg.destination}`);
+      return;
+    }
+    h();
+  }
+
+  /**
+   * Allocate `n` vectors (a naturally aligned power-of-two block when `contiguous`, as
+   * multi-message MSI needs), remap them for requester `rid`, bind `handler(i)` to each.
+   * Returns null when the vector space or the remapping table is exhausted.
+   */
+  alloc(n: number, rid: number, contiguous: boolean, handler: (i: number) => void): MsiBlock | null {
+    const size = contiguous ? 1 << Math.ceil(Math.log2(Math.max(1, n))) : 1;
+    const keys: number[] = [];
+    for (let dest = 0; dest < 256 && keys.length < n; dest++) {
+      for (let v = FIRST_VECTOR; v + size - 1 <= LAST_VECTOR && keys.length < n; v += size) {
+        const block = Array.from({ length: size }, (_, i) => dest * 256 + v + i);
+        if (block.some((key) => this.handlers.has(key) || keys.includes(key))) continue;
+        if (contiguous) keys.push(...block.slice(0, n));
+        else keys.push(block[0]!);
+      }
+    }
+    if (keys.length < n) return null;
+    const irt = this.k.iommu?.irt ?? null;
+    let irtes: number[] = [];
+    if (irt !== null) {
+      const base = this.freeIrteBlock(contiguous ? n : 1, contiguous);
+      if (base === null) return null;
+      if (contiguous) irtes = keys.map((_, i) => base + i);
+      else {
+        irtes = [];
+        for (let i = 0; i < n; i++) {
+          const idx = this.freeIrteBlock(1, false, irtes);
+          if (idx === null) return null;
+          irtes.push(idx);
+        }
+      }
+      keys.forEach((key, i) => irt.set(irtes[i]!, { vector: key & 0xff, destination: key >> 8, sourceRid: rid }));
+    }
+    keys.forEach((key, i) => this.handlers.set(key, () => handler(i)));
+    return this.compose(keys, irtes, contiguous);
+  }
+
+  private compose(keys: number[], irtes: number[], contiguous: boolean): MsiBlock {
+    if (irtes.length > 0) {
+      if (contiguous) return { address: BigInt(remappableAddress(irtes[0]!) | 0x8), datas: keys.map((_, i) => i), keys, irtes };
+      return { address: BigInt(remappableAddress(irtes[0]!)), datas: keys.map(() => 0), keys, irtes, ...{ addresses: irtes.map((i) => BigInt(remappableAddress(i))) } };
+    }
+    const dest = keys[0]! >> 8;
+    return { address: 0xfee0_0000n | (BigInt(dest) << 12n), datas: keys.map((k) => k & 0xff), keys, irtes };
+  }
+
+  /** The address a non-contiguous (MSI-X) vector `i` of `b` must use. */
+  addressOf(b: MsiBlock, i: number): bigint {
+    if (b.irtes.length > 0) return BigInt(remappableAddress(b.irtes[i]!));
+    return 0xfee0_0000n | (BigInt(b.keys[i]! >> 8) << 12n);
+  }
+
+  free(b: MsiBlock): void {
+    for (const key of b.keys) this.handlers.delete(key);
+    const irt = this.k.iommu?.irt ?? null;
+    for (const i of b.irtes) irt?.free(i);
+  }
+
+  private freeIrteBlock(n: number, aligned: boolean, taken: number[] = []): number | null {
+    const irt = this.k.iommu!.irt!;
+    for (let i = 0; i + n <= irt.size; i += aligned ? 1 : 1) {
+      let free = true;
+      for (let j = 0; j < n && free; j++) if (irt.get(i + j) !== undefined || taken.includes(i + j)) free = false;
+      if (free) return i;
+    }
+    return null;
+  }
+}
+
+const perKernel = new WeakMap<Kernel, HostIrqs>();
+
+/** The kernel's interrupt layer; installs itself as the IOMMU's message sink on first use. */
+export function hostIrqs(k: Kernel): HostIrqs {
+  let h = perKernel.get(k);
+  if (h === undefined) {
+    const irqs = new HostIrqs(k);
+    h = irqs;
+    perKernel.set(k, irqs);
+    if (k.iommu !== null) {
+      const prev = k.iommu.msiSink;
+      k.iommu.msiSink = (msg) => {
+        irqs.deliver(msg);
+        prev?.(msg);
+      };
+    }
+  }
+  return h;
+}

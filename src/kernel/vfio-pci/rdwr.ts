@@ -1,0 +1,150 @@
+/**
+ * Region read/write and ioeventfds (drivers/vfio/pci/vfio_pci_rdwr.c, vfio_pci_core_read/
+ * write): the offset's top bits pick the region (index << 40), config goes through the
+ * virtualization, BARs are split into naturally aligned device accesses.
+ *
+ * Invariants: length 0 returns 0 before any check; config out of range is EFAULT for the
+ * whole request; a BAR access starting past the end is EINVAL, one running past it is
+ * short; the MSI-X table reads 0xFF and drops writes; with the virtual MEMORY bit clear a
+ * memory BAR access fails EIO; ioeventfd writes with memory disabled vanish.
+ */
+import { fail, ok, type Result } from '../../base/result.js';
+import type { AccessSize } from '../../hardware/devices/model.js';
+import * as V from '../../uapi/vfio.js';
+import type { SyscallContext } from '../fs/file.js';
+import { big, nums, structArg } from './args.js';
+import { eventfdOf } from './intrs.js';
+import type { Ioeventfd, VfioPciCoreDevice } from './vfio-pci-core.js';
+
+const SHIFT = 40n;
+const MASK = (1n << SHIFT) - 1n;
+export const IOEVENTFD_MAX = 1000;
+
+/** vfio_pci_rw. */
+export function regionRw(d: VfioPciCoreDevice, data: Uint8Array, off: bigint, write: boolean): Result<number> {
+  if (data.length === 0) return ok(0);
+  const index = Number(off >> SHIFT);
+  const pos = off & MASK;
+  if (index >= V.VFIO_PCI_NUM_REGIONS) return fail('EINVAL', 'vfio_pci_rw: region index out of range');
+  if (index === V.VFIO_PCI_CONFIG_REGION_INDEX) {
+    return d.vconf!.access(pos > 0xffff_ffffn ? -1 : Number(pos), data, write);
+  }
+  if (index === V.VFIO_PCI_ROM_REGION_INDEX) {
+    if (write) return fail('EINVAL', 'vfio_pci_rw: ROM is read-only');
+    if (d.model.rom === null) return fail('EINVAL', 'vfio_pci_bar_rw: no ROM');
+    return romRead(d, data, pos);
+  }
+  if (index === V.VFIO_PCI_VGA_REGION_INDEX) return fail('EINVAL', 'vfio_pci_vga_rw: not a VGA device');
+  return barRw(d, index, data, pos, write);
+}
+
+function romRead(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint): Result<number> {
+  const rom = d.model.rom!;
+  if (!d.memoryEnabled()) return fail('EIO', 'vfio_pci_bar_rw: memory decode disabled');
+  const size = BigInt(rom.length);
+  if (pos >= size) return fail('EINVAL', 'vfio_pci_bar_rw: beyond the ROM');
+  const n = Number(size - pos < BigInt(data.length) ? size - pos : BigInt(data.length));
+  data.set(rom.subarray(Number(pos), Number(pos) + n));
+  return ok(n);
+}
+
+/** vfio_pci_bar_rw + vfio_pci_core_do_io_rw. Partial effects of a failed write remain, as in Linux. */
+function barRw(d: VfioPciCoreDevice, index: number, data: Uint8Array, pos: bigint, write: boolean): Result<number> {
+  const bar = d.fn.bars.find((b) => b.index === index);
+  if (bar === undefined || bar.size === 0n || bar.address === 0n) return fail('EINVAL', 'vfio_pci_bar_rw: BAR has no host resource');
+  if (pos >= bar.size) return fail('EINVAL', 'vfio_pci_bar_rw: position beyond the BAR');
+  const count = Number(bar.size - pos < BigInt(data.length) ? bar.size - pos : BigInt(data.length));
+  const msix = d.fn.capabilities.msix;
+  const hole = msix !== null && msix.tableBar === index ? [Number(msix.tableOffset), Number(msix.tableOffset) + 16 * msix.vectors] : null;
+  let p = Number(pos);
+  let done = 0;
+  while (done < count) {
+    const left = count - done;
+    const size: AccessSize = p % 8 === 0 && left >= 8 ? 8 : p % 4 === 0 && left >= 4 ? 4 : p % 2 === 0 && left >= 2 ? 2 : 1;
+    let n: number = size;
+    if (hole !== null && p < hole[1]! && p + size > hole[0]!) {
+      n = p >= hole[0]! ? Math.min(left, hole[1]! - p) : hole[0]! - p;
+      if (p >= hole[0]!) {
+        if (!write) data.fill(0xff, done, done + n);
+        done += n;
+        p += n;
+        continue;
+      }
+      const room = hole[0]! - p;
+      n = room >= 4 && p % 4 === 0 ? 4 : room >= 2 && p % 2 === 0 ? 2 : 1;
+    }
+    if (!bar.io && !d.memoryEnabled()) return fail('EIO', 'vfio_pci_core_do_io_rw: memory decode disabled');
+    const sz = n as AccessSize;
+    if (write) d.model.barWrite(index, p, sz, readLE(data, done, sz));
+    else writeLE(data, done, sz, d.model.barRead(index, p, sz));
+    done += n;
+    p += n;
+  }
+  return ok(count);
+}
+
+function readLE(b: Uint8Array, off: number, n: number): bigint {
+  let v = 0n;
+  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i]!);
+  return v;
+}
+
+function writeLE(b: Uint8Array, off: number, n: number, v: bigint): void {
+  for (let i = 0; i < n; i++) b[off + i] = Number((v >> BigInt(8 * i)) & 0xffn);
+}
+
+/** VFIO_DEVICE_IOEVENTFD (vfio_pci_ioctl_ioeventfd + vfio_pci_ioeventfd). */
+export function ioeventfd(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
+  const a = structArg(arg);
+  if (!a.ok) return a;
+  const f = nums(a.value, ['argsz', 'flags'] as const);
+  if (!f.ok) return f;
+  const offR = big(a.value, 'offset');
+  if (!offR.ok) return offR;
+  const dataR = big(a.value, 'data');
+  if (!dataR.ok) return dataR;
+  const fdV = a.value['fd'];
+  if (fdV !== undefined && (typeof fdV !== 'number' || !Number.isInteger(fdV))) return { ok: false, code: 'EINVAL', typeError: { name: 'arg.fd', expected: 'of type number', actual: fdV } };
+  const fd = (fdV as number | undefined) ?? 0;
+  const { argsz, flags } = f.value;
+  const why = 'vfio_pci_ioctl_ioeventfd';
+  if (argsz < 28) return fail('EINVAL', `${why}: argsz < minsz`);
+  if (flags & ~V.VFIO_DEVICE_IOEVENTFD_SIZE_MASK) return fail('EINVAL', `${why}: unknown flags`);
+  const width = flags & V.VFIO_DEVICE_IOEVENTFD_SIZE_MASK;
+  if (width !== 1 && width !== 2 && width !== 4 && width !== 8) return fail('EINVAL', `${why}: not exactly one size`);
+  if (fd < -1) return fail('EINVAL', `${why}: fd < -1`);
+  const bar = Number(offR.value >> SHIFT);
+  const pos = offR.value & MASK;
+  if (bar > V.VFIO_PCI_BAR5_REGION_INDEX) return fail('EINVAL', 'vfio_pci_ioeventfd: not a BAR');
+  const b = d.fn.bars.find((x) => x.index === bar);
+  const len = b?.size ?? 0n;
+  if (pos + BigInt(width) > len) return fail('EINVAL', 'vfio_pci_ioeventfd: beyond the BAR');
+  const msix = d.fn.capabilities.msix;
+  if (msix !== null && msix.tableBar === bar && pos + BigInt(width) > msix.tableOffset && pos < msix.tableOffset + BigInt(16 * msix.vectors)) {
+    return fail('EINVAL', 'vfio_pci_ioeventfd: overlaps the MSI-X table');
+  }
+  if (width === 8) return fail('EINVAL', 'vfio_pci_ioeventfd: 8-byte ioeventfds are not supported');
+  const data = dataR.value & ((1n << BigInt(8 * width)) - 1n);
+  const p = Number(pos);
+  const i = d.ioeventfds.findIndex((e) => e.bar === bar && e.pos === p && e.data === data && e.width === width);
+  if (i >= 0) {
+    if (fd !== -1) return fail('EEXIST', 'vfio_pci_ioeventfd: same (offset, data, width) exists');
+    d.ioeventfds.splice(i, 1)[0]!.off?.();
+    return ok(0);
+  }
+  if (fd === -1) return fail('ENODEV', 'vfio_pci_ioeventfd: no such ioeventfd');
+  if (d.ioeventfds.length >= IOEVENTFD_MAX) return fail('ENOSPC', 'vfio_pci_ioeventfd: too many ioeventfds');
+  const e = eventfdOf(ctx, fd);
+  if (!e.ok) return e;
+  const ev = e.value;
+  const entry: Ioeventfd = { bar, pos: p, data, width: width as 1 | 2 | 4, off: null };
+  const fire = (): void => {
+    if (ev.take() === null) return;
+    if (!b!.io && !d.memoryEnabled()) return;
+    d.model.barWrite(bar, p, width as AccessSize, data);
+  };
+  entry.off = ev.subscribe(fire);
+  d.ioeventfds.push(entry);
+  fire();
+  return ok(0);
+}

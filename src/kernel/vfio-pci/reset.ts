@@ -1,0 +1,152 @@
+/**
+ * Resets (vfio_pci_ioctl_reset, vfio_pci_ioctl_get_pci_hot_reset_info,
+ * vfio_pci_ioctl_pci_hot_reset, vfio_pci_dev_set_hot_reset): a function reset, and the
+ * slot or secondary-bus reset that hits every function in its scope — allowed only when the
+ * caller proves it owns every VFIO device affected by handing in all their group fds.
+ *
+ * Invariants: vconfig, interrupt setup and ioeventfds survive every reset; the PCI core
+ * saves and restores each function's config (BARs, command, MSI/MSI-X programming) around
+ * it; device-internal state is reset. A failed hot reset resets nothing.
+ */
+import { fail, ok, type Result } from '../../base/result.js';
+import type { PciBus, PciFunction } from '../../hardware/topology/model.js';
+import type { OpenFile, SyscallContext } from '../fs/file.js';
+import type { Kernel } from '../kernel.js';
+import { VfioGroup } from '../vfio/vfio-group.js';
+import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
+import { arrayField, nums, structArg } from './args.js';
+import { deviceModelOf } from './machine-devices.js';
+import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';
+
+/** VFIO_DEVICE_RESET. */
+export function deviceReset(d: VfioPciCoreDevice): Result<number> {
+  if (!d.resetWorks) return fail('EINVAL', 'vfio_pci_ioctl_reset: no function reset method');
+  d.powerState = 0;
+  d.functionReset();
+  d.trace('function reset');
+  return ok(0);
+}
+
+/** Every function below `bus`, in pci_walk_bus order. */
+function walkBus(bus: PciBus, out: PciFunction[]): void {
+  for (const f of bus.devices) {
+    out.push(f);
+    if (f.subordinate !== null) walkBus(f.subordinate, out);
+  }
+}
+
+/** The functions a slot or bus reset of `fn` hits; null when neither is possible (ENODEV). */
+export function resetScope(fn: PciFunction): PciFunction[] | null {
+  const bus = fn.parentBus;
+  if (fn.resetMethods.includes('slot')) return bus.devices.filter((f) => f.slot === fn.slot);
+  if (bus.isRoot || bus.self === null) return null;
+  const out: PciFunction[] = [];
+  walkBus(bus, out);
+  return out;
+}
+
+/** Ownership hooks the cdev (iommufd) layer fills in. */
+export const hotResetHooks: {
+  /** cdev path: the iommufd device id of `dev` if bound to the same iommufd as `file`, else null. */
+  devid?: (file: OpenFile<VfioDeviceFile>, dev: VfioDevice) => number | null;
+  /** cdev path: does `file`'s iommufd context own the IOMMU group of `fn`? */
+  ownsGroup?: (file: OpenFile<VfioDeviceFile>, fn: PciFunction) => boolean;
+} = {};
+
+/** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO. ENOSPC still writes the header, as Linux does. */
+export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, arg: unknown): Result<number> {
+  const a = structArg(arg);
+  if (!a.ok) return a;
+  const r = nums(a.value, ['argsz'] as const);
+  if (!r.ok) return r;
+  const argsz = r.value.argsz;
+  if (argsz < 12) return fail('EINVAL', 'vfio_pci_ioctl_get_pci_hot_reset_info: argsz < minsz');
+  const scope = resetScope(d.fn);
+  if (scope === null) return fail('ENODEV', 'vfio_pci_ioctl_get_pci_hot_reset_info: no slot or bus reset');
+  const cdev = f.priv.via === 'cdev';
+  if (scope.length > Math.floor((argsz - 12) / 8)) {
+    Object.assign(a.value, { count: scope.length, flags: 0 });
+    return fail('ENOSPC', 'vfio_pci_ioctl_get_pci_hot_reset_info: buffer too small; count written');
+  }
+  let flags = cdev ? 0x1 | 0x2 : 0;
+  const devices: Array<Record<string, number>> = [];
+  for (const fn of scope) {
+    let id: number;
+    if (!cdev) {
+      const g = k.pci.find(fn.bdf)?.group;
+      if (g === null || g === undefined) return fail('EPERM', 'vfio_pci_fill_devs: function without an IOMMU group');
+      id = g.id;
+    } else {
+      const vdev = k.vfio.devices.get(fn.bdf);
+      const devid = vdev === undefined ? null : hotResetHooks.devid?.(f, vdev) ?? null;
+      if (devid !== null) id = devid;
+      else if (vdev !== undefined && hotResetHooks.ownsGroup?.(f, fn)) id = 0;
+      else {
+        id = 0xffff_ffff;
+        flags &= ~0x2;
+      }
+    }
+    devices.push({ group_id: id, devid: id, segment: fn.segment, bus: fn.bus, devfn: fn.devfn });
+  }
+  Object.assign(a.value, { flags, count: devices.length, devices });
+  return ok(0);
+}
+
+/** The VFIO group behind a group fd (legacy layer's file), or null. */
+export function groupOfFile(file: OpenFile): VfioGroup | null {
+  if (file.ops.kind !== 'vfio-group') return null;
+  const p = file.priv as { group?: unknown } | VfioGroup;
+  if (p instanceof VfioGroup) return p;
+  return p !== null && typeof p === 'object' && p.group instanceof VfioGroup ? p.group : null;
+}
+
+/** VFIO_DEVICE_PCI_HOT_RESET. */
+export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, arg: unknown, ctx: SyscallContext): Result<number> {
+  const a = structArg(arg);
+  if (!a.ok) return a;
+  const r = nums(a.value, ['argsz', 'flags', 'count'] as const);
+  if (!r.ok) return r;
+  const { argsz, flags, count } = r.value;
+  const why = 'vfio_pci_ioctl_pci_hot_reset';
+  if (argsz < 12 || flags !== 0) return fail('EINVAL', `${why}: argsz < minsz or flags`);
+  const cdev = f.priv.via === 'cdev';
+  if (!cdev && count === 0) return fail('EINVAL', `${why}: no group fds`);
+  if (cdev && count !== 0) return fail('EINVAL', `${why}: cdev device takes no group fds`);
+  const scope = resetScope(d.fn);
+  if (scope === null) return fail('ENODEV', `${why}: no slot or bus reset`);
+  if (!cdev && count > scope.length) return fail('EINVAL', `${why}: more group fds than affected functions`);
+  const groups: VfioGroup[] = [];
+  if (!cdev) {
+    const fds = arrayField(a.value, 'group_fds', count);
+    if (!fds.ok) return fds;
+    for (const fd of fds.value) {
+      const gf = typeof fd === 'number' ? ctx.task.file(fd) : undefined;
+      if (gf === undefined) return fail('EBADF', `${why}: group fd not open`);
+      const g = groupOfFile(gf);
+      if (g === null) return fail('EINVAL', `${why}: not a VFIO group fd`);
+      groups.push(g);
+    }
+  }
+  const devs: VfioDevice[] = [];
+  for (const fn of scope) {
+    const pdev = k.pci.find(fn.bdf);
+    if (pdev?.driver?.name !== 'vfio-pci') return fail('EINVAL', 'vfio_pci_dev_set_resettable: a function in scope is not bound to vfio-pci');
+    devs.push(pdev.drvdata as VfioDevice);
+  }
+  for (const vdev of devs) {
+    const owned = cdev
+      ? hotResetHooks.devid?.(f, vdev) != null || hotResetHooks.ownsGroup?.(f, vdev.pdev.fn) === true
+      : groups.includes(vdev.group);
+    if (!owned) return fail('EINVAL', `vfio_pci_dev_set_hot_reset: ${vdev.name} is not owned by the caller`);
+  }
+  for (const vdev of devs) {
+    const core = coreOf(k, vdev);
+    core.powerState = 0;
+    const m = deviceModelOf(k, vdev.pdev.fn);
+    const saved = m.saveState();
+    m.reset();
+    m.restoreState(saved);
+  }
+  k.trace.add('device', d.bdf, `vfio-pci: ${d.fn.resetMethods.includes('slot') ? 'slot' : 'bus'} reset of ${devs.map((x) => x.name).join(', ')}`);
+  return ok(0);
+}

@@ -1,0 +1,165 @@
+/**
+ * The vfio-pci core device (struct vfio_pci_core_device, drivers/vfio/pci/vfio_pci_core.c):
+ * per registered device, the device model behind it, the virtual config space, interrupt
+ * state, ioeventfds, low-power state, and the open/close paths.
+ *
+ * Invariants: `vconf` exists exactly while the device is open; at most one of INTx, MSI,
+ * MSI-X is active (`irqType`); ERR and REQ are independent of it; the first open resets the
+ * function when a reset method exists (`resetWorks`), the last close tears the interrupt
+ * setup down, removes ioeventfds, and resets again.
+ */
+import type { DeviceModel } from '../../hardware/devices/model.js';
+import { CFG, CMD } from '../../hardware/devices/config-space.js';
+import type { EventFd } from '../eventfd.js';
+import type { Kernel } from '../kernel.js';
+import type { VfioDevice } from '../vfio/vfio-device.js';
+import { VConfig } from './config.js';
+import type { MsiBlock } from './host-irq.js';
+import { deviceModelOf } from './machine-devices.js';
+import { hostIrqs } from './host-irq.js';
+
+export type IrqType = 'none' | 'intx' | 'msi' | 'msix';
+
+export interface IntxCtx {
+  trigger: EventFd | null;
+  masked: boolean;
+  /** The unmask irqfd and its unsubscribe. */
+  unmask: { fd: EventFd; off: () => void } | null;
+}
+
+export interface Ioeventfd {
+  readonly bar: number;
+  readonly pos: number;
+  readonly data: bigint;
+  readonly width: 1 | 2 | 4 | 8;
+  off: (() => void) | null;
+}
+
+export class VfioPciCoreDevice {
+  readonly model: DeviceModel;
+  vconf: VConfig | null = null;
+  resetWorks = false;
+  needsReset = false;
+  irqType: IrqType = 'none';
+  intx: IntxCtx = { trigger: null, masked: false, unmask: null };
+  /** MSI / MSI-X: per vector the trigger eventfd, and the host vectors. */
+  msiVectors: Array<EventFd | null> = [];
+  msiBlock: MsiBlock | null = null;
+  msiQmax = 0;
+  errTrigger: EventFd | null = null;
+  reqTrigger: EventFd | null = null;
+  readonly ioeventfds: Ioeventfd[] = [];
+  /** User's PM_CTRL state (through vconfig), and low power via the feature. */
+  powerState = 0;
+  lowPower: { wakeup: EventFd | null } | null = null;
+
+  constructor(readonly k: Kernel, readonly vdev: VfioDevice) {
+    this.model = deviceModelOf(k, vdev.pdev.fn);
+  }
+
+  get fn() {
+    return this.vdev.pdev.fn;
+  }
+
+  get bdf(): string {
+    return this.vdev.name;
+  }
+
+  trace(text: string): void {
+    this.k.trace.add('device', this.bdf, `vfio-pci: ${text}`);
+  }
+
+  /** __vfio_pci_memory_enabled: virtual MEMORY bit set and the device in D0..D2. */
+  memoryEnabled(): boolean {
+    return (this.vconf?.memoryEnabled ?? false) && this.powerState < 3 && this.lowPower === null;
+  }
+
+  /** vfio_pci_core_enable + finish_enable: first open. */
+  enable(): void {
+    const m = this.model;
+    const cmd = m.configRead(CFG.COMMAND, 2);
+    m.configWrite(CFG.COMMAND, 2, cmd & ~CMD.MASTER);
+    this.resetWorks = this.fn.resetMethods.length > 0;
+    if (this.resetWorks) this.functionReset();
+    const hasMem = this.fn.bars.some((b) => !b.io && b.size > 0n);
+    const hasIo = this.fn.bars.some((b) => b.io && b.size > 0n);
+    const c = m.configRead(CFG.COMMAND, 2);
+    m.configWrite(CFG.COMMAND, 2, c | (hasMem ? CMD.MEMORY : 0) | (hasIo ? CMD.IO : 0));
+    this.vconf = new VConfig(m, {
+      intxVirqDisable: (d) => this.virqDisable(d),
+      flr: () => this.functionReset(),
+      powerState: (s) => this.setPowerState(s),
+      msiActive: () => ({ active: this.irqType === 'msi', qmax: this.msiQmax }),
+    });
+    this.irqType = 'none';
+    this.powerState = 0;
+    m.onIntx = (asserted) => {
+      if (asserted) this.intxHandler();
+    };
+    this.trace(`enabled (reset ${this.resetWorks ? 'works' : 'unavailable'})`);
+  }
+
+  /** vfio_pci_core_disable: last close. */
+  disable(): void {
+    this.disableIrqs();
+    for (const io of this.ioeventfds.splice(0)) io.off?.();
+    this.errTrigger = null;
+    this.reqTrigger = null;
+    this.lowPower = null;
+    this.powerState = 0;
+    this.model.configWrite(CFG.COMMAND, 2, CMD.INTX_DISABLE);
+    if (this.resetWorks) this.functionReset();
+    else this.needsReset = true;
+    this.model.configWrite(CFG.COMMAND, 2, CMD.INTX_DISABLE);
+    this.model.onIntx = null;
+    this.vconf = null;
+    this.trace('disabled');
+  }
+
+  /** pci_try_reset_function: the PCI core saves and restores config around it. */
+  functionReset(): void {
+    const saved = this.model.saveState();
+    this.model.reset();
+    this.model.restoreState(saved);
+  }
+
+  /** The interrupt hooks are filled in by intrs.ts. */
+  disableIrqs(): void {
+    irqOps.disableAll(this);
+  }
+
+  virqDisable(disabled: boolean): void {
+    irqOps.virqDisable(this, disabled);
+  }
+
+  intxHandler(): void {
+    irqOps.intxHandler(this);
+  }
+
+  private setPowerState(state: number): void {
+    this.powerState = state;
+    const pm = this.model.config.caps.pm;
+    if (pm !== null) {
+      const cur = this.model.configRead(pm + 4, 2);
+      this.model.configWrite(pm + 4, 2, (cur & ~3) | state);
+    }
+  }
+
+  freeMsiBlock(): void {
+    if (this.msiBlock !== null) hostIrqs(this.k).free(this.msiBlock);
+    this.msiBlock = null;
+  }
+}
+
+/** Late-bound interrupt operations (intrs.ts registers them; avoids an import cycle). */
+export const irqOps = {
+  disableAll: (_d: VfioPciCoreDevice): void => {},
+  virqDisable: (_d: VfioPciCoreDevice, _disabled: boolean): void => {},
+  intxHandler: (_d: VfioPciCoreDevice): void => {},
+};
+
+/** The core device behind a VfioDevice registered by vfio-pci. */
+export function coreOf(k: Kernel, vdev: VfioDevice): VfioPciCoreDevice {
+  if (!(vdev.priv instanceof VfioPciCoreDevice)) vdev.priv = new VfioPciCoreDevice(k, vdev);
+  return vdev.priv as VfioPciCoreDevice;
+}
