@@ -218,23 +218,26 @@ function deviceFops(k: Kernel, inner: FileOperations<VfioDeviceFile>): FileOpera
   if (inner.pwrite) out.pwrite = (f, data, off, ctx) => inner.pwrite!(f, data, off, ctx);
   if (inner.ioctl) out.ioctl = (f, request, arg, ctx) => inner.ioctl!(f, request, arg, ctx);
   if (inner.mmap) out.mmap = (f, req, ctx) => inner.mmap!(f, req, ctx);
-  out.release = (f) => {
-    inner.release?.(f);
-    closeGroupDevice(k, f.priv.device);
-  };
+  out.release = (f) => closeGroupDevice(k, f, inner);
   w = out;
   deviceFopsCache.set(inner, w);
   return w;
 }
 
-function closeGroupDevice(k: Kernel, device: VfioDevice): void {
-  if (device.openCount !== 1) {
-    k.vfio.deviceClosed(device);
-    return;
-  }
-  const waiter = device.releaseWaiter;
-  device.releaseWaiter = null;
-  k.vfio.deviceClosed(device);
+/**
+ * vfio_df_group_close(): whether the driver's release already counted the close (the
+ * generic device-fd layer calls deviceClosed itself) or not, the device is closed exactly
+ * once; on the last close the container use is dropped before a waiting unbind may finish.
+ */
+function closeGroupDevice(k: Kernel, f: OpenFile<VfioDeviceFile>, inner: FileOperations<VfioDeviceFile>): void {
+  const device = f.priv.device;
+  const before = device.openCount;
+  const last = before === 1;
+  const waiter = last ? device.releaseWaiter : null;
+  if (last) device.releaseWaiter = null;
+  inner.release?.(f);
+  if (device.openCount === before) k.vfio.deviceClosed(device);
+  if (!last) return;
   const st = stateOf(device.group);
   if (st !== null) {
     st.containerUsers--;
@@ -242,4 +245,3 @@ function closeGroupDevice(k: Kernel, device: VfioDevice): void {
   }
   waiter?.();
 }
-
