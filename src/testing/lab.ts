@@ -14,6 +14,9 @@ import { HostileModel } from '../hardware/devices/hostile.js';
 import { CFG, CMD } from '../hardware/devices/config-space.js';
 import type { MsiMessage } from '../hardware/iommu/interrupt-remap.js';
 import type { PciFunction } from '../hardware/topology/model.js';
+import type { Iommu } from '../hardware/iommu/iommu.js';
+import type { IommuDomain } from '../hardware/iommu/domain.js';
+import type { IommuGroup } from '../kernel/iommu/iommu-group.js';
 import { deviceModelOf, fabricOf } from '../kernel/vfio-pci/machine-devices.js';
 
 export class IsolationLab {
@@ -54,6 +57,27 @@ export class IsolationLab {
     const m = this.model(bdf);
     if (!(m instanceof HostileModel)) throw new TypeError(`${bdf} is not a hostile device model`);
     return m;
+  }
+
+  /** The kernel's IOMMU group of `bdf` (throws when it has none). */
+  group(bdf: string): IommuGroup<IommuDomain> {
+    const g = this.host.kernel.pci.find(bdf)?.group;
+    if (g === undefined || g === null) throw new RangeError(`${bdf} has no IOMMU group`);
+    return g as IommuGroup<IommuDomain>;
+  }
+
+  /** The domain the group of `bdf` is attached to right now. */
+  domain(bdf: string): IommuDomain {
+    const d = this.group(bdf).domain;
+    if (d === null) throw new RangeError(`${bdf}'s group has no domain`);
+    return d;
+  }
+
+  /** The machine's IOMMU (throws on a machine without one). */
+  get iommu(): Iommu {
+    const i = this.host.iommu;
+    if (i === null) throw new RangeError('this machine has no IOMMU');
+    return i;
   }
 
   /** Turn on memory decoding and bus mastering, as a driver (or firmware) would. */

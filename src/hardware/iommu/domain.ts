@@ -6,8 +6,8 @@
  * 'DMA-FQ' (DMA API with the deferred flush queue), 'identity' (passthrough, no table
  * used), 'unmanaged' (owned by VFIO / iommufd; always strict), 'blocked' (no DMA at all).
  *
- * Invariants: the aperture is [0, 2^width - 1]; `lazyFlush` is true only for DMA-FQ (or
- * 'DMA' on a unit booted with lazy invalidation) and never for 'unmanaged' (spec §3.5).
+ * Invariants: the aperture is [0, 2^width - 1]; `lazyFlush` is true only for DMA-FQ, never
+ * for 'DMA' or 'unmanaged' (spec §3.5).
  */
 import { IoPageTable } from './io-pgtable.js';
 

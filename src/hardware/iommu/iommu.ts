@@ -146,9 +146,13 @@ export class Iommu {
 
   // ---- domains ----
 
-  /** A new domain. 'DMA-FQ', or 'DMA' on a lazily-booted unit, uses the flush queue. */
+  /**
+   * A new domain. Only 'DMA-FQ' uses the flush queue: as in Linux the type decides, and
+   * iommu.strict=0 (`invalidation: 'lazy'`) only makes the kernel pick DMA-FQ as the default
+   * type — an untrusted device still gets a strict 'DMA' domain on a lazily booted unit.
+   */
   allocDomain(type: DomainType): IommuDomain {
-    const lazy = type === 'DMA-FQ' || (type === 'DMA' && this.invalidation === 'lazy');
+    const lazy = type === 'DMA-FQ';
     const d = new IommuDomain(this.nextDomainId++, type, this.addressWidth, this.pageSizes, lazy);
     this.domains.set(d.id, d);
     return d;
