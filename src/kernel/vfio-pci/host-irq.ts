@@ -77,7 +77,7 @@ export class HostIrqs {
 
   private compose(keys: number[], irtes: number[], contiguous: boolean): MsiBlock {
     if (irtes.length > 0) {
-      if (contiguous) return { address: BigInt(remappableAddress(irtes[0]!) | 0x8), datas: keys.map((_, i) => i), keys, irtes };
+      if (contiguous) return { address: BigInt((remappableAddress(irtes[0]!) | 0x8) >>> 0), datas: keys.map((_, i) => i), keys, irtes };
       return { address: BigInt(remappableAddress(irtes[0]!)), datas: keys.map(() => 0), keys, irtes, ...{ addresses: irtes.map((i) => BigInt(remappableAddress(i))) } };
     }
     const dest = keys[0]! >> 8;
