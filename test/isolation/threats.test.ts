@@ -48,7 +48,7 @@ describe('T2: P2P between functions of one multifunction device', () => {
 });
 
 describe('T3: requester-id spoofing', () => {
-  function staged(dspAcs: Sw2Options['dspAcs']): { l: IsolationLab; q: bigint } {
+  function staged(dspAcs: NonNullable<Sw2Options['dspAcs']>): { l: IsolationLab; q: bigint } {
     const l = lab({ dspAcs });
     const q = 0x5000_0000n;
     expect(l.iommu.map(l.domain(SW2.B), 0x1000n, q, 0x1000n, RW).ok).toBe(true);

@@ -124,6 +124,12 @@ export class Iotlb {
     this.counters.inserts++;
   }
 
+  /** The cached leaves of a domain (any order; read-only view for invariant checkers). */
+  entries(domainId: number): Leaf[] {
+    const d = this.domains.get(domainId);
+    return d === undefined ? [] : [...d.map.values()];
+  }
+
   /** Page-selective invalidation of every cached leaf intersecting [iova, iova+size). */
   invalidateRange(domainId: number, iova: bigint, size: bigint): void {
     this.counters.flushes++;
