@@ -1,0 +1,233 @@
+/**
+ * iommufd's emulation of the legacy VFIO container (drivers/iommu/iommufd/vfio_compat.c):
+ * IOMMU_VFIO_IOAS, the container requests any iommufd fd answers (nr below 0x80), and the
+ * compat IOAS a legacy group attached to an iommufd uses.
+ *
+ * Differences from vfio_iommu_type1 (docs/iommufd.md lists them): ENODEV until a compat
+ * IOAS exists; SET_IOMMU may be repeated and accepts only TYPE1/TYPE1v2; MAP_DMA with no
+ * permission is accepted; a v2 unmap that bisects a mapping is ENOENT (type1: EINVAL); in
+ * v1 mode areas are cut exactly; DMA_AVAIL is U32_MAX; no dirty tracking (ENOTTY).
+ */
+import { fail, failType, ok, okVoid, type Result } from '../../base/result.js';
+import { U64_MAX } from '../../base/u64.js';
+import { IOMMU_VFIO_IOAS_CLEAR, IOMMU_VFIO_IOAS_GET, IOMMU_VFIO_IOAS_SET } from '../../uapi/iommufd.js';
+import { offsetofend, sizeofStruct } from '../../uapi/structs.js';
+import * as V from '../../uapi/vfio.js';
+import type { SyscallContext } from '../fs/file.js';
+import { reply, reservedSet, type Cmd } from './cmd.js';
+import type { IommufdCtx } from './context.js';
+import { Ioas } from './ioas.js';
+import { mapUser } from './ioas-ioctls.js';
+import { copyStructFromUser, respond, u32, u64, userArg } from './ucmd.js';
+
+const U32_MAX = 0xffffffff;
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** get_compat_ioas(): ENODEV without one. */
+function compatIoas(ctx: IommufdCtx): Result<Ioas> {
+  return ctx.vfioIoas === null ? fail('ENODEV', 'get_compat_ioas: no compat IOAS (no group attached, none set)') : ok(ctx.vfioIoas);
+}
+
+/** iommufd_vfio_compat_ioas_create(): make (or keep) the compat IOAS. */
+export function compatIoasCreate(ctx: IommufdCtx): Result<Ioas> {
+  if (ctx.vfioIoas !== null) return ok(ctx.vfioIoas);
+  const ioas = new Ioas(ctx, ctx.k.iommu);
+  const r = ctx.table.insert(ioas);
+  if (!r.ok) return r;
+  ctx.vfioIoas = ioas;
+  return ok(ioas);
+}
+
+/** IOMMU_VFIO_IOAS (iommufd_vfio_ioas()). */
+export function vfioIoas(c: Cmd): Result<number> {
+  if (reservedSet(c.f.__reserved)) return fail('EOPNOTSUPP', 'iommufd_vfio_ioas: __reserved');
+  switch (u32(c.f, 'op')) {
+    case IOMMU_VFIO_IOAS_GET: {
+      const io = compatIoas(c.ctx);
+      if (!io.ok) return io;
+      reply(c, { ioas_id: io.value.id });
+      return ok(0);
+    }
+    case IOMMU_VFIO_IOAS_SET: {
+      const io = c.ctx.table.get<Ioas>(u32(c.f, 'ioas_id'), 'ioas', 'iommufd_vfio_ioas');
+      if (!io.ok) return io;
+      c.ctx.vfioIoas = io.value;
+      return ok(0);
+    }
+    case IOMMU_VFIO_IOAS_CLEAR:
+      c.ctx.vfioIoas = null;
+      return ok(0);
+    default:
+      return fail('EOPNOTSUPP', 'iommufd_vfio_ioas: unknown op');
+  }
+}
+
+function intArg(arg: unknown): Result<number> {
+  if (typeof arg !== 'number' || !Number.isInteger(arg)) return failType('arg', 'of type number', arg);
+  return ok(arg);
+}
+
+/** iommufd_vfio_check_extension(). */
+function checkExtension(ctx: IommufdCtx, arg: unknown): Result<number> {
+  const t = intArg(arg ?? 0);
+  if (!t.ok) return t;
+  switch (t.value) {
+    case V.VFIO_TYPE1_IOMMU:
+    case V.VFIO_TYPE1v2_IOMMU:
+    case V.VFIO_UNMAP_ALL:
+      return ok(1);
+    case V.VFIO_NOIOMMU_IOMMU:
+      return ok(1);
+    case V.VFIO_DMA_CC_IOMMU: {
+      const io = compatIoas(ctx);
+      return io.ok ? ok(1) : io;
+    }
+    default:
+      return ok(0);
+  }
+}
+
+/** iommufd_vfio_set_iommu(): TYPE1 switches the compat IOAS to PAGE_SIZE-granular mode. */
+function setIommu(ctx: IommufdCtx, arg: unknown): Result<number> {
+  const t = intArg(arg ?? 0);
+  if (!t.ok) return t;
+  if (t.value !== V.VFIO_TYPE1_IOMMU && t.value !== V.VFIO_TYPE1v2_IOMMU) return fail('EINVAL', 'iommufd_vfio_set_iommu: only TYPE1 and TYPE1v2');
+  const io = compatIoas(ctx);
+  if (!io.ok) return io;
+  if (t.value === V.VFIO_TYPE1_IOMMU) {
+    const r = io.value.iopt.setLargePages(false);
+    if (!r.ok) return r;
+  }
+  return ok(0);
+}
+
+/** iommufd_vfio_map_dma(): a FIXED map of the compat IOAS; flags 0 is accepted. */
+function mapDma(ctx: IommufdCtx, arg: unknown, sc: SyscallContext): Result<number> {
+  const o = userArg(arg);
+  if (!o.ok) return o;
+  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_dma_map', sizeofStruct('vfio_iommu_type1_dma_map'));
+  if (!f.ok) return f;
+  const flags = u32(f.value, 'flags');
+  if (u32(f.value, 'argsz') < offsetofend('vfio_iommu_type1_dma_map', 'size') || (flags & ~(V.VFIO_DMA_MAP_FLAG_READ | V.VFIO_DMA_MAP_FLAG_WRITE)) !== 0) {
+    return fail('EINVAL', 'iommufd_vfio_map_dma: argsz or flags');
+  }
+  const io = compatIoas(ctx);
+  if (!io.ok) return io;
+  const c: Cmd = { ctx, task: sc.task, obj: o.value, size: 0, f: f.value, struct: 'vfio_iommu_type1_dma_map' };
+  const r = mapUser(c, io.value, u64(f.value, 'vaddr'), u64(f.value, 'size'), u64(f.value, 'iova'), (flags & V.VFIO_DMA_MAP_FLAG_READ) !== 0, (flags & V.VFIO_DMA_MAP_FLAG_WRITE) !== 0);
+  return r.ok ? ok(0) : r;
+}
+
+/**
+ * iommufd_vfio_unmap_dma(): FLAG_ALL, or (after exact cuts in v1 mode) whole areas of the
+ * range. `size` is written back with the bytes unmapped after the attempt — also when the
+ * unmap itself failed part-way; early checks and cut failures write nothing.
+ */
+function unmapDma(ctx: IommufdCtx, arg: unknown): Result<number> {
+  const o = userArg(arg);
+  if (!o.ok) return o;
+  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_dma_unmap', sizeofStruct('vfio_iommu_type1_dma_unmap'));
+  if (!f.ok) return f;
+  const flags = u32(f.value, 'flags');
+  if (u32(f.value, 'argsz') < offsetofend('vfio_iommu_type1_dma_unmap', 'size') || (flags & ~V.VFIO_DMA_UNMAP_FLAG_ALL) !== 0) {
+    return fail('EINVAL', 'iommufd_vfio_unmap_dma: argsz or flags');
+  }
+  const io = compatIoas(ctx);
+  if (!io.ok) return io;
+  const iopt = io.value.iopt;
+  const iova = u64(f.value, 'iova');
+  const size = u64(f.value, 'size');
+  let res: Result<void> = okVoid();
+  let unmapped = 0n;
+  if (flags & V.VFIO_DMA_UNMAP_FLAG_ALL) {
+    if (iova !== 0n || size !== 0n) return fail('EINVAL', 'iommufd_vfio_unmap_dma: FLAG_ALL needs iova = size = 0');
+    unmapped = iopt.unmapRange(0n, U64_MAX).unmapped;
+  } else {
+    if (iopt.disableLargePages) {
+      if (iova + size <= U64_MAX) {
+        const c1 = iopt.cut(iova + size);
+        if (!c1.ok) return c1;
+      }
+      if (iova !== 0n) {
+        const c2 = iopt.cut(iova);
+        if (!c2.ok) return c2;
+      }
+    }
+    if (size === 0n) res = fail('EINVAL', 'iopt_unmap_iova: zero length');
+    else if (iova + size - 1n > U64_MAX) res = fail('EOVERFLOW', 'iopt_unmap_iova: iova + size overflows');
+    else {
+      const r = iopt.unmapRange(iova, iova + size - 1n);
+      unmapped = r.unmapped;
+      if (r.code !== null) res = fail(r.code, 'iopt_unmap_iova_range: a mapping is only partly inside the range');
+    }
+  }
+  o.value.size = unmapped;
+  return res.ok ? ok(0) : res;
+}
+
+/** iommufd_get_pagesizes(): AND of the domains' page sizes, sub-page sizes folded to PAGE_SIZE. */
+function pagesizes(io: Ioas): bigint {
+  let bm = U64_MAX;
+  for (const d of io.iopt.domains) bm &= d.domain.pgsizeBitmap;
+  if ((bm & 0xfffn) !== 0n) bm = (bm & ~0xfffn & U64_MAX) | 0x1000n;
+  return bm > io.iopt.iovaAlignment ? bm : io.iopt.iovaAlignment;
+}
+
+/**
+ * iommufd_vfio_iommu_get_info(): header, then DMA_AVAIL and IOVA_RANGE, each padded to 8
+ * bytes; a capability is written only if it fits in argsz; cap_offset is 24 only when all fit.
+ */
+function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
+  const o = userArg(arg);
+  if (!o.ok) return o;
+  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_info', offsetofend('vfio_iommu_type1_info', 'iova_pgsizes'));
+  if (!f.ok) return f;
+  const argsz = u32(f.value, 'argsz');
+  if (argsz < offsetofend('vfio_iommu_type1_info', 'iova_pgsizes')) return fail('EINVAL', 'iommufd_vfio_iommu_get_info: argsz < 16');
+  const io = compatIoas(ctx);
+  if (!io.ok) return io;
+  const ranges = io.value.iopt.iovaRanges().map((r) => ({ start: r.start, end: r.last }));
+  const capList: Array<{ size: number; cap: Record<string, unknown> }> = [
+    { size: align8(sizeofStruct('vfio_iommu_type1_info_dma_avail')), cap: { id: V.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, next: 0, avail: U32_MAX } },
+    {
+      size: align8(sizeofStruct('vfio_iommu_type1_info_cap_iova_range') + sizeofStruct('vfio_iova_range') * ranges.length),
+      cap: { id: V.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, next: 0, nr_iovas: ranges.length, reserved: 0, iova_ranges: ranges },
+    },
+  ];
+  const hdr = sizeofStruct('vfio_iommu_type1_info');
+  let total = hdr;
+  const written: Array<Record<string, unknown>> = [];
+  for (const c of capList) {
+    if (written.length > 0 && argsz >= total) written[written.length - 1]!.next = total;
+    if (argsz >= total + c.size) written.push(c.cap);
+    total += c.size;
+  }
+  if (written.length > 0) o.value.caps = written;
+  respond(o.value, 'vfio_iommu_type1_info', Math.min(argsz, hdr), {
+    argsz: total,
+    flags: V.VFIO_IOMMU_INFO_PGSIZES | V.VFIO_IOMMU_INFO_CAPS,
+    iova_pgsizes: pagesizes(io.value),
+    cap_offset: argsz >= total ? hdr : 0,
+  });
+  return ok(0);
+}
+
+/** iommufd_vfio_ioctl(): every request outside iommufd's own table. */
+export function compatIoctl(ctx: IommufdCtx, request: number, arg: unknown, sc: SyscallContext): Result<number> {
+  switch (request) {
+    case V.VFIO_GET_API_VERSION:
+      return ok(V.VFIO_API_VERSION);
+    case V.VFIO_CHECK_EXTENSION:
+      return checkExtension(ctx, arg);
+    case V.VFIO_SET_IOMMU:
+      return setIommu(ctx, arg);
+    case V.VFIO_IOMMU_GET_INFO:
+      return getInfo(ctx, arg);
+    case V.VFIO_IOMMU_MAP_DMA:
+      return mapDma(ctx, arg, sc);
+    case V.VFIO_IOMMU_UNMAP_DMA:
+      return unmapDma(ctx, arg);
+    default:
+      return fail('ENOTTY', 'iommufd_vfio_ioctl: not a request iommufd knows');
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * /dev/iommu's file (drivers/iommu/iommufd/main.c): open creates a context, ioctl runs the
+ * generic dispatch of iommufd_fops_ioctl(), release tears the objects down leaves-first.
+ *
+ * Dispatch order (spec §2.1): nr below 0x80 or past the table → the VFIO compat handler;
+ * then the leading u32 `size` (NULL argument: EFAULT); a request whose full number differs
+ * from the table's (direction or size bits) → ENOTTY; size < min_size → EINVAL;
+ * copy_struct_from_user (E2BIG for non-zero trailing bytes); the handler.
+ */
+import { fail, ok, type Result } from '../../base/result.js';
+import { IOMMUFD_CMD_BASE, IOMMUFD_CMD_HW_QUEUE_ALLOC } from '../../uapi/iommufd.js';
+import * as I from '../../uapi/iommufd.js';
+import { iommufdIoctl as uapiIommufdIoctl } from '../../uapi/ioctls.js';
+import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
+import type { Kernel } from '../kernel.js';
+import type { Cmd } from './cmd.js';
+import { compatIoctl, vfioIoas } from './compat.js';
+import { IommufdCtx } from './context.js';
+import { getDirtyBitmap, setDirtyTracking } from './dirty.js';
+import { getHwInfo } from './hw-info.js';
+import { hwptAlloc, hwptInvalidate } from './hwpt-ioctls.js';
+import { ioasAlloc, ioasAllowIovas, ioasChangeProcess, ioasCopy, ioasIovaRanges, ioasMap, ioasMapFile, ioasUnmap } from './ioas-ioctls.js';
+import { faultQueueAlloc, hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
+import { iommuOption } from './options.js';
+import { copyStructFromUser, leadingSize, u32, userArg } from './ucmd.js';
+
+type Handler = (c: Cmd) => Result<number>;
+
+/** iommufd_destroy(). */
+function destroy(c: Cmd): Result<number> {
+  const r = c.ctx.table.removeUser(u32(c.f, 'id'));
+  return r.ok ? ok(0) : r;
+}
+
+/** iommufd_ioctl_ops[], by request number. */
+const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
+  [I.IOMMU_DESTROY, destroy],
+  [I.IOMMU_IOAS_ALLOC, ioasAlloc],
+  [I.IOMMU_IOAS_ALLOW_IOVAS, ioasAllowIovas],
+  [I.IOMMU_IOAS_COPY, ioasCopy],
+  [I.IOMMU_IOAS_IOVA_RANGES, ioasIovaRanges],
+  [I.IOMMU_IOAS_MAP, ioasMap],
+  [I.IOMMU_IOAS_UNMAP, ioasUnmap],
+  [I.IOMMU_OPTION, iommuOption],
+  [I.IOMMU_VFIO_IOAS, vfioIoas],
+  [I.IOMMU_HWPT_ALLOC, hwptAlloc],
+  [I.IOMMU_GET_HW_INFO, getHwInfo],
+  [I.IOMMU_HWPT_SET_DIRTY_TRACKING, setDirtyTracking],
+  [I.IOMMU_HWPT_GET_DIRTY_BITMAP, getDirtyBitmap],
+  [I.IOMMU_HWPT_INVALIDATE, hwptInvalidate],
+  [I.IOMMU_FAULT_QUEUE_ALLOC, faultQueueAlloc],
+  [I.IOMMU_IOAS_MAP_FILE, ioasMapFile],
+  [I.IOMMU_VIOMMU_ALLOC, viommuAlloc],
+  [I.IOMMU_VDEVICE_ALLOC, vdeviceAlloc],
+  [I.IOMMU_IOAS_CHANGE_PROCESS, ioasChangeProcess],
+  [I.IOMMU_VEVENTQ_ALLOC, veventqAlloc],
+  [I.IOMMU_HW_QUEUE_ALLOC, hwQueueAlloc],
+]);
+
+/** iommufd_fops_ioctl(). */
+export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, sc: SyscallContext): Result<number> {
+  const nr = request & 0xff;
+  if (nr < IOMMUFD_CMD_BASE || nr > IOMMUFD_CMD_HW_QUEUE_ALLOC) return compatIoctl(ctx, request, arg, sc);
+  const o = userArg(arg);
+  if (!o.ok) return o;
+  const size = leadingSize(o.value, 'size');
+  if (!size.ok) return size;
+  const op = uapiIommufdIoctl(request);
+  const handler = HANDLERS.get(request);
+  if (op === undefined || handler === undefined) return fail('ENOTTY', 'iommufd_fops_ioctl: request number does not match the table');
+  if (size.value < op.minSize) return fail('EINVAL', `iommufd_fops_ioctl: size ${size.value} < ${op.minSize}`);
+  const f = copyStructFromUser(o.value, op.struct, size.value);
+  if (!f.ok) return f;
+  return handler({ ctx, task: sc.task, obj: o.value, size: size.value, f: f.value, struct: op.struct });
+}
+
+const fopsCache = new WeakMap<Kernel, FileOperations<IommufdCtx>>();
+
+/** The iommufd file operations (kind 'iommufd'). */
+export function iommufdFops(k: Kernel): FileOperations<IommufdCtx> {
+  let f = fopsCache.get(k);
+  if (f === undefined) {
+    f = {
+      kind: 'iommufd',
+      ioctl: (file, request, arg, sc) => iommufdDispatch(file.priv, request, arg, sc),
+      release: (file) => {
+        const r = file.priv.table.destroyAll();
+        if (!r.ok) k.trace.add('kernel', 'iommufd', `WARN: ${r.why ?? 'objects left at release'}`);
+      },
+    };
+    fopsCache.set(k, f);
+  }
+  return f;
+}
+
+/** iommufd_fops_open(): a fresh context; 'mm' accounting when opened as /dev/vfio/vfio. */
+export function openIommufd(k: Kernel, flags: number, path: string, mode: 'user' | 'mm' = 'user'): OpenFile<IommufdCtx> {
+  const ctx = new IommufdCtx(k, mode);
+  const file = new OpenFile<IommufdCtx>(iommufdFops(k), ctx, flags, path);
+  ctx.file = file;
+  return file;
+}
+
+/** iommufd_ctx_from_file(): the context behind an open file, or null for any other file. */
+export function iommufdCtxOfFile(file: OpenFile): IommufdCtx | null {
+  return file.priv instanceof IommufdCtx ? file.priv : null;
+}
