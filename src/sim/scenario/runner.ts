@@ -233,7 +233,9 @@ export class ScenarioRun {
         return checkFaults(h, step, this.vars);
       case 'expect-file': {
         const r = attempt(() => this.proc(step.process).readFile(step.path));
-        if (step.exists === false) return r.kind === 'errno' && r.code === 'ENOENT' ? [] : [`${step.path} exists`];
+        const exists = r.kind === 'ok' || (r.kind === 'errno' && r.code === 'EISDIR');
+        if (step.exists === false) return exists ? [`${step.path} exists`] : [];
+        if (step.exists === true && step.text === undefined && step.contains === undefined) return exists ? [] : [`${step.path} does not exist (${outcomeText(r)})`];
         if (r.kind !== 'ok') return [`${step.path}: ${outcomeText(r)}`];
         const text = r.value as string;
         const m: string[] = [];

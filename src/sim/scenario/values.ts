@@ -4,7 +4,7 @@
  *
  * - a JSON number (an integer), or a string holding an expression;
  * - an expression is terms joined by `+`, `-`, `|`, `&`, `*`, `<<`, `>>`, evaluated strictly
- *   left to right (no precedence; there are no parentheses except in `sizeof(...)`);
+ *   left to right (no precedence: write `(A << 40) + 4` with parentheses where it matters);
  * - a term is a literal (`4096`, `0x1000`, `0o755`, `0b101`), a variable (`$buf`, or a bare
  *   name an earlier step bound with `as`), a uapi constant by its Linux name
  *   (`VFIO_DMA_MAP_FLAG_READ`, `PROT_WRITE`), or `sizeof(struct_name)`;
@@ -63,14 +63,25 @@ function apply(op: string, a: bigint, b: bigint): bigint {
   }
 }
 
+const INNER_PARENS = /(?<!sizeof\s*)\(([^()]*)\)/;
+
 /** Evaluate an expression string (see the module comment). */
 export function evalExpr(text: string, vars: Vars): bigint {
-  TOKEN.lastIndex = 0;
+  let src0 = text;
+  for (let m = INNER_PARENS.exec(src0); m !== null; m = INNER_PARENS.exec(src0)) {
+    const v = evalTerms(m[1]!, text, vars);
+    if (v < 0n) throw new ValueError(`${JSON.stringify(text)}: a parenthesized part is negative`);
+    src0 = src0.slice(0, m.index) + `0x${v.toString(16)}` + src0.slice(m.index + m[0].length);
+  }
+  return evalTerms(src0, text, vars);
+}
+
+function evalTerms(expr: string, text: string, vars: Vars): bigint {
   let acc: bigint | null = null;
   let op: string | null = null;
   let pos = 0;
-  const src = text.trim();
-  if (src === '') throw new ValueError('an empty value');
+  const src = expr.trim();
+  if (src === '') throw new ValueError(`${JSON.stringify(text)}: an empty value`);
   while (pos < src.length) {
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(src);

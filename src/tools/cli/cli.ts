@@ -18,7 +18,7 @@ export function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `vfio-sim <command> --help` for a command\'s options and examples.',
-    'With no command, `vfio-sim` shows the bundled default machine (`vfio-sim machine`).',
+    'With no command, `vfio-sim` shows the bundled default machine and runs the default scenario (`vfio-sim tour`).',
   ].join('\n');
 }
 
@@ -33,7 +33,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     io.out(VERSION);
     return EXIT_OK;
   }
-  const name = first === undefined || first.startsWith('-') ? 'machine' : first;
+  const name = first === undefined ? 'tour' : first.startsWith('-') ? 'machine' : first;
   const args = first === undefined || first.startsWith('-') ? [...argv] : rest;
   const cmd = COMMANDS.find((c) => c.name === name);
   if (cmd === undefined) {

@@ -8,6 +8,10 @@ export interface CliIo {
   err(text: string): void;
   readFile(path: string): string;
   writeFile(path: string, data: string): void;
+  /** File names in a directory (sorted); needed by `pictures`. */
+  readDir?(path: string): string[];
+  /** Where a file shipped with the package lives (`fixtures/scenarios/default.json`). */
+  bundled?(relPath: string): string;
 }
 
 export const EXIT_OK = 0;

@@ -3,7 +3,8 @@
  * The `vfio-sim` executable: binds the CLI to this process's argv, stdout, stderr and
  * file system. Everything else lives in cli.ts so it can be tested in-process.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { argv, exit, stderr, stdout } from 'node:process';
 import { runCli } from './cli.js';
 
@@ -12,5 +13,8 @@ const code = runCli(argv.slice(2), {
   err: (t) => void stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   readFile: (p) => readFileSync(p, 'utf8'),
   writeFile: (p, d) => writeFileSync(p, d),
+  readDir: (p) => readdirSync(p).sort(),
+  // dist/src/tools/cli/main.js → the package root holds fixtures/
+  bundled: (rel) => fileURLToPath(new URL(`../../../../${rel}`, import.meta.url)),
 });
 exit(code);

@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { formatEntry } from '../../../sim/trace.js';
+import type { ScenarioResult } from '../../../sim/scenario/index.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { startScenario } from '../scenario-load.js';
+import { jsonText } from './json.js';
+
+/** The human summary after a run: every failed step with its reasons, then the count. */
+export function formatSummary(r: ScenarioResult): string {
+  const lines = ['', `scenario ${r.name}: ${r.title}`];
+  for (const s of r.steps) if (!s.ok) lines.push(`  ✗ step ${s.index} (${s.label}): ${s.messages.join('; ')}`);
+  lines.push(r.ok ? `✓ all ${r.steps.length} steps held` : `✗ ${r.failed} of ${r.steps.length} steps failed`);
+  return lines.join('\n');
+}
+
+/** Run a scenario file and print its trace and summary (or JSON); the exit code says whether it held. */
+export function runScenarioFile(io: CliIo, file: string, json: boolean, quiet = false): number {
+  const run = startScenario(io, file);
+  const r = run.runAll();
+  if (json) {
+    io.out(jsonText({ name: r.name, title: r.title, ok: r.ok, passed: r.passed, failed: r.failed, steps: r.steps, trace: r.trace }));
+  } else {
+    if (!quiet) io.out(r.trace.map(formatEntry).join('\n'));
+    io.out(formatSummary(r));
+  }
+  return r.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run a scenario: print its trace, check its expectations (exit 0 all held, 1 some failed)',
+  help: `Usage: vfio-sim run SCENARIO.json [--json] [--quiet]
+
+Examples:
+  vfio-sim run fixtures/scenarios/default.json
+  vfio-sim run fixtures/scenarios/02-container.json --json
+
+Runs the scenario's steps on a fresh host built from its topology, deterministically, and
+prints the host trace (syscalls, DMA, faults, interrupts, with the scenario's steps as
+notes), then every failed expectation. --quiet prints only the summary.
+Exit status: 0 every expectation held, 1 some failed, 2 the file is not a valid scenario.
+The format is described in docs/scenarios.md.`,
+  run(argv, io) {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, quiet: { type: 'boolean' } } });
+    if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario file');
+    return runScenarioFile(io, positionals[0]!, values.json === true, values.quiet === true);
+  },
+};

@@ -1,0 +1,141 @@
+/**
+ * A plain snapshot of what a teacher wants to see of a running host: the PCI tree and its
+ * groups (machine.ts), which groups sit in which container, every IOMMU address space that
+ * holds mappings with the devices translating through it, the faults, and which devices
+ * do DMA the IOMMU does not check. The pictures and the playground draw from this.
+ *
+ * It reads kernel state the VFIO layers expose (VfioGroup.container, the container's
+ * backend data) without depending on their classes, so it keeps working while they grow.
+ * Pure: it never changes the host.
+ */
+import type { Host } from '../../host.js';
+import type { FaultRecord } from '../../hardware/iommu/faults.js';
+import type { IommuDomain } from '../../hardware/iommu/domain.js';
+import type { PciFunction } from '../../hardware/topology/model.js';
+import { machineReport, type MachineReport } from './machine.js';
+
+export interface MappingSnap {
+  readonly iova: bigint;
+  readonly pa: bigint;
+  readonly size: bigint;
+  readonly read: boolean;
+  readonly write: boolean;
+}
+
+export interface DomainSnap {
+  readonly id: number;
+  readonly type: string;
+  /** Functions whose requests translate through this domain (full bdfs). */
+  readonly devices: readonly string[];
+  /** IOMMU groups whose functions attach here. */
+  readonly groups: readonly number[];
+  /** Leaves merged where both IOVA and PA run on with the same permissions, IOVA order. */
+  readonly mappings: readonly MappingSnap[];
+  /** Container or IOAS owning it, when known ("container 1"). */
+  readonly owner: string | null;
+}
+
+export interface ContainerSnap {
+  readonly label: string;
+  readonly kind: 'container' | 'iommufd';
+  readonly groups: readonly number[];
+  /** The IOMMU backend ("VFIO_TYPE1v2_IOMMU", "noiommu") or null before SET_IOMMU. */
+  readonly backend: string | null;
+  /** User mappings the backend tracks (type1's vfio_dma list): iova → vaddr. */
+  readonly dmas: ReadonlyArray<{ readonly iova: bigint; readonly size: bigint; readonly vaddr: bigint }>;
+}
+
+export interface HostState {
+  readonly machine: MachineReport;
+  /** The PCI tree in drawing order (depth-first, VFs after children), with each row's depth. */
+  readonly rows: ReadonlyArray<{ readonly bdf: string; readonly depth: number }>;
+  readonly containers: readonly ContainerSnap[];
+  readonly domains: readonly DomainSnap[];
+  readonly faults: readonly FaultRecord[];
+  /** Devices bound to VFIO whose DMA no IOMMU checks (no-IOMMU mode): they reach all of RAM. */
+  readonly unchecked: readonly string[];
+  readonly now: bigint;
+}
+
+/** A page-table leaf as { iova, pa, size }, whichever shape the page table hands out. */
+function leafInfo(x: unknown): MappingSnap {
+  const l = x as { iova?: bigint; pa?: bigint; size?: bigint; iovaPfn?: number; pfn?: number; pages?: number; read: boolean; write: boolean };
+  if (l.iova !== undefined && l.pa !== undefined && l.size !== undefined) return { iova: l.iova, pa: l.pa, size: l.size, read: l.read, write: l.write };
+  return { iova: BigInt(l.iovaPfn ?? 0) << 12n, pa: BigInt(l.pfn ?? 0) << 12n, size: BigInt(l.pages ?? 0) << 12n, read: l.read, write: l.write };
+}
+
+function mergedLeaves(d: IommuDomain): MappingSnap[] {
+  const out: Array<{ iova: bigint; pa: bigint; size: bigint; read: boolean; write: boolean }> = [];
+  for (const leaf of d.pageTable.leaves() as Iterable<unknown>) {
+    const l = leafInfo(leaf);
+    const last = out[out.length - 1];
+    if (last !== undefined && last.iova + last.size === l.iova && last.pa + last.size === l.pa && last.read === l.read && last.write === l.write) last.size += l.size;
+    else out.push({ iova: l.iova, pa: l.pa, size: l.size, read: l.read, write: l.write });
+  }
+  return out;
+}
+
+interface ContainerLike {
+  readonly id?: number;
+  readonly groups?: ReadonlyArray<{ readonly id: number }>;
+  readonly noiommu?: boolean;
+  readonly backend?: { readonly ops?: { readonly name?: string }; readonly inst?: { readonly data?: unknown } } | null;
+}
+
+function dmasOf(data: unknown): ContainerSnap['dmas'] {
+  const dmas = (data as { dmas?: { entries?: () => Iterable<{ value: { iova: bigint; size: bigint; vaddr: bigint } }> } } | null)?.dmas;
+  if (dmas?.entries === undefined) return [];
+  return [...dmas.entries()].map((e) => ({ iova: e.value.iova, size: e.value.size, vaddr: e.value.vaddr }));
+}
+
+function hwDomainsOf(data: unknown): IommuDomain[] {
+  const doms = (data as { domains?: ReadonlyArray<{ hw?: IommuDomain }> } | null)?.domains;
+  return Array.isArray(doms) ? doms.flatMap((d: { hw?: IommuDomain }) => (d.hw ? [d.hw] : [])) : [];
+}
+
+function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
+  const seen = new Map<object, ContainerSnap & { groups: number[] }>();
+  for (const g of host.kernel.vfio.groups.values()) {
+    const c = g.container as ContainerLike | null;
+    if (c === null || typeof c !== 'object') continue;
+    let snap = seen.get(c);
+    if (snap === undefined) {
+      const isContainer = Array.isArray(c.groups);
+      const label = isContainer ? `container ${c.id ?? seen.size + 1}` : `iommufd ${seen.size + 1}`;
+      const data = c.backend?.inst?.data;
+      snap = { label, kind: isContainer ? 'container' : 'iommufd', groups: [], backend: c.backend ? (c.backend.ops?.name ?? 'iommu') : null, dmas: dmasOf(data) };
+      for (const d of hwDomainsOf(data)) owners.set(d.id, label);
+      seen.set(c, snap);
+    }
+    snap.groups.push(g.id);
+  }
+  return [...seen.values()].map((s) => ({ ...s, groups: s.groups.sort((a, b) => a - b) }));
+}
+
+/** Snapshot `host` now. */
+export function hostState(host: Host): HostState {
+  const machine = machineReport(host);
+  const owners = new Map<number, string>();
+  const cs = containers(host, owners);
+  const iommu = host.iommu;
+  const domains: DomainSnap[] = [];
+  if (iommu !== null) {
+    const groupOf = new Map(machine.functions.map((f) => [f.bdf, f.group] as const));
+    for (const d of iommu.domainsList()) {
+      const devices = host.topology.functions.filter((f) => iommu.contextOf(f.rid)?.domain === d).map((f) => f.bdf);
+      const mappings = d.translates ? mergedLeaves(d) : [];
+      if (mappings.length === 0 && d.type !== 'unmanaged') continue;
+      if (devices.length === 0 && mappings.length === 0) continue;
+      const groups = [...new Set(devices.map((b) => groupOf.get(b)).filter((x): x is number => typeof x === 'number'))].sort((a, b) => a - b);
+      domains.push({ id: d.id, type: d.type, devices, groups, mappings, owner: owners.get(d.id) ?? null });
+    }
+  }
+  const unchecked = [...host.kernel.vfio.groups.values()].filter((g) => g.type === 'noiommu').flatMap((g) => g.devices.map((d) => d.name));
+  const rows: Array<{ bdf: string; depth: number }> = [];
+  const walk = (f: PciFunction, depth: number): void => {
+    rows.push({ bdf: f.bdf, depth });
+    for (const c of [...f.children, ...f.vfs]) walk(c, depth + 1);
+  };
+  for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
+  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, now: host.clock.now() };
+}
