@@ -13,3 +13,4 @@ export * as uapi from './uapi/index.js';
 export { parseTopology, loadTopology, safeParseTopology, TopologyError } from './hardware/topology/index.js';
 export type { Topology, PciFunction } from './hardware/topology/model.js';
 export type { TraceEntry, TraceKind } from './sim/trace.js';
+export * as devices from './hardware/devices/index.js';
