@@ -233,7 +233,7 @@ export class ScenarioRun {
         return checkFaults(h, step, this.vars);
       case 'expect-file': {
         const r = attempt(() => this.proc(step.process).readFile(step.path));
-        const exists = r.kind === 'ok' || (r.kind === 'errno' && r.code === 'EISDIR');
+        const exists = r.kind === 'ok' || (r.kind === 'errno' && r.code !== 'ENOENT' && r.code !== 'ENOTDIR');
         if (step.exists === false) return exists ? [`${step.path} exists`] : [];
         if (step.exists === true && step.text === undefined && step.contains === undefined) return exists ? [] : [`${step.path} does not exist (${outcomeText(r)})`];
         if (r.kind !== 'ok') return [`${step.path}: ${outcomeText(r)}`];

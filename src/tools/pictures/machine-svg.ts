@@ -177,7 +177,8 @@ function domainPanel(s: HostState, d: DomainSnap, y0: number): { svg: string[]; 
   });
   for (const f of faults) {
     const x = ix(f.iova);
-    out.push(line(x, iy - 6, x, iy + 20, { stroke: RED, 'stroke-width': 2 }), text(x, iy - 8, `✕ ${f.access} ${hx(f.iova)}`, { 'font-size': 10, fill: RED, 'text-anchor': 'middle', 'font-weight': 'bold' }));
+    const anchor = x > bx + bw * 0.7 ? 'end' : x < bx + bw * 0.2 ? 'start' : 'middle';
+    out.push(line(x, iy - 4, x, iy + 30, { stroke: RED, 'stroke-width': 2 }), text(x, iy + 40, `✕ ${f.access} ${hx(f.iova)}`, { 'font-size': 10, fill: RED, 'text-anchor': anchor, 'font-weight': 'bold' }));
   }
   return { svg: out, y: py + 52 };
 }

@@ -46,7 +46,7 @@ function writeOrCheck(io: CliIo, dir: string, files: Map<string, string>, check:
   }
   if (check) {
     if (stale.length > 0) {
-      io.err(`stale or missing (regenerate them):\n${stale.map((s) => `  ${s}`).join('\n')}`);
+      io.err(`stale or missing (regenerate with npm run schema / npm run docs:pictures):\n${stale.map((s) => `  ${s}`).join('\n')}`);
       return EXIT_FAILED;
     }
     io.out(`${files.size} files in ${dir} are current`);
