@@ -99,8 +99,26 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     expectErrno(() => p.ioctl(dev, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, iommufd: fd }), 'EBUSY');
     p.close(grp);
     p.ioctl(dev, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, iommufd: fd });
+    expectErrno(() => p.open(`/dev/vfio/${g}`), 'EBUSY');
     p.close(dev);
     p.close(p.open(`/dev/vfio/${g}`));
+  });
+
+  it('BIND on a device fd obtained from a group is EINVAL; ATTACH there falls through to the driver (ENOTTY)', () => {
+    const host = new Host();
+    host.bind(EDU, 'vfio-pci');
+    const p = host.spawn();
+    const c = p.open('/dev/vfio/vfio');
+    const g = p.open(`/dev/vfio/${groupOf(p, EDU)}`);
+    p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
+    p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
+    const dev = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
+    const fd = p.open('/dev/iommu');
+    expectErrno(() => p.ioctl(dev, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, iommufd: fd }), 'EINVAL');
+    expectErrno(() => p.ioctl(dev, uapi.VFIO_DEVICE_ATTACH_IOMMUFD_PT, { argsz: 16, pt_id: 1 }), 'ENOTTY');
+    // and the cdev of a device whose group is open is refused at BIND
+    const cd = p.open(`/dev/vfio/devices/vfio${cdevIndex(p, EDU)}`);
+    expectErrno(() => p.ioctl(cd, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, iommufd: fd }), 'EBUSY');
   });
 
   it('closing the iommufd first does not unbind: the device keeps the context alive', () => {

@@ -3,7 +3,7 @@
  * every VFIO bus driver's device fd goes through before the driver sees a request.
  *
  * vfio_device_fops_unl_ioctl order:
- *   1. VFIO_DEVICE_BIND_IOMMUFD (cdev fds only; the iommufd layer's hook);
+ *   1. VFIO_DEVICE_BIND_IOMMUFD (the iommufd layer's hook; EINVAL on a group-path fd);
  *   2. a cdev fd not yet bound: EINVAL (read, write and mmap too);
  *   3. runtime-PM wake-up of the device;
  *   4. cdev only: VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT (hook); on a group-path
@@ -50,7 +50,7 @@ export function vfioDeviceFops(k: Kernel, drv: VfioDeviceDriver): FileOperations
     kind: 'vfio-device',
     ioctl(f, request, arg, ctx) {
       const cdev = f.priv.via === 'cdev';
-      if (request === V.VFIO_DEVICE_BIND_IOMMUFD && cdev) {
+      if (request === V.VFIO_DEVICE_BIND_IOMMUFD) {
         const r = cdevIoctlHook.handle?.(f, request, arg, ctx);
         return r ?? fail('ENOTTY', 'vfio_device_fops_unl_ioctl: no iommufd support installed');
       }

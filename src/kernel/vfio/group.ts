@@ -20,6 +20,7 @@ import { offsetofend } from '../../uapi/structs.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
 import { O_RDWR } from '../sys/files.js';
+import { groupCdevUsers } from '../iommufd/device-bind.js';
 import { containerOfFile, type VfioContainer } from './container.js';
 import { ArgReader, argObject, isFailure, type ArgObject } from './type1/args.js';
 import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
@@ -46,6 +47,7 @@ export function openGroup(k: Kernel, ctx: SyscallContext, group: VfioGroup, flag
   if (group.dead || group.devices.length === 0) return fail('ENODEV', 'vfio_group_fops_open: no VFIO driver in the group');
   if (group.type === 'noiommu' && !ctx.task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_group_fops_open: no-IOMMU group needs CAP_SYS_RAWIO');
   if (group.opened !== null) return fail('EBUSY', 'vfio_group_fops_open: group already open');
+  if (groupCdevUsers(group) > 0) return fail('EBUSY', 'vfio_group_fops_open: a device of the group is bound through its cdev');
   const file = new OpenFile<VfioGroup>(groupFops(k), group, flags, path);
   const st: GroupFileState = { file, containerUsers: 0 };
   group.opened = st;
