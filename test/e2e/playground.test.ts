@@ -1,0 +1,85 @@
+/**
+ * The playground in a real browser: vite serves playground/, Debian's chromium (headless,
+ * via playwright-core, nothing downloaded) loads it, and we step a scenario, run one to
+ * its end, and edit a topology — checking the picture, the trace and the groups change.
+ * Screenshots land in /tmp/vfio-sim-playground-*.png for a human to look at.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  server = await createServer({ configFile: 'playground/vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (url === undefined) throw new Error('vite did not report a URL');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  expect(errors).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('playground', () => {
+  it('opens on the default scenario with the machine drawn', async () => {
+    expect(await page.locator('#scenario').inputValue()).toContain('default.json');
+    expect(await page.locator('#picture svg').count()).toBe(1);
+    expect(await page.locator('#picture').textContent()).toContain('group 17');
+    expect(await page.locator('#status').textContent()).toMatch(/^step 0 of \d+$/);
+  });
+
+  it('steps: the trace grows and the step is marked', async () => {
+    const before = (await page.locator('#trace').textContent())?.length ?? 0;
+    await page.click('#step');
+    await page.click('#step');
+    expect(await page.locator('#status').textContent()).toMatch(/^step 2 of/);
+    expect(await page.locator('#steps li.ok').count()).toBe(2);
+    const trace = (await page.locator('#trace').textContent()) ?? '';
+    expect(trace.length).toBeGreaterThan(before);
+    expect(trace).toContain('bound to vfio-pci');
+  });
+
+  it('runs a scenario to its end: the container, the mapping and the faults appear', async () => {
+    await page.selectOption('#scenario', { label: await page.locator('#scenario option', { hasText: '04-dma-fault' }).textContent() ?? '' });
+    await page.click('#run');
+    expect(await page.locator('#status').textContent()).toMatch(/^all \d+ steps held$/);
+    const pic = (await page.locator('#picture').textContent()) ?? '';
+    expect(pic).toContain('container 0');
+    expect(pic).toContain('IOMMU faults (2)');
+    expect(await page.locator('#trace').textContent()).toContain('DMAR');
+    await page.screenshot({ path: '/tmp/vfio-sim-playground-run.png', fullPage: true });
+  });
+
+  it('editing the topology re-forms the groups', async () => {
+    await page.selectOption('#scenario', { label: await page.locator('#scenario option', { hasText: '01-why-groups' }).textContent() ?? '' });
+    expect(await page.locator('#picture').textContent()).toContain('01:00.1');
+    await page.click('#topo-box summary');
+    const topo = JSON.parse(await page.locator('#topology').inputValue()) as { pci: Array<{ children: Array<{ acs?: string[]; acsQuirk?: string }> }> };
+    for (const c of topo.pci[0]!.children) c.acsQuirk = 'isolated';
+    await page.fill('#topology', JSON.stringify(topo, null, 2));
+    await page.click('#apply');
+    expect(await page.locator('#topo-errors').textContent()).toBe('');
+    const groups = await page.locator('#picture text', { hasText: /^group \d+/ }).allTextContents();
+    expect(groups.length).toBe(3); // the port, and each NIC function alone
+    await page.fill('#topology', '{ "name": "x", "pci": [ { "bdf": "nope", "type": "endpoint" } ] }');
+    await page.click('#apply');
+    expect(await page.locator('#topo-errors').textContent()).toContain('topology.pci[0].bdf');
+    await page.screenshot({ path: '/tmp/vfio-sim-playground-topology.png', fullPage: true });
+  });
+});

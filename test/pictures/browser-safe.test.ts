@@ -1,0 +1,18 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return p === 'src/tools/cli' ? [] : sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+describe('the simulator runs in a browser', () => {
+  it('nothing under src/ except src/tools/cli imports a node: module (the playground bundles the rest)', () => {
+    const offenders = sources('src').filter((f) => /from\s+['"]node:|import\(\s*['"]node:|require\(/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// End-to-end tests in a real browser (Debian's chromium, driven by playwright-core).
+// Not part of `npm test`: CI may lack chromium. Run with `npm run test:e2e`.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
