@@ -17,7 +17,7 @@
 import type { Iommu, AtsTranslation } from '../iommu/iommu.js';
 import type { FaultRecord } from '../iommu/faults.js';
 import { compatMessage, type MsiMessage } from '../iommu/interrupt-remap.js';
-import type { PhysMem } from '../memory/phys-mem.js';
+import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import type { PciFunction, Topology } from '../topology/model.js';
 import type { AccessSize, DeviceModel } from '../devices/model.js';
 import { routeRequest, type AddressType, type PeerVia, type Route, type RouteOptions } from './route.js';
@@ -147,8 +147,15 @@ export class Fabric {
       } else if (!write) piece.fill(0xff);
       return;
     }
-    if (write) this.opts.phys.write(addr, piece);
-    else this.opts.phys.readInto(addr, piece);
+    // beyond MAXPHYADDR nothing answers: writes vanish, reads return all ones (master abort)
+    const limit = BigInt(MAX_PHYS);
+    const n = addr >= limit ? 0 : Number(addr + BigInt(piece.length) > limit ? limit - addr : BigInt(piece.length));
+    if (write) {
+      if (n > 0) this.opts.phys.write(addr, piece.subarray(0, n));
+      return;
+    }
+    if (n > 0) this.opts.phys.readInto(addr, piece.subarray(0, n));
+    piece.fill(0xff, n);
   }
 
   private translate(src: PciFunction, rid: number, addr: bigint, opts: FabricDmaOptions): FabricDmaResult {

@@ -1,0 +1,3 @@
+import { deepPart } from './runner.js';
+
+deepPart(1);
