@@ -21,6 +21,9 @@ import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.j
 import type { Kernel } from '../kernel.js';
 import { O_RDWR } from '../sys/files.js';
 import { groupCdevUsers } from '../iommufd/device-bind.js';
+import { compatBindGroupDevice, compatIoasCreate, compatUnbindGroupDevice, iommufdCtxOfFile } from '../iommufd/group-compat.js';
+import type { IommufdCtx } from '../iommufd/context.js';
+import type { IommufdDevice } from '../iommufd/device.js';
 import { containerOfFile, type VfioContainer } from './container.js';
 import { ArgReader, argObject, isFailure, type ArgObject } from './type1/args.js';
 import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
@@ -38,8 +41,25 @@ function stateOf(group: VfioGroup): GroupFileState | null {
   return group.opened as GroupFileState | null;
 }
 
+/**
+ * group->iommufd: the group was given an iommufd instead of a container
+ * (VFIO_GROUP_SET_CONTAINER with an iommufd fd). Its devices bind to that iommufd on first
+ * open and attach to its compat IOAS (vfio_df_group_open → vfio_df_iommufd_bind).
+ */
+export class GroupIommufd {
+  readonly devices = new Map<VfioDevice, IommufdDevice>();
+  constructor(
+    readonly ctx: IommufdCtx,
+    readonly file: OpenFile,
+  ) {}
+}
+
 function containerOf(group: VfioGroup): VfioContainer | null {
-  return group.container as VfioContainer | null;
+  return group.container instanceof GroupIommufd ? null : (group.container as VfioContainer | null);
+}
+
+function iommufdOf(group: VfioGroup): GroupIommufd | null {
+  return group.container instanceof GroupIommufd ? group.container : null;
 }
 
 /** vfio_group_fops_open(). */
@@ -56,6 +76,14 @@ export function openGroup(k: Kernel, ctx: SyscallContext, group: VfioGroup, flag
 
 /** vfio_group_detach_container() from the group's side. */
 function detach(group: VfioGroup): void {
+  const link = iommufdOf(group);
+  if (link !== null) {
+    group.container = null;
+    link.file.put();
+    const st = stateOf(group);
+    if (st !== null) st.containerUsers = 0;
+    return;
+  }
   const c = containerOf(group);
   if (c === null) return;
   c.detachGroup(group);
@@ -128,17 +156,29 @@ function setContainer(group: VfioGroup, arg: unknown, ctx: SyscallContext): Resu
   if (group.container !== null) return fail('EINVAL', 'vfio_group_ioctl_set_container: group already has an IOMMU');
   if (group.dead) return fail('ENODEV', 'vfio_group_ioctl_set_container: the IOMMU group is gone');
   const c = containerOfFile(f);
-  if (c === null) return fail('EBADFD', 'vfio_group_ioctl_set_container: fd is not a container');
+  if (c === null) return setIommufd(group, f);
   const r = c.attachGroup(group, ctx);
   if (!r.ok) return r;
   stateOf(group)!.containerUsers = 1;
   return ok(0);
 }
 
-/** vfio_group_ioctl_unset_container(). */
+/** The iommufd branch of vfio_group_ioctl_set_container(); anything else is EBADFD. */
+function setIommufd(group: VfioGroup, f: OpenFile): Result<number> {
+  const ictx = iommufdCtxOfFile(f);
+  if (ictx === null) return fail('EBADFD', 'vfio_group_ioctl_set_container: fd is neither a container nor an iommufd');
+  if (group.type === 'noiommu') return fail('EINVAL', 'iommufd_vfio_compat_set_no_iommu: no-IOMMU through iommufd is not modelled');
+  const io = compatIoasCreate(ictx);
+  if (!io.ok) return io;
+  group.container = new GroupIommufd(ictx, f.get());
+  stateOf(group)!.containerUsers = 1;
+  return ok(0);
+}
+
+/** vfio_group_ioctl_unset_container(): with an iommufd, the reference is simply dropped. */
 function unsetContainer(group: VfioGroup): Result<number> {
   if (group.container === null) return fail('EINVAL', 'vfio_group_ioctl_unset_container: no container');
-  if (stateOf(group)!.containerUsers !== 1) return fail('EBUSY', 'vfio_group_ioctl_unset_container: a device is open');
+  if (iommufdOf(group) === null && stateOf(group)!.containerUsers !== 1) return fail('EBUSY', 'vfio_group_ioctl_unset_container: a device is open');
   detach(group);
   return ok(0);
 }
@@ -186,9 +226,15 @@ function getDeviceFd(k: Kernel, group: VfioGroup, arg: unknown, ctx: SyscallCont
   const task = ctx.task;
   if (task.openFds().length >= task.rlimitNofile) return fail('EMFILE', 'get_unused_fd_flags: no free fd');
   const container = containerOf(group);
-  if (container === null) return fail('EINVAL', 'vfio_df_group_open: group has no container');
+  const link = iommufdOf(group);
+  if (container === null && link === null) return fail('EINVAL', 'vfio_df_group_open: group has no container');
   if (device.openCount === 0) {
-    if (container.backend === null) return fail('EINVAL', 'vfio_group_use_container: container has no IOMMU set');
+    if (container !== null && container.backend === null) return fail('EINVAL', 'vfio_group_use_container: container has no IOMMU set');
+    if (link !== null) {
+      const b = compatBindGroupDevice(link.ctx, device);
+      if (!b.ok) return b;
+      link.devices.set(device, b.value);
+    }
     if (group.type === 'noiommu' && !task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_group_use_container: no-IOMMU needs CAP_SYS_RAWIO');
     const st = stateOf(group)!;
     st.file.get();
@@ -240,6 +286,12 @@ function closeGroupDevice(k: Kernel, f: OpenFile<VfioDeviceFile>, inner: FileOpe
   inner.release?.(f);
   if (device.openCount === before) k.vfio.deviceClosed(device);
   if (!last) return;
+  const link = iommufdOf(device.group);
+  const idev = link?.devices.get(device);
+  if (link && idev) {
+    link.devices.delete(device);
+    compatUnbindGroupDevice(idev);
+  }
   const st = stateOf(device.group);
   if (st !== null) {
     st.containerUsers--;
