@@ -38,6 +38,7 @@ export const ERRNO = {
   ENOSYS: [38, 'function not implemented'],
   ENOTEMPTY: [39, 'directory not empty'],
   ELOOP: [40, 'too many levels of symbolic links'],
+  ENOMSG: [42, 'no message of desired type'],
   ENODATA: [61, 'no data available'],
   EOVERFLOW: [75, 'value too large for defined data type'],
   EBADFD: [77, 'file descriptor in bad state'],
