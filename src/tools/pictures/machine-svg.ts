@@ -40,10 +40,12 @@ const shortBdf = (b: string): string => (b.startsWith('0000:') ? b.slice(5) : b)
 
 function acsBadge(f: FunctionReport, x: number, y: number): { svg: string; w: number } {
   if (f.acs === null && !PORTS.has(f.type)) return { svg: '', w: 0 };
-  const on = f.acs !== null && f.acs.length > 0;
-  const label = on ? `ACS ${f.acs!.join(' ')}` : f.acs === null ? 'no ACS' : 'ACS off';
+  const on = f.acsEnabled ?? [];
+  const off = (f.acs ?? []).filter((n) => !on.includes(n));
+  const full = f.acs !== null && f.acs.length > 0 && off.length === 0;
+  const label = f.acs === null ? 'no ACS' : on.length === 0 ? 'ACS off' : full ? `ACS ${on.join(' ')}` : `ACS ${on.join(' ')} (${off.join(' ')} off)`;
   const w = label.length * 6.2 + 10;
-  const [fill, stroke] = on ? ['#e8f5e9', '#2e7d32'] : ['#fff3e0', '#e65100'];
+  const [fill, stroke] = full ? ['#e8f5e9', '#2e7d32'] : ['#fff3e0', '#e65100'];
   return { svg: rect(x, y - 11, w, 15, { rx: 7, fill, stroke, 'stroke-width': 1 }) + text(x + 5, y, label, { 'font-size': 10, fill: stroke }), w: w + 6 };
 }
 
@@ -184,15 +186,17 @@ function domainPanel(s: HostState, d: DomainSnap, y0: number): { svg: string[]; 
 }
 
 function faultList(s: HostState, y0: number): { svg: string[]; y: number } {
-  if (s.faults.length === 0 && s.unchecked.length === 0) return { svg: [], y: y0 };
+  if (s.faults.length === 0 && s.unchecked.length === 0 && s.escapes.length === 0) return { svg: [], y: y0 };
   const lines: string[] = [
     ...s.unchecked.map((b) => `${shortBdf(b)} is in a no-IOMMU group: its DMA reaches all of host RAM, unchecked`),
-    ...s.faults.slice(-8).map((f) => `${shortBdf(f.source)} ${f.access} at IOVA ${hx(f.iova)}: ${f.reason}`),
+    ...s.escapes.slice(-6).map((e) => `ESCAPE ${shortBdf(e.who)}: ${e.text}`),
+    ...s.faults.slice(-8).map((f) => `fault ${shortBdf(f.source)} ${f.access} at IOVA ${hx(f.iova)}: ${f.reason}`),
   ];
   if (s.faults.length > 8) lines.push(`… ${s.faults.length - 8} earlier fault(s) not shown`);
   const h = 26 + lines.length * 16;
-  const out = [rect(RIGHT_X, y0, RIGHT_W, h, { rx: 6, fill: RED_FILL, stroke: RED })];
-  out.push(text(RIGHT_X + 10, y0 + 17, s.unchecked.length > 0 ? 'Unchecked DMA and IOMMU faults' : `IOMMU faults (${s.faults.length})`, { 'font-weight': 'bold', fill: RED }));
+  const title = s.escapes.length > 0 || s.unchecked.length > 0 ? `Isolation broken: ${s.escapes.length} escape(s), ${s.faults.length} fault(s)` : `IOMMU faults (${s.faults.length})`;
+  const out = [rect(RIGHT_X, y0, RIGHT_W, h, { rx: 6, fill: RED_FILL, stroke: RED, 'stroke-width': s.escapes.length > 0 ? 2.5 : 1 })];
+  out.push(text(RIGHT_X + 10, y0 + 17, title, { 'font-weight': 'bold', fill: RED }));
   lines.forEach((l, i) => out.push(text(RIGHT_X + 10, y0 + 34 + i * 16, l.length > 88 ? `${l.slice(0, 87)}…` : l, { 'font-size': 11, fill: RED })));
   return { svg: out, y: y0 + h + 12 };
 }

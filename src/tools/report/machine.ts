@@ -6,6 +6,7 @@
 import type { Host } from '../../host.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
 import { groupViability } from '../../kernel/vfio/viability.js';
+import { PCI_ACS } from '../../hardware/topology/pci-consts.js';
 
 export interface FunctionReport {
   readonly bdf: string;
@@ -17,6 +18,8 @@ export interface FunctionReport {
   readonly group: number | null;
   readonly reason: string;
   readonly acs: readonly string[] | null;
+  /** The ACS controls enabled (of `acs`), or null without the capability. */
+  readonly acsEnabled: readonly string[] | null;
   readonly model: string | null;
 }
 
@@ -56,6 +59,7 @@ export function machineReport(host: Host): MachineReport {
     group: d.group?.id ?? null,
     reason: table?.reasonOf(d.bdf) ?? 'no IOMMU: no group',
     acs: d.fn.acsNames,
+    acsEnabled: d.fn.acsNames === null ? null : d.fn.acsNames.filter((n) => ((d.fn.acsCtrl ?? 0) & (PCI_ACS as Record<string, number>)[n]!) !== 0),
     model: d.fn.model,
   }));
   const model = topo.kernel.ownershipModel;

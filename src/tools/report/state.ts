@@ -54,6 +54,11 @@ export interface HostState {
   readonly faults: readonly FaultRecord[];
   /** Devices bound to VFIO whose DMA no IOMMU checks (no-IOMMU mode): they reach all of RAM. */
   readonly unchecked: readonly string[];
+  /**
+   * What got past isolation, from the trace: requests routed around the IOMMU (peer to
+   * peer inside a switch), DMA of unchecked devices, interrupts nobody set up.
+   */
+  readonly escapes: ReadonlyArray<{ readonly time: bigint; readonly who: string; readonly text: string }>;
   readonly now: bigint;
 }
 
@@ -137,5 +142,10 @@ export function hostState(host: Host): HostState {
     for (const c of [...f.children, ...f.vfs]) walk(c, depth + 1);
   };
   for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
-  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, now: host.clock.now() };
+  const uncheckedSet = new Set(unchecked);
+  const escapes = host.trace
+    .list()
+    .filter((e) => (e.kind === 'dma' && (/never sees/i.test(e.text) || (uncheckedSet.has(e.who) && !/failed/.test(e.text)))) || (e.kind === 'irq' && /spurious/i.test(e.text)))
+    .map((e) => ({ time: e.time, who: e.who, text: e.text }));
+  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, escapes, now: host.clock.now() };
 }

@@ -13,17 +13,27 @@ export function bundledPath(io: CliIo, rel: string): string {
   return io.bundled ? io.bundled(rel) : rel;
 }
 
-/** Every scenario file shipped in fixtures/scenarios, sorted. */
+function jsonFiles(io: CliIo, dir: string): string[] {
+  if (io.readDir === undefined) throw new UsageError('this environment cannot list directories');
+  let names: string[];
+  try {
+    names = io.readDir(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f));
+}
+
+/** Every scenario file shipped in fixtures/scenarios (and its threats/ lab), sorted. */
 export function bundledScenarios(io: CliIo): string[] {
   const dir = bundledPath(io, 'fixtures/scenarios');
-  if (io.readDir === undefined) throw new UsageError('this environment cannot list directories');
-  return io.readDir(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f));
+  return [...jsonFiles(io, dir), ...jsonFiles(io, join(dir, 'threats'))];
 }
 
 /** file name → content of every picture docs/pictures should hold. */
 export function expectedPictures(io: CliIo): Map<string, string> {
   const out = new Map<string, string>();
-  for (const file of bundledScenarios(io)) out.set(file.replace(/^.*\//, '').replace(/\.json$/, '.svg'), pictureOf(io, file));
+  for (const file of bundledScenarios(io)) out.set(file.replace(/^.*\/scenarios\//, '').replace(/\//g, '-').replace(/\.json$/, '.svg'), pictureOf(io, file));
   out.set('default-machine.svg', pictureOf(io, bundledPath(io, 'fixtures/topologies/default.json')));
   return out;
 }
