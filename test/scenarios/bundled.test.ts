@@ -8,7 +8,7 @@ describe('bundled lesson scenarios', () => {
 
   it('there is one per lesson, and the default tour', () => {
     const names = files.map((f) => f.replace(/^.*\//, ''));
-    for (const n of ['default.json', '01-why-groups.json', '02-container.json', '03-map-dma.json', '04-dma-fault.json', '05-interrupts.json', '06-noiommu.json']) expect(names).toContain(n);
+    for (const n of ['default.json', '01-why-groups.json', '02-container.json', '03-map-dma.json', '04-dma-fault.json', '05-interrupts.json', '06-noiommu.json', '07-iommufd.json']) expect(names).toContain(n);
   });
 
   for (const file of files) {

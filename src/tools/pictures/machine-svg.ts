@@ -109,7 +109,8 @@ function containerBoxes(s: HostState, y0: number): { svg: string[]; y: number } 
   }
   for (const c of s.containers) {
     out.push(rect(RIGHT_X, y, RIGHT_W, 44, { rx: 6, fill: '#f5f9ff', stroke: '#1565c0' }));
-    out.push(text(RIGHT_X + 10, y + 17, `${c.label} · ${c.backend ?? 'no IOMMU backend yet (VFIO_SET_IOMMU)'}${c.dmas.length ? ` · ${c.dmas.length} mapping(s)` : ''}`, { 'font-weight': 'bold', fill: '#0d47a1' }));
+    const what = c.kind === 'iommufd' ? 'devices attached to its page table' : c.backend ?? 'no IOMMU backend yet (VFIO_SET_IOMMU)';
+    out.push(text(RIGHT_X + 10, y + 17, `${c.label} · ${what}${c.dmas.length ? ` · ${c.dmas.length} mapping(s)` : ''}`, { 'font-weight': 'bold', fill: '#0d47a1' }));
     let x = RIGHT_X + 10;
     for (const g of c.groups) {
       const col = groupColor(g);

@@ -98,11 +98,44 @@ function hwDomainsOf(data: unknown): IommuDomain[] {
   return Array.isArray(doms) ? doms.flatMap((d: { hw?: IommuDomain }) => (d.hw ? [d.hw] : [])) : [];
 }
 
+interface IommufdLike {
+  readonly igroups: ReadonlyMap<{ readonly id: number }, { readonly hwpt: { readonly ioas: { readonly id: number }; readonly domain: IommuDomain } | null }>;
+}
+
+const isIommufd = (x: unknown): x is IommufdLike => typeof x === 'object' && x !== null && (x as { igroups?: unknown }).igroups instanceof Map;
+
+/** Every iommufd context reachable from a process's fds or a group, in a fixed order. */
+function iommufdContexts(host: Host): IommufdLike[] {
+  const out: IommufdLike[] = [];
+  const add = (x: unknown): void => {
+    if (isIommufd(x) && !out.includes(x)) out.push(x);
+  };
+  for (const t of [...host.kernel.tasks.values()]) for (const fd of t.openFds()) add(t.file(fd)?.priv);
+  for (const g of host.kernel.vfio.groups.values()) add(g.container);
+  return out;
+}
+
+/** One box per IOAS in use: the groups whose devices attach to its page tables. */
+function ioasBoxes(host: Host, owners: Map<number, string>): ContainerSnap[] {
+  const out: ContainerSnap[] = [];
+  iommufdContexts(host).forEach((ctx, n) => {
+    const byIoas = new Map<number, number[]>();
+    for (const [group, ig] of ctx.igroups) {
+      if (ig.hwpt === null) continue;
+      const label = `iommufd ${n + 1}, IOAS ${ig.hwpt.ioas.id}`;
+      owners.set(ig.hwpt.domain.id, label);
+      byIoas.set(ig.hwpt.ioas.id, [...(byIoas.get(ig.hwpt.ioas.id) ?? []), group.id]);
+    }
+    for (const [id, groups] of [...byIoas].sort((a, b) => a[0] - b[0])) out.push({ label: `iommufd ${n + 1}, IOAS ${id}`, kind: 'iommufd', groups: groups.sort((a, b) => a - b), backend: 'iommufd', dmas: [] });
+  });
+  return out;
+}
+
 function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
   const seen = new Map<object, ContainerSnap & { groups: number[] }>();
   for (const g of host.kernel.vfio.groups.values()) {
     const c = g.container as ContainerLike | null;
-    if (c === null || typeof c !== 'object') continue;
+    if (c === null || typeof c !== 'object' || isIommufd(c)) continue;
     let snap = seen.get(c);
     if (snap === undefined) {
       const isContainer = Array.isArray(c.groups);
@@ -114,7 +147,7 @@ function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
     }
     snap.groups.push(g.id);
   }
-  return [...seen.values()].map((s) => ({ ...s, groups: s.groups.sort((a, b) => a - b) }));
+  return [...[...seen.values()].map((s) => ({ ...s, groups: s.groups.sort((a, b) => a - b) })), ...ioasBoxes(host, owners)];
 }
 
 /** Snapshot `host` now. */
