@@ -120,6 +120,26 @@ export function timeOps(ctx: BenchContext, body: (n: number) => void, opts: Time
 }
 
 /**
+ * Time several bodies against each other: each is warmed and calibrated like timeOps, then
+ * their batches alternate (A, B, C, A, B, C, ...), so load from other processes on a shared
+ * machine lands on all of them alike and their ratio stays meaningful.
+ */
+export function timeInterleaved(ctx: BenchContext, bodies: ReadonlyArray<(n: number) => void>, opts: TimeOptions = {}): Stats[] {
+  const o = quickish(ctx, opts);
+  const sizes = bodies.map((body) => timeOps(ctx, body, { ...o, batches: 1 }).opsPerBatch);
+  const per: number[][] = bodies.map(() => []);
+  for (let b = 0; b < o.batches; b++) {
+    bodies.forEach((body, i) => {
+      const n = sizes[i]!;
+      const t0 = now();
+      body(n);
+      per[i]!.push(Number(now() - t0) / n);
+    });
+  }
+  return per.map((xs, i) => ({ nsPerOp: median(xs), min: Math.min(...xs), max: Math.max(...xs), batches: o.batches, opsPerBatch: sizes[i]! }));
+}
+
+/**
  * Time batches that are not idempotent: `batch()` does its own set-up outside the timed
  * part and returns [elapsed ns, ops]. Median of ns/op over `batches` batches.
  */

@@ -8,7 +8,7 @@
  * one PhysMem copy, which itself is one `set` per 64 KiB chunk. The scattered range maps
  * each 4 KiB page to a permuted physical page: one translation and one copy per page.
  */
-import { figure, sink, timeOps, type BenchCase, type BenchContext, type Figure } from '../harness.js';
+import { figure, sink, timeInterleaved, type BenchCase, type BenchContext, type Figure } from '../harness.js';
 import { mustMap, permutation, RID, unit, type Unit } from './fixture.js';
 
 const KiB = 1024;
@@ -32,29 +32,27 @@ function check(r: { ok: boolean }, what: string): void {
   if (!r.ok) throw new Error(`bench: ${what} faulted`);
 }
 
-/** Raw set of `len` bytes between two buffers: the baseline every DMA figure is held to. */
-function baseline(ctx: BenchContext, len: number): number {
-  const src = pattern(len);
-  const dst = new Uint8Array(len);
-  return timeOps(ctx, (n) => {
-    for (let i = 0; i < n; i++) dst.set(src);
-    sink(dst[0]!);
-  }).nsPerOp;
-}
-
 function oneSize(ctx: BenchContext, u: Unit, len: number, iova: bigint, kind: string, target: boolean): Figure[] {
   const src = pattern(len);
   const dst = new Uint8Array(len);
   const io = u.iommu;
   check(io.dmaWrite(RID, iova, src), 'warm-up write');
-  const w = timeOps(ctx, (n) => {
-    for (let i = 0; i < n; i++) io.dmaWrite(RID, iova, src);
-  }).nsPerOp;
-  const r = timeOps(ctx, (n) => {
-    for (let i = 0; i < n; i++) io.dmaReadInto(RID, iova, dst, 0, len);
-    sink(dst[0]!);
-  }).nsPerOp;
-  const b = baseline(ctx, len);
+  const base = pattern(len);
+  const copy = new Uint8Array(len);
+  // the DMA bodies and the raw-set baseline alternate batch by batch (timeInterleaved)
+  const [w, r, b] = timeInterleaved(ctx, [
+    (n) => {
+      for (let i = 0; i < n; i++) io.dmaWrite(RID, iova, src);
+    },
+    (n) => {
+      for (let i = 0; i < n; i++) io.dmaReadInto(RID, iova, dst, 0, len);
+      sink(dst[0]!);
+    },
+    (n) => {
+      for (let i = 0; i < n; i++) copy.set(base);
+      sink(copy[0]!);
+    },
+  ]).map((s) => s.nsPerOp) as [number, number, number];
   const gbps = (ns: number): number => len / ns;
   const tgt = target ? { target: { on: 'ratio' as const, op: '>=' as const, limit: 50 } } : {};
   const mk = (dir: 'write' | 'read', ns: number): Figure =>

@@ -43,8 +43,9 @@ export function openType1(bufPages: number, entryLimit: number): Type1 | string 
     const container = p.open('/dev/vfio/vfio');
     const gfd = p.open(`/dev/vfio/${group}`);
     p.ioctl(gfd, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
+    // type1 reads dma_entry_limit when the backend opens (vfio_iommu_type1_open: dma_avail)
     p.writeFile('/sys/module/vfio_iommu_type1/parameters/dma_entry_limit', String(entryLimit));
+    p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
     const len = BigInt(bufPages) * PAGE;
     const buf = p.mmap(0n, len, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
     const t: Type1 = { host, p, container, buf, bufPages };
