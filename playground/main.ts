@@ -8,7 +8,7 @@ import { formatEntry, type TraceEntry } from '../src/sim/trace.js';
 import { drawMachine } from '../src/tools/pictures/index.js';
 import { hostState } from '../src/tools/report/state.js';
 
-const scenarioFiles = import.meta.glob<{ default: unknown }>('../fixtures/scenarios/*.json', { eager: true });
+const scenarioFiles = import.meta.glob<{ default: unknown }>('../fixtures/scenarios/**/*.json', { eager: true });
 const topologyFiles = import.meta.glob<{ default: unknown }>('../fixtures/topologies/*.json', { eager: true });
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -28,9 +28,16 @@ const ui = {
   topoErrors: $('topo-errors'),
 };
 
-/** "../topologies/x.json" relative to fixtures/scenarios → the bundled topology. */
+let currentFile = '';
+
+/** A topology path relative to the current scenario's folder → the bundled topology. */
 function loadTopology(path: string): unknown {
-  const key = `../fixtures/scenarios/${path}`.replace(/\/scenarios\/\.\.\//, '/');
+  const parts = currentFile.split('/').slice(0, -1);
+  for (const seg of path.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.') parts.push(seg);
+  }
+  const key = parts.join('/');
   const hit = topologyFiles[key];
   if (hit === undefined) throw new ScenarioInputError('cannot load the topology', [{ path: 'topology', message: `${path} is not a bundled topology` }]);
   return hit.default;
@@ -89,6 +96,7 @@ function describe(st: Scenario['steps'][number]): string {
 }
 
 function choose(file: string): void {
+  currentFile = file;
   scenario = parseScenario(scenarioFiles[file]!.default);
   topologyOverride = undefined;
   ui.description.textContent = scenario.description ?? '';

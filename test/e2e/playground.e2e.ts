@@ -66,6 +66,14 @@ describe('playground', () => {
     await page.screenshot({ path: '/tmp/vfio-sim-playground-run.png', fullPage: true });
   });
 
+  it('runs a threat-lab scenario from its subfolder and shows the escape in red', async () => {
+    await page.selectOption('#scenario', { label: await page.locator('#scenario option', { hasText: 't1-p2p-switch-vulnerable' }).textContent() ?? '' });
+    await page.click('#run');
+    expect(await page.locator('#status').textContent()).toMatch(/^all \d+ steps held$/);
+    expect(await page.locator('#picture').textContent()).toContain('Isolation broken: 1 escape(s)');
+    await page.screenshot({ path: '/tmp/vfio-sim-playground-threat.png' });
+  });
+
   it('editing the topology re-forms the groups', async () => {
     await page.selectOption('#scenario', { label: await page.locator('#scenario option', { hasText: '01-why-groups' }).textContent() ?? '' });
     expect(await page.locator('#picture').textContent()).toContain('01:00.1');
