@@ -1,6 +1,9 @@
 /**
- * Steps per second of a model-based run. PLACEHOLDER until the isolation lab's property
- * suite lands: our own seeded random syscall loop over the public Process surface (eventfd
+ * Steps per second of model-based runs, two ways:
+ *  - the simulator's own property suite (src/testing: random machines × random syscall
+ *    sequences via fast-check, every step checked by guardedStep: errors, unchanged state
+ *    on failure, isolation invariants), at a fixed seed, as test/properties runs it;
+ *  - a bare micro-loop of our own: a seeded random syscall loop over Process (eventfd
  * create/write/read/close, anonymous mmap + CPU stores/loads + munmap, container open +
  * GET_API_VERSION / CHECK_EXTENSION + close, sysfs reads), with expected failures (EAGAIN
  * on an empty non-blocking eventfd, EBADF on a closed fd) caught as SystemError, as a
@@ -8,10 +11,13 @@
  *
  * Target: 100 runs × 50 commands (5,000 steps) in well under a second → ≥ 5,000 steps/s.
  */
+import fc from 'fast-check';
 import { Host, SystemError, type Process } from '../../src/index.js';
+import { topologyArb } from '../../src/testing/arbitraries.js';
+import { syscallCommands, syscallWorld } from '../../src/testing/commands.js';
 import * as uapi from '../../src/uapi/index.js';
 import { Rng } from '../../src/sim/rng.js';
-import { figure, sink, timeOps, type BenchCase, type BenchContext, type Figure } from '../harness.js';
+import { figure, median, now, sink, timeOps, type BenchCase, type BenchContext, type Figure } from '../harness.js';
 
 const STEPS_PER_RUN = 50;
 
@@ -61,9 +67,48 @@ class Loop {
   }
 }
 
+/** One fc.assert of the property suite: [ns, steps]. Same seed each time, same work. */
+function suiteRun(runs: number): [number, number] {
+  let steps = 0;
+  const t0 = now();
+  fc.assert(
+    fc.property(topologyArb({ allowNoIommu: true }), fc.commands(syscallCommands(), { maxCommands: 60, size: 'max' }), (topo, cmds) => {
+      const w = syscallWorld(new Host(topo));
+      fc.modelRun(() => ({ model: {}, real: w }), cmds);
+      steps += w.steps;
+    }),
+    { numRuns: runs, seed: 0x5eed },
+  );
+  return [Number(now() - t0), steps];
+}
+
+function propertySuite(ctx: BenchContext): Figure {
+  const quick = ctx.profile === 'quick';
+  const runs = quick ? 3 : 150;
+  suiteRun(quick ? 1 : 20); // warm-up
+  const per: number[] = [];
+  let steps = 0;
+  let ns = 0;
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const [t, s] = suiteRun(runs);
+    per.push(t / s);
+    steps = s;
+    ns = t;
+  }
+  const nsPerStep = median(per);
+  return figure({
+    id: 'steps.property-suite',
+    label: 'property suite steps (random machines × syscalls, checked)',
+    value: 1e9 / nsPerStep,
+    unit: 'steps/s',
+    target: { on: 'value', op: '>=', limit: 5000 },
+    note: `${runs} runs, ${steps} steps in ${(ns / 1e6).toFixed(0)} ms per pass (Host build, fast-check generation and the per-step checks included)`,
+  });
+}
+
 export const stepsCase: BenchCase = {
   name: 'steps',
-  about: 'steps/s of a seeded random syscall loop (placeholder for the isolation lab suite)',
+  about: 'steps/s of the property suite (src/testing) and of a bare random syscall loop',
   run(ctx: BenchContext): Figure[] {
     let seed = 1;
     let expected = 0;
@@ -86,9 +131,10 @@ export const stepsCase: BenchCase = {
     }).nsPerOp;
     const nsPerStep = st.nsPerOp / STEPS_PER_RUN;
     return [
+      propertySuite(ctx),
       figure({
         id: 'steps.random-syscalls',
-        label: 'random syscall loop (placeholder for the property suite)',
+        label: 'bare random syscall loop (no per-step checks)',
         value: 1e9 / nsPerStep,
         unit: 'steps/s',
         baseline: { label: 'ioctl VFIO_GET_API_VERSION', value: 1e9 / sys, unit: 'ops/s' },

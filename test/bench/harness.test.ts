@@ -76,7 +76,7 @@ describe('bench cases (quick profile)', () => {
   });
 
   it('measures the syscall-level figures that have landed (not pending)', () => {
-    const report = runCases(quick, ['map-unmap', 'memory', 'translate', 'dma-copy']);
+    const report = runCases(quick, ['map-unmap', 'memory', 'translate', 'dma-copy', 'interrupts', 'steps']);
     const pendingIds = report.figures.filter((f) => f.status === 'pending').map((f) => f.id);
     expect(pendingIds).toEqual([]);
     const tib = report.figures.find((f) => f.id === 'mem.mmap.1TiB')!;
