@@ -2,7 +2,7 @@
  * Running the cases and printing their figures as a table. Shared by bench/run.ts and the
  * smoke test, so both exercise the same code.
  */
-import { now, type BenchContext, type Figure } from './harness.js';
+import { heapBytes, now, type BenchContext, type Figure } from './harness.js';
 import { CASES } from './cases/index.js';
 
 export interface CaseReport {
@@ -24,6 +24,7 @@ export function runCases(ctx: BenchContext, only?: readonly string[]): RunReport
   for (const c of CASES) {
     if (only !== undefined && !only.includes(c.name)) continue;
     ctx.log(`· ${c.name}: ${c.about}`);
+    heapBytes(); // start each case from a collected heap (a no-op without --expose-gc)
     const s = now();
     figures.push(...c.run(ctx));
     cases.push({ name: c.name, about: c.about, ms: Number(now() - s) / 1e6 });
