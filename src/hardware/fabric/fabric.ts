@@ -8,7 +8,12 @@
  *  - drop a request an ACS check refuses (SV, TB), logging an ACS violation (an AER event,
  *    not an IOMMU fault — spec §5 point 16);
  *  - hand consecutive pieces that reach the root complex to the IOMMU in one call (or to
- *    memory directly on a machine without one: MSI window writes go to `msiSink`).
+ *    memory directly on a machine without one, or before the IOMMU translates — the boot
+ *    window `iommuEnabledAt`, threat T12: MSI window writes go to `msiSink`).
+ * After the root complex (translated or not), a physical address a BAR decodes goes to that
+ * device's registers, not RAM: a VFIO user who maps a peer's BAR mmap gets policed P2P (the
+ * IOMMU checked it), logged as an `mmio` event. Beyond MAXPHYADDR nothing answers: writes
+ * vanish, reads return all ones.
  * Pieces are done in order; a fault or drop on piece k leaves pieces < k done.
  *
  * Invariants: nothing here changes routing state; the event log only grows; a request
@@ -41,16 +46,17 @@ export interface FabricDmaOptions {
 /** Something the isolation oracle must know about: it never shows up as an IOMMU fault. */
 export interface FabricEvent {
   readonly time: bigint;
-  readonly kind: 'p2p' | 'acs-violation';
+  /** p2p: claimed by a peer below the root complex; mmio: routed to a BAR after the root complex (policed P2P). */
+  readonly kind: 'p2p' | 'acs-violation' | 'mmio';
   readonly source: string;
   /** The requester id the packet carried (forged or not). */
   readonly rid: number;
   readonly addr: bigint;
   readonly access: 'read' | 'write';
   readonly bytes: number;
-  /** p2p: the function that claimed it; acs-violation: the port that dropped it. */
+  /** p2p / mmio: the function whose BAR took it; acs-violation: the port that dropped it. */
   readonly target: string;
-  readonly via: PeerVia | 'SV' | 'TB';
+  readonly via: PeerVia | 'SV' | 'TB' | 'root-complex';
 }
 
 export type FabricDmaResult =
@@ -66,15 +72,80 @@ export type FabricDmaResult =
 const MSI_LO = 0xfee0_0000n;
 const MSI_HI = 0xfef0_0000n;
 
+/** One memory BAR in the physical address map. */
+interface Decoder {
+  readonly start: number;
+  readonly end: number;
+  readonly fn: PciFunction;
+  readonly bar: number;
+}
+
 export class Fabric {
   private readonly events: FabricEvent[] = [];
   readonly opts: FabricOptions;
   /** Where an MSI goes on a machine without an IOMMU (replaceable, like Iommu.msiSink). */
   msiSink: ((msg: MsiMessage) => void) | undefined;
+  /**
+   * When the IOMMU starts translating (VT-d: GCMD.TE set), in host ns. Before it, DMA that
+   * reaches the root complex is not translated at all (threat T12, the pre-boot window).
+   * From the host bridge's `params.iommuEnabledAtNs`; default 0 (translating from boot).
+   */
+  iommuEnabledAt: bigint;
+  /** Every memory BAR by address (BARs never move). */
+  private readonly decoders: Decoder[];
+  private readonly lowestBar: number;
+  /** The request being performed (for the events of accesses the IOMMU hands back). */
+  private current: { src: PciFunction; rid: number } | null = null;
 
   constructor(readonly topology: Topology, opts: FabricOptions) {
     this.opts = opts;
     this.msiSink = opts.msiSink;
+    const hb = topology.functions.find((f) => f.type === 'host-bridge')?.params['iommuEnabledAtNs'];
+    this.iommuEnabledAt = typeof hb === 'number' && Number.isSafeInteger(hb) && hb > 0 ? BigInt(hb) : 0n;
+    this.decoders = topology.functions
+      .flatMap((fn) => fn.bars.filter((b) => !b.io && b.index < 6 && b.size > 0n && b.address > 0n)
+        .map((b) => ({ start: Number(b.address), end: Number(b.address + b.size), fn, bar: b.index })))
+      .sort((a, b) => a.start - b.start);
+    this.lowestBar = this.decoders[0]?.start ?? Infinity;
+    if (opts.iommu !== null) opts.iommu.physSink = (pa, write, buf, off, n) => this.physAccess(pa, write, buf, off, n);
+  }
+
+  /** Does the IOMMU translate requests now (false in the boot window)? */
+  get translating(): boolean {
+    return this.opts.iommu !== null && (this.iommuEnabledAt === 0n || (this.opts.now?.() ?? 0n) >= this.iommuEnabledAt);
+  }
+
+  /**
+   * A physical access after the root complex: the parts a BAR decodes go to that device's
+   * registers, the rest to RAM. Returns false (nothing done) when no BAR is involved.
+   */
+  physAccess(pa: number, write: boolean, buf: Uint8Array, off: number, n: number): boolean {
+    if (pa + n <= this.lowestBar || !this.decoders.some((d) => d.start < pa + n && pa < d.end)) return false;
+    let done = 0;
+    while (done < n) {
+      const a = pa + done;
+      const d = this.decoders.find((x) => a >= x.start && a < x.end);
+      if (d === undefined) {
+        const next = this.decoders.find((x) => x.start > a)?.start ?? Infinity;
+        const len = Math.min(n - done, next - a);
+        if (write) this.opts.phys.writeAt(a, buf, off + done, len);
+        else this.opts.phys.readAt(a, buf, off + done, len);
+        done += len;
+        continue;
+      }
+      const len = Math.min(n - done, d.end - a);
+      this.mmio(d, a - d.start, buf, off + done, len, write);
+      done += len;
+    }
+    return true;
+  }
+
+  private mmio(d: Decoder, barOff: number, buf: Uint8Array, off: number, n: number, write: boolean): void {
+    const src = d.fn;
+    const who = this.current;
+    this.events.push({ time: this.opts.now?.() ?? 0n, kind: 'mmio', source: who?.src.bdf ?? '', rid: who?.rid ?? -1, addr: BigInt(d.start + barOff), access: write ? 'write' : 'read', bytes: n, target: src.bdf, via: 'root-complex' });
+    this.opts.trace?.add('dma', src.bdf, `${write ? 'write' : 'read'} of ${n} bytes at physical 0x${(d.start + barOff).toString(16)} routed to ${src.bdf} BAR${d.bar} (after the root complex)`);
+    this.barAccess(this.opts.modelOf?.(src), d.bar, barOff, buf, off, n, write);
   }
 
   /** Where one TLP from `src` at `addr` would go. */
@@ -111,29 +182,37 @@ export class Fabric {
         done += n;
         continue;
       }
-      const up = this.upstream(rid, addr + BigInt(runStart), buf, runStart, runLen, write, opts);
+      const up = this.upstream(src, rid, addr + BigInt(runStart), buf, runStart, runLen, write, opts);
       if (up !== null) return up;
       runLen = 0;
       if (r.kind === 'dropped') return this.drop(src, rid, a, n, write, r.port, r.acs, done, buf);
       this.peer(src, rid, a, buf, done, n, write, r);
       done += n;
     }
-    const up = this.upstream(rid, addr + BigInt(runStart), buf, runStart, runLen, write, opts);
+    const up = this.upstream(src, rid, addr + BigInt(runStart), buf, runStart, runLen, write, opts);
     if (up !== null) return up;
     return write ? { ok: true, bytes: len } : { ok: true, bytes: len, data: buf };
   }
 
   /** A run of pieces that reached the root complex; null when it completed. */
-  private upstream(rid: number, addr: bigint, buf: Uint8Array, off: number, len: number, write: boolean, opts: FabricDmaOptions): FabricDmaResult | null {
+  private upstream(src: PciFunction, rid: number, addr: bigint, buf: Uint8Array, off: number, len: number, write: boolean, opts: FabricDmaOptions): FabricDmaResult | null {
     if (len === 0) return null;
     const piece = buf.subarray(off, off + len);
     const iommu = this.opts.iommu;
-    if (iommu === null) {
+    if (iommu === null || !this.translating) {
+      this.current = { src, rid };
       this.direct(rid, addr, piece, write);
+      this.current = null;
       return null;
     }
     const dopts = { at: opts.at ?? 'untranslated', ...(opts.pasid === undefined ? {} : { pasid: opts.pasid }) } as const;
-    const r = write ? iommu.dmaWrite(rid, addr, piece, dopts) : iommu.dmaReadInto(rid, addr, piece, 0, len, dopts);
+    this.current = { src, rid };
+    let r;
+    try {
+      r = write ? iommu.dmaWrite(rid, addr, piece, dopts) : iommu.dmaReadInto(rid, addr, piece, 0, len, dopts);
+    } finally {
+      this.current = null;
+    }
     if (r.ok) return null;
     return { ok: false, bytesDone: off + r.bytesDone, fault: r.fault, ...(write ? {} : { data: buf.subarray(0, off + r.bytesDone) }) };
   }
@@ -150,19 +229,18 @@ export class Fabric {
     // beyond MAXPHYADDR nothing answers: writes vanish, reads return all ones (master abort)
     const limit = BigInt(MAX_PHYS);
     const n = addr >= limit ? 0 : Number(addr + BigInt(piece.length) > limit ? limit - addr : BigInt(piece.length));
-    if (write) {
-      if (n > 0) this.opts.phys.write(addr, piece.subarray(0, n));
-      return;
+    if (n > 0 && !this.physAccess(Number(addr), write, piece, 0, n)) {
+      if (write) this.opts.phys.writeAt(Number(addr), piece, 0, n);
+      else this.opts.phys.readAt(Number(addr), piece, 0, n);
     }
-    if (n > 0) this.opts.phys.readInto(addr, piece.subarray(0, n));
-    piece.fill(0xff, n);
+    if (!write) piece.fill(0xff, n);
   }
 
   private translate(src: PciFunction, rid: number, addr: bigint, opts: FabricDmaOptions): FabricDmaResult {
     const r = this.route(src, addr, rid, 'translation-request');
     if (r.kind === 'dropped') return this.drop(src, rid, addr, 0, false, r.port, r.acs, 0, new Uint8Array(0));
     const iommu = this.opts.iommu;
-    if (iommu === null) return { ok: true, bytes: 0, translation: { pa: addr & ~0xfffn, size: 0x1000n, read: true, write: true } };
+    if (iommu === null || !this.translating) return { ok: true, bytes: 0, translation: { pa: addr & ~0xfffn, size: 0x1000n, read: true, write: true } };
     const t = iommu.translationRequest(rid, addr, opts.pasid === undefined ? {} : { pasid: opts.pasid });
     return t.ok ? t : { ok: false, bytesDone: 0, fault: t.fault };
   }
@@ -176,16 +254,20 @@ export class Fabric {
   private peer(src: PciFunction, rid: number, addr: bigint, buf: Uint8Array, off: number, n: number, write: boolean, r: Extract<Route, { kind: 'peer' }>): void {
     this.record('p2p', src, rid, addr, n, write, r.target.bdf, r.via);
     this.opts.trace?.add('dma', src.bdf, `P2P ${write ? 'write' : 'read'} of ${n} bytes at 0x${addr.toString(16)} claimed by ${r.target.bdf} BAR${r.bar} (${r.via}); the IOMMU never sees it`);
-    const model = this.opts.modelOf?.(r.target);
-    let o = Number(r.offset);
+    this.barAccess(this.opts.modelOf?.(r.target), r.bar, Number(r.offset), buf, off, n, write);
+  }
+
+  /** Deliver [off, off+n) of `buf` to BAR `bar` at `barOff` (reads without a model get all ones). */
+  private barAccess(model: DeviceModel | undefined, bar: number, barOff: number, buf: Uint8Array, off: number, n: number, write: boolean): void {
+    let o = barOff;
     let i = off;
     const end = off + n;
     while (i < end) {
       const size = accessSize(o, end - i);
       if (model === undefined) {
         if (!write) buf.fill(0xff, i, i + size);
-      } else if (write) model.barWrite(r.bar, o, size, readLE(buf, i, size));
-      else writeLE(buf, i, size, model.barRead(r.bar, o, size));
+      } else if (write) model.barWrite(bar, o, size, readLE(buf, i, size));
+      else writeLE(buf, i, size, model.barRead(bar, o, size));
       i += size;
       o += size;
     }

@@ -102,6 +102,12 @@ export class Iommu {
   readonly irt: InterruptRemapTable | null;
   msiSink: ((msg: MsiMessage) => void) | undefined;
   onEvent: ((kind: string, text: string) => void) | undefined;
+  /**
+   * Where a translated access goes when its physical range may not be RAM: the fabric
+   * routes the part a BAR decodes to that device's registers (policed P2P) and the rest to
+   * memory, and returns true; false (or no sink) means plain memory.
+   */
+  physSink: ((pa: number, write: boolean, buf: Uint8Array, bufOff: number, n: number) => boolean) | undefined;
   private readonly scheduler: Scheduler;
   private readonly coversFn: (rid: number) => boolean;
   private readonly contexts: ContextTable;
@@ -364,6 +370,7 @@ export class Iommu {
 
   private flushRun(pa: number, n: number, write: boolean, buf: Uint8Array, bufOff: number): void {
     if (pa < 0 || n === 0) return;
+    if (this.physSink?.(pa, write, buf, bufOff, n) === true) return;
     if (write) this.mem.writeAt(pa, buf, bufOff, n);
     else this.mem.readAt(pa, buf, bufOff, n);
   }
