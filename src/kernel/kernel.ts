@@ -78,13 +78,16 @@ export class Kernel {
       },
     };
     const hw = opts.iommu;
+    // pci_ats_supported(): the function has ATS and is not untrusted; the IOMMU driver then
+    // enables the device TLB in its context entry whenever a domain is attached
+    const ats = new Set(opts.topology.functions.filter((f) => f.atsCapable && !f.untrusted).map((f) => f.rid));
     this.iommuCore = new IommuCore<IommuDomain>(
       hw === null
         ? null
         : {
             allocDomain: (type) => hw.allocDomain(type),
             attachRids: (rids, domain) => {
-              for (const rid of rids) hw.attach(rid, domain);
+              for (const rid of rids) hw.attach(rid, domain, { atsAllowed: ats.has(rid) });
             },
           },
     );

@@ -164,9 +164,10 @@ describe('T6: deferred IOTLB invalidation window', () => {
 
 describe('T7: ATS translated requests and a stale ATC', () => {
   function trusted(o: Sw2Options = {}): IsolationLab {
+    // A is ATS-capable and not untrusted: the kernel enabled the device TLB in its context
+    // entry when it attached the default domain (pci_ats_supported) — no manual setup
     const l = lab({ atsCapable: true, ...o });
-    // A treated as trusted: its context allows translated requests (Intel TT = device-TLB)
-    l.iommu.attach(0x0300, l.domain(SW2.A), { atsAllowed: true });
+    expect(l.iommu.contextOf(0x0300)?.atsAllowed).toBe(true);
     return l;
   }
 
@@ -190,11 +191,33 @@ describe('T7: ATS translated requests and a stale ATC', () => {
     expect(dec(l.host.phys.read(P + 0x10n, 5))).toBe('stale');
   });
 
-  it('protected: without ATS in the context, translated requests fault 0xD', () => {
-    const l = lab({ atsCapable: true });
+  it('protected: an untrusted ATS-capable device never gets ATS; translated requests and translation requests fault 0xD', () => {
+    const l = lab({ atsCapable: true, untrusted: true });
+    expect(l.iommu.contextOf(0x0300)?.atsAllowed).toBe(false);
+    const h = l.hostile(SW2.A);
+    const r = h.attack({ kind: 'write', addr: 0x10_0000n, data: enc('pwned'), at: 'translated' });
+    expect(r.ok).toBe(false);
+    expect(l.host.faults()[0]).toMatchObject({ code: 0xd });
+    expect(h.translate(0x3000n).ok).toBe(false);
+    expect(l.host.faults()[1]).toMatchObject({ code: 0xd, at: 'translation-request' });
+    expect(l.host.phys.read(0x10_0000n, 5)).toEqual(new Uint8Array(5));
+  });
+
+  it('protected: a function without the ATS capability gets no ATS either (0xD)', () => {
+    const l = lab();
+    expect(l.iommu.contextOf(0x0300)?.atsAllowed).toBe(false);
     const r = l.hostile(SW2.A).attack({ kind: 'write', addr: 0x10_0000n, data: enc('pwned'), at: 'translated' });
     expect(r.ok).toBe(false);
     expect(l.host.faults()[0]).toMatchObject({ code: 0xd });
+  });
+
+  it('ATS stays enabled when VFIO moves the group to a user domain (the context is reprogrammed with it)', () => {
+    const l = lab({ atsCapable: true });
+    const g = l.group(SW2.A);
+    expect(g.claimDmaOwner({}).ok).toBe(true);
+    const u = l.iommu.allocDomain('unmanaged');
+    expect(g.attachDomain(u).ok).toBe(true);
+    expect(l.iommu.contextOf(0x0300)).toMatchObject({ mode: 'translate', atsAllowed: true });
   });
 
   it('protected: TB on the downstream port drops translated requests and translation requests', () => {
