@@ -27,6 +27,7 @@ import { PciCore } from './pci/driver-core.js';
 import { PciDev } from './pci/pci-dev.js';
 import { Task, type Credentials } from './task.js';
 import { installVfio } from './vfio/install.js';
+import { uioPciGenericDriver } from './uio/uio-pci-generic.js';
 import { VfioCore } from './vfio/vfio-core.js';
 
 export interface KernelOptions {
@@ -136,6 +137,7 @@ export class Kernel {
     this.pci.registerDriver(
       hostDriver('pcieport', { driverManagedDma: true, matchExtra: (d) => d.fn.portType !== null && PCIEPORT_TYPES.has(d.fn.portType) }),
     );
+    this.pci.registerDriver(uioPciGenericDriver(this));
     for (const dev of this.pci.devices) {
       const name = dev.fn.driver;
       if (name === null || name === 'vfio-pci' || this.pci.driver(name)) continue;

@@ -12,6 +12,8 @@ import type { PciDev } from '../pci/pci-dev.js';
 import { PARAM_TABLE } from '../params.js';
 import { compareNames } from './devfs.js';
 import { computedDir, link, roFile, rwFile, staticDir, type DirNode, type FsNode } from './node.js';
+import { configNode, resourceBars, resourceNode } from './sysfs-pci-bin.js';
+import { deviceModelOf } from '../vfio-pci/machine-devices.js';
 
 /** The path of a device's directory below /sys, e.g. "devices/pci0000:00/0000:00:01.0/0000:01:00.0". */
 export function deviceDirPath(dev: PciDev): string {
@@ -107,6 +109,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
   const attrs = (): Array<readonly [string, FsNode]> => {
     const out: Array<readonly [string, FsNode]> = [
       ['class', roFile(() => `0x${fn.classCode.toString(16).padStart(6, '0')}\n`)],
+      ['config', configNode(() => deviceModelOf(k, fn))],
       ['device', roFile(() => `0x${fn.device.toString(16).padStart(4, '0')}\n`)],
       ['driver_override', rwFile(() => ok(`${dev.driverOverride ?? '(null)'}\n`), (data) => k.pci.overrideStore(dev, data))],
       ['revision', roFile(() => `0x${fn.revision.toString(16).padStart(2, '0')}\n`)],
@@ -114,6 +117,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
       ['subsystem_vendor', roFile(() => `0x${fn.subsystemVendor.toString(16).padStart(4, '0')}\n`)],
       ['vendor', roFile(() => `0x${fn.vendor.toString(16).padStart(4, '0')}\n`)],
     ];
+    for (const bar of resourceBars(fn.bars)) out.push([`resource${bar.index}`, resourceNode(() => deviceModelOf(k, fn), fn.bdf, bar)]);
     if (dev.driver !== null) out.push(['driver', up(depth, `bus/pci/drivers/${dev.driver.name}`)]);
     if (dev.group !== null) out.push(['iommu_group', up(depth, `kernel/iommu_groups/${dev.group.id}`)]);
     const vdev = k.vfio.devices.get(dev.bdf);
