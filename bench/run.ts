@@ -22,6 +22,8 @@ interface Machine {
   readonly v8: string;
   readonly platform: string;
   readonly exposeGc: boolean;
+  /** 1/5/15-minute load averages when the run started: other work on a shared machine. */
+  readonly loadAvg: number[];
 }
 
 function sh(cmd: string, args: string[]): string | undefined {
@@ -52,6 +54,7 @@ function machine(): Machine {
     v8: process.versions.v8,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     exposeGc: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
 
@@ -65,7 +68,7 @@ function main(): void {
   const only = arg('--only')?.split(',');
   const out = arg('--out') ?? fileURLToPath(new URL('../../bench/results.json', import.meta.url));
   const m = machine();
-  console.log(`vfio-sim bench (${profile}) on ${m.cpuModel}, ${m.nproc} CPU(s), node ${m.node}${m.exposeGc ? '' : ' (no --expose-gc)'}`);
+  console.log(`vfio-sim bench (${profile}) on ${m.cpuModel}, ${m.nproc} CPU(s), node ${m.node}, load ${m.loadAvg.join(' ')}${m.exposeGc ? '' : ' (no --expose-gc)'}`);
   const report: RunReport = runCases({ profile, log: (l) => console.log(l) }, only);
   console.log('');
   console.log(formatTable(report.figures));
