@@ -35,7 +35,7 @@ describe('bench harness', () => {
 
   it('timeOps runs the body with growing batches and reports ns per op', () => {
     const sizes: number[] = [];
-    const s = timeOps(quick, (n) => void sizes.push(n), { batches: 3, maxOps: 8 });
+    const s = timeOps(quick, (n) => void sizes.push(n), { batches: 3, maxOps: 8, batchMs: 1e9 });
     expect(s.opsPerBatch).toBe(8);
     expect(sizes.slice(0, 4)).toEqual([1, 2, 4, 8]);
     expect(s.batches).toBe(3);
