@@ -36,6 +36,8 @@ export interface FabricOptions extends RouteOptions {
   readonly msiSink?: (msg: MsiMessage) => void;
   readonly now?: () => bigint;
   readonly trace?: { add(kind: 'dma', who: string, text: string): void };
+  /** Host time at which the IOMMU starts translating (default 0: from boot). */
+  readonly iommuEnabledAt?: bigint;
 }
 
 export interface FabricDmaOptions {
@@ -88,7 +90,7 @@ export class Fabric {
   /**
    * When the IOMMU starts translating (VT-d: GCMD.TE set), in host ns. Before it, DMA that
    * reaches the root complex is not translated at all (threat T12, the pre-boot window).
-   * From the host bridge's `params.iommuEnabledAtNs`; default 0 (translating from boot).
+   * Default 0: translating from boot (firmware DMA protection). Set it from a test or the lab.
    */
   iommuEnabledAt: bigint;
   /** Every memory BAR by address (BARs never move). */
@@ -100,8 +102,7 @@ export class Fabric {
   constructor(readonly topology: Topology, opts: FabricOptions) {
     this.opts = opts;
     this.msiSink = opts.msiSink;
-    const hb = topology.functions.find((f) => f.type === 'host-bridge')?.params['iommuEnabledAtNs'];
-    this.iommuEnabledAt = typeof hb === 'number' && Number.isSafeInteger(hb) && hb > 0 ? BigInt(hb) : 0n;
+    this.iommuEnabledAt = opts.iommuEnabledAt ?? 0n;
     this.decoders = topology.functions
       .flatMap((fn) => fn.bars.filter((b) => !b.io && b.index < 6 && b.size > 0n && b.address > 0n)
         .map((b) => ({ start: Number(b.address), end: Number(b.address + b.size), fn, bar: b.index })))

@@ -111,6 +111,11 @@ export class IommuGroup<D = unknown> {
   /** An owner attaches its own (unmanaged) domain: iommu_attach_group(). */
   attachDomain(domain: D): Result<void> {
     if (this.owner === null) return fail('EINVAL', 'iommu_attach_group: group has no DMA owner');
+    // intel_iommu_attach_device (device_rmrr_is_relaxable): a non-relaxable RMRR keeps its
+    // device on the kernel's own domains
+    if (this.reservedRegions.some((r) => r.type === 'direct')) {
+      return fail('EPERM', 'Device is ineligible for IOMMU domain attach due to platform RMRR requirement');
+    }
     this.setDomain(domain);
     return okVoid();
   }
