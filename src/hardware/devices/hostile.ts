@@ -27,6 +27,7 @@ import type { Fabric, FabricDmaResult } from '../fabric/fabric.js';
 import type { AddressType } from '../fabric/route.js';
 import type { AtsTranslation } from '../iommu/iommu.js';
 import type { PciFunction } from '../topology/model.js';
+import { MAX_PHYS } from '../memory/phys-mem.js';
 import { CMD } from './config-space.js';
 import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
 
@@ -41,6 +42,7 @@ export const HOSTILE = {
 
 const AT_CODES: readonly AddressType[] = ['untranslated', 'translated', 'translation-request'];
 const M64 = (1n << 64n) - 1n;
+const MAX_PHYS_N = BigInt(MAX_PHYS);
 
 /** One request the attacker puts on its link. */
 export interface AttackRequest {
@@ -168,15 +170,21 @@ export class HostileModel extends PciDeviceModel {
     if (this.ctx.fabric !== undefined) return this.ctx.fabric;
     const iommu = this.ctx.iommu;
     const phys = this.ctx.phys;
+    // without an IOMMU the bus address is physical; beyond MAXPHYADDR nothing answers
+    const reach = (addr: bigint, len: number): number => (addr >= MAX_PHYS_N ? 0 : addr + BigInt(len) > MAX_PHYS_N ? Number(MAX_PHYS_N - addr) : len);
     return {
       dmaWrite: (_fn, rid, addr, data, opts) => {
         if (iommu !== null) return iommu.dmaWrite(rid, addr, data, opts);
-        phys.write(addr, data);
+        const n = reach(addr, data.length);
+        if (n > 0) phys.write(addr, data.subarray(0, n));
         return { ok: true, bytes: data.length };
       },
       dmaRead: (_fn, rid, addr, len, opts) => {
         if (iommu !== null) return iommu.dmaRead(rid, addr, len, opts);
-        return { ok: true, bytes: len, data: phys.read(addr, len) };
+        const data = new Uint8Array(len).fill(0xff);
+        const n = reach(addr, len);
+        if (n > 0) data.set(phys.read(addr, n));
+        return { ok: true, bytes: len, data };
       },
     };
   }

@@ -20,7 +20,7 @@ import type { Iommu } from '../iommu/iommu.js';
 import type { FaultRecord } from '../iommu/faults.js';
 import { compatMessage, type MsiMessage } from '../iommu/interrupt-remap.js';
 import type { Fabric } from '../fabric/fabric.js';
-import type { PhysMem } from '../memory/phys-mem.js';
+import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import { dmaAliases } from '../groups/dma-alias.js';
 import type { PciFunction } from '../topology/model.js';
 import { buildConfigSpace, CFG, CMD, STATUS_INTERRUPT, type ConfigSpace } from './config-space.js';
@@ -336,7 +336,7 @@ export abstract class PciDeviceModel implements DeviceModel {
     const iommu = this.ctx.iommu;
     if (iommu === null) {
       this.ctx.trace?.add('dma', this.fn.bdf, `read ${len} bytes at 0x${addr.toString(16)} (no IOMMU)`);
-      return { ok: true, data: this.ctx.phys.read(addr, len) };
+      return { ok: true, data: readDirect(this.ctx.phys, addr, len) };
     }
     const r = iommu.dmaRead(this.requesterId, addr, len);
     this.ctx.trace?.add('dma', this.fn.bdf, `read ${len} bytes at iova 0x${addr.toString(16)}${r.ok ? '' : ' faulted'}`);
@@ -367,7 +367,8 @@ export abstract class PciDeviceModel implements DeviceModel {
       if (data.length === 4) this.ctx.msiSink?.(compatMessage(this.requesterId, Number(addr), v.getUint32(0, true)));
       return { ok: true, data };
     }
-    this.ctx.phys.write(addr, data);
+    const n = reachable(addr, data.length);
+    if (n > 0) this.ctx.phys.write(addr, data.subarray(0, n));
     return { ok: true, data };
   }
 
@@ -379,6 +380,21 @@ export abstract class PciDeviceModel implements DeviceModel {
   protected trace(text: string): void {
     this.ctx.trace?.add('device', this.fn.bdf, text);
   }
+}
+
+/** Bytes of [addr, addr+len) below MAXPHYADDR: beyond it nothing answers (master abort). */
+function reachable(addr: bigint, len: number): number {
+  const limit = BigInt(MAX_PHYS);
+  if (addr >= limit) return 0;
+  return addr + BigInt(len) > limit ? Number(limit - addr) : len;
+}
+
+/** A read of physical memory without an IOMMU: all ones where nothing answers. */
+function readDirect(phys: PhysMem, addr: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len).fill(0xff);
+  const n = reachable(addr, len);
+  if (n > 0) out.set(phys.read(addr, n));
+  return out;
 }
 
 /** A failed fabric transfer as a DmaOutcome: an ACS drop or an IOMMU fault. */
