@@ -85,6 +85,11 @@ export function buildConfigSpace(fn: PciFunction): ConfigSpace {
   cs.mask(0x0c, 2, 0xffff); // cache line size, latency timer
   cs.w1c[CFG.STATUS + 1] = 0xf9; // error bits
   for (const bar of fn.bars) {
+    if (bar.index === 6) {
+      cs.set(CFG.ROM, 4, Number(bar.address & 0xffff_f800n)); // expansion ROM, decode off
+      cs.mask(CFG.ROM, 4, 0x1);
+      continue;
+    }
     const off = CFG.BAR0 + 4 * bar.index;
     const flags = bar.io ? 0x1 : (bar.is64 ? 0x4 : 0) | (bar.prefetchable ? 0x8 : 0);
     cs.set(off, 4, Number(bar.address & 0xffff_fff0n) | flags);

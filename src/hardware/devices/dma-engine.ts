@@ -7,9 +7,15 @@
  * destination data and completion records only through its DMA port (the IOMMU); the first
  * fault halts the engine with STATUS.HALTED and the faulting bus address in ERR_ADDR;
  * a descriptor completes in order, `fetchNs + len / bytesPerUs` after the previous one.
+ * With `params.migration` the engine can be stopped mid-descriptor and its registers and
+ * in-flight work (phase, fetched descriptor, time still needed) saved; a copy resumed from
+ * that state finishes the same descriptors with the same results.
  */
 import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
 import type { PciFunction } from '../topology/model.js';
+import { migrationFlagsParam, nsParam, numParam } from './params.js';
+import type { StateReader, StateWriter } from './state-stream.js';
+import { Work } from './work.js';
 
 export const DMAE = {
   ID: 0x000, CAPS: 0x004, CTRL: 0x008, STATUS: 0x00c, RING_BASE: 0x010, RING_SIZE: 0x018,
@@ -23,6 +29,14 @@ export const DMAE = {
   ERR_NONE: 0, ERR_DESC_FETCH: 1, ERR_READ: 2, ERR_WRITE: 3, ERR_LENGTH: 4, ERR_COMPLETION: 5,
 } as const;
 
+interface Desc {
+  readonly src: bigint;
+  readonly dst: bigint;
+  readonly len: number;
+  readonly flags: number;
+  readonly comp: bigint;
+}
+
 export class DmaEngineModel extends PciDeviceModel {
   private ctrl = 0;
   private status = 0;
@@ -32,15 +46,23 @@ export class DmaEngineModel extends PciDeviceModel {
   private tail = 0;
   private completed = 0;
   private errAddr = 0n;
-  private busy = false;
-  private generation = 0;
+  /** The descriptor between fetch and copy, if any. */
+  private desc: Desc | null = null;
+  private readonly fetch: Work;
+  private readonly copyWork: Work;
   private readonly bytesPerUs: number;
   private readonly fetchNs: bigint;
 
   constructor(fn: PciFunction, ctx: DeviceContext) {
     super(fn, ctx);
     this.bytesPerUs = numParam(fn, 'bytesPerUs', 10_000);
-    this.fetchNs = BigInt(numParam(fn, 'fetchNs', 500));
+    this.fetchNs = nsParam(fn, 'fetchNs', 500n);
+    this.fetch = new Work(ctx.clock, `dma-engine ${fn.bdf} fetch`, () => this.runDescriptor());
+    this.copyWork = new Work(ctx.clock, `dma-engine ${fn.bdf} copy`, () => this.copy());
+  }
+
+  private get busy(): boolean {
+    return this.fetch.pending || this.copyWork.pending;
   }
 
   protected mmioRead(bar: number, off: number, size: AccessSize): bigint {
@@ -88,49 +110,44 @@ export class DmaEngineModel extends PciDeviceModel {
   }
 
   private softReset(): void {
-    this.generation++;
+    this.fetch.cancel();
+    this.copyWork.cancel();
+    this.desc = null;
     this.ctrl = 0;
     this.status = 0;
     this.head = 0;
     this.tail = 0;
     this.completed = 0;
     this.errAddr = 0n;
-    this.busy = false;
   }
 
+  /** Start the next descriptor unless busy, disabled, halted, empty or quiesced. */
   private kick(): void {
-    if (this.busy || !(this.ctrl & DMAE.CTRL_ENABLE) || this.status & DMAE.STATUS_HALTED) return;
+    if (this.busy || this.quiesced || !(this.ctrl & DMAE.CTRL_ENABLE) || this.status & DMAE.STATUS_HALTED) return;
     if (this.head === this.tail || this.ringSize === 0) return;
-    this.busy = true;
-    const gen = this.generation;
-    this.ctx.clock.after(this.fetchNs, `dma-engine ${this.fn.bdf} fetch`, () => {
-      if (gen === this.generation) this.runDescriptor(gen);
-    });
+    this.fetch.start(this.fetchNs);
   }
 
   private halt(code: number, addr: bigint): void {
     this.status |= DMAE.STATUS_HALTED | (code << 8);
     this.errAddr = addr;
-    this.busy = false;
     this.trace(`halted: error ${code} at 0x${addr.toString(16)}`);
   }
 
-  private runDescriptor(gen: number): void {
+  private runDescriptor(): void {
     const at = this.ringBase + BigInt(this.head * DMAE.DESC_SIZE);
     const d = this.dmaRead(at, DMAE.DESC_SIZE);
     if (!d.ok) return this.halt(DMAE.ERR_DESC_FETCH, at);
-    const src = getLE(d.data, 0, 8);
-    const dst = getLE(d.data, 8, 8);
-    const len = Number(getLE(d.data, 16, 4));
-    const flags = Number(getLE(d.data, 20, 4));
-    const comp = getLE(d.data, 24, 8);
-    const done = this.transferTime(len, this.bytesPerUs);
-    this.ctx.clock.after(done, `dma-engine ${this.fn.bdf} copy`, () => {
-      if (gen === this.generation) this.copy({ src, dst, len, flags, comp });
-    });
+    this.desc = {
+      src: getLE(d.data, 0, 8), dst: getLE(d.data, 8, 8), len: Number(getLE(d.data, 16, 4)),
+      flags: Number(getLE(d.data, 20, 4)), comp: getLE(d.data, 24, 8),
+    };
+    this.copyWork.start(this.transferTime(this.desc.len, this.bytesPerUs));
   }
 
-  private copy(d: { src: bigint; dst: bigint; len: number; flags: number; comp: bigint }): void {
+  private copy(): void {
+    const d = this.desc!;
+    this.desc = null;
     let result: number = DMAE.COMP_SUCCESS;
     let err: [number, bigint] | null = null;
     if (d.len === 0 || d.len > DMAE.MAX_LEN) {
@@ -163,7 +180,6 @@ export class DmaEngineModel extends PciDeviceModel {
     }
     this.head = (this.head + 1) % this.ringSize;
     this.completed = (this.completed + 1) >>> 0;
-    this.busy = false;
     if (d.flags & DMAE.DESC_INTERRUPT) this.sendMsi(vector);
     this.kick();
   }
@@ -173,9 +189,48 @@ export class DmaEngineModel extends PciDeviceModel {
     this.ringBase = 0n;
     this.ringSize = 0;
   }
+
+  // ---- migration ----------------------------------------------------------------------
+
+  protected override get migrationFlags(): number {
+    return migrationFlagsParam(this.fn);
+  }
+
+  protected override onQuiesce(): void {
+    this.fetch.pause();
+    this.copyWork.pause();
+  }
+
+  protected override onUnquiesce(): void {
+    this.fetch.resume();
+    this.copyWork.resume();
+    this.kick();
+  }
+
+  protected override saveInternal(w: StateWriter): void {
+    w.u32(this.ctrl).u32(this.status).u64(this.ringBase).u32(this.ringSize).u32(this.head).u32(this.tail);
+    w.u32(this.completed).u64(this.errAddr);
+    const phase = this.fetch.pending ? 1 : this.copyWork.pending ? 2 : 0;
+    w.u8(phase).u64(phase === 1 ? this.fetch.remaining() : phase === 2 ? this.copyWork.remaining() : 0n);
+    const d = this.desc;
+    w.bool(d !== null);
+    if (d !== null) w.u64(d.src).u64(d.dst).u32(d.len).u32(d.flags).u64(d.comp);
+  }
+
+  protected override loadInternal(r: StateReader): boolean {
+    const ctrl = r.u32(), status = r.u32(), ringBase = r.u64(), ringSize = r.u32(), head = r.u32(), tail = r.u32();
+    const completed = r.u32(), errAddr = r.u64();
+    const phase = r.u8(), left = r.u64();
+    const desc: Desc | null = r.bool() ? { src: r.u64(), dst: r.u64(), len: r.u32(), flags: r.u32(), comp: r.u64() } : null;
+    if (!r.ok || phase > 2 || (phase === 2) !== (desc !== null)) return false;
+    if (ringSize > DMAE.MAX_RING || (ringSize & (ringSize - 1)) !== 0) return false;
+    if (ringSize > 0 ? head >= ringSize || tail >= ringSize : head !== 0 || tail !== 0) return false;
+    this.softReset();
+    Object.assign(this, { ctrl, status, ringBase, ringSize, head, tail, completed, errAddr, desc });
+    if (phase === 1) this.fetch.start(left, this.quiesced);
+    if (phase === 2) this.copyWork.start(left, this.quiesced);
+    return true;
+  }
 }
 
-export function numParam(fn: PciFunction, name: string, dflt: number): number {
-  const v = fn.params[name];
-  return typeof v === 'number' && v > 0 ? v : typeof v === 'bigint' && v > 0n ? Number(v) : dflt;
-}
+export { numParam } from './params.js';

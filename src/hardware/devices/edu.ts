@@ -18,6 +18,7 @@
  */
 import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
 import type { PciFunction } from '../topology/model.js';
+import { u64Param } from './params.js';
 
 export const EDU = {
   ID: 0x00, LIVENESS: 0x04, FACTORIAL: 0x08, STATUS: 0x20, IRQ_STATUS: 0x24, IRQ_RAISE: 0x60, IRQ_ACK: 0x64,
@@ -45,8 +46,7 @@ export class EduModel extends PciDeviceModel {
 
   constructor(fn: PciFunction, ctx: DeviceContext) {
     super(fn, ctx);
-    const m = fn.params['dmaMask'];
-    this.dmaMask = typeof m === 'bigint' ? m : typeof m === 'number' ? BigInt(m) : (1n << 28n) - 1n;
+    this.dmaMask = u64Param(fn, 'dmaMask', (1n << 28n) - 1n);
   }
 
   protected mmioRead(bar: number, off: number, size: AccessSize): bigint {

@@ -25,6 +25,9 @@ import { dmaAliases } from '../groups/dma-alias.js';
 import type { PciFunction } from '../topology/model.js';
 import { buildConfigSpace, CFG, CMD, STATUS_INTERRUPT, type ConfigSpace } from './config-space.js';
 import { MsixState } from './msix.js';
+import { buildRomImage } from './rom.js';
+import { StateReader, StateWriter } from './state-stream.js';
+import { dmaLoggingParam, nsParam } from './params.js';
 
 /** What a model needs from the machine. */
 export interface DeviceContext {
@@ -45,6 +48,41 @@ export type DmaOutcome =
   | { readonly ok: false; readonly reason: 'bus-master-disabled' | 'iommu-fault' | 'acs-violation'; readonly fault?: FaultRecord; readonly bytesDone: number };
 
 export type AccessSize = 1 | 2 | 4 | 8;
+
+/**
+ * Where a migratable device is in its run cycle (the vfio migration FSM reduced to what the
+ * hardware sees): `running`; `running-p2p` (no new peer-to-peer DMA — the built-in models
+ * cannot tell P2P apart, so they quiesce all work, as the UAPI allows); `stopped` (no DMA,
+ * no interrupts, no internal progress; config and MMIO still answer).
+ */
+export type RunState = 'running' | 'running-p2p' | 'stopped';
+
+/** A model's live-migration support (what a vfio variant driver drives). */
+export interface DeviceMigration {
+  /** VFIO_MIGRATION_* flags the device offers (STOP_COPY always among them). */
+  readonly flags: number;
+  readonly runState: RunState;
+  setRunState(s: RunState): void;
+  /** The device-internal state (registers, in-flight work) as bytes. */
+  save(): Uint8Array;
+  /** Replace the internal state by `data` from save(); false when it is not a valid state. */
+  load(data: Uint8Array): boolean;
+}
+
+export interface DmaLogRange {
+  readonly iova: bigint;
+  readonly length: bigint;
+}
+
+/** Device-side dirty tracking of DMA writes (VFIO_DEVICE_FEATURE_DMA_LOGGING_*). */
+export interface DeviceDmaLog {
+  readonly active: boolean;
+  readonly granule: bigint;
+  start(ranges: readonly DmaLogRange[], granule: bigint): void;
+  stop(): void;
+  /** Granule-aligned IOVAs written inside [iova, iova + length), ascending; they leave the log. */
+  readAndClear(iova: bigint, length: bigint): bigint[];
+}
 
 /** What the kernel (vfio-pci, the PCI core) may do to any device model. */
 export interface DeviceModel {
@@ -71,6 +109,13 @@ export interface DeviceModel {
   /** pci_save_state / pci_restore_state: config space and MSI-X table. */
   saveState(): DeviceSavedState;
   restoreState(s: DeviceSavedState): void;
+  /** Live migration, for models that opt in (null or absent: not migratable). */
+  readonly migration?: DeviceMigration | null;
+  /** DMA dirty logging, for models that opt in. */
+  readonly dmaLog?: DeviceDmaLog | null;
+  /** Legacy VGA access (memory 0xA0000-0xBFFFF, ports 0x3B0-0x3DF) of a VGA-class function. */
+  vgaRead?(space: 'mem' | 'io', addr: number, size: AccessSize): bigint;
+  vgaWrite?(space: 'mem' | 'io', addr: number, size: AccessSize, value: bigint): void;
 }
 
 export interface DeviceSavedState {
@@ -83,7 +128,7 @@ const U32 = 0xffff_ffffn;
 /** Base class for models: subclasses implement `mmioRead`/`mmioWrite` and `onReset`. */
 export abstract class PciDeviceModel implements DeviceModel {
   readonly config: ConfigSpace;
-  readonly rom: Uint8Array | null = null;
+  readonly rom: Uint8Array | null;
   onIntx: ((asserted: boolean) => void) | null = null;
   powerState = 0;
   /** The requester id the IOMMU sees for this function's DMA. */
@@ -92,6 +137,15 @@ export abstract class PciDeviceModel implements DeviceModel {
   private intxLevel = false;
   private lineOut = false;
   private readonly initial: Uint8Array;
+  /** Delay between the device deciding to interrupt and the message / INTx level (params.irqLatencyNs). */
+  protected readonly irqLatencyNs: bigint;
+  private irqGeneration = 0;
+  private runStateNow: RunState = 'running';
+  /** MSI / MSI-X vectors raised while quiesced: sent when the device runs again. */
+  private deferredMsi: number[] = [];
+  private migrationObj: DeviceMigration | null | undefined;
+  private readonly dmaLogObj: DmaLogState | null;
+  private vga: { mem: Uint8Array; io: Uint8Array } | null = null;
 
   constructor(readonly fn: PciFunction, protected readonly ctx: DeviceContext) {
     this.config = buildConfigSpace(fn);
@@ -100,6 +154,108 @@ export abstract class PciDeviceModel implements DeviceModel {
     const last = aliases[aliases.length - 1];
     this.requesterId = last !== undefined && last.device !== (fn.realDmaDev ?? fn) ? last.rid : fn.rid;
     this.msix = fn.capabilities.msix ? new MsixState(fn.capabilities.msix.vectors) : null;
+    const romBar = fn.bars.find((b) => b.index === 6 && b.size > 0n);
+    this.rom = romBar === undefined ? null : buildRomImage(fn, Number(romBar.size));
+    this.irqLatencyNs = nsParam(fn, 'irqLatencyNs', 0n);
+    this.dmaLogObj = dmaLoggingParam(fn) ? new DmaLogState() : null;
+  }
+
+  // ---- migration (opt-in: params.migration) ------------------------------------------
+
+  /** VFIO_MIGRATION_* flags; 0 (the default) = not migratable. Models that can save override. */
+  protected get migrationFlags(): number {
+    return 0;
+  }
+
+  /** Append the device-internal state (called while quiesced). */
+  protected saveInternal(_w: StateWriter): void {}
+
+  /** Load what saveInternal wrote; false when the bytes are not a valid state. */
+  protected loadInternal(_r: StateReader): boolean {
+    return false;
+  }
+
+  /** The device stops making progress: cancel timers, remember what was in flight. */
+  protected onQuiesce(): void {}
+
+  /** The device runs again: restart what was in flight. */
+  protected onUnquiesce(): void {}
+
+  /** true while the migration FSM holds the device stopped (or P2P-quiesced). */
+  protected get quiesced(): boolean {
+    return this.runStateNow !== 'running';
+  }
+
+  get migration(): DeviceMigration | null {
+    if (this.migrationObj === undefined) {
+      const flags = this.migrationFlags;
+      this.migrationObj = flags === 0 ? null : this.makeMigration(flags);
+    }
+    return this.migrationObj;
+  }
+
+  private makeMigration(flags: number): DeviceMigration {
+    const self = this;
+    return {
+      flags,
+      get runState() {
+        return self.runStateNow;
+      },
+      setRunState: (s) => this.setRunState(s),
+      save: () => {
+        const w = new StateWriter();
+        w.u32(this.deferredMsi.length);
+        for (const v of this.deferredMsi) w.u32(v);
+        this.saveInternal(w);
+        return w.done();
+      },
+      load: (data) => {
+        const r = new StateReader(data);
+        const n = r.u32();
+        if (n > 2048) return false;
+        const msi: number[] = [];
+        for (let i = 0; i < n; i++) msi.push(r.u32());
+        if (!r.ok || !this.loadInternal(r) || !r.complete) return false;
+        this.deferredMsi = msi;
+        return true;
+      },
+    };
+  }
+
+  private setRunState(s: RunState): void {
+    const was = this.quiesced;
+    this.runStateNow = s;
+    if (!was && this.quiesced) {
+      this.onQuiesce();
+      this.trace(`quiesced (${s})`);
+    } else if (was && !this.quiesced) {
+      this.trace('running');
+      const pending = this.deferredMsi;
+      this.deferredMsi = [];
+      for (const v of pending) this.sendMsi(v);
+      this.onUnquiesce();
+    }
+  }
+
+  get dmaLog(): DeviceDmaLog | null {
+    return this.dmaLogObj;
+  }
+
+  // ---- legacy VGA (an inert VGA core: memory and port latches) --------------------------
+
+  vgaRead(space: 'mem' | 'io', addr: number, size: AccessSize): bigint {
+    const v = this.vgaSpace(space, addr);
+    return getLE(v.buf, v.off, size);
+  }
+
+  vgaWrite(space: 'mem' | 'io', addr: number, size: AccessSize, value: bigint): void {
+    const v = this.vgaSpace(space, addr);
+    putLE(v.buf, v.off, size, value);
+  }
+
+  private vgaSpace(space: 'mem' | 'io', addr: number): { buf: Uint8Array; off: number } {
+    this.vga ??= { mem: new Uint8Array(0x20000 + 8), io: new Uint8Array(0x30 + 8) };
+    return space === 'mem' ? { buf: this.vga.mem, off: addr - 0xa0000 } : { buf: this.vga.io, off: addr - 0x3b0 };
   }
 
   // ---- what subclasses implement -------------------------------------------------
@@ -202,6 +358,10 @@ export abstract class PciDeviceModel implements DeviceModel {
   reset(): void {
     this.config.bytes.set(this.initial);
     this.powerState = 0;
+    this.irqGeneration++;
+    this.runStateNow = 'running';
+    this.deferredMsi = [];
+    this.vga = null;
     this.msix?.reset();
     this.intxLevel = false;
     this.updateIntx();
@@ -218,9 +378,21 @@ export abstract class PciDeviceModel implements DeviceModel {
   /** Drive the INTx level (a model's interrupt status logic calls this). */
   protected setIntx(level: boolean): void {
     if (this.fn.interruptPin === 0) return;
+    this.intxWanted = level;
+    if (level && this.irqLatencyNs > 0n && !this.intxLevel) {
+      const gen = this.irqGeneration;
+      this.ctx.clock.after(this.irqLatencyNs, `${this.fn.bdf} INTx latency`, () => {
+        if (gen !== this.irqGeneration || !this.intxWanted) return;
+        this.intxLevel = true;
+        this.updateIntx();
+      });
+      return;
+    }
     this.intxLevel = level;
     this.updateIntx();
   }
+
+  private intxWanted = false;
 
   private updateIntx(): void {
     const out = this.intxLevel && (this.command & CMD.INTX_DISABLE) === 0;
@@ -245,6 +417,26 @@ export abstract class PciDeviceModel implements DeviceModel {
    * (the capability disabled, or the vector beyond what is enabled).
    */
   protected sendMsi(vector: number): boolean {
+    if (this.quiesced) return this.deferMsi(vector);
+    if (this.irqLatencyNs > 0n) {
+      if (this.msiMode === null) return false;
+      const gen = this.irqGeneration;
+      this.ctx.clock.after(this.irqLatencyNs, `${this.fn.bdf} MSI latency`, () => {
+        if (gen !== this.irqGeneration) return;
+        if (this.quiesced) this.deferMsi(vector);
+        else this.sendMsiNow(vector);
+      });
+      return true;
+    }
+    return this.sendMsiNow(vector);
+  }
+
+  private deferMsi(vector: number): boolean {
+    if (!this.deferredMsi.includes(vector)) this.deferredMsi.push(vector);
+    return true;
+  }
+
+  private sendMsiNow(vector: number): boolean {
     const mode = this.msiMode;
     if (mode === 'msix') return this.sendMsix(vector);
     if (mode === 'msi') return this.sendMsiVector(vector);
@@ -346,6 +538,15 @@ export abstract class PciDeviceModel implements DeviceModel {
 
   /** A DMA write of `data` at bus address `addr`. */
   protected dmaWrite(addr: bigint, data: Uint8Array, quiet = false): DmaOutcome {
+    const r = this.dmaWriteRaw(addr, data, quiet);
+    if (!quiet && this.dmaLogObj?.active) {
+      const n = r.ok ? data.length : r.bytesDone;
+      if (n > 0) this.dmaLogObj.record(addr, BigInt(n));
+    }
+    return r;
+  }
+
+  private dmaWriteRaw(addr: bigint, data: Uint8Array, quiet: boolean): DmaOutcome {
     if ((this.command & CMD.MASTER) === 0) return { ok: false, reason: 'bus-master-disabled', bytesDone: 0 };
     const fabric = this.ctx.fabric;
     if (fabric !== undefined) {
@@ -379,6 +580,44 @@ export abstract class PciDeviceModel implements DeviceModel {
 
   protected trace(text: string): void {
     this.ctx.trace?.add('device', this.fn.bdf, text);
+  }
+}
+
+/** The dirty log: granule-aligned IOVAs written inside the logged ranges. */
+class DmaLogState implements DeviceDmaLog {
+  active = false;
+  granule = 4096n;
+  private ranges: DmaLogRange[] = [];
+  private dirty = new Set<bigint>();
+
+  start(ranges: readonly DmaLogRange[], granule: bigint): void {
+    this.active = true;
+    this.granule = granule;
+    this.ranges = [...ranges];
+    this.dirty.clear();
+  }
+
+  stop(): void {
+    this.active = false;
+    this.ranges = [];
+    this.dirty.clear();
+  }
+
+  record(addr: bigint, len: bigint): void {
+    const end = addr + len;
+    for (const r of this.ranges) {
+      const lo = addr > r.iova ? addr : r.iova;
+      const hi = end < r.iova + r.length ? end : r.iova + r.length;
+      for (let p = lo - (lo % this.granule); p < hi; p += this.granule) this.dirty.add(p);
+    }
+  }
+
+  readAndClear(iova: bigint, length: bigint): bigint[] {
+    const out: bigint[] = [];
+    for (const p of this.dirty) if (p + this.granule > iova && p < iova + length) out.push(p);
+    out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const p of out) this.dirty.delete(p);
+    return out;
   }
 }
 

@@ -8,7 +8,7 @@
  * the RX ring has none; frames from the wire (`receive`) take the same RX path.
  */
 import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
-import { numParam } from './dma-engine.js';
+import { numParam } from './params.js';
 import type { PciFunction } from '../topology/model.js';
 
 export const NIC = {

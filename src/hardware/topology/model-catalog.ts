@@ -42,6 +42,15 @@ export interface DeviceModelInfo {
   readonly params?: z.ZodType<Record<string, unknown>>;
 }
 
+/**
+ * Tuning shared by the models that move data (docs/device-models.md): DMA bandwidth in bytes
+ * per microsecond, descriptor fetch time and interrupt latency in nanoseconds, and the
+ * live-migration / DMA-logging opt-ins a vfio variant driver would offer.
+ */
+const bytesPerUs = z.number().positive().max(1e9);
+const nsField = u64Field;
+const migration = z.union([z.boolean(), z.array(z.enum(['stop-copy', 'p2p', 'pre-copy']))]);
+
 const mmio = (index: number, size: bigint): ModelBar =>
   ({ index, size, prefetchable: false, is64: false, io: false });
 
@@ -55,7 +64,7 @@ const EDU: DeviceModelInfo = {
   msi: { vectors: 1, is64: true, perVectorMask: false },
   msix: null,
   pcie: false, pm: false, flr: false,
-  params: z.strictObject({ dmaMask: u64Field.optional() }),
+  params: z.strictObject({ dmaMask: u64Field.optional(), irqLatencyNs: nsField.optional() }),
 };
 
 /**
@@ -71,6 +80,10 @@ const DMA_ENGINE: DeviceModelInfo = {
   msi: null,
   msix: { vectors: 4, tableBar: 0, tableOffset: 0x2000n, pbaBar: 0, pbaOffset: 0x3000n },
   pcie: true, pm: true, flr: true,
+  params: z.strictObject({
+    bytesPerUs: bytesPerUs.optional(), fetchNs: nsField.optional(), irqLatencyNs: nsField.optional(),
+    migration: migration.optional(), dmaLogging: z.boolean().optional(),
+  }),
 };
 
 /** A simple NIC with rx/tx rings and MSI-X (placeholder identity 1b36:10f1). */
@@ -83,6 +96,7 @@ const NIC: DeviceModelInfo = {
   msi: null,
   msix: { vectors: 8, tableBar: 0, tableOffset: 0x1_0000n, pbaBar: 0, pbaOffset: 0x1_8000n },
   pcie: true, pm: true, flr: true,
+  params: z.strictObject({ bytesPerUs: bytesPerUs.optional(), irqLatencyNs: nsField.optional() }),
 };
 
 /**
