@@ -2,8 +2,10 @@
  * VFIO_DEVICE_FEATURE (vfio_ioctl_device_feature, vfio_check_feature, and vfio-pci's
  * vfio_pci_core_ioctl_feature): header checks, then per feature "does this device implement
  * it" (ENOTTY), then the GET/SET/PROBE rules, then the handler. vfio-pci implements the
- * low-power features and, on SR-IOV PFs, the VF token; migration and DMA logging belong to
- * variant drivers, so plain vfio-pci answers ENOTTY for them.
+ * low-power features and, on SR-IOV PFs, the VF token. Migration and DMA logging belong to
+ * variant drivers: they answer for device models that opt in (params.migration /
+ * params.dmaLogging; migration.ts, dma-logging.ts) and are ENOTTY otherwise, as on plain
+ * vfio-pci.
  *
  * The payload is `arg.data`: an object with the payload struct's C field names
  * (`{ wakeup_eventfd }`), or for the VF token an array / Uint8Array of 16 bytes.
@@ -14,6 +16,8 @@ import { vfioDeviceFeature } from '../../uapi/features.js';
 import type { SyscallContext } from '../fs/file.js';
 import { nums, structArg, type Arg } from './args.js';
 import { eventfdOf } from './intrs.js';
+import { loggingReport, loggingStart, loggingStop } from './dma-logging.js';
+import { featureMigDataSize, featureMigDeviceState, featureMigration, migrationOf } from './migration.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
 const GET = V.VFIO_DEVICE_FEATURE_GET;
@@ -41,14 +45,23 @@ export function deviceFeature(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallCo
   if (!(flags & PROBE) && flags & GET && flags & SET) return fail('EINVAL', 'vfio_ioctl_device_feature: GET and SET without PROBE');
   const id = flags & V.VFIO_DEVICE_FEATURE_MASK;
   const feat = vfioDeviceFeature(id);
-  const implemented =
-    id === V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY || id === V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP ||
-    id === V.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT || (id === V.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN && d.fn.sriov !== null);
-  if (feat === undefined || !implemented) return fail('ENOTTY', `vfio_pci_core_ioctl_feature: feature ${id} not implemented`);
+  if (feat === undefined || !implemented(d, id)) return fail('ENOTTY', `vfio_ioctl_device_feature: feature ${id} not implemented by this device`);
   const c = checkFeature(flags, argsz - 8, feat.ops, feat.minsz);
   if (!c.ok || c.value === 0) return c;
   const data = (a.value['data'] ?? {}) as Arg;
   switch (id) {
+    case V.VFIO_DEVICE_FEATURE_MIGRATION:
+      return featureMigration(d, a.value);
+    case V.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+      return featureMigDeviceState(d, a.value, (flags & GET) !== 0, (f) => ctx.task.installFd(f, true));
+    case V.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+      return featureMigDataSize(d, a.value);
+    case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+      return loggingStart(d, a.value, ctx);
+    case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+      return loggingStop(d);
+    case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+      return loggingReport(d, a.value, ctx);
     case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
       return lowPowerEntry(d, null);
     case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: {
@@ -65,6 +78,28 @@ export function deviceFeature(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallCo
       return ok(0);
     default:
       return ok(0); // VF token stored; nothing observable consumes it here
+  }
+}
+
+/** Does the device implement feature `id` (the `!device->mig_ops` / `!log_ops` / PF checks)? */
+function implemented(d: VfioPciCoreDevice, id: number): boolean {
+  switch (id) {
+    case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+    case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+    case V.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+      return true;
+    case V.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+      return d.fn.sriov !== null;
+    case V.VFIO_DEVICE_FEATURE_MIGRATION:
+    case V.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+    case V.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+      return migrationOf(d) !== null;
+    case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+    case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+    case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+      return (d.model.dmaLog ?? null) !== null;
+    default:
+      return false;
   }
 }
 

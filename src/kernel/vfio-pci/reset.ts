@@ -15,7 +15,6 @@ import type { Kernel } from '../kernel.js';
 import { VfioGroup } from '../vfio/vfio-group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
 import { arrayField, nums, structArg } from './args.js';
-import { deviceModelOf } from './machine-devices.js';
 import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';
 
 /** VFIO_DEVICE_RESET. */
@@ -142,10 +141,7 @@ export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDevice
   for (const vdev of devs) {
     const core = coreOf(k, vdev);
     core.powerState = 0;
-    const m = deviceModelOf(k, vdev.pdev.fn);
-    const saved = m.saveState();
-    m.reset();
-    m.restoreState(saved);
+    core.functionReset();
   }
   k.trace.add('device', d.bdf, `vfio-pci: ${d.fn.resetMethods.includes('slot') ? 'slot' : 'bus'} reset of ${devs.map((x) => x.name).join(', ')}`);
   return ok(0);

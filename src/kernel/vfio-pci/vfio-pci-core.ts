@@ -17,6 +17,7 @@ import { VConfig } from './config.js';
 import type { MsiBlock } from './host-irq.js';
 import { deviceModelOf } from './machine-devices.js';
 import { hostIrqs } from './host-irq.js';
+import { migrationReset } from './migration.js';
 
 export type IrqType = 'none' | 'intx' | 'msi' | 'msix';
 
@@ -93,6 +94,7 @@ export class VfioPciCoreDevice {
     });
     this.irqType = 'none';
     this.powerState = 0;
+    migrationReset(this);
     m.onIntx = (asserted) => {
       if (asserted) this.intxHandler();
     };
@@ -107,6 +109,8 @@ export class VfioPciCoreDevice {
     this.reqTrigger = null;
     this.lowPower = null;
     this.powerState = 0;
+    migrationReset(this);
+    this.model.dmaLog?.stop();
     this.model.configWrite(CFG.COMMAND, 2, CMD.INTX_DISABLE);
     if (this.resetWorks) this.functionReset();
     else this.needsReset = true;
@@ -116,11 +120,15 @@ export class VfioPciCoreDevice {
     this.trace('disabled');
   }
 
-  /** pci_try_reset_function: the PCI core saves and restores config around it. */
+  /**
+   * pci_try_reset_function: the PCI core saves and restores config around it; a migration
+   * driver's reset_done puts the FSM back in RUNNING and ends any data session.
+   */
   functionReset(): void {
     const saved = this.model.saveState();
     this.model.reset();
     this.model.restoreState(saved);
+    migrationReset(this);
   }
 
   /** The interrupt hooks are filled in by intrs.ts. */
