@@ -11,10 +11,18 @@ const DIR = 'fixtures/scenarios/threats';
 const read = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8')) as unknown;
 
 describe('threat scenarios', () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => join(DIR, f));
+  const threats = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => join(DIR, f));
+  const files = [...threats, 'fixtures/scenarios/uio-vs-vfio.json'];
 
-  it('exist for T1 (both ways), T3 and T8', () => {
-    expect(files.map((f) => f.replace(/^.*\//, ''))).toEqual(['t1-p2p-switch-protected.json', 't1-p2p-switch-vulnerable.json', 't3-rid-spoof-sv.json', 't8-msi-injection.json']);
+  it('exist for T1 (both ways), T3, T4, T8, T9, T10 and T13', () => {
+    expect(threats.map((f) => f.replace(/^.*\//, ''))).toEqual([
+      't1-p2p-switch-protected.json', 't1-p2p-switch-vulnerable.json', 't10-host-driver-in-group.json', 't13-rmrr.json',
+      't3-rid-spoof-sv.json', 't4-rid-alias.json', 't8-msi-injection.json', 't9-acs-override.json',
+    ]);
+  });
+
+  it('each writes its expected outcome down', () => {
+    for (const f of files) expect((read(f) as { description?: string }).description ?? '').toMatch(/^Expected outcome: /);
   });
 
   for (const file of files) {
