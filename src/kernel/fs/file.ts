@@ -36,6 +36,11 @@ export interface DeviceMapping {
   physAddr?(off: bigint): bigint | null;
   /** Called once when the VMA is torn down (munmap, exit). */
   unmapped?(): void;
+  /**
+   * A VMA backed by this mapping was split in two (a partial munmap): one more VMA refers to
+   * it, and `unmapped` will be called once more (Linux's vm_ops->open on the new VMA).
+   */
+  split?(): void;
 }
 
 export interface FileOperations<P = unknown> {

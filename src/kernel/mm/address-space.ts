@@ -202,7 +202,10 @@ export class AddressSpace {
 
   /** The backing for the part of `v` from `at` on, when `v` is split there. */
   private splitBacking(v: Vma, at: bigint): Vma['backing'] {
-    if (v.backing.kind === 'device') return { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff + (at - v.start) };
+    if (v.backing.kind === 'device') {
+      v.backing.mapping.split?.();
+      return { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff + (at - v.start) };
+    }
     return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
   }
 

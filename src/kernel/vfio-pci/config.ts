@@ -216,6 +216,7 @@ export class VConfig {
     }
     const rom = this.model.rom;
     if (rom === null) this.set32(CFG.ROM, 0);
+    else this.set32(CFG.ROM, (this.get32(CFG.ROM) & ((~(rom.length - 1) >>> 0) | 0x1)) >>> 0); // enable bit kept as written
   }
 
   get32(off: number): number {

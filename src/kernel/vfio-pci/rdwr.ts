@@ -15,6 +15,7 @@ import type { SyscallContext } from '../fs/file.js';
 import { big, nums, structArg } from './args.js';
 import { eventfdOf } from './intrs.js';
 import type { Ioeventfd, VfioPciCoreDevice } from './vfio-pci-core.js';
+import { isVga } from './regions.js';
 
 const SHIFT = 40n;
 const MASK = (1n << SHIFT) - 1n;
@@ -34,8 +35,35 @@ export function regionRw(d: VfioPciCoreDevice, data: Uint8Array, off: bigint, wr
     if (d.model.rom === null) return fail('EINVAL', 'vfio_pci_bar_rw: no ROM');
     return romRead(d, data, pos);
   }
-  if (index === V.VFIO_PCI_VGA_REGION_INDEX) return fail('EINVAL', 'vfio_pci_vga_rw: not a VGA device');
+  if (index === V.VFIO_PCI_VGA_REGION_INDEX) return vgaRw(d, data, pos, write);
   return barRw(d, index, data, pos, write);
+}
+
+/** The legacy VGA windows inside the VGA region, identity-mapped: [start, end, I/O port?]. */
+const VGA_WINDOWS: ReadonlyArray<readonly [number, number, boolean]> = [
+  [0xa0000, 0xc0000, false], [0x3b0, 0x3bc, true], [0x3c0, 0x3e0, true],
+];
+
+/** vfio_pci_vga_rw: no memory-decode gate; the count is clipped to the window it starts in. */
+function vgaRw(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint, write: boolean): Result<number> {
+  if (!isVga(d)) return fail('EINVAL', 'vfio_pci_vga_rw: not a VGA device (or vfio_pci.disable_vga)');
+  if (pos > 0xbffffn) return fail('EINVAL', 'vfio_pci_vga_rw: beyond the legacy VGA range');
+  const p0 = Number(pos);
+  const w = VGA_WINDOWS.find(([lo, hi]) => p0 >= lo && p0 < hi);
+  if (w === undefined) return fail('EINVAL', 'vfio_pci_vga_rw: not in a legacy VGA window');
+  const count = Math.min(data.length, w[1] - p0);
+  const space = w[2] ? 'io' : 'mem';
+  const m = d.model;
+  let done = 0;
+  while (done < count) {
+    const p = p0 + done;
+    const left = count - done;
+    const size: AccessSize = p % 8 === 0 && left >= 8 ? 8 : p % 4 === 0 && left >= 4 ? 4 : p % 2 === 0 && left >= 2 ? 2 : 1;
+    if (write) m.vgaWrite?.(space, p, size, readLE(data, done, size));
+    else writeLE(data, done, size, m.vgaRead?.(space, p, size) ?? (1n << BigInt(8 * size)) - 1n);
+    done += size;
+  }
+  return ok(count);
 }
 
 function romRead(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint): Result<number> {

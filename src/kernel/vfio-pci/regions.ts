@@ -1,7 +1,8 @@
 /**
  * Region description and mmap (vfio_pci_ioctl_get_info, vfio_pci_ioctl_get_region_info,
  * vfio_pci_core_mmap): nine fixed regions, BARs at index << 40, the MSI-X BAR tagged
- * MSIX_MAPPABLE, ROM read-only, config never mappable, VGA absent on non-VGA devices.
+ * MSIX_MAPPABLE, ROM read-only (size = ROM BAR size), config never mappable, VGA (0xc0000 bytes,
+ * read/write, never mmap) only on VGA-class devices while vfio_pci.disable_vga is off.
  *
  * Invariants: a BAR mapping holds a reference on the device file (close does not run the
  * last-close path while it exists); each CPU access through it is one device access of its
@@ -44,8 +45,9 @@ export function barMmappable(d: VfioPciCoreDevice, index: number): boolean {
   return bar.size >= PAGE || bar.address % PAGE === 0n;
 }
 
+/** vdev->has_vga: a VGA-class function (0x0300xx) while vfio_pci.disable_vga is off. */
 export function isVga(d: VfioPciCoreDevice): boolean {
-  return d.fn.classCode >> 8 === VGA_CLASS;
+  return d.fn.classCode >> 8 === VGA_CLASS && !d.k.params.bool('vfio_pci', 'disable_vga');
 }
 
 export function regionInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
@@ -121,7 +123,6 @@ export function mmapRegion(d: VfioPciCoreDevice, f: OpenFile, req: MmapRequest):
     if (p + BigInt(len) > bar.size) return fail('EFAULT', `SIGBUS: ${name}: beyond the BAR`);
     return ok(Number(p));
   };
-  let released = false;
   return ok({
     kind: 'device',
     name,
@@ -148,9 +149,12 @@ export function mmapRegion(d: VfioPciCoreDevice, f: OpenFile, req: MmapRequest):
     physAddr(off) {
       return bar.address + pgoff + off;
     },
+    // Every VMA piece holds its own reference on the device file, as each Linux VMA holds
+    // its vm_file: a partial munmap drops only the piece it removes.
+    split() {
+      f.get();
+    },
     unmapped() {
-      if (released) return;
-      released = true;
       f.put();
     },
   });
