@@ -37,7 +37,7 @@ describe('GET_IRQ_INFO', () => {
     };
     expect(q(INTX)).toEqual([1, 0x7]);
     expect(q(MSI)).toEqual([1, 0x9]);
-    expect(q(MSIX)).toEqual([0, 0x9]);
+    expect(q(MSIX)).toEqual([0, 0x9]); // edu has no MSI-X
     expect(q(REQ)).toEqual([1, 0x9]);
     expect(q(ERR)).toEqual([1, 0x9]); // a PCIe endpoint
     expect(errno(() => q(5))).toBe('EINVAL');
@@ -187,7 +187,7 @@ describe('MSI-X, ERR and REQ on the NIC', () => {
     const b = o.p.eventfd();
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [-1])).toBe(0);
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a])).toBe(0);
-    expect(errno(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 1, [b]))).toBe('EINVAL'); // beyond nvec, no dynamic MSI-X
+    expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 1, [b])).toBe(0); // beyond nvec: x86 adds vector 1 (dynamic MSI-X)
     setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 1);
     expect(drain(o.p, a)).toBe(1n);
     setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 0);

@@ -25,6 +25,12 @@ export interface MsiBlock {
 
 export class HostIrqs {
   private readonly handlers = new Map<number, () => void>();
+  /**
+   * A cap on the vectors the host can hand out in total (null: only the vector space and the
+   * remapping table limit it). Tests lower it to reproduce hosts that run short, where
+   * pci_alloc_irq_vectors() grants fewer vectors than asked.
+   */
+  vectorLimit: number | null = null;
 
   constructor(private readonly k: Kernel) {}
 
@@ -44,6 +50,7 @@ export class HostIrqs {
    * Returns null when the vector space or the remapping table is exhausted.
    */
   alloc(n: number, rid: number, contiguous: boolean, handler: (i: number) => void): MsiBlock | null {
+    if (this.vectorLimit !== null && this.handlers.size + n > this.vectorLimit) return null;
     const size = contiguous ? 1 << Math.ceil(Math.log2(Math.max(1, n))) : 1;
     const keys: number[] = [];
     for (let dest = 0; dest < 256 && keys.length < n; dest++) {
@@ -88,6 +95,18 @@ export class HostIrqs {
   addressOf(b: MsiBlock, i: number): bigint {
     if (b.irtes.length > 0) return BigInt(remappableAddress(b.irtes[i]!));
     return 0xfee0_0000n | (BigInt(b.keys[i]! >> 8) << 12n);
+  }
+
+  /** How many of `n` vectors an allocation could get now (pci_alloc_irq_vectors(1, n)'s answer). */
+  available(n: number, rid: number, contiguous: boolean): number {
+    for (let m = n; m >= 1; m--) {
+      const b = this.alloc(m, rid, contiguous, () => {});
+      if (b !== null) {
+        this.free(b);
+        return m;
+      }
+    }
+    return 0;
   }
 
   free(b: MsiBlock): void {

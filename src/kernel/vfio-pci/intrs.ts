@@ -33,6 +33,14 @@ export function irqCount(d: VfioPciCoreDevice, index: number): number {
   }
 }
 
+/**
+ * vdev->has_dyn_msix = pci_msix_can_alloc_dyn(): the x86 vector and interrupt-remapping MSI
+ * domains support MSI_FLAG_PCI_MSIX_ALLOC_DYN (since v6.5), the arm64 GICv3 ITS does not.
+ */
+export function hasDynMsix(d: VfioPciCoreDevice): boolean {
+  return d.fn.capabilities.msix !== null && d.k.topology.platform !== 'arm';
+}
+
 /** VFIO_DEVICE_GET_IRQ_INFO (vfio_pci_ioctl_get_irq_info). */
 export function getIrqInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
   const a = structArg(arg);
@@ -44,7 +52,7 @@ export function getIrqInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
   if (index === V.VFIO_PCI_ERR_IRQ_INDEX && !d.fn.isPcie) return fail('EINVAL', 'vfio_pci_ioctl_get_irq_info: ERR on a non-PCIe device');
   let flags = V.VFIO_IRQ_INFO_EVENTFD;
   if (index === V.VFIO_PCI_INTX_IRQ_INDEX) flags |= V.VFIO_IRQ_INFO_MASKABLE | V.VFIO_IRQ_INFO_AUTOMASKED;
-  else flags |= V.VFIO_IRQ_INFO_NORESIZE;
+  else if (!(index === V.VFIO_PCI_MSIX_IRQ_INDEX && hasDynMsix(d))) flags |= V.VFIO_IRQ_INFO_NORESIZE;
   Object.assign(a.value, { flags, count: irqCount(d, index) });
   return ok(0);
 }
@@ -282,8 +290,13 @@ function signalVector(d: VfioPciCoreDevice, v: number): void {
 /** vfio_msi_enable: allocate `nvec` host vectors and program the device. */
 function msiEnable(d: VfioPciCoreDevice, nvec: number, kind: 'msi' | 'msix'): Result<number> {
   const irqs = hostIrqs(d.k);
-  const block = irqs.alloc(nvec, d.model.fn.rid === undefined ? 0 : requester(d), kind === 'msi', (i) => signalVector(d, i));
-  if (block === null) return fail('ENOSPC', 'vfio_msi_enable: no host vectors left');
+  const block = irqs.alloc(nvec, requester(d), kind === 'msi', (i) => signalVector(d, i));
+  if (block === null) {
+    // pci_alloc_irq_vectors(1, nvec) granted fewer: return that count, enable nothing
+    const got = irqs.available(nvec - 1, requester(d), kind === 'msi');
+    if (got > 0) return ok(got);
+    return fail('ENOSPC', 'vfio_msi_enable: no host vectors left');
+  }
   d.msiBlock = block;
   d.msiVectors = new Array<EventFd | null>(nvec).fill(null);
   d.irqType = kind;
@@ -309,14 +322,25 @@ function requester(d: VfioPciCoreDevice): number {
   return (d.model as { requesterId?: number }).requesterId ?? d.fn.rid;
 }
 
-/** vfio_msi_set_block: bind fds to vectors start..; a failure leaves earlier ones unbound. */
+/**
+ * vfio_msi_set_block: bind fds to vectors start..; a failure leaves earlier ones unbound.
+ * A vector beyond those enabled is unbound trivially with fd < 0; with fd >= 0 it needs
+ * dynamic MSI-X (vfio_msi_alloc_irq → pci_msix_alloc_irq_at), else EINVAL. A vector added
+ * that way stays allocated until MSI-X is disabled.
+ */
 function msiSetBlock(d: VfioPciCoreDevice, start: number, fds: number[], ctx: SyscallContext): Result<number> {
   for (let i = 0; i < fds.length; i++) {
     const v = start + i;
-    if (v >= d.msiVectors.length) return fail('EINVAL', 'vfio_msi_set_vector_signal: vector beyond those enabled (no dynamic MSI-X)');
-    d.msiVectors[v] = null;
     const fd = fds[i]!;
+    if (v < d.msiVectors.length) d.msiVectors[v] = null;
     if (fd < 0) continue;
+    if (v >= d.msiVectors.length || d.msiVectors[v] === undefined) {
+      const r = msixAllocAt(d, v);
+      if (!r.ok) {
+        for (let j = start; j < v; j++) if (j < d.msiVectors.length) d.msiVectors[j] = null;
+        return r;
+      }
+    }
     const e = eventfdOf(ctx, fd);
     if (!e.ok) {
       for (let j = start; j < v; j++) d.msiVectors[j] = null;
@@ -327,12 +351,26 @@ function msiSetBlock(d: VfioPciCoreDevice, start: number, fds: number[], ctx: Sy
   return ok(0);
 }
 
+/** pci_msix_alloc_irq_at: one more host vector for MSI-X entry `v` (dynamic MSI-X only). */
+function msixAllocAt(d: VfioPciCoreDevice, v: number): Result<void> {
+  if (d.irqType !== 'msix' || !hasDynMsix(d)) return fail('EINVAL', 'vfio_msi_alloc_irq: vector beyond those enabled (no dynamic MSI-X)');
+  const irqs = hostIrqs(d.k);
+  const b = irqs.alloc(1, requester(d), false, () => signalVector(d, v));
+  if (b === null) return fail('ENOSPC', 'pci_msix_alloc_irq_at: no host vector left');
+  d.dynMsix.push(b);
+  d.model.programMsix(v, irqs.addressOf(b, 0), b.datas[0]!, false);
+  while (d.msiVectors.length <= v) d.msiVectors.push(undefined as unknown as null);
+  d.msiVectors[v] = null;
+  return okVoid();
+}
+
 function msiDisable(d: VfioPciCoreDevice): void {
   const m = d.model;
   const c = m.config.caps;
   if (d.irqType === 'msi' && c.msi !== null) m.configWrite(c.msi + 2, 2, m.configRead(c.msi + 2, 2) & ~1);
   if (d.irqType === 'msix' && c.msix !== null) m.configWrite(c.msix + 2, 2, m.configRead(c.msix + 2, 2) & ~0x8000);
   d.freeMsiBlock();
+  for (const b of d.dynMsix.splice(0)) hostIrqs(d.k).free(b);
   d.msiVectors = [];
   d.msiQmax = 0;
   d.irqType = 'none';

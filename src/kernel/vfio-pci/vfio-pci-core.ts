@@ -46,6 +46,8 @@ export class VfioPciCoreDevice {
   /** MSI / MSI-X: per vector the trigger eventfd, and the host vectors. */
   msiVectors: Array<EventFd | null> = [];
   msiBlock: MsiBlock | null = null;
+  /** MSI-X vectors added after enable (dynamic MSI-X), freed with the rest at disable. */
+  dynMsix: MsiBlock[] = [];
   msiQmax = 0;
   errTrigger: EventFd | null = null;
   reqTrigger: EventFd | null = null;
