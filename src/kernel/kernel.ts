@@ -90,6 +90,8 @@ export class Kernel {
             attachRids: (rids, domain) => {
               for (const rid of rids) hw.attach(rid, domain, { atsAllowed: ats.has(rid) });
             },
+            freeDomain: (domain) => { hw.freeDomain(domain); },
+            enableFlushQueue: (domain) => { domain.enableFlushQueue(); },
           },
     );
     this.pci = new PciCore(this.trace);

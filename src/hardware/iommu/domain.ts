@@ -20,20 +20,41 @@ export class IommuDomain {
   dirtyTracking = false;
 
   readonly id: number;
-  readonly type: DomainType;
+  #type: DomainType;
   readonly addressWidth: number;
   readonly pgsizeBitmap: bigint;
-  /** Unmap queues IOTLB invalidation in the flush queue instead of doing it now. */
-  readonly lazyFlush: boolean;
+  #lazyFlush: boolean;
 
   constructor(id: number, type: DomainType, addressWidth: number, pgsizeBitmap: bigint, lazyFlush: boolean) {
     this.id = id;
-    this.type = type;
+    this.#type = type;
     this.addressWidth = addressWidth;
     this.pgsizeBitmap = pgsizeBitmap;
-    this.lazyFlush = lazyFlush;
+    this.#lazyFlush = lazyFlush;
     this.aperture = [0n, (1n << BigInt(addressWidth)) - 1n];
     this.pageTable = new IoPageTable(addressWidth, pgsizeBitmap);
+  }
+
+  get type(): DomainType {
+    return this.#type;
+  }
+
+  /** Unmap queues IOTLB invalidation in the flush queue instead of doing it now. */
+  get lazyFlush(): boolean {
+    return this.#lazyFlush;
+  }
+
+  /**
+   * iommu_group_store_type() writing "DMA-FQ" over a strict 'DMA' domain: the kernel brings
+   * up a flush queue without tearing the domain down (iommu_dma_init_fq(), then
+   * `domain->type = IOMMU_DOMAIN_DMA_FQ`), so mappings and attachments stay. Any other
+   * type is left alone (false).
+   */
+  enableFlushQueue(): boolean {
+    if (this.#type !== 'DMA') return false;
+    this.#type = 'DMA-FQ';
+    this.#lazyFlush = true;
+    return true;
   }
 
   /** Whether DMA through this domain is translated by its page table. */

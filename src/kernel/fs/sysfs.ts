@@ -10,6 +10,7 @@ import { hex } from '../../base/u64.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDev } from '../pci/pci-dev.js';
 import { PARAM_TABLE } from '../params.js';
+import { storeGroupType } from '../iommu/group-type.js';
 import { compareNames } from './devfs.js';
 import { computedDir, link, roFile, rwFile, staticDir, type DirNode, type FsNode } from './node.js';
 import { configNode, resourceBars, resourceNode } from './sysfs-pci-bin.js';
@@ -61,11 +62,13 @@ function groupDir(k: Kernel, id: number): DirNode {
     reserved_regions: roFile(() =>
       (g()?.reservedRegions ?? []).map((r) => `${hex(r.start, 16)} ${hex(r.end, 16)} ${r.type}\n`).join(''),
     ),
-    type: roFile(() => {
+    // iommu_group_show_type(): the default domain's type ("unknown" without one);
+    // writable by root with CAP_SYS_ADMIN + CAP_SYS_RAWIO (iommu_group_store_type)
+    type: rwFile(() => {
       const grp = g();
-      if (grp === undefined || grp.name === 'vfio-noiommu') return 'unknown\n';
-      return `${grp.defaultType}\n`;
-    }),
+      if (grp === undefined || grp.defaultDomain === null) return ok('unknown\n');
+      return ok(`${grp.defaultType}\n`);
+    }, (data, ctx) => storeGroupType(g(), data, ctx)),
     name: () => {
       const name = g()?.name;
       return name ? roFile(() => `${name}\n`) : undefined;

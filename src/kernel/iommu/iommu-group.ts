@@ -18,6 +18,10 @@ export interface IommuPort<D> {
   allocDomain(type: 'DMA' | 'DMA-FQ' | 'identity' | 'blocked' | 'unmanaged'): D;
   /** Point `rids` at `domain` (translate, or block for a blocked domain). */
   attachRids(rids: readonly number[], domain: D): void;
+  /** iommu_domain_free(), once no RID points at `domain` any more. */
+  freeDomain?(domain: D): void;
+  /** iommu_dma_init_fq(): turn a strict 'DMA' domain into 'DMA-FQ' in place. */
+  enableFlushQueue?(domain: D): void;
 }
 
 export type DefaultDomainType = 'DMA' | 'DMA-FQ' | 'identity';
@@ -34,14 +38,26 @@ export class IommuGroup<D = unknown> {
   /** Set by the bus-isolation algorithm (shown in pictures and `groups`). */
   nonIsolated = false;
 
+  /** The type the kernel chose at IOMMU probe (what writing "auto" to `type` returns to). */
+  readonly bootType: DefaultDomainType;
+  #defaultType: DefaultDomainType;
+
   constructor(
     readonly id: number,
     readonly reservedRegions: readonly ReservedRegion[],
     /** Every requester id the IOMMU may see from the members (alias walk), ascending. */
     readonly rids: readonly number[],
-    readonly defaultType: DefaultDomainType,
+    defaultType: DefaultDomainType,
     private readonly port: IommuPort<D> | null,
-  ) {}
+  ) {
+    this.bootType = defaultType;
+    this.#defaultType = defaultType;
+  }
+
+  /** The default domain's type, as /sys/kernel/iommu_groups/N/type shows it. */
+  get defaultType(): DefaultDomainType {
+    return this.#defaultType;
+  }
 
   /** Attach the default domain at IOMMU probe (iommu_setup_default_domain). */
   setupDefaultDomain(): void {
@@ -123,6 +139,37 @@ export class IommuGroup<D = unknown> {
   /** iommu_detach_group(): back to the blocking domain while still owned. */
   detachDomain(): void {
     if (this.owner !== null && this.blockingDomain !== null) this.setDomain(this.blockingDomain);
+  }
+
+  /**
+   * iommu_group_store_type() once the caller's capabilities and the text are checked:
+   * DMA → DMA-FQ is done live on the same domain; anything else needs a group nobody
+   * uses (EPERM otherwise) and replaces the default domain (iommu_setup_default_domain).
+   * A group with an untrusted member only takes 'DMA' (iommu_get_default_domain_type →
+   * EINVAL), and 'auto' returns to the boot type.
+   */
+  changeDefaultType(req: DefaultDomainType | 'auto'): Result<void> {
+    const old = this.defaultDomain;
+    if (old === null || this.port === null) return fail('EINVAL', 'iommu_group_store_type: group has no default domain');
+    if (req === 'DMA-FQ' && this.#defaultType === 'DMA') {
+      this.port.enableFlushQueue?.(old);
+      this.#defaultType = 'DMA-FQ';
+      return okVoid();
+    }
+    if (this.devices.length === 0 || this.ownerCount > 0) {
+      return fail('EPERM', 'iommu_group_store_type: a member is bound to a driver or the group is owned');
+    }
+    const untrusted = this.devices.some((d) => d.fn.untrusted);
+    if (untrusted && req !== 'auto' && req !== 'DMA') {
+      return fail('EINVAL', `iommu_get_default_domain_type: device is not trusted, refusing ${req}`);
+    }
+    const type: DefaultDomainType = req !== 'auto' ? req : untrusted ? 'DMA' : this.bootType;
+    const dom = this.port.allocDomain(type);
+    this.defaultDomain = dom;
+    this.#defaultType = type;
+    this.setDomain(dom);
+    this.port.freeDomain?.(old);
+    return okVoid();
   }
 
   /** Does any member sit on a kernel driver that uses the DMA API (dma-owner model)? */
