@@ -114,10 +114,16 @@ export class PciCore {
     return r.ok ? okVoid() : fail('EINVAL', `drivers_probe: ${r.why ?? r.code}`);
   }
 
-  /** driver_override_store(): a name, or empty/newline to clear; does not unbind. */
+  /**
+   * driver_override_store() → driver_set_override(): the text up to the first NUL, cut at
+   * the first newline; empty (or starting with a newline) clears it. Does not unbind.
+   */
   overrideStore(dev: PciDev, text: string): Result<void> {
-    if (text.length >= 4095) return fail('EINVAL', 'driver_override_store: too long');
-    const v = text.endsWith('\n') ? text.slice(0, -1) : text;
+    if (text.length >= 4095) return fail('EINVAL', 'driver_set_override: too long');
+    const nul = text.indexOf('\0');
+    const s = nul < 0 ? text : text.slice(0, nul);
+    const nl = s.indexOf('\n');
+    const v = nl < 0 ? s : s.slice(0, nl);
     dev.driverOverride = v.length === 0 ? null : v;
     this.trace.add('sysfs', dev.bdf, `driver_override = ${dev.driverOverride ?? '(null)'}`);
     return okVoid();
