@@ -14,11 +14,13 @@ import { reservedSet, type Cmd } from './cmd.js';
 import type { HwptPaging } from './hwpt.js';
 import { u32, u64 } from './ucmd.js';
 
-/** iommufd_hwpt_set_dirty_tracking(). Enabling clears all dirty state first. */
+/**
+ * iommufd_hwpt_set_dirty_tracking(). Enabling clears all dirty state first. The kernel
+ * checks only `flags` here: a non-zero `__reserved` is not looked at.
+ */
 export function setDirtyTracking(c: Cmd): Result<number> {
   const flags = u32(c.f, 'flags');
   if ((flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) !== 0) return fail('EOPNOTSUPP', 'iommufd_hwpt_set_dirty_tracking: unknown flags');
-  if (reservedSet(c.f.__reserved)) return fail('EOPNOTSUPP', 'iommufd_hwpt_set_dirty_tracking: __reserved');
   const h = c.ctx.table.get<HwptPaging>(u32(c.f, 'hwpt_id'), 'hwpt_paging', 'iommufd_hwpt_set_dirty_tracking');
   if (!h.ok) return h;
   if (!h.value.dirtyCapable) return fail('EOPNOTSUPP', 'iopt_set_dirty_tracking: domain has no dirty ops');
