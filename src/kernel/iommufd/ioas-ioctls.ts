@@ -116,8 +116,8 @@ export function ioasMap(c: Cmd): Result<number> {
  */
 export function ioasMapFile(c: Cmd): Result<number> {
   const flags = u32(c.f, 'flags');
-  if (u64(c.f, 'iova') >= U64_MAX || u64(c.f, 'length') >= U64_MAX) return fail('EOVERFLOW', 'iommufd_ioas_map_file: iova or length >= ULONG_MAX');
   if ((flags & ~MAP_FLAGS) !== 0) return fail('EOPNOTSUPP', 'iommufd_ioas_map_file: unknown flags');
+  if (u64(c.f, 'iova') >= U64_MAX || u64(c.f, 'length') >= U64_MAX) return fail('EOVERFLOW', 'iommufd_ioas_map_file: iova or length >= ULONG_MAX');
   if ((flags & PERMS) === 0) return fail('EINVAL', 'iommufd_ioas_map_file: neither READABLE nor WRITEABLE');
   const io = getIoas(c, u32(c.f, 'ioas_id'), 'iommufd_ioas_map_file');
   if (!io.ok) return io;
