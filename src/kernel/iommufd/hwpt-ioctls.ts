@@ -59,12 +59,13 @@ export function hwptAlloc(c: Cmd): Result<number> {
 
 /**
  * iommufd_hwpt_invalidate(): only nested HWPTs and vIOMMUs take invalidations and none
- * exist here, so every existing object is EINVAL. `entry_num` is written back (as the
- * number handled, 0) after every check but the __reserved one.
+ * exist here, so every existing object is EINVAL. Every failure, the __reserved one
+ * included, leaves through the kernel's `out:` label, which writes `entry_num` back (the
+ * number handled: 0).
  */
 export function hwptInvalidate(c: Cmd): Result<number> {
-  if (reservedSet(c.f.__reserved)) return fail('EOPNOTSUPP', 'iommufd_hwpt_invalidate: __reserved');
   const res = ((): Result<number> => {
+    if (reservedSet(c.f.__reserved)) return fail('EOPNOTSUPP', 'iommufd_hwpt_invalidate: __reserved');
     if (u32(c.f, 'entry_num') !== 0 && (c.f.data_uptr === 0n || u32(c.f, 'entry_len') === 0)) {
       return fail('EINVAL', 'iommufd_hwpt_invalidate: entries without data_uptr or entry_len');
     }
