@@ -133,8 +133,11 @@ export class PciCore {
   newIdStore(drv: PciDriver, text: string): Result<void> {
     const id = parseId(text);
     if (id === null) return fail('EINVAL', 'new_id_store: expected "vendor device" in hex');
-    if (drv.dynamicIds.some((d) => d.vendor === id.vendor && d.device === id.device)) return fail('EEXIST', 'new_id_store: id already present');
-    drv.dynamicIds.push(id);
+    // new_id_store(): unless all seven fields are given, a device with these ids that the
+    // driver already matches (dynamic ids, then its static table) is EEXIST
+    const same = (d: PciId): boolean => d.vendor === id.vendor && d.device === id.device;
+    if (id.fields !== 7 && (drv.dynamicIds.some(same) || drv.ids.some(same))) return fail('EEXIST', 'new_id_store: the driver already matches this id');
+    drv.dynamicIds.push({ vendor: id.vendor, device: id.device });
     for (const dev of this.devices) if (dev.driver === null && driverMatches(drv, dev)) this.probe(dev, drv);
     return okVoid();
   }
@@ -150,7 +153,14 @@ export class PciCore {
   }
 }
 
-function parseId(text: string): PciId | null {
+/** The "%x %x %x %x %x %x %lx" fields new_id/remove_id read; `fields` counts how many parsed. */
+function parseId(text: string): (PciId & { fields: number }) | null {
   const m = /^\s*([0-9a-fA-F]{1,4})\s+([0-9a-fA-F]{1,4})(\s.*)?\s*$/s.exec(text);
-  return m ? { vendor: parseInt(m[1]!, 16), device: parseInt(m[2]!, 16) } : null;
+  if (!m) return null;
+  let fields = 2;
+  for (const tok of (m[3] ?? '').trim().split(/\s+/)) {
+    if (fields === 7 || !/^(0x)?[0-9a-fA-F]+$/.test(tok)) break;
+    fields++;
+  }
+  return { vendor: parseInt(m[1]!, 16), device: parseInt(m[2]!, 16), fields };
 }
