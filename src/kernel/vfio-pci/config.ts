@@ -76,7 +76,9 @@ export class VConfig {
     for (const at of [c.pm, c.msi, c.pcie, c.msix]) if (at !== null) this.capCommon(at);
     if (c.pm !== null) {
       this.perm(c.pm + 2, 2, 0xf800, 0);
-      this.perm(c.pm + 4, 2, 0x8103, 0xffff & ~0x8100);
+      // init_pci_cap_pm_perm: PME_En / PME_Status virtual; PowerState read from the device and
+      // changed only by vfio_pm_config_write (the user's request, through the PCI core)
+      this.perm(c.pm + 4, 2, 0x8100, 0xffff & ~0x8103);
       this.vconfig[c.pm + 3] = this.vconfig[c.pm + 3]! & 0x07;
       this.vconfig[c.pm + 5] = this.vconfig[c.pm + 5]! & ~0x81;
     }
@@ -187,7 +189,7 @@ export class VConfig {
       const cur = this.model.configRead(c.msi + 2, 1);
       this.model.configWrite(c.msi + 2, 1, (cur & 0x01) | (b & 0x70));
     }
-    if (c.pm !== null && off <= c.pm + 4 && off + n > c.pm + 4) this.hooks.powerState(this.vconfig[c.pm + 4]! & 3);
+    if (c.pm !== null && off === c.pm + 4) this.hooks.powerState(val & 3); // vfio_pm_config_write: offset == PCI_PM_CTRL
     if (c.pcie !== null && off <= c.pcie + 9 && off + n > c.pcie + 9 && this.vconfig[c.pcie + 9]! & 0x80) {
       this.vconfig[c.pcie + 9] = this.vconfig[c.pcie + 9]! & 0x7f;
       if (this.model.fn.capabilities.flr) this.hooks.flr();

@@ -20,7 +20,7 @@ import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';
 /** VFIO_DEVICE_RESET. */
 export function deviceReset(d: VfioPciCoreDevice): Result<number> {
   if (!d.resetWorks) return fail('EINVAL', 'vfio_pci_ioctl_reset: no function reset method');
-  d.powerState = 0;
+  d.setPowerState(0); // vfio_pci_ioctl_reset: vfio_pci_set_power_state(D0) first
   d.functionReset();
   d.trace('function reset');
   return ok(0);
@@ -140,7 +140,7 @@ export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDevice
   }
   for (const vdev of devs) {
     const core = coreOf(k, vdev);
-    core.powerState = 0;
+    core.setPowerState(0); // vfio_pci_dev_set_hot_reset: every device to D0 before pci_reset_bus
     core.functionReset();
   }
   k.trace.add('device', d.bdf, `vfio-pci: ${d.fn.resetMethods.includes('slot') ? 'slot' : 'bus'} reset of ${devs.map((x) => x.name).join(', ')}`);

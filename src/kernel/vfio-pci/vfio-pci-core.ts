@@ -80,13 +80,17 @@ export class VfioPciCoreDevice {
   /** vfio_pci_core_enable + finish_enable: first open. */
   enable(): void {
     const m = this.model;
+    this.setPowerState(0); // pm_runtime_resume_and_get: the device is in D0 from here on
     const cmd = m.configRead(CFG.COMMAND, 2);
     m.configWrite(CFG.COMMAND, 2, cmd & ~CMD.MASTER);
     this.resetWorks = this.fn.resetMethods.length > 0;
     if (this.resetWorks) this.functionReset();
     const hasMem = this.fn.bars.some((b) => !b.io && b.size > 0n);
     const hasIo = this.fn.bars.some((b) => b.io && b.size > 0n);
-    const c = m.configRead(CFG.COMMAND, 2);
+    // pci_enable_device sets the decode bits; vfio_pci_core_enable then clears DisINTx on a
+    // PCI 2.3 device (the last close left it set) before vfio_config_init copies COMMAND, so
+    // every open starts with INTx virtually enabled.
+    const c = m.configRead(CFG.COMMAND, 2) & ~CMD.INTX_DISABLE;
     m.configWrite(CFG.COMMAND, 2, c | (hasMem ? CMD.MEMORY : 0) | (hasIo ? CMD.IO : 0));
     this.vconf = new VConfig(m, {
       intxVirqDisable: (d) => this.virqDisable(d),
@@ -105,12 +109,12 @@ export class VfioPciCoreDevice {
 
   /** vfio_pci_core_disable: last close. */
   disable(): void {
+    this.lowPower = null; // vfio_pci_runtime_pm_exit
+    this.setPowerState(0); // vfio_pci_set_power_state(D0) before the reset below
     this.disableIrqs();
     for (const io of this.ioeventfds.splice(0)) io.off?.();
     this.errTrigger = null;
     this.reqTrigger = null;
-    this.lowPower = null;
-    this.powerState = 0;
     migrationReset(this);
     this.model.dmaLog?.stop();
     this.model.configWrite(CFG.COMMAND, 2, CMD.INTX_DISABLE);
@@ -146,7 +150,11 @@ export class VfioPciCoreDevice {
     irqOps.intxHandler(this);
   }
 
-  private setPowerState(state: number): void {
+  /**
+   * vfio_pci_set_power_state: the user's PM_CTRL write (through vconfig), and D0 before every
+   * reset (ioctl, hot reset, last close), so a reset never restores a D3hot config.
+   */
+  setPowerState(state: number): void {
     this.powerState = state;
     const pm = this.model.config.caps.pm;
     if (pm !== null) {
