@@ -175,7 +175,8 @@ function pagesizes(io: Ioas): bigint {
 
 /**
  * iommufd_vfio_iommu_get_info(): header, then DMA_AVAIL and IOVA_RANGE, each padded to 8
- * bytes; a capability is written only if it fits in argsz; cap_offset is 24 only when all fit.
+ * bytes; a capability is written when its unpadded struct fits in argsz (so DMA_AVAIL's 12
+ * bytes are enough, iommufd_fill_cap_dma_avail); cap_offset is 24 only when all fit.
  */
 function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
   const o = userArg(arg);
@@ -187,10 +188,12 @@ function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
   const io = compatIoas(ctx);
   if (!io.ok) return io;
   const ranges = io.value.iopt.iovaRanges().map((r) => ({ start: r.start, end: r.last }));
-  const capList: Array<{ size: number; cap: Record<string, unknown> }> = [
-    { size: align8(sizeofStruct('vfio_iommu_type1_info_dma_avail')), cap: { id: V.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, next: 0, avail: U32_MAX } },
+  // `bytes` is what the fill function checks against the room left (its unpadded sizeof);
+  // the chain advances by the 8-byte aligned size
+  const capList: Array<{ bytes: number; cap: Record<string, unknown> }> = [
+    { bytes: sizeofStruct('vfio_iommu_type1_info_dma_avail'), cap: { id: V.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, next: 0, avail: U32_MAX } },
     {
-      size: align8(sizeofStruct('vfio_iommu_type1_info_cap_iova_range') + sizeofStruct('vfio_iova_range') * ranges.length),
+      bytes: sizeofStruct('vfio_iommu_type1_info_cap_iova_range') + sizeofStruct('vfio_iova_range') * ranges.length,
       cap: { id: V.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, next: 0, nr_iovas: ranges.length, reserved: 0, iova_ranges: ranges },
     },
   ];
@@ -199,8 +202,8 @@ function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
   const written: Array<Record<string, unknown>> = [];
   for (const c of capList) {
     if (written.length > 0 && argsz >= total) written[written.length - 1]!.next = total;
-    if (argsz >= total + c.size) written.push(c.cap);
-    total += c.size;
+    if (argsz >= total + c.bytes) written.push(c.cap);
+    total += align8(c.bytes);
   }
   if (written.length > 0) o.value.caps = written;
   respond(o.value, 'vfio_iommu_type1_info', Math.min(argsz, hdr), {
