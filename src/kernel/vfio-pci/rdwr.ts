@@ -16,6 +16,7 @@ import { big, nums, structArg } from './args.js';
 import { eventfdOf } from './intrs.js';
 import type { Ioeventfd, VfioPciCoreDevice } from './vfio-pci-core.js';
 import { isVga } from './regions.js';
+import { wake } from './features.js';
 
 const SHIFT = 40n;
 const MASK = (1n << SHIFT) - 1n;
@@ -27,6 +28,7 @@ export function regionRw(d: VfioPciCoreDevice, data: Uint8Array, off: bigint, wr
   const index = Number(off >> SHIFT);
   const pos = off & MASK;
   if (index >= V.VFIO_PCI_NUM_REGIONS) return fail('EINVAL', 'vfio_pci_rw: region index out of range');
+  wake(d); // pm_runtime_resume_and_get: after the count and index checks, never before
   if (index === V.VFIO_PCI_CONFIG_REGION_INDEX) {
     return d.vconf!.access(pos > 0xffff_ffffn ? -1 : Number(pos), data, write);
   }
@@ -168,7 +170,7 @@ export function ioeventfd(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContex
   const entry: Ioeventfd = { bar, pos: p, data, width: width as 1 | 2 | 4, off: null };
   const fire = (): void => {
     if (ev.take() === null) return;
-    if (!b!.io && !d.memoryEnabled()) return;
+    if (!b!.io && !d.mappedAccessOk()) return;
     d.model.barWrite(bar, p, width as AccessSize, data);
   };
   entry.off = ev.subscribe(fire);

@@ -118,7 +118,7 @@ export function mmapRegion(d: VfioPciCoreDevice, f: OpenFile, req: MmapRequest):
   f.get();
   const name = `vfio-pci ${d.bdf} BAR${index}`;
   const access = (off: bigint, len: number): Result<number> => {
-    if (!d.memoryEnabled()) return fail('EFAULT', `SIGBUS: ${name}: memory decode disabled, device in D3 or low power`);
+    if (!d.mappedAccessOk()) return fail('EFAULT', `SIGBUS: ${name}: memory decode disabled, device in D3 or low power`);
     const p = pgoff + off;
     if (p + BigInt(len) > bar.size) return fail('EFAULT', `SIGBUS: ${name}: beyond the BAR`);
     return ok(Number(p));

@@ -72,9 +72,21 @@ export class VfioPciCoreDevice {
     this.k.trace.add('device', this.bdf, `vfio-pci: ${text}`);
   }
 
-  /** __vfio_pci_memory_enabled: virtual MEMORY bit set and the device in D0..D2. */
+  /**
+   * __vfio_pci_memory_enabled: virtual MEMORY bit set and the device in D0..D2. This gates
+   * pread/pwrite, which run with the device runtime-resumed (a low-power entry does not
+   * gate them: the syscall wakes the device for its duration).
+   */
   memoryEnabled(): boolean {
-    return (this.vconf?.memoryEnabled ?? false) && this.powerState < 3 && this.lowPower === null;
+    return (this.vconf?.memoryEnabled ?? false) && this.powerState < 3;
+  }
+
+  /**
+   * What a BAR mmap fault (vfio_pci_mmap_huge_fault) and an ioeventfd write see: also false
+   * while low power is engaged (pm_runtime_engaged; the device is treated as suspended).
+   */
+  mappedAccessOk(): boolean {
+    return this.lowPower === null && this.memoryEnabled();
   }
 
   /** vfio_pci_core_enable + finish_enable: first open. */

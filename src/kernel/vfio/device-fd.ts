@@ -30,7 +30,7 @@ export const cdevIoctlHook: { handle?: (f: DevFile, request: number, arg: unknow
 
 /** What a bus driver (vfio-pci) supplies behind the generic dispatch. */
 export interface VfioDeviceDriver {
-  /** Runtime-PM wake-up before any request (vfio-pci: ends a low-power entry with wakeup). */
+  /** Runtime-PM wake-up before an ioctl (vfio-pci: ends a low-power entry with wakeup); rw wakes itself. */
   wake?(f: DevFile): void;
   feature(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
   regionInfo(f: DevFile, arg: unknown): Result<number>;
@@ -64,16 +64,16 @@ export function vfioDeviceFops(k: Kernel, drv: VfioDeviceDriver): FileOperations
       if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg);
       return drv.ioctl(f, request, arg, ctx);
     },
+    // read/write: the driver does its runtime-PM wake-up itself, after its own zero-length
+    // and region-index checks (vfio_pci_core_read → vfio_pci_rw).
     pread(f, len, off) {
       if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-      drv.wake?.(f);
       const buf = new Uint8Array(len);
       const r = drv.rw(f, buf, off, false);
       return r.ok ? { ok: true, value: buf.subarray(0, r.value) } : r;
     },
     pwrite(f, data, off) {
       if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-      drv.wake?.(f);
       return drv.rw(f, data, off, true);
     },
     mmap(f, req) {
