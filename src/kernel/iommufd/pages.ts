@@ -68,6 +68,12 @@ export class IoptPages {
     const [s, e] = this.span;
     const r = this.task.mm.pin(s, e - s, this.writable);
     if (!r.ok) return fail(r.code, `iopt_pages_fill: ${r.why ?? 'pin_user_pages failed'}`);
+    // iommufd pins with pin_user_pages_remote(), which refuses VM_IO | VM_PFNMAP areas such
+    // as an mmap'd BAR (check_vma_flags: EFAULT); only type1's vaddr_get_pfns() follows them
+    if (r.value.some((run) => run.mmio)) {
+      this.task.mm.unpin(r.value);
+      return fail('EFAULT', 'pin_user_pages_remote: VM_IO | VM_PFNMAP mapping (a device BAR) cannot be pinned');
+    }
     let pages = 0n;
     for (const run of r.value) if (!run.mmio) pages += run.bytes / PAGE_SIZE_N;
     const c = this.charge(pages);
