@@ -166,15 +166,17 @@ function intxUnmask(d: VfioPciCoreDevice, s: SetIrqs, ctx: SyscallContext): Resu
       d.intx.unmask = null;
       return ok(0);
     }
-    if (d.intx.unmask !== null) return fail('EBUSY', 'vfio_virqfd_enable: an unmask irqfd is already registered');
+    // vfio_virqfd_enable: the fd is looked up (EBADF / EINVAL) before the EBUSY check
     const e = eventfdOf(ctx, fd);
     if (!e.ok) return e;
+    if (d.intx.unmask !== null) return fail('EBUSY', 'vfio_virqfd_enable: an unmask irqfd is already registered');
     const ev = e.value;
     const fire = (): void => {
-      if (ev.take() !== null) intxDoUnmask(d);
+      if (ev.take() !== null) intxDoUnmask(d); // virqfd_wakeup reads (zeroes) the counter
     };
     d.intx.unmask = { fd: ev, off: ev.subscribe(fire) };
-    fire();
+    // already signalled: vfs_poll saw EPOLLIN, the handler runs; the counter is left as it is
+    if (ev.count > 0n) intxDoUnmask(d);
     return ok(0);
   }
   if (t === V.VFIO_IRQ_SET_DATA_NONE || boolAt(s, 0)) intxDoUnmask(d);

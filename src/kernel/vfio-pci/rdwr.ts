@@ -154,7 +154,8 @@ export function ioeventfd(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContex
     return fail('EINVAL', 'vfio_pci_ioeventfd: overlaps the MSI-X table');
   }
   if (width === 8) return fail('EINVAL', 'vfio_pci_ioeventfd: 8-byte ioeventfds are not supported');
-  const data = dataR.value & ((1n << BigInt(8 * width)) - 1n);
+  // vfio_pci_ioeventfd matches the full 64-bit data; only the write is truncated to `width`
+  const data = dataR.value;
   const p = Number(pos);
   const i = d.ioeventfds.findIndex((e) => e.bar === bar && e.pos === p && e.data === data && e.width === width);
   if (i >= 0) {
@@ -168,13 +169,14 @@ export function ioeventfd(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContex
   if (!e.ok) return e;
   const ev = e.value;
   const entry: Ioeventfd = { bar, pos: p, data, width: width as 1 | 2 | 4, off: null };
-  const fire = (): void => {
-    if (ev.take() === null) return;
-    if (!b!.io && !d.mappedAccessOk()) return;
-    d.model.barWrite(bar, p, width as AccessSize, data);
+  const write = (): void => {
+    if (!b!.io && !d.mappedAccessOk()) return; // vfio_pci_ioeventfd_handler: dropped silently
+    d.model.barWrite(bar, p, width as AccessSize, data & ((1n << BigInt(8 * width)) - 1n));
   };
-  entry.off = ev.subscribe(fire);
+  entry.off = ev.subscribe(() => {
+    if (ev.take() !== null) write(); // virqfd_wakeup reads (zeroes) the counter
+  });
   d.ioeventfds.push(entry);
-  fire();
+  if (ev.count > 0n) write(); // already signalled at registration: written now, counter untouched
   return ok(0);
 }
