@@ -170,6 +170,19 @@ function attachOrReplace(idev: IommufdDevice, hwpt: HwptPaging): Result<void> {
 }
 
 /**
+ * The part of iommufd_hw_pagetable_attach() that runs before the domain exists in the IOAS:
+ * EINVAL when the group already uses a HWPT (a new one is always another), EADDRINUSE when
+ * the device's reserved regions meet mappings or allowed ranges. Changes nothing.
+ */
+function preAttachChecks(idev: IommufdDevice, ioas: Ioas): Result<void> {
+  if (idev.igroup.hwpt !== null) return fail('EINVAL', 'iommufd_hw_pagetable_attach: group is attached to another HWPT');
+  const r = ioas.iopt.reserveAll(idev.resvRegions(), idev);
+  if (!r.ok) return r;
+  ioas.iopt.unreserve(idev);
+  return okVoid();
+}
+
+/**
  * iommufd_device_auto_get_domain(): reuse the first auto HWPT of the IOAS that accepts the
  * device (one refusing with EINVAL is skipped), else make a new auto HWPT.
  */
@@ -180,6 +193,13 @@ function attachAuto(idev: IommufdDevice, ioas: Ioas): Result<HwptPaging> {
     const r = attachOrReplace(idev, h);
     if (r.ok) return ok(h);
     if (r.code !== 'EINVAL') return r;
+  }
+  if (!idev.attached) {
+    // a first attach allocates with immediate_attach: the device is attached (group check,
+    // its reserved regions) before iopt_table_add_domain() fills the new domain, so those
+    // errors win over the alignment and pinning ones
+    const pre = preAttachChecks(idev, ioas);
+    if (!pre.ok) return pre;
   }
   const a = allocHwptPaging(idev.ctx, ioas, { auto: true, nestParent: false, dirty: false });
   if (!a.ok) return a;
