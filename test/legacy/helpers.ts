@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { Host, uapi, type Process } from '../../src/index.js';
 import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
+import { defaultTopologyJson } from '../../src/hardware/default-machine.js';
 
 export const EDU = '0000:06:00.0';
 export const EDU2 = '0000:07:00.0';
@@ -67,4 +68,22 @@ export function unmap(p: Process, c: number, iova: bigint, size: bigint, flags =
   const arg = { argsz: 24, flags, iova, size };
   p.ioctl(c, uapi.VFIO_IOMMU_UNMAP_DMA, arg);
   return arg.size;
+}
+
+type TopoNode = Record<string, unknown> & { bdf?: string; children?: TopoNode[] };
+
+/**
+ * The default machine with edits: `iommu` fields merged in, and per-BDF fields merged into
+ * that function's node (e.g. reservedRegions). Builds a real topology, no poking at internals.
+ */
+export function machine(edit: { iommu?: Record<string, unknown>; fns?: Record<string, Record<string, unknown>> }): Host {
+  const t = structuredClone(defaultTopologyJson) as { iommu: Record<string, unknown>; pci: TopoNode[] };
+  Object.assign(t.iommu, edit.iommu ?? {});
+  const walk = (n: TopoNode): void => {
+    const e = n.bdf !== undefined ? edit.fns?.[n.bdf] : undefined;
+    if (e) Object.assign(n, e);
+    n.children?.forEach(walk);
+  };
+  t.pci.forEach(walk);
+  return new Host(t);
 }

@@ -78,14 +78,53 @@ export class Type1Iommu {
     return this.domains.flatMap((d) => d.groups);
   }
 
-  /** vfio_iommu_type1_attach_group(), checks in the kernel's order; all-or-nothing. */
+  /**
+   * vfio_iommu_type1_attach_group(), checks in the kernel's order; all-or-nothing. As in
+   * Linux the group is attached to a domain first (a new one, or the existing compatible
+   * one) — iommu_attach_group can refuse it, e.g. a non-relaxable RMRR is EPERM on VT-d — and
+   * only then come the aperture, reserved-region and interrupt checks; a failure there
+   * detaches the group again and frees the new domain.
+   */
   attachGroup(group: VfioGroup): Result<void> {
     const k = this.k;
     if (this.vaddrInvalidCount > 0) return fail('EBUSY', 'vfio_iommu_type1_attach_group: a mapping has an invalidated vaddr');
     if (this.groupsOfDomains().includes(group)) return fail('EINVAL', 'vfio_iommu_type1_attach_group: group already attached');
     if (k.iommu === null) return fail('ENODEV', 'vfio_iommu_type1_attach_group: no IOMMU translates for this group');
+    const iommuGroup = group.iommuGroup as IommuGroup<IommuDomain>;
+    const existing = this.domains[0];
+    const hw = existing?.hw ?? k.iommu.allocDomain('unmanaged');
+    const a = iommuGroup.attachDomain(hw);
+    if (!a.ok) {
+      if (existing === undefined) k.iommu.freeDomain(hw);
+      return a;
+    }
+    const undo = (): void => {
+      iommuGroup.detachDomain();
+      if (existing === undefined) k.iommu!.freeDomain(hw);
+    };
+    const list = this.checkNewGroup(group);
+    if (!list.ok) return undo(), list;
+    if (existing === undefined) {
+      const r = this.replay(hw);
+      if (!r.ok) return undo(), r;
+      this.domains.push({ hw, groups: [group] });
+    } else {
+      existing.groups.push(group);
+    }
+    this.iovaList = list.value;
+    this.updatePgsizeBitmap();
+    return okVoid();
+  }
+
+  /**
+   * The checks Linux runs after the domain attach: aperture (vfio_iommu_aper_conflict), reserved
+   * regions (vfio_iommu_resv_conflict, vfio_iommu_resv_exclude), interrupt isolation.
+   * Returns the IOVA list the instance will have if the attach succeeds.
+   */
+  private checkNewGroup(group: VfioGroup): Result<IovaRange[]> {
+    const k = this.k;
     const apStart = 0n;
-    const apEnd = (1n << BigInt(k.iommu.addressWidth)) - 1n;
+    const apEnd = (1n << BigInt(k.iommu!.addressWidth)) - 1n;
     if (this.iovaList.length > 0 && !intersects(this.iovaList, apStart, apEnd)) return fail('EINVAL', 'vfio_iommu_aper_conflict: aperture outside the IOVA list');
     for (const e of this.dmas.entries()) {
       if (e.start < apStart || e.last > apEnd) return fail('EINVAL', 'vfio_iommu_aper_conflict: a mapping lies outside the new aperture');
@@ -96,53 +135,34 @@ export class Type1Iommu {
     }
     const list = excludeReserved(clipToAperture(this.iovaList, apStart, apEnd), regions);
     if (list.length === 0) return fail('EINVAL', 'vfio_iommu_resv_exclude: no valid IOVA range left');
-    if (k.iommu.irt === null && !k.params.bool('vfio_iommu_type1', 'allow_unsafe_interrupts')) {
+    if (k.iommu!.irt === null && !k.params.bool('vfio_iommu_type1', 'allow_unsafe_interrupts')) {
       k.trace.add('kernel', 'vfio_iommu_type1', 'No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
       return fail('EPERM', 'vfio_iommu_type1_attach_group: no interrupt remapping and allow_unsafe_interrupts=N');
     }
-    const iommuGroup = group.iommuGroup as IommuGroup<IommuDomain>;
-    const existing = this.domains[0];
-    if (existing !== undefined) {
-      const r = iommuGroup.attachDomain(existing.hw);
-      if (!r.ok) return r;
-      existing.groups.push(group);
-    } else {
-      const r = this.newDomain(iommuGroup);
-      if (!r.ok) return r;
-      r.value.groups.push(group);
-    }
-    this.iovaList = list;
-    this.updatePgsizeBitmap();
-    return okVoid();
+    return { ok: true, value: list };
   }
 
-  /** A fresh unmanaged domain with every existing mapping replayed into it (vfio_iommu_replay). */
-  private newDomain(iommuGroup: IommuGroup<IommuDomain>): Result<Type1Domain> {
+  /** vfio_iommu_replay(): every existing mapping into a new domain; undone on failure. */
+  private replay(hw: IommuDomain): Result<void> {
     const k = this.k;
-    const hw = k.iommu!.allocDomain('unmanaged');
     const newlyPinned: VfioDma[] = [];
     const mapped: VfioDma[] = [];
-    const undo = (): void => {
-      for (const d of mapped) unmapFromDomain(k, hw, d);
-      for (const d of newlyPinned) unpinDma(k, d);
-      k.iommu!.freeDomain(hw);
-    };
     for (const e of this.dmas.entries()) {
       const dma = e.value;
+      let r: Result<void> = okVoid();
       if (dma.runs === null) {
-        const p = pinDma(k, dma);
-        if (!p.ok) return undo(), p;
-        newlyPinned.push(dma);
+        r = pinDma(k, dma);
+        if (r.ok) newlyPinned.push(dma);
       }
-      const m = mapIntoDomain(k, hw, dma);
-      if (!m.ok) return undo(), m;
+      if (r.ok) r = mapIntoDomain(k, hw, dma);
+      if (!r.ok) {
+        for (const d of mapped) unmapFromDomain(k, hw, d);
+        for (const d of newlyPinned) unpinDma(k, d);
+        return r;
+      }
       mapped.push(dma);
     }
-    const a = iommuGroup.attachDomain(hw);
-    if (!a.ok) return undo(), a;
-    const d: Type1Domain = { hw, groups: [] };
-    this.domains.push(d);
-    return { ok: true, value: d };
+    return okVoid();
   }
 
   /** vfio_iommu_type1_detach_group(): never fails. */
