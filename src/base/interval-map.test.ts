@@ -76,3 +76,115 @@ describe('IntervalMap', () => {
     );
   });
 });
+
+/** Deterministic xorshift32 for the large randomized checks below. */
+function rng(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+}
+
+/**
+ * Windows of slots filled or emptied whole, against a bitmap: full nodes end up beside
+ * short ones, so every rebalancing case (leaf and inner, borrow from either side, merge,
+ * root collapse) happens. Probes floor/ceilAbove/firstOverlap/insert-refusal each round,
+ * checks the tree's shape, and at the end routes every slot from the root.
+ */
+/** `stride` (>= 16) apart; entry i is [key(i), key(i) + 3]. */
+function regions(base: bigint, stride: bigint, seed: number, slots: number, rounds: number, fanout: number): void {
+  const next = rng(seed);
+  const key = (i: number): bigint => base + stride * BigInt(i);
+  const m = new IntervalMap<number>(fanout);
+  const alive = new Uint8Array(slots);
+  let wrong = 0;
+  let ops = 0;
+  for (let round = 0; round < rounds; round++) {
+    const r = 1 + next(slots >> 3);
+    const c = next(slots);
+    const grow = next(3) !== 0 || m.size < slots >> 4;
+    for (let i = Math.max(0, c - r); i < Math.min(slots, c + r); i++) {
+      if (grow && !alive[i] && next(4) !== 0) {
+        if (!m.insert(key(i), key(i) + 3n, i)) wrong++;
+        alive[i] = 1;
+      } else if (!grow && alive[i]) {
+        if (m.remove(key(i))?.value !== i) wrong++;
+        alive[i] = 0;
+      } else continue;
+      // mid-window too: a whole drained window would merge a bad separator away by its end
+      if (++ops % (fanout === 8 ? 61 : 997) === 0 && m.checkShape() !== undefined) wrong++;
+    }
+    const i = next(slots);
+    let f = i;
+    while (f >= 0 && !alive[f]) f--;
+    let nx = i + 1;
+    while (nx < slots && !alive[nx]) nx++;
+    const x = key(i) + 8n;
+    expect(m.floor(x)?.start).toBe(f >= 0 ? key(f) : undefined);
+    expect(m.ceilAbove(x)?.start).toBe(nx < slots ? key(nx) : undefined);
+    expect(m.firstOverlap(key(i) + 3n, key(i) + stride)?.start).toBe(alive[i] ? key(i) : nx === i + 1 ? key(nx) : undefined);
+    const free = !alive[i] && !alive[i + 1];
+    expect(m.insert(key(i) + 3n, key(i) + stride, -1)).toBe(free);
+    if (free) m.remove(key(i) + 3n);
+    expect(m.checkShape()).toBeUndefined();
+  }
+  expect(wrong).toBe(0);
+  const want: number[] = [];
+  alive.forEach((a, i) => a && want.push(i));
+  const got = [...m.entries()].map((e) => e.value);
+  expect(got.length === want.length && got.every((v, j) => v === want[j])).toBe(true);
+  expect(m.size).toBe(want.length);
+  let lost = 0;
+  for (let i = 0; i < slots; i++) if ((m.containing(key(i) + 2n)?.value ?? -1) !== (alive[i] ? i : -1)) lost++;
+  expect(lost).toBe(0);
+  for (const v of want) m.remove(key(v));
+  expect([m.size, m.first(), m.checkShape()]).toEqual([0, undefined, undefined]);
+}
+
+describe('IntervalMap at scale', () => {
+  it('keeps order and shape through splits, borrows and merges at every level (fanout 8)', () => {
+    for (const seed of [1, 2, 3]) regions(0n, 16n, seed, 3000, 120, 8);
+  });
+
+  it('stays exact where many keys share one double (keys 16 apart near 2^64, fanout 8)', () => {
+    // a double's step is 4096 just below 2^64: 256 keys tie, inside leaves and at separators
+    regions((1n << 64n) - 16n * 3001n, 16n, 4, 3000, 120, 8);
+    regions(1n << 63n, 16n, 5, 3000, 120, 8);
+  });
+
+  it('keeps order and shape at the default fanout with 20,000 live entries', () => {
+    regions(0x1_0000_0000n, 0x1000n, 6, 40_000, 40, 64);
+  });
+
+  it('refuses a fanout it cannot keep balanced', () => {
+    expect(() => new IntervalMap(6)).toThrow(RangeError);
+    expect(() => new IntervalMap(9)).toThrow(RangeError);
+  });
+
+  it('survives removal of the yielded entry and of others during iteration', () => {
+    const m = new IntervalMap<number>(8);
+    for (let i = 0; i < 1000; i++) m.insert(BigInt(i * 10), BigInt(i * 10 + 4), i);
+    const seen: number[] = [];
+    for (const e of m.overlapping(100n, 5000n)) {
+      seen.push(e.value);
+      m.remove(e.start);
+      if (e.value % 3 === 0) m.remove(e.start + 10n); // the next one, too
+    }
+    // every entry from 10 on, except the one after each multiple of 3 (removed by its turn)
+    const want: number[] = [];
+    for (let v = 10; v <= 500; v++) {
+      want.push(v);
+      if (v % 3 === 0) v++;
+    }
+    expect(seen).toEqual(want);
+    expect(m.size).toBe(1000 - (want.length + want.filter((v) => v % 3 === 0 && v < 500).length));
+    expect(m.containing(5003n)).toBeUndefined();
+    expect(m.containing(5013n)?.value).toBe(501);
+    expect(m.floor(5000n)?.value).toBe(9); // 10..500 are gone
+    expect(m.checkShape()).toBeUndefined();
+  });
+});
