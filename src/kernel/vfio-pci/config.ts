@@ -180,14 +180,17 @@ export class VConfig {
       const now = (this.vconfig[CFG.COMMAND + 1]! & 0x04) !== 0;
       if (was !== now) this.hooks.intxVirqDisable(now);
     }
-    if (c.msi !== null && off <= c.msi + 2 && off + n > c.msi + 2) {
+    // vfio_msi_config_write: any write reaching PCI_MSI_FLAGS (offset <= 2 && offset + count >= 2,
+    // so also a write of the next pointer) sanitizes the virtual flags and writes the whole
+    // word to the device: Enable as the user left it while MSI is the active type (so clearing
+    // it stops the device's MSIs), 0 otherwise; Multiple Message Enable clamped to msi_qmax.
+    if (c.msi !== null && off <= c.msi + 2 && off + n >= c.msi + 2) {
       const { active, qmax } = this.hooks.msiActive();
-      let b = this.vconfig[c.msi + 2]!;
-      if (((b >> 4) & 7) > qmax) b = (b & ~0x70) | (qmax << 4);
-      if (!active) b &= ~1;
-      this.vconfig[c.msi + 2] = b;
-      const cur = this.model.configRead(c.msi + 2, 1);
-      this.model.configWrite(c.msi + 2, 1, (cur & 0x01) | (b & 0x70));
+      let flags = this.vconfig[c.msi + 2]! | (this.vconfig[c.msi + 3]! << 8);
+      if (!active) flags &= ~1;
+      if (((flags >> 4) & 7) > qmax) flags = (flags & ~0x70) | (qmax << 4);
+      this.vconfig[c.msi + 2] = flags & 0xff;
+      this.model.configWrite(c.msi + 2, 2, flags);
     }
     if (c.pm !== null && off === c.pm + 4) this.hooks.powerState(val & 3); // vfio_pm_config_write: offset == PCI_PM_CTRL
     if (c.pcie !== null && off <= c.pcie + 9 && off + n > c.pcie + 9 && this.vconfig[c.pcie + 9]! & 0x80) {

@@ -375,8 +375,7 @@ function msiDisable(d: VfioPciCoreDevice): void {
   for (const b of d.dynMsix.splice(0)) hostIrqs(d.k).free(b);
   d.msiVectors = [];
   d.msiQmax = 0;
-  d.irqType = 'none';
-  if (d.vconf !== null && c.msi !== null) d.vconf.vconfig[c.msi + 2] = d.vconf.vconfig[c.msi + 2]! & ~1;
+  d.irqType = 'none'; // vfio_msi_disable leaves vconfig alone: the user's Enable bit stays as written
 }
 
 // ---- ERR / REQ -------------------------------------------------------------------------
