@@ -5,8 +5,9 @@
  * argsz < 16 is EINVAL. A buffer too small for the chain is not an error: argsz is raised to
  * the size needed and cap_offset stays 0. Otherwise the chain is written to `arg.caps` as
  * parsed objects whose `next` fields carry the C offsets (from the start of the buffer;
- * each capability padded to 8 bytes) and cap_offset = 24. Write-back covers min(argsz, 24)
- * bytes of the fixed part, so a 16-byte caller never sees cap_offset.
+ * each capability padded to 8 bytes) and cap_offset = 24. Write-back is minsz (16 bytes) or,
+ * when argsz reaches offsetofend(cap_offset) = 20, those 20 bytes ("capsz"): a 16-byte caller
+ * never sees cap_offset, and the trailing pad is never written.
  */
 import { fail, ok, type Result } from '../../../base/result.js';
 import {
@@ -22,6 +23,7 @@ import { DIRTY_BITMAP_SIZE_MAX } from './bitmap.js';
 import type { Type1Iommu } from './vfio-iommu.js';
 
 const MINSZ = offsetofend('vfio_iommu_type1_info', 'iova_pgsizes');
+const CAPSZ = offsetofend('vfio_iommu_type1_info', 'cap_offset');
 const INFO_SZ = sizeofStruct('vfio_iommu_type1_info');
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -71,9 +73,6 @@ export function type1GetInfo(t: Type1Iommu, arg: unknown): Result<number> {
   }
   out['flags'] = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
   out['iova_pgsizes'] = t.pgsizeBitmap;
-  if (argsz >= INFO_SZ) {
-    out['cap_offset'] = capOffset;
-    out['pad'] = 0;
-  }
+  if (argsz >= CAPSZ) out['cap_offset'] = capOffset;
   return ok(0);
 }
