@@ -3,7 +3,7 @@
  * virtualization of vfio_pci_config.c as a user driver sees it through the config region.
  */
 import { describe, expect, it } from 'vitest';
-import { uapi } from '../../src/index.js';
+import { Host, uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, CFG_OFF, drain, EDU_BDF, le32, machine, NIC_BDF, openDevice, setIrqs, u32, type Opened } from './helpers.js';
 
@@ -121,5 +121,28 @@ describe('PCIe DevCtl and PM (vfio_exp_config_write, vfio_pm_config_write)', () 
     expect(errno(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
     cfgWrite(o, pm + uapi.PCI_PM_CTRL, 2, 0);
     expect(errno(() => o.p.pread(o.device, 4, 0n))).toBe('ok');
+  });
+});
+
+describe('ROM region gate and range (vfio_pci_bar_rw)', () => {
+  const rp = (bdf: string, child: object): object => ({ bdf, type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [child] });
+  const romHost = () => new Host({
+    name: 'rom-audit', ramBytes: '0x40000000',
+    iommu: { addressWidth: 48, pageSizes: ['4K'], interruptRemapping: true, invalidation: 'strict', platform: 'intel' },
+    pci: [
+      { bdf: '0000:00:00.0', type: 'host-bridge' },
+      rp('0000:00:05.0', { bdf: '0000:05:00.0', type: 'endpoint', vendor: '0x1234', device: '0x1111', class: '0x020000', driver: null,
+        bars: [{ index: 0, size: '0x1000' }, { index: 6, size: '0x10000' }] }),
+    ],
+  });
+  const ROM = BigInt(uapi.VFIO_PCI_ROM_REGION_INDEX) << 40n;
+
+  it('beyond the ROM BAR is EINVAL even with memory decode off; the image is EIO then, the 0xFF tail is not gated', () => {
+    const o = openDevice(romHost(), '0000:05:00.0');
+    const image = o.p.pread(o.device, 4, ROM)[2]! * 512;
+    cfgWrite(o, uapi.PCI_COMMAND, 2, cfgRead(o, uapi.PCI_COMMAND, 2) & ~uapi.PCI_COMMAND_MEMORY);
+    expect(errno(() => o.p.pread(o.device, 4, ROM + 0x10000n))).toBe('EINVAL');
+    expect(errno(() => o.p.pread(o.device, 4, ROM))).toBe('EIO');
+    expect([...o.p.pread(o.device, 4, ROM + BigInt(image))]).toEqual([0xff, 0xff, 0xff, 0xff]);
   });
 });

@@ -68,11 +68,17 @@ function vgaRw(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint, write: boole
   return ok(count);
 }
 
+/**
+ * vfio_pci_bar_rw on the ROM: `pos >= BAR size` is EINVAL first; the image (pci_map_rom's
+ * size, from the 0x55AA header) is read through the memory-decode gate (EIO), the rest of
+ * the BAR is the excluded range filled with 0xFF without touching the device.
+ */
 function romRead(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint): Result<number> {
   const rom = d.model.rom!;
-  if (!d.memoryEnabled()) return fail('EIO', 'vfio_pci_bar_rw: memory decode disabled');
   const size = BigInt(rom.length);
   if (pos >= size) return fail('EINVAL', 'vfio_pci_bar_rw: beyond the ROM');
+  const image = rom[0] === 0x55 && rom[1] === 0xaa ? BigInt(rom[2]! * 512) : 0n;
+  if (pos < image && !d.memoryEnabled()) return fail('EIO', 'vfio_pci_core_do_io_rw: memory decode disabled');
   const n = Number(size - pos < BigInt(data.length) ? size - pos : BigInt(data.length));
   data.set(rom.subarray(Number(pos), Number(pos) + n));
   return ok(n);
