@@ -139,7 +139,9 @@ export class IntervalMap<V> {
     const e = leaf.ents[i]!;
     leaf.keys.copyWithin(i, i + 1, leaf.n);
     leaf.lasts.copyWithin(i, i + 1, leaf.n);
-    leaf.ents.splice(i, 1);
+    const ents = leaf.ents;
+    for (let k = i; k < leaf.n - 1; k++) ents[k] = ents[k + 1]!;
+    ents.pop();
     leaf.n--;
     this.count--;
     this.version++;
@@ -161,39 +163,19 @@ export class IntervalMap<V> {
 
   /** The lowest entry overlapping [a, b] (inclusive), if any. */
   firstOverlap(a: bigint, b: bigint): IntervalEntry<V> | undefined {
-    const ad = Number(a);
-    this.seek(a, ad);
-    const leaf = this.cl;
-    const i = this.ci;
-    if (i >= 0) {
-      const d = leaf.lasts[i]!; // floor.last >= a
-      if (d > ad || (d === ad && (ad < EXACT || leaf.ents[i]!.last >= a))) return leaf.ents[i];
-    } else {
-      const f = this.floorAtCursor();
-      if (f !== undefined && f.last >= a) return f;
-    }
-    const j = i + 1;
-    if (j < leaf.n) {
-      const d = leaf.keys[j]!; // next.start <= b
-      const bd = Number(b);
-      return d < bd || (d === bd && (bd < EXACT || leaf.ents[j]!.start <= b)) ? leaf.ents[j] : undefined;
-    }
-    const c = leaf.next?.ents[0];
-    return c !== undefined && c.start <= b ? c : undefined;
+    return this.locateOverlap(a, b) ? this.cl.ents[this.ci] : undefined;
   }
 
   /** Entries overlapping [a, b], ascending (safe against removal of the yielded entry). */
   *overlapping(a: bigint, b: bigint): Generator<IntervalEntry<V>> {
-    const e = this.firstOverlap(a, b);
-    if (e === undefined) return;
-    yield* this.walkFrom(e, b);
+    if (this.locateOverlap(a, b)) yield* this.walkFrom(this.cl, this.ci, b);
   }
 
   /** Every entry, ascending (safe against removal of the yielded entry). */
   *entries(): Generator<IntervalEntry<V>> {
-    const e = this.first();
-    if (e === undefined) return;
-    yield* this.walkFrom(e, (1n << 64n) - 1n);
+    let node = this.root;
+    while (!node.leaf) node = node.kids[0]!;
+    yield* this.walkFrom(node, 0, (1n << 64n) - 1n);
   }
 
   /** The entry with the lowest start, if any. */
@@ -264,11 +246,47 @@ export class IntervalMap<V> {
 
   // ---- internals ----
 
-  /** From `e` (an entry in the map) while start <= b, along the leaf chain; re-seeks after a change. */
-  private *walkFrom(e: IntervalEntry<V>, b: bigint): Generator<IntervalEntry<V>> {
-    this.seek(e.start, Number(e.start));
-    let leaf: Leaf<V> | null = this.cl;
-    let i = this.ci;
+  /**
+   * Put the cursor on the lowest entry overlapping [a, b]; false when there is none. The
+   * floor's last and the next start are compared as doubles, so no entry is read unless
+   * it is the answer (or a tie above 2^53 needs the bigint).
+   */
+  private locateOverlap(a: bigint, b: bigint): boolean {
+    const ad = Number(a);
+    this.seek(a, ad);
+    let leaf = this.cl;
+    const i = this.ci;
+    if (i >= 0) {
+      const d = leaf.lasts[i]!; // floor.last >= a
+      if (d > ad || (d === ad && (ad < EXACT || leaf.ents[i]!.last >= a))) return true;
+    } else {
+      const p = leaf.prev;
+      if (p !== null && p.ents[p.n - 1]!.last >= a) {
+        this.cl = p;
+        this.ci = p.n - 1;
+        return true;
+      }
+    }
+    let j = i + 1;
+    if (j >= leaf.n) {
+      if (leaf.next === null) return false;
+      leaf = leaf.next;
+      j = 0;
+    }
+    const d = leaf.keys[j]!; // next.start <= b
+    const bd = Number(b);
+    if (d < bd || (d === bd && (bd < EXACT || leaf.ents[j]!.start <= b))) {
+      this.cl = leaf;
+      this.ci = j;
+      return true;
+    }
+    return false;
+  }
+
+  /** From entry i of `leaf` while start <= b, along the leaf chain; re-seeks after a change. */
+  private *walkFrom(from: Leaf<V>, at: number, b: bigint): Generator<IntervalEntry<V>> {
+    let leaf: Leaf<V> | null = from;
+    let i = at;
     while (leaf !== null && i < leaf.n) {
       const cur: Entry<V> = leaf.ents[i]!;
       if (cur.start > b) return;
@@ -339,7 +357,10 @@ export class IntervalMap<V> {
     leaf.lasts.copyWithin(i + 1, i, leaf.n);
     leaf.keys[i] = sd;
     leaf.lasts[i] = ld;
-    leaf.ents.splice(i, 0, e);
+    const ents = leaf.ents;
+    ents.push(e); // grows by one; then shift the tail right over it (splice allocates)
+    for (let k = leaf.n; k > i; k--) ents[k] = ents[k - 1]!;
+    ents[i] = e;
     leaf.n++;
     if (leaf.n > this.cap) this.splitLeaf(leaf, this.depth);
   }

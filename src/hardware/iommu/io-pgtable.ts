@@ -117,6 +117,8 @@ export class IoPageTable {
   /** Largest leaf level allowed (1..3) and the minimum granule in pages. */
   private readonly leafLevels: ReadonlyArray<1 | 2 | 3>;
   private leafCount = 0;
+  /** Scratch for removeLeaf: the tables above a leaf (no allocation per unmap). */
+  private readonly pathTables: Table[] = [];
   private mappedPages = 0;
 
   readonly addressWidth: number;
@@ -290,20 +292,30 @@ export class IoPageTable {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
-    for (const k of slotKeys(t, lo, hi)) {
-      const e = t.slots.get(k)!;
-      if (e instanceof Leaf) return true;
-      const eb = base + k * span;
-      if (start <= eb && eb + span <= end) return true; // non-empty subtable fully covered
-      if (this.anyLeafIn(e, L - 1, eb, start, end)) return true;
-    }
+    if (lo === hi) return this.slotHasLeafIn(t, lo, L, base, span, start, end); // the common small map: no key list
+    for (const k of slotKeys(t, lo, hi)) if (this.slotHasLeafIn(t, k, L, base, span, start, end)) return true;
     return false;
+  }
+
+  private slotHasLeafIn(t: Table, k: number, L: number, base: number, span: number, start: number, end: number): boolean {
+    const e = t.slots.get(k);
+    if (e === undefined) return false;
+    if (e instanceof Leaf) return true;
+    const eb = base + k * span;
+    if (start <= eb && eb + span <= end) return true; // non-empty subtable fully covered
+    return this.anyLeafIn(e, L - 1, eb, start, end);
   }
 
   private collect(t: Table, L: number, base: number, start: number, end: number, out: Leaf[]): void {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
+    if (lo === hi) {
+      const e = t.slots.get(lo);
+      if (e instanceof Leaf) out.push(e);
+      else if (e !== undefined) this.collect(e, L - 1, base + lo * span, start, end, out);
+      return;
+    }
     for (const k of slotKeys(t, lo, hi)) {
       const e = t.slots.get(k)!;
       if (e instanceof Leaf) out.push(e);
@@ -328,18 +340,20 @@ export class IoPageTable {
   }
 
   private removeLeaf(leaf: Leaf): void {
-    const path: Array<[Table, number]> = [];
+    // the tables from the root down to the leaf's, then drop the leaf and any table it empties
+    const tables = this.pathTables;
     let t = this.root;
-    for (let L = this.levels; L >= leaf.level; L--) {
-      const k = Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512;
-      path.push([t, k]);
-      if (L > leaf.level) t = t.slots.get(k) as Table;
+    let n = 0;
+    for (let L = this.levels; L > leaf.level; L--) {
+      tables[n++] = t;
+      t = t.slots.get(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512) as Table;
     }
-    for (let i = path.length - 1; i >= 0; i--) {
-      const [tab, k] = path[i]!;
-      if (i === path.length - 1 || (tab.slots.get(k) as Table).slots.size === 0) tab.slots.delete(k);
-      else break;
+    t.slots.delete(Math.floor(leaf.iovaPfn / SPAN[leaf.level - 1]!) % 512);
+    for (let L = leaf.level + 1; n > 0 && t.slots.size === 0; L++) {
+      t = tables[--n]!;
+      t.slots.delete(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512);
     }
+    tables.fill(this.root, 0, this.levels); // hold no emptied table
     this.leafCount--;
     this.mappedPages -= leaf.pages;
   }
