@@ -11,8 +11,11 @@
  * The DMA buffer is 4 KiB of device memory at 0x40000 (device address space); bus
  * addresses are clamped by the DMA mask (params.dmaMask, default 28 bits) as edu.c does.
  * Interrupts: MSI vector 0 when MSI is enabled, else the INTx level (high while the
- * interrupt status is non-zero). QEMU aborts on an out-of-range DMA; here the command
- * completes without a transfer or an interrupt, and the trace says why.
+ * interrupt status is non-zero); a raise while the status is already non-zero sends again.
+ * Out-of-range DMA: QEMU's edu_check_range only logs a guest error and then copies past its
+ * 4 KiB buffer (undefined behaviour); here nothing is transferred (the trace says why) but the
+ * command completes as in edu_dma_timer: RUN clears and 0x100 is raised when bit 2 asked for it.
+ * Reset: QEMU's edu has no reset handler; a function reset here clears every register.
  * Timing: the DMA completes 100 ms after the command (edu.c's timer); a factorial takes
  * 100 ns per multiplication.
  */
@@ -139,6 +142,7 @@ export class EduModel extends PciDeviceModel {
     if (!this.inBuffer(local, cnt)) {
       this.trace(`DMA range 0x${local.toString(16)}+0x${cnt.toString(16)} outside the device buffer: nothing transferred`);
       this.dma.cmd &= ~BigInt(EDU.DMA_RUN);
+      if (cmd & BigInt(EDU.DMA_IRQ)) this.raise(EDU.DMA_IRQ_VALUE);
       return;
     }
     const o = Number(local) - EDU.DMA_START;
