@@ -63,10 +63,14 @@ export class ArgReader {
   }
 }
 
-/** An ioctl's by-value integer argument (CHECK_EXTENSION, SET_IOMMU): number or bigint. */
+/**
+ * An ioctl's by-value integer argument (CHECK_EXTENSION, SET_IOMMU): number or bigint. The
+ * kernel compares the whole unsigned long, so a bigint keeps all 64 bits (2^32 + 1 is not 1);
+ * above 2^53 the number is inexact but still equals no extension id.
+ */
 export function byValue(arg: unknown, name = 'arg'): number | Failure {
   if (arg === undefined) return 0;
   if (typeof arg === 'number' && Number.isInteger(arg)) return arg;
-  if (typeof arg === 'bigint') return Number(BigInt.asUintN(64, arg) & 0xffff_ffffn);
+  if (typeof arg === 'bigint') return Number(BigInt.asUintN(64, arg));
   return failType(name, 'of type number', arg);
 }
