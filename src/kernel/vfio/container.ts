@@ -104,10 +104,14 @@ export class VfioContainer {
     return result;
   }
 
-  /** __vfio_container_attach_groups(): all or nothing, unwinding in reverse. */
+  /**
+   * __vfio_container_attach_groups(): all or nothing, unwinding in reverse. The kernel's
+   * group_list is filled with list_add (newest first), so the most recently attached group
+   * is attached to the backend first and its errno wins.
+   */
   private attachAll(inst: IommuBackendInstance): Result<void> {
     const done: VfioGroup[] = [];
-    for (const g of this.groups) {
+    for (const g of [...this.groups].reverse()) {
       const r = inst.attachGroup(g);
       if (!r.ok) {
         for (const d of done.reverse()) inst.detachGroup(d);
