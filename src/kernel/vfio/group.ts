@@ -205,9 +205,14 @@ function matchDevice(device: VfioDevice, name: string): number | ReturnType<type
   return 1;
 }
 
-/** vfio_device_get_from_name(). */
+/**
+ * vfio_device_get_from_name(). A device whose unbind is waiting for its fds is already off
+ * the group's list (vfio_unregister_group_dev → vfio_device_group_unregister), so it cannot
+ * be opened again.
+ */
 function findDevice(group: VfioGroup, name: string): Result<VfioDevice> {
   for (const d of group.devices) {
+    if (d.releaseWaiter !== null) continue;
     const m = matchDevice(d, name);
     if (typeof m !== 'number') return m;
     if (m > 0) return ok(d);
@@ -219,8 +224,10 @@ function findDevice(group: VfioGroup, name: string): Result<VfioDevice> {
 function getDeviceFd(k: Kernel, group: VfioGroup, arg: unknown, ctx: SyscallContext): Result<number> {
   if (arg === undefined || arg === null) return fail('EFAULT', 'strndup_user: NULL pointer');
   if (typeof arg !== 'string') return failType('arg', 'of type string', arg);
-  if (arg.length >= 4096) return fail('EINVAL', 'strndup_user: name not NUL-terminated within PAGE_SIZE');
-  const d = findDevice(group, arg);
+  const nul = arg.indexOf('\0');
+  const name = nul < 0 ? arg : arg.slice(0, nul);
+  if (name.length >= 4096) return fail('EINVAL', 'strndup_user: name not NUL-terminated within PAGE_SIZE');
+  const d = findDevice(group, name);
   if (!d.ok) return d;
   const device = d.value;
   const task = ctx.task;
