@@ -3,7 +3,7 @@
  * vfio_iommu_type1.c: write-back sizes, by-value arguments, errno order (spec §1.6, §2, §4).
  */
 import { describe, expect, it } from 'vitest';
-import { uapi } from '../../src/index.js';
+import { Host, uapi } from '../../src/index.js';
 import { EDU, EDU2, expectErrno, groupOf, machine, setup } from './helpers.js';
 
 describe('VFIO_IOMMU_GET_INFO write-back (vfio_iommu_type1_get_info: minsz 16, capsz = offsetofend(cap_offset) = 20)', () => {
@@ -92,5 +92,19 @@ describe('VFIO_SET_IOMMU attaches the groups newest first (list_add in vfio_cont
     s.p.close(g2);
     expectErrno(() => s.p.ioctl(s.c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU), 'EINVAL');
     expectErrno(() => s.p.ioctl(s.c, uapi.VFIO_IOMMU_GET_INFO, { argsz: 24 }), 'EINVAL');
+  });
+});
+
+describe('MAP_DMA pinning: limit and fault are met page by page (vfio_pin_pages_remote)', () => {
+  it('pages before an unmapped hole that already exceed RLIMIT_MEMLOCK make it ENOMEM; within the limit the hole is EFAULT', () => {
+    const host = new Host();
+    const small = host.spawn({ caps: [], rlimitMemlock: 0x1000n });
+    const { p, c } = setup({ host, proc: small });
+    const va = p.mmap(0n, 0x3000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+    p.munmap(va + 0x2000n, 0x1000n);
+    expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0n, size: 0x3000n }), 'ENOMEM');
+    expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va + 0x1000n, iova: 0n, size: 0x2000n }), 'EFAULT');
+    expect(p.task.mm.lockedVm).toBe(0n);
+    expect(p.task.mm.pinnedFrames()).toBe(0);
   });
 });

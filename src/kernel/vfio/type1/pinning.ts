@@ -9,6 +9,7 @@
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import type { Kernel } from '../../kernel.js';
+import { PROT_READ, PROT_WRITE, type AddressSpace } from '../../mm/address-space.js';
 import type { VfioDma } from './dma.js';
 
 function chargeable(dma: VfioDma): bigint {
@@ -17,19 +18,47 @@ function chargeable(dma: VfioDma): bigint {
   return pages;
 }
 
-/** Pin the pages of `dma` and charge them; EFAULT for a bad vaddr, ENOMEM over RLIMIT_MEMLOCK. */
+/**
+ * Ordinary (chargeable) pages of [addr, addr+len) before the first page that cannot be
+ * pinned: what vfio_pin_pages_remote charges, page by page, before it meets the fault.
+ */
+function chargeableBeforeFault(mm: AddressSpace, addr: bigint, len: bigint, write: boolean): bigint {
+  let pages = 0n;
+  const end = addr + len;
+  for (let a = addr; a < end; ) {
+    const v = mm.find(a);
+    if (v === undefined || (v.prot & PROT_READ) === 0 || (write && (v.prot & PROT_WRITE) === 0)) break;
+    const stop = v.end < end ? v.end : end;
+    if (v.backing.kind !== 'device') pages += (stop - a) >> 12n;
+    a = stop;
+  }
+  return pages;
+}
+
+function overLimit(k: Kernel, dma: VfioDma): Result<void> {
+  k.trace.add('kernel', 'vfio_iommu_type1', `vfio_pin_pages_remote: RLIMIT_MEMLOCK (${dma.task.rlimitMemlock}) exceeded`);
+  return fail('ENOMEM', 'vfio_pin_pages_remote: RLIMIT_MEMLOCK exceeded');
+}
+
+/**
+ * Pin the pages of `dma` and charge them; EFAULT for a bad vaddr, ENOMEM over RLIMIT_MEMLOCK.
+ * Linux pins and checks the limit page by page in address order, so whichever comes first
+ * wins: pages before a fault that already exceed the limit make it ENOMEM, not EFAULT.
+ */
 export function pinDma(k: Kernel, dma: VfioDma): Result<void> {
   const mm = dma.task.mm;
+  const limit = dma.task.rlimitMemlock >> 12n;
   const r = mm.pin(dma.vaddr, dma.size, dma.write);
-  if (!r.ok) return r;
+  if (!r.ok) {
+    if (r.code === 'EFAULT' && !dma.lockCap && mm.lockedVm + chargeableBeforeFault(mm, dma.vaddr, dma.size, dma.write) > limit) return overLimit(k, dma);
+    return r;
+  }
   dma.runs = r.value;
   const pages = chargeable(dma);
-  const limit = dma.task.rlimitMemlock >> 12n;
   if (!dma.lockCap && mm.lockedVm + pages > limit) {
     mm.unpin(dma.runs);
     dma.runs = null;
-    k.trace.add('kernel', 'vfio_iommu_type1', `vfio_pin_pages_remote: RLIMIT_MEMLOCK (${dma.task.rlimitMemlock}) exceeded`);
-    return fail('ENOMEM', 'vfio_pin_pages_remote: RLIMIT_MEMLOCK exceeded');
+    return overLimit(k, dma);
   }
   mm.lockedVm += pages;
   dma.locked = pages;
