@@ -26,6 +26,8 @@ describe('unbind while the device is open', () => {
     // still bound: the unbind is waiting for user space
     expect(sh.readlink(`/sys/bus/pci/devices/${EDU}/driver`).endsWith('/vfio-pci')).toBe(true);
     expect(sh.readdir('/dev/vfio')).toContain(String(s.group));
+    // the cdev is gone at once (vfio_device_del), so nobody new can open the device
+    expect(sh.readdir('/dev/vfio')).not.toContain('devices');
     const counter = new DataView(s.p.read(req, 8).buffer).getBigUint64(0, true);
     expect(counter).toBeGreaterThanOrEqual(1n);
     // no other driver may take the device meanwhile

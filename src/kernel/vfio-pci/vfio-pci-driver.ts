@@ -33,6 +33,9 @@ export function vfioPciDriver(k: Kernel, ops: () => VfioDeviceOps): PciDriver {
         finish();
         return 'done';
       }
+      // vfio_unregister_group_dev(): the cdev goes away first (vfio_device_del), so no new
+      // user can open the device while the unbind waits for the current ones.
+      k.devfs.remove(`vfio/devices/vfio${device.index}`);
       device.releaseWaiter = finish;
       device.ops.request?.(device, 0);
       return 'deferred';
