@@ -26,7 +26,8 @@ export class DevFs {
     return this.dirAt('');
   }
 
-  private dirAt(prefix: string): DirNode {
+  /** The directory at `prefix`; `entries()` (not part of DirNode) is the sorted listing, for tests. */
+  private dirAt(prefix: string): DirNode & { entries(): Array<[string, FsNode]> } {
     const children = (): Array<[string, FsNode]> => {
       const names = new Map<string, FsNode>();
       for (const [rel, node] of this.nodes) {
@@ -44,7 +45,17 @@ export class DevFs {
       uid: 0,
       gid: 0,
       list: () => children().map(([n]) => n),
-      lookup: (name) => children().find(([n]) => n === name)?.[1],
+      entries: children,
+      // one name without building and sorting the listing: a node of that name wins over
+      // a directory of it, as in children()
+      lookup: (name) => {
+        if (name.includes('/')) return undefined;
+        const rel = prefix + name;
+        const node = this.nodes.get(rel);
+        if (node !== undefined) return node;
+        for (const r of this.nodes.keys()) if (r.startsWith(rel) && r.charCodeAt(rel.length) === 0x2f) return this.dirAt(rel + '/');
+        return undefined;
+      },
     };
   }
 }

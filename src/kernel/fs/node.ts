@@ -39,18 +39,30 @@ export interface CharDevNode extends Attrs {
 
 export type FsNode = DirNode | TextFileNode | LinkNode | CharDevNode;
 
-/** A directory whose entries are computed on demand. */
-export function computedDir(entries: () => Iterable<readonly [string, FsNode]>, attrs?: Partial<Attrs>): DirNode {
+/**
+ * A directory whose entries are computed on demand. `find` (optional) answers one name
+ * without building the whole listing; it must agree with `entries` (same node or none).
+ * The result also carries `entries()` (not part of DirNode), for tests that hold the two
+ * views together.
+ */
+export function computedDir(
+  entries: () => Iterable<readonly [string, FsNode]>,
+  attrs?: Partial<Attrs>,
+  find?: (name: string) => FsNode | undefined,
+): DirNode & { entries(): Array<readonly [string, FsNode]> } {
   return {
     type: 'dir',
     mode: attrs?.mode ?? 0o755,
     uid: attrs?.uid ?? 0,
     gid: attrs?.gid ?? 0,
     list: () => [...entries()].map(([n]) => n),
-    lookup: (name) => {
-      for (const [n, node] of entries()) if (n === name) return node;
-      return undefined;
-    },
+    entries: () => [...entries()],
+    lookup:
+      find ??
+      ((name) => {
+        for (const [n, node] of entries()) if (n === name) return node;
+        return undefined;
+      }),
   };
 }
 

@@ -41,16 +41,44 @@ function depthOf(path: string): number {
 
 export function sysfsRoot(k: Kernel): DirNode {
   return staticDir({
-    kernel: staticDir({ iommu_groups: computedDir(() => k.iommuCore.list().map((g) => [String(g.id), groupDir(k, g.id)] as const)) }),
+    kernel: staticDir({
+      iommu_groups: computedDir(
+        () => k.iommuCore.list().map((g) => [String(g.id), groupDir(k, g.id)] as const),
+        undefined,
+        (name) => {
+          const g = k.iommuCore.list().find((x) => String(x.id) === name);
+          return g === undefined ? undefined : groupDir(k, g.id);
+        },
+      ),
+    }),
     bus: staticDir({
       pci: staticDir({
-        devices: computedDir(() => k.pci.devices.map((d) => [d.bdf, up(3, deviceDirPath(d))] as const)),
-        drivers: computedDir(() => [...k.pci.drivers.keys()].sort(compareNames).map((n) => [n, driverDir(k, n)] as const)),
+        devices: computedDir(
+          () => k.pci.devices.map((d) => [d.bdf, up(3, deviceDirPath(d))] as const),
+          undefined,
+          (name) => {
+            const d = k.pci.devices.find((x) => x.bdf === name);
+            return d === undefined ? undefined : up(3, deviceDirPath(d));
+          },
+        ),
+        drivers: computedDir(
+          () => [...k.pci.drivers.keys()].sort(compareNames).map((n) => [n, driverDir(k, n)] as const),
+          undefined,
+          (name) => (k.pci.drivers.has(name) ? driverDir(k, name) : undefined),
+        ),
         drivers_probe: rwFile(undefined, (data) => k.pci.driversProbeStore(data)),
       }),
     }),
-    devices: computedDir(() => rootBuses(k).map((name) => [name, busDir(k, name)] as const)),
-    module: computedDir(() => moduleNames().map((m) => [m, staticDir({ parameters: paramsDir(k, m) })] as const)),
+    devices: computedDir(
+      () => rootBuses(k).map((name) => [name, busDir(k, name)] as const),
+      undefined,
+      (name) => (k.pci.devices.some((d) => rootBusOf(d) === name) ? busDir(k, name) : undefined),
+    ),
+    module: computedDir(
+      () => MODULES.map((m) => [m, moduleDir(k, m)] as const),
+      undefined,
+      (name) => (MODULES.includes(name) ? moduleDir(k, name) : undefined),
+    ),
   });
 }
 
@@ -76,79 +104,130 @@ function groupDir(k: Kernel, id: number): DirNode {
   });
 }
 
+/** A driver's store files, by name. */
+const DRIVER_FILES = ['bind', 'new_id', 'remove_id', 'unbind'] as const;
+
 function driverDir(k: Kernel, name: string): DirNode {
   const drv = (): NonNullable<ReturnType<typeof k.pci.driver>> => k.pci.driver(name)!;
   const base = `bus/pci/drivers/${name}`;
-  return computedDir(() => [
-    ['bind', rwFile(undefined, (data) => k.pci.bindStore(drv(), data))] as const,
-    ['new_id', rwFile(undefined, (data) => k.pci.newIdStore(drv(), data))] as const,
-    ['remove_id', rwFile(undefined, (data) => k.pci.removeIdStore(drv(), data))] as const,
-    ['unbind', rwFile(undefined, (data) => k.pci.unbindStore(drv(), data))] as const,
-    ...k.pci.devices.filter((d) => d.driver?.name === name).map((d) => [d.bdf, up(depthOf(base), deviceDirPath(d))] as const),
-  ]);
+  const file = (f: (typeof DRIVER_FILES)[number]): FsNode => {
+    switch (f) {
+      case 'bind': return rwFile(undefined, (data) => k.pci.bindStore(drv(), data));
+      case 'new_id': return rwFile(undefined, (data) => k.pci.newIdStore(drv(), data));
+      case 'remove_id': return rwFile(undefined, (data) => k.pci.removeIdStore(drv(), data));
+      case 'unbind': return rwFile(undefined, (data) => k.pci.unbindStore(drv(), data));
+    }
+  };
+  const bound = (d: PciDev): FsNode => up(depthOf(base), deviceDirPath(d));
+  return computedDir(
+    () => [
+      ...DRIVER_FILES.map((f) => [f, file(f)] as const),
+      ...k.pci.devices.filter((d) => d.driver?.name === name).map((d) => [d.bdf, bound(d)] as const),
+    ],
+    undefined,
+    (entry) => {
+      if ((DRIVER_FILES as readonly string[]).includes(entry)) return file(entry as (typeof DRIVER_FILES)[number]);
+      const d = k.pci.devices.find((x) => x.bdf === entry && x.driver?.name === name);
+      return d === undefined ? undefined : bound(d);
+    },
+  );
+}
+
+/** The /sys/devices directory a device's chain starts in, e.g. "pci0000:00". */
+function rootBusOf(dev: PciDev): string {
+  let top = dev.fn;
+  for (let f: PciDev['fn'] | null = dev.fn; f !== null; f = f.parent ?? f.physfn?.parent ?? null) top = f;
+  return `pci${top.bdf.slice(0, 4)}:${top.bdf.slice(5, 7)}`;
 }
 
 function rootBuses(k: Kernel): string[] {
   const names = new Set<string>();
-  for (const d of k.pci.devices) names.add(deviceDirPath(d).split('/')[1]!);
+  for (const d of k.pci.devices) names.add(rootBusOf(d));
   return [...names].sort(compareNames);
 }
 
 function busDir(k: Kernel, busName: string): DirNode {
-  return computedDir(() =>
-    k.pci.devices
-      .filter((d) => {
-        const p = deviceDirPath(d).split('/');
-        return p[1] === busName && p.length === 3;
-      })
-      .map((d) => [d.bdf, deviceDir(k, d)] as const),
+  const onBus = (d: PciDev): boolean => {
+    const p = deviceDirPath(d).split('/');
+    return p[1] === busName && p.length === 3;
+  };
+  return computedDir(
+    () => k.pci.devices.filter(onBus).map((d) => [d.bdf, deviceDir(k, d)] as const),
+    undefined,
+    (name) => {
+      const d = k.pci.devices.find((x) => x.bdf === name && onBus(x));
+      return d === undefined ? undefined : deviceDir(k, d);
+    },
   );
 }
+
+/** A device directory's fixed attributes, each built from the device on demand. */
+const DEVICE_ATTRS: Readonly<Record<string, (k: Kernel, dev: PciDev) => FsNode>> = {
+  class: (_k, d) => roFile(() => `0x${d.fn.classCode.toString(16).padStart(6, '0')}\n`),
+  config: (k, d) => configNode(() => deviceModelOf(k, d.fn)),
+  device: (_k, d) => roFile(() => `0x${d.fn.device.toString(16).padStart(4, '0')}\n`),
+  driver_override: (k, d) => rwFile(() => ok(`${d.driverOverride ?? '(null)'}\n`), (data) => k.pci.overrideStore(d, data)),
+  revision: (_k, d) => roFile(() => `0x${d.fn.revision.toString(16).padStart(2, '0')}\n`),
+  subsystem_device: (_k, d) => roFile(() => `0x${d.fn.subsystemDevice.toString(16).padStart(4, '0')}\n`),
+  subsystem_vendor: (_k, d) => roFile(() => `0x${d.fn.subsystemVendor.toString(16).padStart(4, '0')}\n`),
+  vendor: (_k, d) => roFile(() => `0x${d.fn.vendor.toString(16).padStart(4, '0')}\n`),
+};
 
 function deviceDir(k: Kernel, dev: PciDev): DirNode {
   const path = deviceDirPath(dev);
   const depth = depthOf(path);
   const fn = dev.fn;
+  const isChild = (child: PciDev): boolean => child !== dev && deviceDirPath(child) === `${path}/${child.bdf}`;
+  const vfioDev = (): FsNode | undefined => {
+    const vdev = k.vfio.devices.get(dev.bdf);
+    return vdev === undefined ? undefined : staticDir({ [`vfio${vdev.index}`]: staticDir({ dev: roFile(() => `${VFIO_CDEV_MAJOR}:${vdev.index}\n`) }) });
+  };
   const attrs = (): Array<readonly [string, FsNode]> => {
-    const out: Array<readonly [string, FsNode]> = [
-      ['class', roFile(() => `0x${fn.classCode.toString(16).padStart(6, '0')}\n`)],
-      ['config', configNode(() => deviceModelOf(k, fn))],
-      ['device', roFile(() => `0x${fn.device.toString(16).padStart(4, '0')}\n`)],
-      ['driver_override', rwFile(() => ok(`${dev.driverOverride ?? '(null)'}\n`), (data) => k.pci.overrideStore(dev, data))],
-      ['revision', roFile(() => `0x${fn.revision.toString(16).padStart(2, '0')}\n`)],
-      ['subsystem_device', roFile(() => `0x${fn.subsystemDevice.toString(16).padStart(4, '0')}\n`)],
-      ['subsystem_vendor', roFile(() => `0x${fn.subsystemVendor.toString(16).padStart(4, '0')}\n`)],
-      ['vendor', roFile(() => `0x${fn.vendor.toString(16).padStart(4, '0')}\n`)],
-    ];
+    const out: Array<readonly [string, FsNode]> = Object.entries(DEVICE_ATTRS).map(([n, make]) => [n, make(k, dev)] as const);
     for (const bar of resourceBars(fn.bars)) out.push([`resource${bar.index}`, resourceNode(() => deviceModelOf(k, fn), fn.bdf, bar)]);
     if (dev.driver !== null) out.push(['driver', up(depth, `bus/pci/drivers/${dev.driver.name}`)]);
     if (dev.group !== null) out.push(['iommu_group', up(depth, `kernel/iommu_groups/${dev.group.id}`)]);
-    const vdev = k.vfio.devices.get(dev.bdf);
-    if (vdev !== undefined) out.push(['vfio-dev', staticDir({ [`vfio${vdev.index}`]: staticDir({ dev: roFile(() => `${VFIO_CDEV_MAJOR}:${vdev.index}\n`) }) })]);
-    for (const child of k.pci.devices) {
-      if (child !== dev && deviceDirPath(child) === `${path}/${child.bdf}`) out.push([child.bdf, deviceDir(k, child)]);
-    }
+    const v = vfioDev();
+    if (v !== undefined) out.push(['vfio-dev', v]);
+    for (const child of k.pci.devices) if (isChild(child)) out.push([child.bdf, deviceDir(k, child)]);
     return out.sort((a, b) => compareNames(a[0], b[0]));
   };
-  return computedDir(attrs);
+  // one name, the same node attrs() would list under it
+  const find = (name: string): FsNode | undefined => {
+    const make = Object.hasOwn(DEVICE_ATTRS, name) ? DEVICE_ATTRS[name] : undefined;
+    if (make !== undefined) return make(k, dev);
+    if (name.startsWith('resource')) {
+      const bar = resourceBars(fn.bars).find((b) => `resource${b.index}` === name);
+      return bar === undefined ? undefined : resourceNode(() => deviceModelOf(k, fn), fn.bdf, bar);
+    }
+    if (name === 'driver') return dev.driver === null ? undefined : up(depth, `bus/pci/drivers/${dev.driver.name}`);
+    if (name === 'iommu_group') return dev.group === null ? undefined : up(depth, `kernel/iommu_groups/${dev.group.id}`);
+    if (name === 'vfio-dev') return vfioDev();
+    const child = k.pci.devices.find((c) => c.bdf === name && isChild(c));
+    return child === undefined ? undefined : deviceDir(k, child);
+  };
+  return computedDir(attrs, undefined, find);
 }
 
 /** The major number Linux's vfio cdevs get varies; we show a fixed one. */
 const VFIO_CDEV_MAJOR = 511;
 
-function moduleNames(): string[] {
-  return [...new Set(PARAM_TABLE.map((p) => p.module))].sort();
+/** Modules with parameters, sorted (PARAM_TABLE is fixed). */
+const MODULES: readonly string[] = [...new Set(PARAM_TABLE.map((p) => p.module))].sort();
+
+function moduleDir(k: Kernel, module: string): DirNode {
+  return staticDir({ parameters: paramsDir(k, module) });
 }
 
 function paramsDir(k: Kernel, module: string): DirNode {
-  return computedDir(() =>
-    PARAM_TABLE.filter((p) => p.module === module).map((p) => {
-      const node: FsNode =
-        p.mode & 0o200
-          ? rwFile(() => ok(k.params.show(p)), (data) => k.params.store(p, data), p.mode)
-          : roFile(() => k.params.show(p));
-      return [p.name, node] as const;
-    }),
+  const node = (p: (typeof PARAM_TABLE)[number]): FsNode =>
+    p.mode & 0o200 ? rwFile(() => ok(k.params.show(p)), (data) => k.params.store(p, data), p.mode) : roFile(() => k.params.show(p));
+  return computedDir(
+    () => PARAM_TABLE.filter((p) => p.module === module).map((p) => [p.name, node(p)] as const),
+    undefined,
+    (name) => {
+      const p = PARAM_TABLE.find((x) => x.module === module && x.name === name);
+      return p === undefined ? undefined : node(p);
+    },
   );
 }
-
