@@ -160,6 +160,37 @@ describe('IntervalMap at scale', () => {
     regions(0x1_0000_0000n, 0x1000n, 6, 40_000, 40, 64);
   });
 
+  it('inserts and removes right after a probe of the same key (the path it reuses)', () => {
+    // type1's pattern: firstOverlap(iova, last) then insert(iova, ...), or overlapping()
+    // then remove(e.start) of what it yielded
+    const next = rng(9);
+    const m = new IntervalMap<number>(8);
+    const ref = new Map<number, number>(); // start slot -> last slot
+    for (let step = 0; step < 6000; step++) {
+      const a = next(2000);
+      const len = next(3);
+      const hit = m.firstOverlap(BigInt(a * 16), BigInt((a + len) * 16 + 15));
+      let want: number | undefined;
+      for (const [s0, l0] of ref) if (s0 <= a + len && a <= l0 && (want === undefined || s0 < want)) want = s0;
+      expect(hit === undefined ? undefined : Number(hit.start / 16n)).toBe(want);
+      if (hit === undefined) {
+        expect(m.insert(BigInt(a * 16), BigInt((a + len) * 16 + 15), a)).toBe(true);
+        ref.set(a, a + len);
+      } else if (next(2) === 0) {
+        expect(m.remove(hit.start)?.value).toBe(want);
+        ref.delete(want!);
+      } else {
+        for (const e of m.overlapping(BigInt(a * 16), BigInt((a + len) * 16 + 15))) {
+          expect(m.remove(e.start)).toBe(e);
+          ref.delete(e.value);
+        }
+      }
+      if (step % 50 === 0) expect(m.checkShape()).toBeUndefined();
+    }
+    expect(m.size).toBe(ref.size);
+    expect([...m.entries()].map((e) => e.value)).toEqual([...ref.keys()].sort((x, y) => x - y));
+  });
+
   it('refuses a fanout it cannot keep balanced', () => {
     expect(() => new IntervalMap(6)).toThrow(RangeError);
     expect(() => new IntervalMap(9)).toThrow(RangeError);

@@ -115,6 +115,13 @@ export class IntervalMap<V> {
   /** The cursor of the last seek: leaf, and index of the floor entry there (-1: before). */
   private cl = 0;
   private ci = -1;
+  /**
+   * The key the cursor and path were last sought for, while they still hold (no insert or
+   * remove since, the cursor not moved off that leaf): type1 probes a range and then
+   * inserts or removes at the same key, and the second descent is skipped.
+   */
+  private soughtKey: bigint | null = null;
+  private soughtVersion = -1;
 
   /** `fanout` (even, >= 8) is for tests that want deep trees from few entries. */
   constructor(fanout = FANOUT) {
@@ -145,7 +152,7 @@ export class IntervalMap<V> {
     if (start > last) throw new RangeError('IntervalMap.insert: start > last');
     const sd = Number(start);
     const ld = Number(last);
-    this.seek(start, sd);
+    if (!this.sought(start)) this.seek(start, sd);
     const leaf = this.cl;
     const i = this.ci;
     const b = leaf * this.S;
@@ -174,7 +181,7 @@ export class IntervalMap<V> {
 
   /** Remove the entry that starts exactly at `start`; returns it, or undefined. */
   remove(start: bigint): IntervalEntry<V> | undefined {
-    this.seek(start, Number(start));
+    if (!this.sought(start)) this.seek(start, Number(start));
     const leaf = this.cl;
     const i = this.ci;
     const b = leaf * this.S;
@@ -298,6 +305,13 @@ export class IntervalMap<V> {
     }
     this.cl = node;
     this.ci = lo - 1;
+    this.soughtKey = x;
+    this.soughtVersion = this.version;
+  }
+
+  /** Whether cursor and path are those seek(x) would leave. */
+  private sought(x: bigint): boolean {
+    return this.soughtVersion === this.version && this.soughtKey === x;
   }
 
   private floorAtCursor(): Entry<V> | undefined {
@@ -326,14 +340,18 @@ export class IntervalMap<V> {
     const i = this.ci;
     if (i >= 0) {
       const d = this.llasts[leaf * S + i]!; // floor.last >= a
-      if (d > ad || (d === ad && (ad < EXACT || this.lents[leaf * S + i]!.last >= a))) return true;
+      if (d > ad || (d === ad && (ad < EXACT || this.lents[leaf * S + i]!.last >= a))) {
+        this.soughtKey = this.lents[leaf * S + i]!.start; // the floor: where seek(its start) lands
+        return true;
+      }
     } else {
       const p = this.lprev[leaf]!;
       if (p !== NONE) {
         const pn = this.leaves.count[p]!;
         if (this.lents[p * S + pn - 1]!.last >= a) {
-          this.cl = p;
+          this.cl = p; // another leaf: the path no longer leads here
           this.ci = pn - 1;
+          this.soughtKey = null;
           return true;
         }
       }
@@ -343,10 +361,13 @@ export class IntervalMap<V> {
       leaf = this.lnext[leaf]!;
       if (leaf === NONE) return false;
       j = 0;
+      this.soughtKey = null; // (only if it is the answer, below)
     }
     const d = this.lkeys[leaf * S + j]!; // next.start <= b
     const bd = Number(b);
     if (d < bd || (d === bd && (bd < EXACT || this.lents[leaf * S + j]!.start <= b))) {
+      // on the sought leaf, the cursor is where seek(its start) would put it
+      if (this.soughtKey !== null) this.soughtKey = this.lents[leaf * S + j]!.start;
       this.cl = leaf;
       this.ci = j;
       return true;
@@ -358,7 +379,11 @@ export class IntervalMap<V> {
   private *walkFrom(from: number, at: number, b: bigint): Generator<IntervalEntry<V>> {
     let leaf = from;
     let i = at;
+    const bd = Number(b);
     while (leaf !== NONE && i < this.leaves.count[leaf]!) {
+      // past b? decided on the double unless it ties inexactly (no entry read for the stop)
+      const d = this.lkeys[leaf * this.S + i]!;
+      if (d > bd) return;
       const cur = this.lents[leaf * this.S + i]!;
       if (cur.start > b) return;
       const v = this.version;
