@@ -42,12 +42,13 @@ function iommuConfig(i: IommuParsed): IommuConfig {
     pageSizeBitmap: sizes.reduce((m, s) => m | s, 0n),
     interruptRemapping: i.interruptRemapping, invalidation: i.invalidation,
     fqSize: i.fqSize, fqTimeoutNs: BigInt(i.fqTimeoutMs) * 1_000_000n, faultSlots: i.faultSlots,
+    enabledAtNs: i.enabledAtNs,
   };
 }
 
 const DEFAULT_IOMMU: IommuParsed = {
   platform: 'intel', addressWidth: 48, pageSizes: [1n << 12n, 1n << 21n, 1n << 30n],
-  interruptRemapping: true, invalidation: 'lazy', fqSize: 256, fqTimeoutMs: 10, faultSlots: 8,
+  interruptRemapping: true, invalidation: 'lazy', fqSize: 256, fqTimeoutMs: 10, faultSlots: 8, enabledAtNs: 0n,
 };
 
 /** Siblings in devfn order, each bridge's subtree right after its bus (Linux probe order). */

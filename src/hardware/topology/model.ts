@@ -65,6 +65,11 @@ export interface IommuConfig {
   readonly fqTimeoutNs: bigint;
   /** Fault-recording slots (VT-d `CAP.NFR + 1`). */
   readonly faultSlots: number;
+  /**
+   * Host ns at which translation starts (VT-d GCMD.TE); before it device requests reach
+   * memory untranslated — the pre-IOMMU boot window (threat T12). 0: from power-on.
+   */
+  readonly enabledAtNs: bigint;
 }
 
 export interface KernelConfig {

@@ -146,6 +146,8 @@ export const iommuSchema = z.strictObject({
   fqSize: z.number().int().min(1).max(1 << 20).default(256),
   fqTimeoutMs: z.number().int().min(1).max(60_000).default(10),
   faultSlots: z.number().int().min(1).max(256).default(8),
+  /** When the OS turns translation on, in ns after power-on (threat T12's pre-boot window). */
+  enabledAtNs: u64Field.default(0n),
 });
 
 export const kernelSchema = z.strictObject({

@@ -24,6 +24,7 @@ export function fabricOf(k: Kernel): Fabric {
     f = new Fabric(k.topology, {
       iommu: k.iommu, phys: k.phys, now: () => k.clock.now(), trace: k.trace,
       modelOf: (fn) => deviceModelOf(k, fn), msiSink: (m) => irqs.deliver(m),
+      iommuEnabledAt: k.topology.iommu?.enabledAtNs ?? 0n,
     });
     fabrics.set(k, f);
   }
