@@ -14,11 +14,20 @@ describe('threat scenarios', () => {
   const threats = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => join(DIR, f));
   const files = [...threats, 'fixtures/scenarios/uio-vs-vfio.json'];
 
-  it('exist for T1 (both ways), T3, T4, T8, T9, T10 and T13', () => {
+  it('exist for every threat of the catalogue, T1 to T13', () => {
     expect(threats.map((f) => f.replace(/^.*\//, ''))).toEqual([
-      't1-p2p-switch-protected.json', 't1-p2p-switch-vulnerable.json', 't10-host-driver-in-group.json', 't13-rmrr.json',
-      't3-rid-spoof-sv.json', 't4-rid-alias.json', 't8-msi-injection.json', 't9-acs-override.json',
+      't1-p2p-switch-protected.json', 't1-p2p-switch-vulnerable.json', 't10-host-driver-in-group.json',
+      't11-identity-domain.json', 't11-noiommu.json', 't12-boot-window-protected.json', 't12-boot-window-vulnerable.json',
+      't13-rmrr.json', 't2-intra-device-p2p-quirk.json', 't2-intra-device-p2p.json', 't3-rid-spoof-sv.json',
+      't4-rid-alias.json', 't5-sub-page-exposure.json', 't6-iotlb-window-strict.json', 't7-ats-bypass.json',
+      't7-ats-untrusted.json', 't8-msi-injection.json', 't9-acs-override.json',
     ]);
+    const ids = new Set(threats.map((f) => /\/t(\d+)-/.exec(f)?.[1]));
+    for (let t = 1; t <= 13; t++) expect(ids.has(String(t))).toBe(true);
+  });
+
+  it('each says blocked by what, or possible because of what', () => {
+    for (const f of threats) expect((read(f) as { description?: string }).description ?? '').toMatch(/\b(BLOCKED|POSSIBLE|CONTAINED|HOLE)\b/);
   });
 
   it('each writes its expected outcome down', () => {
