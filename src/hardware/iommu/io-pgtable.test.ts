@@ -109,6 +109,22 @@ describe('IoPageTable.unmap and lookup', () => {
   });
 });
 
+describe('IoPageTable table nodes', () => {
+  it('a leaf table filled past its sparse form keeps order, and is dropped when emptied', () => {
+    const t = new IoPageTable(48, SZ_4K | SZ_2M);
+    // 300 single pages of one 2 MiB region, mapped in a scattered order
+    const pages = Array.from({ length: 300 }, (_, i) => (i * 277) % 512);
+    for (const pg of pages) expect(t.map(BigInt(pg) << 12n, 0x10_0000_0000n + (BigInt(pg) << 12n), SZ_4K, RW).ok).toBe(true);
+    expect([...t.leaves()].map((l) => Number(l.iova >> 12n))).toEqual([...pages].sort((a, b) => a - b));
+    expect(t.map(0n, 0n, SZ_2M, RW)).toMatchObject({ ok: false, code: 'EEXIST' });
+    expect(t.lookup(BigInt(pages[7]!) << 12n)?.pa).toBe(0x10_0000_0000n + (BigInt(pages[7]!) << 12n));
+    expect(t.unmap(0n, SZ_2M)).toEqual({ ok: true, value: 300n << 12n });
+    // the emptied table is gone: a 2 MiB leaf fits where it was
+    expect(t.map(0n, 0n, SZ_2M, RW).ok).toBe(true);
+    expect(sizes(t)).toEqual([SZ_2M]);
+  });
+});
+
 describe('IoPageTable vs a flat model (property)', () => {
   type Cmd = { op: 'map'; page: number; pa: number; pages: number; w: boolean } | { op: 'unmap'; page: number; pages: number };
   const PAGES = 4096; // 16 MiB of IOVA: room for several 2 MiB leaves

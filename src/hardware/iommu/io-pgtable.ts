@@ -57,8 +57,63 @@ export class Leaf {
 
 type Entry = Table | Leaf;
 
+/** Entries a table holds in a Map before it switches to a dense 512-slot array. */
+const DENSE_AT = 32;
+
+/**
+ * One table node's 512 slots: a Map while sparse (a few entries cost a few words), a
+ * dense array once it holds DENSE_AT entries (one indexed load per lookup instead of a
+ * hash probe; at 65,535 mappings the leaf tables are the hot ones). It never goes back:
+ * an emptied table is dropped by its parent.
+ */
 class Table {
-  readonly slots = new Map<number, Entry>();
+  private map: Map<number, Entry> | null = new Map();
+  private arr: Array<Entry | undefined> | null = null;
+  size = 0;
+
+  get(k: number): Entry | undefined {
+    return this.arr !== null ? this.arr[k] : this.map!.get(k);
+  }
+
+  has(k: number): boolean {
+    return this.get(k) !== undefined;
+  }
+
+  set(k: number, e: Entry): void {
+    if (this.arr !== null) {
+      if (this.arr[k] === undefined) this.size++;
+      this.arr[k] = e;
+      return;
+    }
+    const m = this.map!;
+    m.set(k, e);
+    this.size = m.size;
+    if (m.size >= DENSE_AT) {
+      const arr = new Array<Entry | undefined>(512).fill(undefined);
+      for (const [i, v] of m) arr[i] = v;
+      this.arr = arr;
+      this.map = null;
+    }
+  }
+
+  delete(k: number): void {
+    if (this.arr !== null) {
+      if (this.arr[k] !== undefined) this.size--;
+      this.arr[k] = undefined;
+      return;
+    }
+    this.map!.delete(k);
+    this.size = this.map!.size;
+  }
+
+  /** Occupied slot indices (any order). */
+  keys(): Iterable<number> {
+    if (this.map !== null) return this.map.keys();
+    const out: number[] = [];
+    const arr = this.arr!;
+    for (let i = 0; i < 512; i++) if (arr[i] !== undefined) out.push(i);
+    return out;
+  }
 }
 
 export interface Translation {
@@ -90,11 +145,11 @@ export function levelsForWidth(width: number): number {
 /** Occupied slot indices in [lo, hi], ascending: probes when the range is small, else scans. */
 function slotKeys(t: Table, lo: number, hi: number): number[] {
   const keys: number[] = [];
-  if (hi - lo + 1 <= t.slots.size) {
-    for (let k = lo; k <= hi; k++) if (t.slots.has(k)) keys.push(k);
+  if (hi - lo + 1 <= t.size) {
+    for (let k = lo; k <= hi; k++) if (t.has(k)) keys.push(k);
     return keys;
   }
-  for (const k of t.slots.keys()) if (k >= lo && k <= hi) keys.push(k);
+  for (const k of t.keys()) if (k >= lo && k <= hi) keys.push(k);
   return keys.sort((a, b) => a - b);
 }
 
@@ -208,7 +263,7 @@ export class IoPageTable {
   walk(ipfn: number): Leaf | undefined {
     let t: Table = this.root;
     for (let L = this.levels; L >= 1; L--) {
-      const e = t.slots.get(Math.floor(ipfn / SPAN[L - 1]!) % 512);
+      const e = t.get(Math.floor(ipfn / SPAN[L - 1]!) % 512);
       if (e === undefined) return undefined;
       if (e instanceof Leaf) return e;
       t = e;
@@ -298,7 +353,7 @@ export class IoPageTable {
   }
 
   private slotHasLeafIn(t: Table, k: number, L: number, base: number, span: number, start: number, end: number): boolean {
-    const e = t.slots.get(k);
+    const e = t.get(k);
     if (e === undefined) return false;
     if (e instanceof Leaf) return true;
     const eb = base + k * span;
@@ -311,13 +366,13 @@ export class IoPageTable {
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
     if (lo === hi) {
-      const e = t.slots.get(lo);
+      const e = t.get(lo);
       if (e instanceof Leaf) out.push(e);
       else if (e !== undefined) this.collect(e, L - 1, base + lo * span, start, end, out);
       return;
     }
     for (const k of slotKeys(t, lo, hi)) {
-      const e = t.slots.get(k)!;
+      const e = t.get(k)!;
       if (e instanceof Leaf) out.push(e);
       else this.collect(e, L - 1, base + k * span, start, end, out);
     }
@@ -327,14 +382,14 @@ export class IoPageTable {
     let t = this.root;
     for (let L = this.levels; L > leaf.level; L--) {
       const k = Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512;
-      let next = t.slots.get(k);
+      let next = t.get(k);
       if (next === undefined) {
         next = new Table();
-        t.slots.set(k, next);
+        t.set(k, next);
       }
       t = next as Table; // overlap was ruled out, so this is never a leaf
     }
-    t.slots.set(Math.floor(leaf.iovaPfn / SPAN[leaf.level - 1]!) % 512, leaf);
+    t.set(Math.floor(leaf.iovaPfn / SPAN[leaf.level - 1]!) % 512, leaf);
     this.leafCount++;
     this.mappedPages += leaf.pages;
   }
@@ -346,12 +401,12 @@ export class IoPageTable {
     let n = 0;
     for (let L = this.levels; L > leaf.level; L--) {
       tables[n++] = t;
-      t = t.slots.get(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512) as Table;
+      t = t.get(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512) as Table;
     }
-    t.slots.delete(Math.floor(leaf.iovaPfn / SPAN[leaf.level - 1]!) % 512);
-    for (let L = leaf.level + 1; n > 0 && t.slots.size === 0; L++) {
+    t.delete(Math.floor(leaf.iovaPfn / SPAN[leaf.level - 1]!) % 512);
+    for (let L = leaf.level + 1; n > 0 && t.size === 0; L++) {
       t = tables[--n]!;
-      t.slots.delete(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512);
+      t.delete(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512);
     }
     tables.fill(this.root, 0, this.levels); // hold no emptied table
     this.leafCount--;
