@@ -191,6 +191,16 @@ describe('IntervalMap at scale', () => {
     expect([...m.entries()].map((e) => e.value)).toEqual([...ref.keys()].sort((x, y) => x - y));
   });
 
+  it('clear() empties a deep tree and leaves it usable', () => {
+    const m = new IntervalMap<number>(8);
+    for (let i = 0; i < 500; i++) m.insert(BigInt(i * 8), BigInt(i * 8 + 3), i);
+    m.clear();
+    expect([m.size, m.first(), m.floor(4000n), [...m.entries()]]).toEqual([0, undefined, undefined, []]);
+    expect(m.insert(16n, 19n, 1)).toBe(true);
+    expect(m.containing(17n)?.value).toBe(1);
+    expect(m.checkShape()).toBeUndefined();
+  });
+
   it('refuses a fanout it cannot keep balanced', () => {
     expect(() => new IntervalMap(6)).toThrow(RangeError);
     expect(() => new IntervalMap(9)).toThrow(RangeError);

@@ -234,8 +234,8 @@ export class IntervalMap<V> {
   }
 
   clear(): void {
-    const fresh = new IntervalMap<V>(this.cap);
-    Object.assign(this, fresh);
+    // every field, arenas included, from a fresh map of the same fanout (drops the arenas)
+    Object.assign(this, new IntervalMap<V>(this.cap));
   }
 
   /** Entry with the greatest start <= x. */
