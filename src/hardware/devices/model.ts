@@ -1,7 +1,9 @@
 /**
- * The device-model interface shared by the built-in models and users' own: a PCI function's
- * hardware behaviour — its config space, its BAR registers, its DMA port, its INTx line and
- * its MSI / MSI-X messages.
+ * PciDeviceModel: the behaviour shared by the built-in device models and users' own — config
+ * space side effects, BAR decode, INTx, reset, migration quiescing, and the glue to the DMA
+ * port and MSI delivery. The interface itself is in model-types.ts; the DMA path below the
+ * bus-master check in dma-port.ts; MSI / MSI-X message composition in msi-delivery.ts; the
+ * dirty log in dma-log.ts. Every name is still importable from here.
  *
  * What must always hold:
  *  - DMA always goes through the machine's IOMMU with the requester id the IOMMU sees for
@@ -15,115 +17,31 @@
  *    3 shows the level whatever the Command register says.
  *  - Everything that takes time is scheduled on the host clock; nothing reads wall time.
  */
-import type { Scheduler } from '../../sim/clock.js';
-import type { Iommu } from '../iommu/iommu.js';
-import type { FaultRecord } from '../iommu/faults.js';
-import { compatMessage, type MsiMessage } from '../iommu/interrupt-remap.js';
-import type { Fabric } from '../fabric/fabric.js';
-import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import { dmaAliases } from '../groups/dma-alias.js';
 import type { PciFunction } from '../topology/model.js';
 import { buildConfigSpace, CFG, CMD, STATUS_INTERRUPT, type ConfigSpace } from './config-space.js';
+import { DmaLogState } from './dma-log.js';
+import { portRead, portWrite } from './dma-port.js';
+import { getLE, putLE } from './le-bytes.js';
+import { flushMsix, msiModeOf, msiUnmaskCheck, sendMsiVector, sendMsix } from './msi-delivery.js';
 import { MsixState } from './msix.js';
 import { buildRomImage } from './rom.js';
 import { StateReader, StateWriter } from './state-stream.js';
 import { dmaLoggingParam, nsParam } from './params.js';
+import type { AccessSize, DeviceContext, DeviceDmaLog, DeviceMigration, DeviceModel, DeviceSavedState, DmaOutcome, RunState } from './model-types.js';
 
-/** What a model needs from the machine. */
-export interface DeviceContext {
-  readonly clock: Scheduler;
-  readonly phys: PhysMem;
-  /** The machine's IOMMU; null on a machine without one (DMA reaches memory untranslated). */
-  readonly iommu: Iommu | null;
-  /** Where an MSI lands when no IOMMU decodes it (machines without an IOMMU). */
-  readonly msiSink?: (msg: MsiMessage) => void;
-  /** The host trace (kind 'dma' | 'irq' | 'device'). */
-  readonly trace?: { add(kind: 'dma' | 'irq' | 'device', who: string, text: string): void };
-  /** The PCIe fabric: when present, DMA goes fabric (P2P, ACS) → IOMMU → memory. */
-  readonly fabric?: Fabric;
-}
-
-export type DmaOutcome =
-  | { readonly ok: true; readonly data: Uint8Array }
-  | { readonly ok: false; readonly reason: 'bus-master-disabled' | 'iommu-fault' | 'acs-violation'; readonly fault?: FaultRecord; readonly bytesDone: number };
-
-export type AccessSize = 1 | 2 | 4 | 8;
-
-/**
- * Where a migratable device is in its run cycle (the vfio migration FSM reduced to what the
- * hardware sees): `running`; `running-p2p` (no new peer-to-peer DMA — the built-in models
- * cannot tell P2P apart, so they quiesce all work, as the UAPI allows); `stopped` (no DMA,
- * no interrupts, no internal progress; config and MMIO still answer).
- */
-export type RunState = 'running' | 'running-p2p' | 'stopped';
-
-/** A model's live-migration support (what a vfio variant driver drives). */
-export interface DeviceMigration {
-  /** VFIO_MIGRATION_* flags the device offers (STOP_COPY always among them). */
-  readonly flags: number;
-  readonly runState: RunState;
-  setRunState(s: RunState): void;
-  /** The device-internal state (registers, in-flight work) as bytes. */
-  save(): Uint8Array;
-  /** Replace the internal state by `data` from save(); false when it is not a valid state. */
-  load(data: Uint8Array): boolean;
-}
-
-export interface DmaLogRange {
-  readonly iova: bigint;
-  readonly length: bigint;
-}
-
-/** Device-side dirty tracking of DMA writes (VFIO_DEVICE_FEATURE_DMA_LOGGING_*). */
-export interface DeviceDmaLog {
-  readonly active: boolean;
-  readonly granule: bigint;
-  start(ranges: readonly DmaLogRange[], granule: bigint): void;
-  stop(): void;
-  /** Granule-aligned IOVAs written inside [iova, iova + length), ascending; they leave the log. */
-  readAndClear(iova: bigint, length: bigint): bigint[];
-}
-
-/** What the kernel (vfio-pci, the PCI core) may do to any device model. */
-export interface DeviceModel {
-  readonly fn: PciFunction;
-  readonly config: ConfigSpace;
-  /** A configuration read of 1, 2 or 4 bytes as the bus delivers it. */
-  configRead(off: number, len: number): number;
-  configWrite(off: number, len: number, value: number): void;
-  /** One MMIO / port load of `size` bytes at `off` inside BAR `bar`. */
-  barRead(bar: number, off: number, size: AccessSize): bigint;
-  barWrite(bar: number, off: number, size: AccessSize, value: bigint): void;
-  /** The ROM image (null: no ROM). */
-  readonly rom: Uint8Array | null;
-  /** Function-level reset: every register back to its power-on value. */
-  reset(): void;
-  /** The INTx line as the interrupt controller sees it. */
-  readonly intxLine: boolean;
-  /** The host's INTx handler (set by the kernel): called when the line changes. */
-  onIntx: ((asserted: boolean) => void) | null;
-  /** D-state programmed through the PM capability (0 = D0, 3 = D3hot). */
-  readonly powerState: number;
-  /** The host kernel programs MSI-X entry `vector` (pci_write_msi_msg), decode or not. */
-  programMsix(vector: number, address: bigint, data: number, masked: boolean): void;
-  /** pci_save_state / pci_restore_state: config space and MSI-X table. */
-  saveState(): DeviceSavedState;
-  restoreState(s: DeviceSavedState): void;
-  /** Live migration, for models that opt in (null or absent: not migratable). */
-  readonly migration?: DeviceMigration | null;
-  /** DMA dirty logging, for models that opt in. */
-  readonly dmaLog?: DeviceDmaLog | null;
-  /** Legacy VGA access (memory 0xA0000-0xBFFFF, ports 0x3B0-0x3DF) of a VGA-class function. */
-  vgaRead?(space: 'mem' | 'io', addr: number, size: AccessSize): bigint;
-  vgaWrite?(space: 'mem' | 'io', addr: number, size: AccessSize, value: bigint): void;
-}
-
-export interface DeviceSavedState {
-  readonly config: Uint8Array;
-  readonly msix: Uint8Array | null;
-}
-
-const U32 = 0xffff_ffffn;
+export type {
+  AccessSize,
+  DeviceContext,
+  DeviceDmaLog,
+  DeviceMigration,
+  DeviceModel,
+  DeviceSavedState,
+  DmaLogRange,
+  DmaOutcome,
+  RunState,
+} from './model-types.js';
+export { getLE, putLE, U32 } from './le-bytes.js';
 
 /** Base class for models: subclasses implement `mmioRead`/`mmioWrite` and `onReset`. */
 export abstract class PciDeviceModel implements DeviceModel {
@@ -406,10 +324,7 @@ export abstract class PciDeviceModel implements DeviceModel {
 
   /** Is MSI or MSI-X enabled in the device's config space? */
   get msiMode(): 'msix' | 'msi' | null {
-    const c = this.config.caps;
-    if (c.msix !== null && this.config.read(c.msix + 2, 2) & 0x8000) return 'msix';
-    if (c.msi !== null && this.config.read(c.msi + 2, 2) & 0x1) return 'msi';
-    return null;
+    return msiModeOf(this.config);
   }
 
   /**
@@ -444,65 +359,22 @@ export abstract class PciDeviceModel implements DeviceModel {
   }
 
   private sendMsix(vector: number): boolean {
-    const x = this.msix!;
-    if (vector >= x.vectors) return false;
-    const ctl = this.config.read(this.config.caps.msix! + 2, 2);
-    if (ctl & 0x4000 || x.masked(vector)) {
-      x.setPending(vector, true);
-      return true;
-    }
-    this.deliver(x.address(vector), x.data(vector));
-    return true;
+    return sendMsix(this.config, this.msix!, vector, this.deliverFn);
   }
 
   private msixFlush(): void {
-    const x = this.msix;
-    if (x === null || this.msiMode !== 'msix') return;
-    if (this.config.read(this.config.caps.msix! + 2, 2) & 0x4000) return;
-    for (let v = 0; v < x.vectors; v++) {
-      if (x.pending(v) && !x.masked(v)) {
-        x.setPending(v, false);
-        this.deliver(x.address(v), x.data(v));
-      }
-    }
-  }
-
-  private msiRegs(): { ctl: number; addr: bigint; data: number; maskAt: number | null } {
-    const at = this.config.caps.msi!;
-    const ctl = this.config.read(at + 2, 2);
-    const is64 = (ctl & 0x80) !== 0;
-    const lo = BigInt(this.config.read(at + 4, 4));
-    const hi = is64 ? BigInt(this.config.read(at + 8, 4)) : 0n;
-    const dataAt = at + (is64 ? 12 : 8);
-    return { ctl, addr: (hi << 32n) | lo, data: this.config.read(dataAt, 2), maskAt: ctl & 0x100 ? dataAt + 4 : null };
+    flushMsix(this.config, this.msix, this.deliverFn);
   }
 
   private sendMsiVector(vector: number): boolean {
-    const r = this.msiRegs();
-    const enabled = 1 << ((r.ctl >> 4) & 7);
-    if (vector >= enabled) return false;
-    if (r.maskAt !== null && (this.config.read(r.maskAt, 4) >>> vector) & 1) {
-      this.config.set(r.maskAt + 4, 4, this.config.read(r.maskAt + 4, 4) | (1 << vector));
-      return true;
-    }
-    this.deliver(r.addr, (r.data & ~(enabled - 1)) | vector);
-    return true;
+    return sendMsiVector(this.config, vector, this.deliverFn);
   }
 
   private msiUnmaskCheck(): void {
-    if (this.msiMode !== 'msi') return;
-    const r = this.msiRegs();
-    if (r.maskAt === null) return;
-    const mask = this.config.read(r.maskAt, 4);
-    const pend = this.config.read(r.maskAt + 4, 4);
-    for (let v = 0; v < 32; v++) {
-      if ((pend >>> v) & 1 && !((mask >>> v) & 1)) {
-        this.config.set(r.maskAt + 4, 4, this.config.read(r.maskAt + 4, 4) & ~(1 << v));
-        const enabled = 1 << ((r.ctl >> 4) & 7);
-        this.deliver(r.addr, (r.data & ~(enabled - 1)) | v);
-      }
-    }
+    msiUnmaskCheck(this.config, this.deliverFn);
   }
+
+  private readonly deliverFn = (address: bigint, data: number): void => this.deliver(address, data);
 
   /** The message itself: a 4-byte DMA write of `data` to `address`. */
   private deliver(address: bigint, data: number): void {
@@ -518,22 +390,7 @@ export abstract class PciDeviceModel implements DeviceModel {
   /** A DMA read of `len` bytes at bus address `addr`. */
   protected dmaRead(addr: bigint, len: number): DmaOutcome {
     if ((this.command & CMD.MASTER) === 0) return { ok: false, reason: 'bus-master-disabled', bytesDone: 0 };
-    const fabric = this.ctx.fabric;
-    if (fabric !== undefined) {
-      const r = fabric.dmaRead(this.fn, this.requesterId, addr, len);
-      this.ctx.trace?.add('dma', this.fn.bdf, `read ${len} bytes at 0x${addr.toString(16)}${r.ok ? '' : ' failed'}`);
-      if (!r.ok) return fabricFailure(r);
-      return { ok: true, data: r.data ?? new Uint8Array(len) };
-    }
-    const iommu = this.ctx.iommu;
-    if (iommu === null) {
-      this.ctx.trace?.add('dma', this.fn.bdf, `read ${len} bytes at 0x${addr.toString(16)} (no IOMMU)`);
-      return { ok: true, data: readDirect(this.ctx.phys, addr, len) };
-    }
-    const r = iommu.dmaRead(this.requesterId, addr, len);
-    this.ctx.trace?.add('dma', this.fn.bdf, `read ${len} bytes at iova 0x${addr.toString(16)}${r.ok ? '' : ' faulted'}`);
-    if (!r.ok) return { ok: false, reason: 'iommu-fault', fault: r.fault, bytesDone: r.bytesDone };
-    return { ok: true, data: r.data ?? new Uint8Array(len) };
+    return portRead(this.ctx, this.fn, this.requesterId, addr, len);
   }
 
   /** A DMA write of `data` at bus address `addr`. */
@@ -548,29 +405,7 @@ export abstract class PciDeviceModel implements DeviceModel {
 
   private dmaWriteRaw(addr: bigint, data: Uint8Array, quiet: boolean): DmaOutcome {
     if ((this.command & CMD.MASTER) === 0) return { ok: false, reason: 'bus-master-disabled', bytesDone: 0 };
-    const fabric = this.ctx.fabric;
-    if (fabric !== undefined) {
-      const r = fabric.dmaWrite(this.fn, this.requesterId, addr, data);
-      if (!quiet) this.ctx.trace?.add('dma', this.fn.bdf, `write ${data.length} bytes at 0x${addr.toString(16)}${r.ok ? '' : ' failed'}`);
-      return r.ok ? { ok: true, data } : fabricFailure(r);
-    }
-    const iommu = this.ctx.iommu;
-    if (iommu === null) return this.dmaWriteDirect(addr, data);
-    const r = iommu.dmaWrite(this.requesterId, addr, data);
-    if (!quiet) this.ctx.trace?.add('dma', this.fn.bdf, `write ${data.length} bytes at iova 0x${addr.toString(16)}${r.ok ? '' : ' faulted'}`);
-    if (!r.ok) return { ok: false, reason: 'iommu-fault', fault: r.fault, bytesDone: r.bytesDone };
-    return { ok: true, data };
-  }
-
-  private dmaWriteDirect(addr: bigint, data: Uint8Array): DmaOutcome {
-    if (addr >= 0xfee0_0000n && addr < 0xfef0_0000n) {
-      const v = new DataView(data.buffer, data.byteOffset, data.length);
-      if (data.length === 4) this.ctx.msiSink?.(compatMessage(this.requesterId, Number(addr), v.getUint32(0, true)));
-      return { ok: true, data };
-    }
-    const n = reachable(addr, data.length);
-    if (n > 0) this.ctx.phys.write(addr, data.subarray(0, n));
-    return { ok: true, data };
+    return portWrite(this.ctx, this.fn, this.requesterId, addr, data, quiet);
   }
 
   /** Nanoseconds a transfer of `bytes` takes at `bytesPerUs`. */
@@ -583,78 +418,6 @@ export abstract class PciDeviceModel implements DeviceModel {
   }
 }
 
-/** The dirty log: granule-aligned IOVAs written inside the logged ranges. */
-class DmaLogState implements DeviceDmaLog {
-  active = false;
-  granule = 4096n;
-  private ranges: DmaLogRange[] = [];
-  private dirty = new Set<bigint>();
-
-  start(ranges: readonly DmaLogRange[], granule: bigint): void {
-    this.active = true;
-    this.granule = granule;
-    this.ranges = [...ranges];
-    this.dirty.clear();
-  }
-
-  stop(): void {
-    this.active = false;
-    this.ranges = [];
-    this.dirty.clear();
-  }
-
-  record(addr: bigint, len: bigint): void {
-    const end = addr + len;
-    for (const r of this.ranges) {
-      const lo = addr > r.iova ? addr : r.iova;
-      const hi = end < r.iova + r.length ? end : r.iova + r.length;
-      for (let p = lo - (lo % this.granule); p < hi; p += this.granule) this.dirty.add(p);
-    }
-  }
-
-  readAndClear(iova: bigint, length: bigint): bigint[] {
-    const out: bigint[] = [];
-    for (const p of this.dirty) if (p + this.granule > iova && p < iova + length) out.push(p);
-    out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const p of out) this.dirty.delete(p);
-    return out;
-  }
-}
-
-/** Bytes of [addr, addr+len) below MAXPHYADDR: beyond it nothing answers (master abort). */
-function reachable(addr: bigint, len: number): number {
-  const limit = BigInt(MAX_PHYS);
-  if (addr >= limit) return 0;
-  return addr + BigInt(len) > limit ? Number(limit - addr) : len;
-}
-
-/** A read of physical memory without an IOMMU: all ones where nothing answers. */
-function readDirect(phys: PhysMem, addr: bigint, len: number): Uint8Array {
-  const out = new Uint8Array(len).fill(0xff);
-  const n = reachable(addr, len);
-  if (n > 0) out.set(phys.read(addr, n));
-  return out;
-}
-
-/** A failed fabric transfer as a DmaOutcome: an ACS drop or an IOMMU fault. */
-function fabricFailure(r: { bytesDone: number; fault?: FaultRecord; dropped?: unknown }): DmaOutcome {
-  const reason = r.dropped !== undefined ? 'acs-violation' : 'iommu-fault';
-  return r.fault !== undefined ? { ok: false, reason, fault: r.fault, bytesDone: r.bytesDone } : { ok: false, reason, bytesDone: r.bytesDone };
-}
-
 function overlaps(off: number, len: number, at: number, n: number): boolean {
   return off < at + n && off + len > at;
 }
-
-/** Read `size` bytes little-endian from a byte array as a bigint. */
-export function getLE(buf: Uint8Array, off: number, size: number): bigint {
-  let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[off + i] ?? 0);
-  return v;
-}
-
-export function putLE(buf: Uint8Array, off: number, size: number, v: bigint): void {
-  for (let i = 0; i < size; i++) buf[off + i] = Number((v >> BigInt(8 * i)) & 0xffn);
-}
-
-export { U32 };
