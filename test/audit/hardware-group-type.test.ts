@@ -6,8 +6,9 @@
  * domain's type, even while VFIO has another domain attached.
  */
 import { describe, expect, it } from 'vitest';
-import { Host, type SystemError } from '../../src/index.js';
+import { Host } from '../../src/index.js';
 import type { IommuDomain } from '../../src/hardware/iommu/index.js';
+import { errnoOf } from '../support/errno.js';
 
 const EDU = '0000:06:00.0'; // default machine: alone in its group, no driver
 const NVME = '0000:05:00.0'; // default machine: bound to nvme (a DMA-API driver)
@@ -23,15 +24,6 @@ function root(h: Host): Proc {
     roots.set(h, p);
   }
   return p;
-}
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as SystemError).code;
-  }
-  return undefined;
 }
 
 function typePath(h: Host, bdf: string): string {
@@ -70,10 +62,10 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     const h = new Host();
     const path = typePath(h, EDU);
     const noRawio = h.spawn({ uid: 0, caps: ['CAP_SYS_ADMIN', 'CAP_DAC_OVERRIDE'] });
-    expect(code(() => noRawio.writeFile(path, 'identity'))).toBe('EACCES');
+    expect(errnoOf(() => noRawio.writeFile(path, 'identity'))).toBe('EACCES');
     const noAdmin = h.spawn({ uid: 0, caps: ['CAP_SYS_RAWIO', 'CAP_DAC_OVERRIDE'] });
-    expect(code(() => noAdmin.writeFile(path, 'identity'))).toBe('EACCES');
-    expect(code(() => h.spawn({ uid: 1000 }).writeFile(path, 'identity'))).toBe('EACCES');
+    expect(errnoOf(() => noAdmin.writeFile(path, 'identity'))).toBe('EACCES');
+    expect(errnoOf(() => h.spawn({ uid: 1000 }).writeFile(path, 'identity'))).toBe('EACCES');
     expect(root(h).readFile(path)).toBe('DMA\n');
   });
 
@@ -81,7 +73,7 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     const h = new Host();
     const path = typePath(h, EDU);
     for (const bad of ['dma', 'unmanaged', 'blocked', 'identity\n\n', ' DMA', '']) {
-      expect(code(() => root(h).writeFile(path, bad))).toBe('EINVAL');
+      expect(errnoOf(() => root(h).writeFile(path, bad))).toBe('EINVAL');
     }
     expect(root(h).readFile(path)).toBe('DMA\n');
   });
@@ -102,10 +94,10 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
   it('any other change while a driver uses the DMA API is EPERM and changes nothing', () => {
     const h = new Host();
     const path = typePath(h, NVME);
-    for (const w of ['identity', 'DMA', 'auto']) expect(code(() => root(h).writeFile(path, w))).toBe('EPERM');
+    for (const w of ['identity', 'DMA', 'auto']) expect(errnoOf(() => root(h).writeFile(path, w))).toBe('EPERM');
     root(h).writeFile(path, 'DMA-FQ');
     // DMA-FQ → DMA is not the live case
-    expect(code(() => root(h).writeFile(path, 'DMA'))).toBe('EPERM');
+    expect(errnoOf(() => root(h).writeFile(path, 'DMA'))).toBe('EPERM');
     expect(root(h).readFile(path)).toBe('DMA-FQ\n');
   });
 
@@ -118,7 +110,7 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     expect(g.attachDomain(user).ok).toBe(true);
     const path = typePath(h, EDU);
     expect(root(h).readFile(path)).toBe('DMA\n');
-    expect(code(() => root(h).writeFile(path, 'identity'))).toBe('EPERM');
+    expect(errnoOf(() => root(h).writeFile(path, 'identity'))).toBe('EPERM');
     expect(g.domain).toBe(user);
   });
 });
@@ -148,7 +140,7 @@ describe('type on special groups', () => {
   it('an untrusted device\'s group refuses identity (iommu_get_default_domain_type: EINVAL); auto and DMA stay DMA', () => {
     const h = new Host(untrustedBox('strict'));
     const path = typePath(h, '0000:01:00.0');
-    expect(code(() => root(h).writeFile(path, 'identity'))).toBe('EINVAL');
+    expect(errnoOf(() => root(h).writeFile(path, 'identity'))).toBe('EINVAL');
     root(h).writeFile(path, 'auto');
     expect(root(h).readFile(path)).toBe('DMA\n');
     root(h).writeFile(path, 'DMA');
@@ -163,6 +155,6 @@ describe('type on special groups', () => {
     h.bind('0000:00:03.0', 'vfio-pci');
     const path = typePath(h, '0000:00:03.0');
     expect(root(h).readFile(path)).toBe('unknown\n');
-    expect(code(() => root(h).writeFile(path, 'DMA'))).toBe('EINVAL');
+    expect(errnoOf(() => root(h).writeFile(path, 'DMA'))).toBe('EINVAL');
   });
 });

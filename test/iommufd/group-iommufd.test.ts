@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
+import { errnoOf } from '../support/errno.js';
 
 const EDU = '0000:06:00.0';
 const RID = 0x0600;
@@ -19,15 +20,6 @@ function world() {
   return { host, p, g, ifd };
 }
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
-
 describe('VFIO_GROUP_SET_CONTAINER with an iommufd', () => {
   it('attaches the group, reports CONTAINER_SET, and DMA follows the compat mappings', () => {
     const { host, p, g, ifd } = world();
@@ -36,7 +28,7 @@ describe('VFIO_GROUP_SET_CONTAINER with an iommufd', () => {
     p.ioctl(g, uapi.VFIO_GROUP_GET_STATUS, st);
     expect(st.flags).toBe(uapi.VFIO_GROUP_FLAGS_VIABLE | uapi.VFIO_GROUP_FLAGS_CONTAINER_SET);
     // a second SET_CONTAINER is EINVAL, as with a container
-    expect(code(() => p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, ifd))).toBe('EINVAL');
+    expect(errnoOf(() => p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, ifd))).toBe('EINVAL');
 
     const dev = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
     const buf = p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
@@ -65,7 +57,7 @@ describe('VFIO_GROUP_SET_CONTAINER with an iommufd', () => {
   it('an fd that is neither a container nor an iommufd is EBADFD', () => {
     const { p, g } = world();
     const efd = p.eventfd();
-    expect(code(() => p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, efd))).toBe('EBADFD');
+    expect(errnoOf(() => p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, efd))).toBe('EBADFD');
   });
 
   it('closing the iommufd fd first keeps the group attached until the group lets go', () => {

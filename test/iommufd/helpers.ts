@@ -1,5 +1,4 @@
 /** Shared set-up for the iommufd and device-cdev tests. */
-import { expect } from 'vitest';
 import { Host, uapi, type Process } from '../../src/index.js';
 import type { IommufdCtx } from '../../src/kernel/iommufd/context.js';
 import type { Ioas } from '../../src/kernel/iommufd/ioas.js';
@@ -10,16 +9,7 @@ export const EDU2 = '0000:07:00.0';
 export const P = 0x1000n;
 export const U64_MAX = (1n << 64n) - 1n;
 
-export function expectErrno(fn: () => unknown, code: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected ${code}`).toBeDefined();
-  expect((err as { code?: string }).code, (err as Error).message).toBe(code);
-}
+export { expectErrno } from '../support/errno.js';
 
 export function cdevIndex(p: Process, bdf: string): number {
   const names = p.readdir(`/sys/bus/pci/devices/${bdf}/vfio-dev`);

@@ -10,22 +10,12 @@ import { SW2, sw2Topology } from '../../src/testing/sw2.js';
 import { checkInvariants } from '../../src/testing/invariants.js';
 import { groupIdOf } from '../../src/testing/session.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
-import { SystemError } from '../../src/base/errors.js';
 import * as uapi from '../../src/uapi/index.js';
+import { errnoOf } from '../support/errno.js';
 
 const RW = { read: true, write: true } as const;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SystemError) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 /** Open a container and add `bdf`'s group as root; returns the process and fds. */
 function vfioGroup(l: IsolationLab, bdf: string) {
@@ -115,7 +105,7 @@ describe('T9: an ACS override that lies', () => {
     expect(g.groupOf(SW2.A)).toBe(g.groupOf(SW2.B));
     l.host.bind(SW2.A, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, SW2.A);
-    expect(errno(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
+    expect(errnoOf(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
   });
 });
 
@@ -141,7 +131,7 @@ describe('T10: a host driver inside a user-owned group', () => {
     l.host.bind(GPU, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, GPU);
     p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    expect(errno(() => l.host.bind(AUDIO, 'snd_hda_intel'))).toBe('EBUSY');
+    expect(errnoOf(() => l.host.bind(AUDIO, 'snd_hda_intel'))).toBe('EBUSY');
     expect(l.host.kernel.pci.find(AUDIO)!.driver).toBeNull();
     expect(l.group(AUDIO).owner).not.toBeNull();
   });
@@ -153,7 +143,7 @@ describe('T10: a host driver inside a user-owned group', () => {
     const st = { argsz: uapi.sizeofStruct('vfio_group_status'), flags: 0 };
     p.ioctl(group, uapi.VFIO_GROUP_GET_STATUS, st);
     expect(st.flags & uapi.VFIO_GROUP_FLAGS_VIABLE).toBe(0);
-    expect(errno(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
+    expect(errnoOf(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
   });
 
   it('why it matters: in the container, the audio function\'s DMA is translated by the user\'s domain', () => {
@@ -223,7 +213,7 @@ describe('T13: direct-mapped (RMRR) regions', () => {
     l.host.bind(SATA, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, SATA);
     p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    expect(errno(() => p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU))).toBe('EPERM');
+    expect(errnoOf(() => p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU))).toBe('EPERM');
     expect(l.group(SATA).domain?.type).not.toBe('unmanaged');
   });
 

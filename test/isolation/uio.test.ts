@@ -10,8 +10,8 @@ import { EDU } from '../../src/hardware/devices/edu.js';
 import { CFG, CMD } from '../../src/hardware/devices/config-space.js';
 import { EduModel } from '../../src/hardware/devices/edu.js';
 import { deviceModelOf, setDeviceModel } from '../../src/kernel/vfio-pci/machine-devices.js';
-import { SystemError } from '../../src/base/errors.js';
 import type { Process } from '../../src/process/process.js';
+import { errnoOf } from '../support/errno.js';
 
 const A = '0000:01:00.0';
 const BAR = 0xe000_0000n;
@@ -31,16 +31,6 @@ function topology(o: { iommu?: null; mf?: boolean } = {}): Record<string, unknow
       { bdf: '0000:00:02.0', type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [edu('0000:02:00.0', '0xe0200000')] },
     ],
   };
-}
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SystemError) return e.code;
-    throw e;
-  }
-  return 'ok';
 }
 
 const u32 = (v: number): Uint8Array => {
@@ -86,7 +76,7 @@ describe('uio_pci_generic: binding', () => {
       m.config.wmask[CFG.COMMAND + 1]! &= ~(CMD.INTX_DISABLE >> 8);
       return m;
     });
-    expect(errno(() => host.bind(A, 'uio_pci_generic'))).toBe('ENODEV');
+    expect(errnoOf(() => host.bind(A, 'uio_pci_generic'))).toBe('ENODEV');
     expect(host.kernel.pci.find(A)!.driver).toBeNull();
     expect(host.spawn().readdir('/dev')).not.toContain('uio0');
   });
@@ -99,7 +89,7 @@ describe('uio_pci_generic: binding', () => {
     const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
     const id = p.readlink(`/sys/bus/pci/devices/${A}/iommu_group`).split('/').pop();
     const group = p.open(`/dev/vfio/${id}`, uapi.O_RDWR);
-    expect(errno(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
+    expect(errnoOf(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
   });
 
   it('cannot bind into a group VFIO already owns (EBUSY from the driver core)', () => {
@@ -110,7 +100,7 @@ describe('uio_pci_generic: binding', () => {
     const id = p.readlink(`/sys/bus/pci/devices/${A}/iommu_group`).split('/').pop();
     const group = p.open(`/dev/vfio/${id}`, uapi.O_RDWR);
     p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    expect(errno(() => host.bind('0000:01:00.1', 'uio_pci_generic'))).toBe('EBUSY');
+    expect(errnoOf(() => host.bind('0000:01:00.1', 'uio_pci_generic'))).toBe('EBUSY');
   });
 });
 
@@ -119,9 +109,9 @@ describe('uio_pci_generic: root only', () => {
     const host = new Host(topology());
     host.bind(A, 'uio_pci_generic');
     const u = host.spawn({ uid: 1000 });
-    expect(errno(() => u.open('/dev/uio0', uapi.O_RDWR))).toBe('EACCES');
-    expect(errno(() => u.open(`/sys/bus/pci/devices/${A}/resource0`, uapi.O_RDWR))).toBe('EACCES');
-    expect(errno(() => u.open(`/sys/bus/pci/devices/${A}/config`, uapi.O_RDWR))).toBe('EACCES');
+    expect(errnoOf(() => u.open('/dev/uio0', uapi.O_RDWR))).toBe('EACCES');
+    expect(errnoOf(() => u.open(`/sys/bus/pci/devices/${A}/resource0`, uapi.O_RDWR))).toBe('EACCES');
+    expect(errnoOf(() => u.open(`/sys/bus/pci/devices/${A}/config`, uapi.O_RDWR))).toBe('EACCES');
     const cfg = u.open(`/sys/bus/pci/devices/${A}/config`, uapi.O_RDONLY);
     expect(u.pread(cfg, 256, 0n)).toHaveLength(64);
     expect(u.pread(cfg, 4, 64n)).toHaveLength(0);
@@ -145,8 +135,8 @@ describe('uio_pci_generic: root only', () => {
     host.spawn().chown('/dev/uio0', 1000, 1000);
     const u = host.spawn({ uid: 1000, gid: 1000 });
     const fd = u.open('/dev/uio0', uapi.O_RDWR);
-    expect(errno(() => u.read(fd, 4))).toBe('EDEADLK');
-    expect(errno(() => u.open(`/sys/bus/pci/devices/${A}/resource0`, uapi.O_RDWR))).toBe('EACCES');
+    expect(errnoOf(() => u.read(fd, 4))).toBe('EDEADLK');
+    expect(errnoOf(() => u.open(`/sys/bus/pci/devices/${A}/resource0`, uapi.O_RDWR))).toBe('EACCES');
   });
 });
 
@@ -164,9 +154,9 @@ describe('uio_pci_generic: registers and interrupts', () => {
     host.bind(A, 'uio_pci_generic');
     const p = host.spawn();
     const res = p.open(`/sys/bus/pci/devices/${A}/resource0`, uapi.O_RDWR);
-    expect(errno(() => p.mmap(0n, 0x1000n, uapi.PROT_READ, uapi.MAP_SHARED, res, 0x100000n))).toBe('EINVAL');
-    expect(errno(() => p.mmap(0n, 0x101000n, uapi.PROT_READ, uapi.MAP_SHARED, res, 0n))).toBe('EINVAL');
-    expect(errno(() => p.read(res, 4))).toBe('EIO');
+    expect(errnoOf(() => p.mmap(0n, 0x1000n, uapi.PROT_READ, uapi.MAP_SHARED, res, 0x100000n))).toBe('EINVAL');
+    expect(errnoOf(() => p.mmap(0n, 0x101000n, uapi.PROT_READ, uapi.MAP_SHARED, res, 0n))).toBe('EINVAL');
+    expect(errnoOf(() => p.read(res, 4))).toBe('EIO');
   });
 
   it('an INTx is masked by the kernel and counted; user space re-enables it through config space', () => {
@@ -177,14 +167,14 @@ describe('uio_pci_generic: registers and interrupts', () => {
     expect(model.configRead(CFG.COMMAND, 2) & CMD.INTX_DISABLE).toBe(CMD.INTX_DISABLE);
     expect(model.intxLine).toBe(false);
     expect(le(p.read(fd, 4))).toBe(1);
-    expect(errno(() => p.read(fd, 4))).toBe('EDEADLK');
+    expect(errnoOf(() => p.read(fd, 4))).toBe('EDEADLK');
     // re-enable without acknowledging: the level is still high, so it fires again at once
     setCommand(p, cfg, CMD.MEMORY);
     expect(le(p.read(fd, 4))).toBe(2);
     p.writeMem(bar + BigInt(EDU.IRQ_ACK), u32(1));
     setCommand(p, cfg, CMD.MEMORY);
     expect(model.configRead(CFG.COMMAND, 2) & CMD.INTX_DISABLE).toBe(0);
-    expect(errno(() => p.read(fd, 4))).toBe('EDEADLK');
+    expect(errnoOf(() => p.read(fd, 4))).toBe('EDEADLK');
   });
 
   it('a blocking read runs the clock until the device interrupts (edu factorial)', () => {
@@ -202,10 +192,10 @@ describe('uio_pci_generic: registers and interrupts', () => {
     const host = new Host(topology());
     const { p } = uio(host);
     const fd = p.open('/dev/uio0', uapi.O_RDWR | uapi.O_NONBLOCK);
-    expect(errno(() => p.read(fd, 8))).toBe('EINVAL');
-    expect(errno(() => p.read(fd, 4))).toBe('EAGAIN');
-    expect(errno(() => p.write(fd, u32(1).subarray(0, 3)))).toBe('EINVAL');
-    expect(errno(() => p.write(fd, u32(1)))).toBe('ENOSYS');
+    expect(errnoOf(() => p.read(fd, 8))).toBe('EINVAL');
+    expect(errnoOf(() => p.read(fd, 4))).toBe('EAGAIN');
+    expect(errnoOf(() => p.write(fd, u32(1).subarray(0, 3)))).toBe('EINVAL');
+    expect(errnoOf(() => p.write(fd, u32(1)))).toBe('ENOSYS');
   });
 
   it('each listener counts from its open: a late opener does not see old interrupts', () => {
@@ -213,7 +203,7 @@ describe('uio_pci_generic: registers and interrupts', () => {
     const { p, fd, bar } = uio(host);
     p.writeMem(bar + BigInt(EDU.IRQ_RAISE), u32(1));
     const late = p.open('/dev/uio0', uapi.O_RDWR | uapi.O_NONBLOCK);
-    expect(errno(() => p.read(late, 4))).toBe('EAGAIN');
+    expect(errnoOf(() => p.read(late, 4))).toBe('EAGAIN');
     expect(le(p.read(fd, 4))).toBe(1);
   });
 
@@ -227,8 +217,8 @@ describe('uio_pci_generic: registers and interrupts', () => {
     expect(model.configRead(CFG.COMMAND, 2) & CMD.MASTER).toBe(0);
     host.bind(A, null);
     expect(host.spawn().readdir('/dev')).not.toContain('uio0');
-    expect(errno(() => p.read(fd, 4))).toBe('EIO');
-    expect(errno(() => p.write(fd, u32(1)))).toBe('EINVAL');
+    expect(errnoOf(() => p.read(fd, 4))).toBe('EIO');
+    expect(errnoOf(() => p.write(fd, u32(1)))).toBe('EINVAL');
   });
 });
 

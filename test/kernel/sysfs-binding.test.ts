@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Host, SystemError } from '../../src/index.js';
+import { errnoOf } from '../support/errno.js';
 
 const EDU_ALONE = '0000:06:00.0'; // group 17, behind an ACS downstream port
 const EDU_SHARED = '0000:0a:00.0'; // group 8, with its root port 0000:00:1d.0
@@ -26,22 +27,13 @@ function ls(p: ReturnType<Host['spawn']>, path: string): string[] {
   }
 }
 
-function errCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as SystemError).code;
-  }
-  return undefined;
-}
-
 describe('binding through sysfs', () => {
   it('binds an unbound edu to vfio-pci and creates /dev/vfio/<group> and a cdev', () => {
     const host = new Host();
     const sh = host.spawn();
     const group = groupOf(sh, EDU_ALONE);
     expect(sh.readdir(`/sys/kernel/iommu_groups/${group}/devices`)).toEqual([EDU_ALONE]);
-    expect(errCode(() => sh.readlink(`/sys/bus/pci/devices/${EDU_ALONE}/driver`))).toBe('ENOENT');
+    expect(errnoOf(() => sh.readlink(`/sys/bus/pci/devices/${EDU_ALONE}/driver`))).toBe('ENOENT');
 
     sh.writeFile(`/sys/bus/pci/devices/${EDU_ALONE}/driver_override`, 'vfio-pci\n');
     expect(sh.readFile(`/sys/bus/pci/devices/${EDU_ALONE}/driver_override`)).toBe('vfio-pci\n');
@@ -60,7 +52,7 @@ describe('binding through sysfs', () => {
     sh.writeFile(`/sys/bus/pci/devices/${NVME}/driver_override`, 'vfio-pci');
     // driver_override alone does not unbind
     expect(sh.readlink(`/sys/bus/pci/devices/${NVME}/driver`).endsWith('/nvme')).toBe(true);
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', NVME))).toBe('EBUSY');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', NVME))).toBe('EBUSY');
     sh.writeFile(`/sys/bus/pci/devices/${NVME}/driver/unbind`, NVME);
     sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', NVME);
     const g = groupOf(sh, NVME);
@@ -78,21 +70,21 @@ describe('binding through sysfs', () => {
     const host = new Host();
     const sh = host.spawn();
     // vfio-pci matches only through driver_override or new_id
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', EDU_ALONE))).toBe('ENODEV');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', EDU_ALONE))).toBe('ENODEV');
     // no such device
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', '0000:ff:00.0'))).toBe('ENODEV');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', '0000:ff:00.0'))).toBe('ENODEV');
     // unbind from a driver the device is not bound to
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/unbind', NVME))).toBe('ENODEV');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/unbind', NVME))).toBe('ENODEV');
     // vfio-pci refuses bridges (vfio_pci_probe: hdr_type != normal)
     sh.writeFile('/sys/bus/pci/devices/0000:00:1d.0/driver_override', 'vfio-pci');
     sh.writeFile('/sys/bus/pci/devices/0000:00:1d.0/driver/unbind', '0000:00:1d.0');
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', '0000:00:1d.0'))).toBe('EINVAL');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', '0000:00:1d.0'))).toBe('EINVAL');
   });
 
   it('lets only root write sysfs', () => {
     const host = new Host();
     const user = host.spawn({ uid: 1000, gid: 1000 });
-    expect(errCode(() => user.writeFile(`/sys/bus/pci/devices/${EDU_ALONE}/driver_override`, 'vfio-pci'))).toBe('EACCES');
+    expect(errnoOf(() => user.writeFile(`/sys/bus/pci/devices/${EDU_ALONE}/driver_override`, 'vfio-pci'))).toBe('EACCES');
     expect(user.readFile(`/sys/bus/pci/devices/${EDU_ALONE}/vendor`)).toBe('0x1234\n');
     expect(user.readFile(`/sys/bus/pci/devices/${EDU_ALONE}/class`)).toBe('0x00ff00\n');
   });
@@ -103,7 +95,7 @@ describe('binding through sysfs', () => {
     sh.writeFile('/sys/bus/pci/drivers/vfio-pci/new_id', '1234 11e8');
     const bound = sh.readdir('/sys/bus/pci/drivers/vfio-pci').filter((n) => n.startsWith('0000:'));
     expect(bound).toEqual(['0000:06:00.0', '0000:07:00.0', '0000:0a:00.0']);
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/new_id', '1234 11e8'))).toBe('EEXIST');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/new_id', '1234 11e8'))).toBe('EEXIST');
   });
 
   it('host.bind does the same dance and reports failures as the failing write would', () => {
@@ -129,8 +121,8 @@ describe('group DMA ownership and kernel drivers', () => {
     expect(group.claimDmaOwner({}).ok).toBe(true);
     const sh = host.spawn();
     sh.writeFile('/sys/bus/pci/devices/0000:01:00.1/driver_override', 'snd_hda_intel');
-    expect(errCode(() => sh.writeFile('/sys/bus/pci/drivers/snd_hda_intel/bind', '0000:01:00.1'))).toBe('EBUSY');
-    expect(errCode(() => sh.readlink('/sys/bus/pci/devices/0000:01:00.1/driver'))).toBe('ENOENT');
+    expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/snd_hda_intel/bind', '0000:01:00.1'))).toBe('EBUSY');
+    expect(errnoOf(() => sh.readlink('/sys/bus/pci/devices/0000:01:00.1/driver'))).toBe('ENOENT');
   });
 
   it('VFIO cannot claim a group while a member sits on a DMA-API driver (EPERM)', () => {

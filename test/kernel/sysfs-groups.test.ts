@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Host, type SystemError } from '../../src/index.js';
+import { Host } from '../../src/index.js';
+import { errnoOf } from '../support/errno.js';
 
 const NO_IOMMU = {
   name: 'no-iommu box',
@@ -11,15 +12,6 @@ const NO_IOMMU = {
   ],
 };
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as SystemError).code;
-  }
-  return undefined;
-}
-
 describe('/sys/kernel/iommu_groups', () => {
   it('prints reserved regions as Linux does: start, inclusive end, type, sorted', () => {
     const sh = new Host().spawn();
@@ -28,7 +20,7 @@ describe('/sys/kernel/iommu_groups', () => {
       '0x0000000000000000 0x0000000000ffffff direct-relaxable\n0x00000000fee00000 0x00000000feefffff msi\n',
     );
     expect(sh.readFile('/sys/kernel/iommu_groups/17/type')).toBe('DMA\n');
-    expect(code(() => sh.readFile('/sys/kernel/iommu_groups/17/name'))).toBe('ENOENT');
+    expect(errnoOf(() => sh.readFile('/sys/kernel/iommu_groups/17/name'))).toBe('ENOENT');
   });
 
   it('links devices and groups both ways with relative targets', () => {
@@ -47,7 +39,7 @@ describe('no-IOMMU mode', () => {
   it('a machine without an IOMMU has no groups', () => {
     const sh = new Host({ ...NO_IOMMU, kernel: {} }).spawn();
     expect(sh.readdir('/sys/kernel/iommu_groups')).toEqual([]);
-    expect(code(() => sh.readlink('/sys/bus/pci/devices/0000:00:03.0/iommu_group'))).toBe('ENOENT');
+    expect(errnoOf(() => sh.readlink('/sys/bus/pci/devices/0000:00:03.0/iommu_group'))).toBe('ENOENT');
   });
 
   it('vfio-pci refuses a device without a group unless enable_unsafe_noiommu_mode is set', () => {

@@ -1,5 +1,4 @@
 /** Shared set-up for the legacy container/group/type1 tests. */
-import { expect } from 'vitest';
 import { Host, uapi, type Process } from '../../src/index.js';
 import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
@@ -44,16 +43,7 @@ export function type1Of(p: Process, c: number): Type1Iommu {
   return cont.backend!.inst.data as Type1Iommu;
 }
 
-export function expectErrno(fn: () => unknown, code: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected ${code}`).toBeDefined();
-  expect((err as { code?: string }).code).toBe(code);
-}
+export { expectErrno } from '../support/errno.js';
 
 /** Anonymous RW buffer. */
 export function buffer(p: Process, size: bigint, prot = uapi.PROT_READ | uapi.PROT_WRITE): bigint {

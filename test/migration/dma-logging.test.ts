@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
-import { DST, COMP, errno, migHost, openEngine, queueCopies, SET, GET, startEngine } from './helpers.js';
+import { DST, COMP, migHost, openEngine, queueCopies, SET, GET, startEngine } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const F = uapi.VFIO_DEVICE_FEATURE;
 const START = SET | uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START;
@@ -44,12 +45,12 @@ describe('DMA logging', () => {
     e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data: { iova: 0n, length: 0x40_0000n, page_size: 0x20_0000n, bitmap } });
     expect(e.o.p.read64(bitmap)).toBe(0b10n); // DST (3 MiB) lies in the second 2 MiB page
     expect(e.o.p.ioctl(e.o.device, F, { argsz: 8, flags: STOP })).toBe(0);
-    expect(errno(() => e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data: { iova: DST, length: 0x1000n, page_size: 4096n, bitmap } }))).toBe('EINVAL');
+    expect(errnoOf(() => e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data: { iova: DST, length: 0x1000n, page_size: 4096n, bitmap } }))).toBe('EINVAL');
   });
 
   it('START checks in the kernel order', () => {
     const e = openEngine(migHost());
-    const s = (data: Record<string, unknown>): string | undefined => errno(() => start(e.o, data));
+    const s = (data: Record<string, unknown>): string => errnoOf(() => start(e.o, data));
     const r = (iova: bigint, length: bigint) => ({ iova, length });
     expect(s({ page_size: 4096n, num_ranges: 0, ranges: [] })).toBe('EINVAL');
     expect(s({ page_size: 4096n, num_ranges: 257, ranges: [] })).toBe('E2BIG');
@@ -58,14 +59,14 @@ describe('DMA logging', () => {
     expect(s({ page_size: 4096n, num_ranges: 1, ranges: [r(0x800n, 0x1000n)] })).toBe('EINVAL');
     expect(s({ page_size: 4096n, num_ranges: 1, ranges: [r(0xffff_ffff_ffff_f000n, 0x2000n)] })).toBe('EOVERFLOW');
     expect(s({ page_size: 4096n, num_ranges: 2, ranges: [r(0n, 0x2000n), r(0x1000n, 0x1000n)] })).toBe('EINVAL');
-    expect(errno(() => e.o.p.ioctl(e.o.device, F, { argsz: 8 + 23, flags: START, data: {} }))).toBe('EINVAL'); // payload < minsz
+    expect(errnoOf(() => e.o.p.ioctl(e.o.device, F, { argsz: 8 + 23, flags: START, data: {} }))).toBe('EINVAL'); // payload < minsz
     start(e.o, { page_size: 4096n, num_ranges: 1, ranges: [r(0n, 0x1000n)] });
     expect(s({ page_size: 4096n, num_ranges: 1, ranges: [r(0n, 0x1000n)] })).toBe('EINVAL'); // already logging (mlx5)
   });
 
   it('REPORT checks page size, overflow and the bitmap before reading the log', () => {
     const e = openEngine(migHost());
-    const rep = (data: Record<string, unknown>): string | undefined => errno(() => e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data }));
+    const rep = (data: Record<string, unknown>): string => errnoOf(() => e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data }));
     const bitmap = e.o.p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
     expect(rep({ iova: 0n, length: 0x1000n, page_size: 2048n, bitmap })).toBe('EINVAL');
     expect(rep({ iova: 0n, length: 0x1000n, page_size: 0x3000n, bitmap })).toBe('EINVAL');

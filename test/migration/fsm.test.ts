@@ -8,7 +8,8 @@ import { uapi } from '../../src/index.js';
 import { migGetNextState } from '../../src/kernel/vfio-pci/migration.js';
 import { openDevice } from '../vfio-pci/helpers.js';
 import { DMAE_BDF } from '../vfio-pci/helpers.js';
-import { errno, getState, migHost, SET } from './helpers.js';
+import { getState, migHost, SET } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const { VFIO_DEVICE_STATE_STOP: STOP, VFIO_DEVICE_STATE_RUNNING: RUN, VFIO_DEVICE_STATE_STOP_COPY: SC,
   VFIO_DEVICE_STATE_RESUMING: RES, VFIO_DEVICE_STATE_RUNNING_P2P: P2P, VFIO_DEVICE_STATE_PRE_COPY: PC,
@@ -89,7 +90,7 @@ describe('VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: illegal requests', () => {
     expect(getState(o)).toBe(RUN);
     for (const bad of [ERR, 8, 0xffff_ffff]) {
       const a = setArg(bad);
-      expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, a))).toBe('EINVAL');
+      expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, a))).toBe('EINVAL');
       expect(a.data).toEqual({ device_state: bad, data_fd: -1 });
       expect(getState(o)).toBe(RUN);
     }
@@ -98,7 +99,7 @@ describe('VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: illegal requests', () => {
     expect(sc.data.data_fd).toBeGreaterThanOrEqual(0);
     for (const blocked of [PC, PCP]) {
       const a = setArg(blocked);
-      expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, a))).toBe('EINVAL');
+      expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, a))).toBe('EINVAL');
       expect(a.data.data_fd).toBe(-1);
       expect(getState(o)).toBe(SC);
     }
@@ -110,7 +111,7 @@ describe('VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: illegal requests', () => {
     const flagsArg = { argsz: 16, flags: uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_MIGRATION, data: { flags: 0n } };
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, flagsArg);
     expect(flagsArg.data.flags).toBe(BigInt(uapi.VFIO_MIGRATION_STOP_COPY));
-    for (const s of [P2P, PC, PCP]) expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, setArg(s)))).toBe('EINVAL');
+    for (const s of [P2P, PC, PCP]) expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, setArg(s)))).toBe('EINVAL');
     expect(getState(o)).toBe(RUN);
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, setArg(STOP)); // RUNNING -> STOP directly
     expect(getState(o)).toBe(STOP);
@@ -128,15 +129,15 @@ describe('VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: illegal requests', () => {
     const o = openDevice(host, DMAE_BDF);
     for (const f of [uapi.VFIO_DEVICE_FEATURE_MIGRATION, uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
       uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START, uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT]) {
-      expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, { argsz: 48, flags: uapi.VFIO_DEVICE_FEATURE_PROBE | uapi.VFIO_DEVICE_FEATURE_GET | f }))).toBe('ENOTTY');
+      expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, { argsz: 48, flags: uapi.VFIO_DEVICE_FEATURE_PROBE | uapi.VFIO_DEVICE_FEATURE_GET | f }))).toBe('ENOTTY');
     }
   });
 
   it('checks GET/SET support and payload size before anything else (vfio_check_feature)', () => {
     const o = openDevice(migHost(), DMAE_BDF);
     const F = uapi.VFIO_DEVICE_FEATURE;
-    expect(errno(() => o.p.ioctl(o.device, F, { argsz: 16, flags: SET | uapi.VFIO_DEVICE_FEATURE_MIGRATION }))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, F, { argsz: 15, flags: SET | uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, data: { device_state: STOP } }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, F, { argsz: 16, flags: SET | uapi.VFIO_DEVICE_FEATURE_MIGRATION }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, F, { argsz: 15, flags: SET | uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, data: { device_state: STOP } }))).toBe('EINVAL');
     expect(o.p.ioctl(o.device, F, { argsz: 8, flags: uapi.VFIO_DEVICE_FEATURE_PROBE | SET | uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE })).toBe(0);
     expect(getState(o)).toBe(RUN);
   });

@@ -24,15 +24,6 @@ export const GET = uapi.VFIO_DEVICE_FEATURE_GET;
 export const SET = uapi.VFIO_DEVICE_FEATURE_SET;
 export const PROBE = uapi.VFIO_DEVICE_FEATURE_PROBE;
 
-export function errno(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
-
 export function getState(o: Opened): number {
   const arg = { argsz: 16, flags: GET | uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, data: { device_state: 0, data_fd: 0 } };
   o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, arg);

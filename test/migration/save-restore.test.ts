@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { DMAE_BDF, openDevice, type Opened } from '../vfio-pci/helpers.js';
 import {
-  COMP, DMAE, DST, errno, getState, GET, migHost, openEngine, queueCopies, readAll, reg32, setState, SRC, startEngine,
+  COMP, DMAE, DST, getState, GET, migHost, openEngine, queueCopies, readAll, reg32, setState, SRC, startEngine,
 } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const LEN = 4096;
 const N = 6;
@@ -79,9 +80,9 @@ describe('migration: save on one host, resume on another', () => {
     expect(results(b.o, b.mem)).toEqual(want);
 
     // the stale fds now fail; closing them is still fine
-    expect(errno(() => b.o.p.write(wfd, Uint8Array.of(1)))).toBe('ENODEV');
+    expect(errnoOf(() => b.o.p.write(wfd, Uint8Array.of(1)))).toBe('ENODEV');
     setState(a.o, uapi.VFIO_DEVICE_STATE_STOP);
-    expect(errno(() => a.o.p.read(fd, 8))).toBe('ENODEV');
+    expect(errnoOf(() => a.o.p.read(fd, 8))).toBe('ENODEV');
     a.o.p.close(fd);
     b.o.p.close(wfd);
   });
@@ -110,13 +111,13 @@ describe('migration: save on one host, resume on another', () => {
     expect(info.dirty_bytes).toBe(0n);
     const first = e.o.p.read(fd, 4096);
     expect(BigInt(first.length)).toBe(info.initial_bytes);
-    expect(errno(() => e.o.p.read(fd, 16))).toBe('ENOMSG');
+    expect(errnoOf(() => e.o.p.read(fd, 16))).toBe('ENOMSG');
     reg32(e.o, DMAE.CTRL, DMAE.CTRL_ENABLE); // the running device changes state
     e.o.p.ioctl(fd, uapi.VFIO_MIG_GET_PRECOPY_INFO, info);
     expect(info.initial_bytes).toBe(0n);
     expect(info.dirty_bytes).toBeGreaterThan(0n);
     expect(setState(e.o, uapi.VFIO_DEVICE_STATE_STOP_COPY)).toBe(-1); // the session continues
-    expect(errno(() => e.o.p.ioctl(fd, uapi.VFIO_MIG_GET_PRECOPY_INFO, info))).toBe('EINVAL');
+    expect(errnoOf(() => e.o.p.ioctl(fd, uapi.VFIO_MIG_GET_PRECOPY_INFO, info))).toBe('EINVAL');
     const rest = readAll(e.o, fd);
     expect(rest.length).toBeGreaterThan(0);
 
@@ -136,11 +137,11 @@ describe('migration: save on one host, resume on another', () => {
     const w = setState(o, uapi.VFIO_DEVICE_STATE_RESUMING);
     o.p.write(w, new TextEncoder().encode('not a device state'));
     const a = { argsz: 16, flags: uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, data: { device_state: uapi.VFIO_DEVICE_STATE_RUNNING, data_fd: 0 } };
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, a))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, a))).toBe('EINVAL');
     expect(a.data).toEqual({ device_state: uapi.VFIO_DEVICE_STATE_RUNNING, data_fd: -1 });
     expect(getState(o)).toBe(uapi.VFIO_DEVICE_STATE_ERROR);
     for (const s of [uapi.VFIO_DEVICE_STATE_STOP, uapi.VFIO_DEVICE_STATE_RUNNING, uapi.VFIO_DEVICE_STATE_RESUMING]) {
-      expect(errno(() => setState(o, s))).toBe('EINVAL');
+      expect(errnoOf(() => setState(o, s))).toBe('EINVAL');
     }
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_RESET);
     expect(getState(o)).toBe(uapi.VFIO_DEVICE_STATE_RUNNING);
@@ -154,18 +155,18 @@ describe('migration: save on one host, resume on another', () => {
     const o2 = openDevice(migHost(), DMAE_BDF);
     const w = setState(o2, uapi.VFIO_DEVICE_STATE_RESUMING);
     o2.p.write(w, partial);
-    expect(errno(() => setState(o2, uapi.VFIO_DEVICE_STATE_STOP))).toBe('EINVAL');
+    expect(errnoOf(() => setState(o2, uapi.VFIO_DEVICE_STATE_STOP))).toBe('EINVAL');
     expect(getState(o2)).toBe(uapi.VFIO_DEVICE_STATE_ERROR);
   });
 
   it('the data fds: read-only saving fd, write-only resuming fd, ENOTTY for other requests', () => {
     const o = openDevice(migHost(), DMAE_BDF);
     const fd = setState(o, uapi.VFIO_DEVICE_STATE_STOP_COPY);
-    expect(errno(() => o.p.write(fd, Uint8Array.of(0)))).toBe('EBADF');
-    expect(errno(() => o.p.ioctl(fd, uapi.VFIO_DEVICE_GET_INFO, { argsz: 24 }))).toBe('ENOTTY');
+    expect(errnoOf(() => o.p.write(fd, Uint8Array.of(0)))).toBe('EBADF');
+    expect(errnoOf(() => o.p.ioctl(fd, uapi.VFIO_DEVICE_GET_INFO, { argsz: 24 }))).toBe('ENOTTY');
     expect(o.p.fcntl(fd, uapi.F_GETFD)).toBe(uapi.FD_CLOEXEC);
     setState(o, uapi.VFIO_DEVICE_STATE_STOP);
     const w = setState(o, uapi.VFIO_DEVICE_STATE_RESUMING);
-    expect(errno(() => o.p.read(w, 8))).toBe('EBADF');
+    expect(errnoOf(() => o.p.read(w, 8))).toBe('EBADF');
   });
 });

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Host, SignalError, SystemError, uapi } from '../../src/index.js';
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { errnoOf } from '../support/errno.js';
 
 const u64 = (v: bigint): Uint8Array => {
   const b = new Uint8Array(8);
@@ -42,10 +34,10 @@ describe('process: errors', () => {
 
   it('throws TypeError ERR_INVALID_ARG_TYPE for JS values of the wrong type', () => {
     const p = new Host().spawn();
-    expect(code(() => p.close('3' as unknown as number))).toBe('ERR_INVALID_ARG_TYPE');
-    expect(code(() => p.mmap(0 as unknown as bigint, 4096n, 3, 0x22, -1, 0n))).toBe('ERR_INVALID_ARG_TYPE');
-    expect(code(() => p.write(0, 'x' as unknown as Uint8Array))).toBe('ERR_INVALID_ARG_TYPE');
-    expect(code(() => p.read32(1 as unknown as bigint))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(errnoOf(() => p.close('3' as unknown as number))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(errnoOf(() => p.mmap(0 as unknown as bigint, 4096n, 3, 0x22, -1, 0n))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(errnoOf(() => p.write(0, 'x' as unknown as Uint8Array))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(errnoOf(() => p.read32(1 as unknown as bigint))).toBe('ERR_INVALID_ARG_TYPE');
   });
 
   it('uses the lowest free fd and EBADF after close', () => {
@@ -55,7 +47,7 @@ describe('process: errors', () => {
     expect([a, b]).toEqual([0, 1]);
     p.close(a);
     expect(p.eventfd()).toBe(0);
-    expect(code(() => p.close(5))).toBe('EBADF');
+    expect(errnoOf(() => p.close(5))).toBe('EBADF');
   });
 });
 
@@ -63,13 +55,13 @@ describe('process: eventfd', () => {
   it('counts writes, resets on read, and honours EFD_NONBLOCK through fcntl', () => {
     const p = new Host().spawn();
     const fd = p.eventfd(0, uapi.EFD_NONBLOCK);
-    expect(code(() => p.read(fd, 8))).toBe('EAGAIN');
+    expect(errnoOf(() => p.read(fd, 8))).toBe('EAGAIN');
     p.write(fd, u64(2n));
     p.write(fd, u64(3n));
     expect(val(p.read(fd, 8))).toBe(5n);
     expect(p.fcntl(fd, uapi.F_GETFL) & uapi.O_NONBLOCK).toBe(uapi.O_NONBLOCK);
     p.fcntl(fd, uapi.F_SETFL, 0);
-    expect(code(() => p.read(fd, 8))).toBe('EDEADLK');
+    expect(errnoOf(() => p.read(fd, 8))).toBe('EDEADLK');
   });
 
   it('a blocking read runs the virtual clock until something signals', () => {
@@ -109,16 +101,16 @@ describe('process: memory', () => {
       expect((e as SignalError).code).toBe('SIGSEGV');
     }
     p.munmap(a, 0x1000n);
-    expect(code(() => p.read32(a))).toBe('SIGSEGV');
+    expect(errnoOf(() => p.read32(a))).toBe('SIGSEGV');
   });
 
   it('mmap and munmap fail with Linux errno', () => {
     const p = new Host().spawn();
-    expect(code(() => p.mmap(0n, 0n, RW, ANON, -1, 0n))).toBe('EINVAL');
-    expect(code(() => p.mmap(0n, 0x1000n, RW, uapi.MAP_ANONYMOUS, -1, 0n))).toBe('EINVAL');
-    expect(code(() => p.mmap(0n, 0x1000n, RW, uapi.MAP_SHARED, 99, 0n))).toBe('EBADF');
-    expect(code(() => p.mmap(0n, 0x1000n, RW, ANON, -1, 0x10n))).toBe('EINVAL');
-    expect(code(() => p.munmap(0x1001n, 0x1000n))).toBe('EINVAL');
+    expect(errnoOf(() => p.mmap(0n, 0n, RW, ANON, -1, 0n))).toBe('EINVAL');
+    expect(errnoOf(() => p.mmap(0n, 0x1000n, RW, uapi.MAP_ANONYMOUS, -1, 0n))).toBe('EINVAL');
+    expect(errnoOf(() => p.mmap(0n, 0x1000n, RW, uapi.MAP_SHARED, 99, 0n))).toBe('EBADF');
+    expect(errnoOf(() => p.mmap(0n, 0x1000n, RW, ANON, -1, 0x10n))).toBe('EINVAL');
+    expect(errnoOf(() => p.munmap(0x1001n, 0x1000n))).toBe('EINVAL');
   });
 });
 
@@ -129,17 +121,17 @@ describe('process: files and permissions', () => {
     const root = host.spawn();
     const user = host.spawn({ uid: 1000, gid: 1000 });
     const node = `/dev/vfio/devices/vfio0`;
-    expect(code(() => user.open(node))).toBe('EACCES');
-    expect(code(() => user.chown(node, 1000, 1000))).toBe('EPERM');
+    expect(errnoOf(() => user.open(node))).toBe('EACCES');
+    expect(errnoOf(() => user.chown(node, 1000, 1000))).toBe('EPERM');
     root.chown(node, 1000, 1000);
-    expect(code(() => user.open(node))).not.toBe('EACCES');
+    expect(errnoOf(() => user.open(node))).not.toBe('EACCES');
   });
 
   it('readdir, readlink and readFile report ENOTDIR, EINVAL and EISDIR', () => {
     const p = new Host().spawn();
-    expect(code(() => p.readdir('/sys/bus/pci/devices/0000:06:00.0/vendor'))).toBe('ENOTDIR');
-    expect(code(() => p.readlink('/sys/bus/pci/devices/0000:06:00.0/vendor'))).toBe('EINVAL');
-    expect(code(() => p.readFile('/sys/bus/pci'))).toBe('EISDIR');
+    expect(errnoOf(() => p.readdir('/sys/bus/pci/devices/0000:06:00.0/vendor'))).toBe('ENOTDIR');
+    expect(errnoOf(() => p.readlink('/sys/bus/pci/devices/0000:06:00.0/vendor'))).toBe('EINVAL');
+    expect(errnoOf(() => p.readFile('/sys/bus/pci'))).toBe('EISDIR');
   });
 
   it('module parameters read back as Linux prints them and accept what kstrtobool accepts', () => {
@@ -149,10 +141,10 @@ describe('process: files and permissions', () => {
     expect(p.readFile(path)).toBe('N\n');
     p.writeFile(path, 'y\n');
     expect(p.readFile(path)).toBe('Y\n');
-    expect(code(() => p.writeFile(path, 'maybe'))).toBe('EINVAL');
+    expect(errnoOf(() => p.writeFile(path, 'maybe'))).toBe('EINVAL');
     expect(p.readFile('/sys/module/vfio_iommu_type1/parameters/dma_entry_limit')).toBe('65535\n');
-    expect(code(() => host.spawn({ uid: 1000 }).writeFile(path, 'N'))).toBe('EACCES');
-    expect(code(() => p.writeFile('/sys/module/vfio_pci/parameters/disable_vga', 'Y'))).toBe('EACCES');
+    expect(errnoOf(() => host.spawn({ uid: 1000 }).writeFile(path, 'N'))).toBe('EACCES');
+    expect(errnoOf(() => p.writeFile('/sys/module/vfio_pci/parameters/disable_vga', 'Y'))).toBe('EACCES');
   });
 
   it('uid 0 with an explicit caps list holds exactly those capabilities', () => {

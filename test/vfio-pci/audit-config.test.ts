@@ -6,15 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, CFG_OFF, drain, EDU_BDF, le32, machine, NIC_BDF, openDevice, setIrqs, u32, type Opened } from './helpers.js';
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'ok';
-}
+import { errnoOf } from '../support/errno.js';
 
 function capAt(o: Opened, id: number): number {
   let at = cfgRead(o, uapi.PCI_CAPABILITY_LIST, 1);
@@ -71,8 +63,8 @@ describe('command register, status, read-only and unassigned bytes', () => {
     const o = openDevice(machine(), EDU_BDF);
     const whole = o.p.pread(o.device, 8, CFG_OFF);
     expect([...o.p.pread(o.device, 4, CFG_OFF + 1n)]).toEqual([...whole.subarray(1, 5)]);
-    expect(errno(() => o.p.pread(o.device, 2, CFG_OFF + 4095n))).toBe('EFAULT');
-    expect(errno(() => o.p.pwrite(o.device, Uint8Array.of(0), CFG_OFF + 4096n))).toBe('EFAULT');
+    expect(errnoOf(() => o.p.pread(o.device, 2, CFG_OFF + 4095n))).toBe('EFAULT');
+    expect(errnoOf(() => o.p.pwrite(o.device, Uint8Array.of(0), CFG_OFF + 4096n))).toBe('EFAULT');
   });
 
   it('INTx disable in COMMAND suppresses signals and makes unmask a no-op; clearing it unmasks (re-signal while asserted)', () => {
@@ -118,9 +110,9 @@ describe('PCIe DevCtl and PM (vfio_exp_config_write, vfio_pm_config_write)', () 
     const o = openDevice(machine(), NIC_BDF);
     const pm = capAt(o, uapi.PCI_CAP_ID_PM);
     cfgWrite(o, pm + uapi.PCI_PM_CTRL, 2, 3);
-    expect(errno(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
+    expect(errnoOf(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
     cfgWrite(o, pm + uapi.PCI_PM_CTRL, 2, 0);
-    expect(errno(() => o.p.pread(o.device, 4, 0n))).toBe('ok');
+    expect(errnoOf(() => o.p.pread(o.device, 4, 0n))).toBe('ok');
   });
 });
 
@@ -141,8 +133,8 @@ describe('ROM region gate and range (vfio_pci_bar_rw)', () => {
     const o = openDevice(romHost(), '0000:05:00.0');
     const image = o.p.pread(o.device, 4, ROM)[2]! * 512;
     cfgWrite(o, uapi.PCI_COMMAND, 2, cfgRead(o, uapi.PCI_COMMAND, 2) & ~uapi.PCI_COMMAND_MEMORY);
-    expect(errno(() => o.p.pread(o.device, 4, ROM + 0x10000n))).toBe('EINVAL');
-    expect(errno(() => o.p.pread(o.device, 4, ROM))).toBe('EIO');
+    expect(errnoOf(() => o.p.pread(o.device, 4, ROM + 0x10000n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.pread(o.device, 4, ROM))).toBe('EIO');
     expect([...o.p.pread(o.device, 4, ROM + BigInt(image))]).toEqual([0xff, 0xff, 0xff, 0xff]);
   });
 });

@@ -6,19 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, drain, EDU_BDF, le32, machine, openDevice, setIrqs, u32, type Opened } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const { VFIO_IRQ_SET_DATA_EVENTFD: EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER: TRIGGER, VFIO_IRQ_SET_ACTION_UNMASK: UNMASK } = uapi;
 const INTX = uapi.VFIO_PCI_INTX_IRQ_INDEX;
 const ONE = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]);
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'ok';
-}
 
 function io(o: Opened, fd: number, opts: { flags?: number; offset?: bigint; data?: bigint; argsz?: number } = {}): number {
   return o.p.ioctl(o.device, uapi.VFIO_DEVICE_IOEVENTFD, {
@@ -32,16 +24,16 @@ describe('VFIO_DEVICE_IOEVENTFD checks, in vfio_pci_ioctl_ioeventfd / vfio_pci_i
   it('argsz, flags, size bits, fd < -1, region, range: EINVAL; a bad fd EBADF, a non-eventfd EINVAL', () => {
     const o = openDevice(machine(), EDU_BDF);
     const e = o.p.eventfd();
-    expect(errno(() => io(o, e, { argsz: 27 }))).toBe('EINVAL');
+    expect(errnoOf(() => io(o, e, { argsz: 27 }))).toBe('EINVAL');
     expect(io(o, e, { argsz: 28 })).toBe(0); // minsz = offsetofend(fd)
-    expect(errno(() => io(o, e, { flags: 0x14 }))).toBe('EINVAL');
-    expect(errno(() => io(o, e, { flags: 0 }))).toBe('EINVAL');
-    expect(errno(() => io(o, -2))).toBe('EINVAL');
-    expect(errno(() => io(o, e, { offset: 6n << 40n }))).toBe('EINVAL'); // ROM is not a BAR here
-    expect(errno(() => io(o, e, { offset: 0x100000n - 2n }))).toBe('EINVAL'); // pos + 4 > BAR length
-    expect(errno(() => io(o, e, { offset: 1n << 40n }))).toBe('EINVAL'); // absent BAR: length 0
-    expect(errno(() => io(o, 99, { data: 1n }))).toBe('EBADF');
-    expect(errno(() => io(o, o.container, { data: 1n }))).toBe('EINVAL');
+    expect(errnoOf(() => io(o, e, { flags: 0x14 }))).toBe('EINVAL');
+    expect(errnoOf(() => io(o, e, { flags: 0 }))).toBe('EINVAL');
+    expect(errnoOf(() => io(o, -2))).toBe('EINVAL');
+    expect(errnoOf(() => io(o, e, { offset: 6n << 40n }))).toBe('EINVAL'); // ROM is not a BAR here
+    expect(errnoOf(() => io(o, e, { offset: 0x100000n - 2n }))).toBe('EINVAL'); // pos + 4 > BAR length
+    expect(errnoOf(() => io(o, e, { offset: 1n << 40n }))).toBe('EINVAL'); // absent BAR: length 0
+    expect(errnoOf(() => io(o, 99, { data: 1n }))).toBe('EBADF');
+    expect(errnoOf(() => io(o, o.container, { data: 1n }))).toBe('EINVAL');
   });
 
   it('matches on (offset, full 64-bit data, width): data differing above the width is another entry', () => {
@@ -49,20 +41,20 @@ describe('VFIO_DEVICE_IOEVENTFD checks, in vfio_pci_ioctl_ioeventfd / vfio_pci_i
     const e = o.p.eventfd();
     expect(io(o, e, { data: 0x55n })).toBe(0);
     expect(io(o, e, { data: 0x1_0000_0055n })).toBe(0);
-    expect(errno(() => io(o, e, { data: 0x55n }))).toBe('EEXIST');
-    expect(errno(() => io(o, e, { data: 0x55n, flags: 2 }))).toBe('ok'); // another width
+    expect(errnoOf(() => io(o, e, { data: 0x55n }))).toBe('EEXIST');
+    expect(errnoOf(() => io(o, e, { data: 0x55n, flags: 2 }))).toBe('ok'); // another width
     expect(io(o, -1, { data: 0x1_0000_0055n })).toBe(0);
-    expect(errno(() => io(o, -1, { data: 0x1_0000_0055n }))).toBe('ENODEV');
+    expect(errnoOf(() => io(o, -1, { data: 0x1_0000_0055n }))).toBe('ENODEV');
   });
 
   it('1000 entries at most (ENOSPC); the entry outlives its eventfd', () => {
     const o = openDevice(machine(), EDU_BDF);
     const e = o.p.eventfd();
     for (let i = 0; i < 1000; i++) io(o, e, { data: BigInt(i) });
-    expect(errno(() => io(o, e, { data: 5000n }))).toBe('ENOSPC');
+    expect(errnoOf(() => io(o, e, { data: 5000n }))).toBe('ENOSPC');
     o.p.close(e);
     const e2 = o.p.eventfd();
-    expect(errno(() => io(o, e2, { data: 7n }))).toBe('EEXIST');
+    expect(errnoOf(() => io(o, e2, { data: 7n }))).toBe('EEXIST');
     expect(io(o, -1, { data: 7n })).toBe(0);
     expect(io(o, e2, { data: 5000n })).toBe(0);
   });
@@ -103,9 +95,9 @@ describe('INTx unmask irqfd (vfio_virqfd_enable)', () => {
     const u = o.p.eventfd();
     setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [trig]);
     expect(setIrqs(o, INTX, EVENTFD | UNMASK, 0, [u])).toBe(0);
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [99]))).toBe('EBADF');
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [o.container]))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [u]))).toBe('EBUSY');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [99]))).toBe('EBADF');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [o.container]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [u]))).toBe('EBUSY');
     expect(setIrqs(o, INTX, EVENTFD | UNMASK, 0, [-1])).toBe(0);
     expect(setIrqs(o, INTX, EVENTFD | UNMASK, 0, [u])).toBe(0);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { drain, EDU_BDF, machine, NIC_BDF, openDevice, setIrqs, u32, type Opened } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const { VFIO_IRQ_SET_DATA_NONE: NONE, VFIO_IRQ_SET_DATA_BOOL: BOOL, VFIO_IRQ_SET_DATA_EVENTFD: EVENTFD } = uapi;
 const { VFIO_IRQ_SET_ACTION_MASK: MASK, VFIO_IRQ_SET_ACTION_UNMASK: UNMASK, VFIO_IRQ_SET_ACTION_TRIGGER: TRIGGER } = uapi;
@@ -16,16 +17,7 @@ const MSIX = uapi.VFIO_PCI_MSIX_IRQ_INDEX;
 const ERR = uapi.VFIO_PCI_ERR_IRQ_INDEX;
 const REQ = uapi.VFIO_PCI_REQ_IRQ_INDEX;
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'ok';
-}
-
-const raw = (o: Opened, a: object): string => errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_SET_IRQS, a));
+const raw = (o: Opened, a: object): string => errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_SET_IRQS, a));
 const raise = (o: Opened): void => void o.p.pwrite(o.device, u32(1), BigInt(EDU.IRQ_RAISE));
 const ack = (o: Opened): void => void o.p.pwrite(o.device, u32(1), BigInt(EDU.IRQ_ACK));
 
@@ -48,13 +40,13 @@ describe('INTx rows (vfio_pci_set_intx_trigger / _mask / _unmask)', () => {
   it('TRIGGER: BOOL/EVENTFD with count 0 EINVAL; NONE/BOOL loopback while idle EINVAL; any TRIGGER while MSI is active EINVAL', () => {
     const o = openDevice(machine(), EDU_BDF);
     const efd = o.p.eventfd();
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [], 0))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, INTX, BOOL | TRIGGER, 0, [], 0))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, INTX, BOOL | TRIGGER, 0, [true]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [], 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, BOOL | TRIGGER, 0, [], 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, BOOL | TRIGGER, 0, [true]))).toBe('EINVAL');
     setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [efd]);
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [efd]))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, INTX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, INTX, NONE | UNMASK, 0, null, 1))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [efd]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | UNMASK, 0, null, 1))).toBe('EINVAL');
   });
 
   it('rebinding an enabled INTx with fd -1 unbinds the trigger but INTx stays the active type', () => {
@@ -64,7 +56,7 @@ describe('INTx rows (vfio_pci_set_intx_trigger / _mask / _unmask)', () => {
     expect(setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [-1])).toBe(0);
     setIrqs(o, INTX, NONE | TRIGGER, 0, null, 1);
     expect(drain(o.p, efd)).toBe(0n);
-    expect(errno(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [efd]))).toBe('EINVAL'); // INTx still active
+    expect(errnoOf(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [efd]))).toBe('EINVAL'); // INTx still active
     expect(setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [efd])).toBe(0); // replace
     setIrqs(o, INTX, NONE | TRIGGER, 0, null, 1);
     expect(drain(o.p, efd)).toBe(1n);
@@ -74,8 +66,8 @@ describe('INTx rows (vfio_pci_set_intx_trigger / _mask / _unmask)', () => {
     const o = openDevice(machine(), EDU_BDF);
     const efd = o.p.eventfd();
     setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [efd]);
-    expect(errno(() => setIrqs(o, INTX, NONE | MASK, 0, null, 0))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, INTX, NONE | UNMASK, 0, null, 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | MASK, 0, null, 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | UNMASK, 0, null, 0))).toBe('EINVAL');
     setIrqs(o, INTX, BOOL | MASK, 0, [false]);
     raise(o);
     expect(drain(o.p, efd)).toBe(1n); // was not masked
@@ -96,24 +88,24 @@ describe('INTx rows (vfio_pci_set_intx_trigger / _mask / _unmask)', () => {
 describe('MSI / MSI-X rows (vfio_pci_set_msi_trigger)', () => {
   it('NONE/BOOL while idle EINVAL (NONE count 0 too); EVENTFD start 0 count 0 on an idle index ERANGE', () => {
     const o = openDevice(machine(), NIC_BDF);
-    expect(errno(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, MSIX, BOOL | TRIGGER, 0, [true]))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [], 0))).toBe('ERANGE');
-    expect(errno(() => setIrqs(o, MSIX, NONE | UNMASK, 0, null, 1))).toBe('ENOTTY');
+    expect(errnoOf(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, MSIX, BOOL | TRIGGER, 0, [true]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [], 0))).toBe('ERANGE');
+    expect(errnoOf(() => setIrqs(o, MSIX, NONE | UNMASK, 0, null, 1))).toBe('ENOTTY');
   });
 
   it('EVENTFD count 0 while active is a no-op; INTx cannot be enabled over MSI-X; a failed first enable enables nothing', () => {
     const o = openDevice(machine(), NIC_BDF);
     const a = o.p.eventfd();
-    expect(errno(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a, 99]))).toBe('EBADF');
-    expect(errno(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL'); // nothing enabled
+    expect(errnoOf(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a, 99]))).toBe('EBADF');
+    expect(errnoOf(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL'); // nothing enabled
     setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a]);
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [], 0)).toBe(0);
     setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 1);
     expect(drain(o.p, a)).toBe(1n); // still bound
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [a]))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [a]))).toBe('EINVAL'); // the NIC has no MSI: count 0
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [a]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [a]))).toBe('EINVAL'); // the NIC has no MSI: count 0
   });
 });
 
@@ -122,13 +114,13 @@ describe('ERR / REQ rows (vfio_pci_set_ctx_trigger_single)', () => {
     const o = openDevice(machine(), NIC_BDF);
     const e = o.p.eventfd();
     const f = o.p.eventfd();
-    expect(errno(() => setIrqs(o, REQ, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL'); // nothing bound
+    expect(errnoOf(() => setIrqs(o, REQ, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL'); // nothing bound
     expect(setIrqs(o, REQ, BOOL | TRIGGER, 0, [true])).toBe(0); // nothing bound: still 0
-    expect(errno(() => setIrqs(o, REQ, BOOL | TRIGGER, 0, [], 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, REQ, BOOL | TRIGGER, 0, [], 0))).toBe('EINVAL');
     expect(setIrqs(o, REQ, EVENTFD | TRIGGER, 0, [-1])).toBe(0); // unbind with nothing bound
     expect(setIrqs(o, REQ, EVENTFD | TRIGGER, 0, [e])).toBe(0);
-    expect(errno(() => setIrqs(o, REQ, EVENTFD | TRIGGER, 0, [99]))).toBe('EBADF');
-    expect(errno(() => setIrqs(o, REQ, EVENTFD | TRIGGER, 0, [o.container]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, REQ, EVENTFD | TRIGGER, 0, [99]))).toBe('EBADF');
+    expect(errnoOf(() => setIrqs(o, REQ, EVENTFD | TRIGGER, 0, [o.container]))).toBe('EINVAL');
     setIrqs(o, REQ, BOOL | TRIGGER, 0, [true]);
     expect(drain(o.p, e)).toBe(1n); // the previous binding was kept
     setIrqs(o, REQ, BOOL | TRIGGER, 0, [false]);
@@ -137,18 +129,18 @@ describe('ERR / REQ rows (vfio_pci_set_ctx_trigger_single)', () => {
     setIrqs(o, REQ, NONE | TRIGGER, 0, null, 1);
     expect([drain(o.p, e), drain(o.p, f)]).toEqual([0n, 1n]);
     expect(setIrqs(o, REQ, NONE | TRIGGER, 0, null, 0)).toBe(0); // unbind
-    expect(errno(() => setIrqs(o, REQ, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, REQ, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
     setIrqs(o, ERR, EVENTFD | TRIGGER, 0, [e]);
     expect(setIrqs(o, ERR, EVENTFD | TRIGGER, 0, [-1])).toBe(0);
-    expect(errno(() => setIrqs(o, ERR, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, ERR, NONE | MASK, 0, null, 1))).toBe('ENOTTY');
+    expect(errnoOf(() => setIrqs(o, ERR, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, ERR, NONE | MASK, 0, null, 1))).toBe('ENOTTY');
   });
 });
 
 describe('GET_INFO and request dispatch', () => {
   it('GET_INFO: argsz < 16 EINVAL; flags PCI|RESET; the write-back stops at argsz', () => {
     const o = openDevice(machine(), NIC_BDF);
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_INFO, { argsz: 15 }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_INFO, { argsz: 15 }))).toBe('EINVAL');
     const a: Record<string, number> = { argsz: 16 };
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_INFO, a);
     expect(a).toEqual({ argsz: 16, flags: uapi.VFIO_DEVICE_FLAGS_PCI | uapi.VFIO_DEVICE_FLAGS_RESET, num_regions: 9, num_irqs: 5 });
@@ -159,7 +151,7 @@ describe('GET_INFO and request dispatch', () => {
     expect(uapi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO).toBe(0x3b70);
     expect(uapi.VFIO_IOMMU_GET_INFO).toBe(0x3b70);
     const info = { argsz: 12, flags: 0, count: 0 };
-    expect(errno(() => o.p.ioctl(o.device, 0x3b70, info))).toBe('ENOSPC');
+    expect(errnoOf(() => o.p.ioctl(o.device, 0x3b70, info))).toBe('ENOSPC');
     expect(info.count).toBe(1);
     expect(o.p.ioctl(o.container, 0x3b70, { argsz: 16, flags: 0, iova_pgsizes: 0n })).toBe(0);
   });
@@ -168,7 +160,7 @@ describe('GET_INFO and request dispatch', () => {
 describe('VFIO_DEVICE_RESET without a reset method', () => {
   it('is EINVAL (not ENOTTY) and GET_INFO lacks VFIO_DEVICE_FLAGS_RESET', () => {
     const o = openDevice(machine({ edu: { resetMethods: [] } }), EDU_BDF);
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_RESET))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_RESET))).toBe('EINVAL');
     const a = { argsz: 16, flags: 0, num_regions: 0, num_irqs: 0 };
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_INFO, a);
     expect(a.flags).toBe(uapi.VFIO_DEVICE_FLAGS_PCI);

@@ -7,17 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, drain, EDU_BDF, le32, machine, NIC_BDF, openDevice, setIrqs, u32, type Opened } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const { VFIO_IRQ_SET_DATA_NONE: NONE, VFIO_IRQ_SET_DATA_EVENTFD: EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER: TRIGGER } = uapi;
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'ok';
-}
 
 function reopen(o: Opened, bdf: string): void {
   o.p.close(o.device);
@@ -51,7 +43,7 @@ describe('open and last close (vfio_pci_core_enable / vfio_pci_core_disable)', (
     reopen(o, EDU_BDF);
     expect(le32(o.p.pread(o.device, 4, BigInt(EDU.LIVENESS)))).toBe(0);
     // INTx is no longer the active type: a disable is EINVAL (vfio_pci_set_intx_trigger)
-    expect(errno(() => setIrqs(o, uapi.VFIO_PCI_INTX_IRQ_INDEX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, uapi.VFIO_PCI_INTX_IRQ_INDEX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL');
   });
 });
 
@@ -64,7 +56,7 @@ describe('power state around resets (vfio_pci_set_power_state(D0) before every r
     expect(id).not.toBe(0xffffffff);
     cfgWrite(o, pm + uapi.PCI_PM_CTRL, 2, 3);
     expect(cfgRead(o, pm + uapi.PCI_PM_CTRL, 2) & 3).toBe(3);
-    expect(errno(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
+    expect(errnoOf(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_RESET);
     expect(cfgRead(o, pm + uapi.PCI_PM_CTRL, 2) & 3).toBe(0);
     expect(le32(o.p.pread(o.device, 4, 0n))).toBe(id);

@@ -8,6 +8,7 @@ import { Host, uapi } from '../../src/index.js';
 import { DMAE } from '../../src/hardware/devices/dma-engine.js';
 import { hostIrqs } from '../../src/kernel/vfio-pci/host-irq.js';
 import { DMAE_BDF, drain, openDevice, setIrqs, type Opened } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const MSIX = uapi.VFIO_PCI_MSIX_IRQ_INDEX;
 const MSI = uapi.VFIO_PCI_MSI_IRQ_INDEX;
@@ -31,15 +32,6 @@ function irqInfo(o: Opened, index: number): { count: number; flags: number } {
   const a = { argsz: 16, index, flags: 0, count: 0 };
   o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, a);
   return a;
-}
-
-function errno(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
 }
 
 function enableMmio(o: Opened): void {
@@ -79,7 +71,7 @@ describe('dynamic MSI-X', () => {
     expect(irqInfo(o, MSIX).flags).toBe(uapi.VFIO_IRQ_INFO_EVENTFD | uapi.VFIO_IRQ_INFO_NORESIZE);
     const a = o.p.eventfd();
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a])).toBe(0);
-    expect(errno(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 2, [a]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 2, [a]))).toBe('EINVAL');
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 2, [-1])).toBe(0);
   });
 });
@@ -92,17 +84,17 @@ describe('vfio_msi_enable on a host short of vectors', () => {
     irqs.vectorLimit = 2;
     const fds = [o.p.eventfd(), o.p.eventfd(), o.p.eventfd(), o.p.eventfd()];
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, fds)).toBe(2);
-    expect(errno(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL'); // nothing enabled: loopback refused
+    expect(errnoOf(() => setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL'); // nothing enabled: loopback refused
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, fds.slice(0, 2))).toBe(0);
     irqs.vectorLimit = 0;
     expect(setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 0)).toBe(0);
-    expect(errno(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, fds.slice(0, 1)))).toBe('ENOSPC');
+    expect(errnoOf(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, fds.slice(0, 1)))).toBe('ENOSPC');
   });
 
   it('applies to MSI too (edu has one vector, so ask a host with none left)', () => {
     const h = host('intel', 'edu');
     const o = openDevice(h, DMAE_BDF);
     hostIrqs(h.kernel).vectorLimit = 0;
-    expect(errno(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [o.p.eventfd()]))).toBe('ENOSPC');
+    expect(errnoOf(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [o.p.eventfd()]))).toBe('ENOSPC');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, drain, EDU_BDF, machine, NIC_BDF, openDevice, setIrqs, u32 } from './helpers.js';
+import { errnoOf } from '../support/errno.js';
 
 const { VFIO_IRQ_SET_DATA_NONE: NONE, VFIO_IRQ_SET_DATA_BOOL: BOOL, VFIO_IRQ_SET_DATA_EVENTFD: EVENTFD } = uapi;
 const { VFIO_IRQ_SET_ACTION_MASK: MASK, VFIO_IRQ_SET_ACTION_UNMASK: UNMASK, VFIO_IRQ_SET_ACTION_TRIGGER: TRIGGER } = uapi;
@@ -10,15 +11,6 @@ const MSI = uapi.VFIO_PCI_MSI_IRQ_INDEX;
 const MSIX = uapi.VFIO_PCI_MSIX_IRQ_INDEX;
 const ERR = uapi.VFIO_PCI_ERR_IRQ_INDEX;
 const REQ = uapi.VFIO_PCI_REQ_IRQ_INDEX;
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'ok';
-}
 
 function edu() {
   const host = machine();
@@ -40,9 +32,9 @@ describe('GET_IRQ_INFO', () => {
     expect(q(MSIX)).toEqual([0, 0x9]); // edu has no MSI-X
     expect(q(REQ)).toEqual([1, 0x9]);
     expect(q(ERR)).toEqual([1, 0x9]); // a PCIe endpoint
-    expect(errno(() => q(5))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 15, index: 0 }))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO))).toBe('EFAULT');
+    expect(errnoOf(() => q(5))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 15, index: 0 }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO))).toBe('EFAULT');
     expect(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 16n, index: 0 })).toThrow(TypeError);
   });
 });
@@ -51,7 +43,7 @@ describe('GET_IRQ_INFO on conventional PCI', () => {
   it('ERR is EINVAL although num_irqs is 5', () => {
     const host = machine({ edu: { conventional: true } });
     const o = openDevice(host, EDU_BDF);
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 16, index: ERR }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 16, index: ERR }))).toBe('EINVAL');
     const info = { argsz: 24, flags: 0, num_regions: 0, num_irqs: 0 };
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_INFO, info);
     expect(info.num_irqs).toBe(5);
@@ -62,7 +54,7 @@ describe('SET_IRQS validation (vfio_set_irqs_validate_and_prepare)', () => {
   it('checks in the kernel order with the exact errno', () => {
     const { o } = edu();
     const efd = o.p.eventfd();
-    const call = (a: object) => errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_SET_IRQS, a));
+    const call = (a: object) => errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_SET_IRQS, a));
     expect(call({ argsz: 19, flags: NONE | TRIGGER, index: INTX, start: 0, count: 0 })).toBe('EINVAL');
     expect(call({ argsz: 20, flags: NONE | TRIGGER, index: 5, start: 0, count: 0 })).toBe('EINVAL');
     expect(call({ argsz: 20, flags: 0x40 | NONE | TRIGGER, index: INTX, start: 0, count: 0 })).toBe('EINVAL');
@@ -115,17 +107,17 @@ describe('INTx', () => {
   it('follows the legal-combination table: EINVAL, ENOTTY, fd -1, disable', () => {
     const { o } = edu();
     const efd = o.p.eventfd();
-    expect(errno(() => setIrqs(o, INTX, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL'); // loopback, not enabled
-    expect(errno(() => setIrqs(o, INTX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL'); // disable, not enabled
-    expect(errno(() => setIrqs(o, INTX, NONE | MASK, 0, null, 1))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL'); // loopback, not enabled
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | TRIGGER, 0, null, 0))).toBe('EINVAL'); // disable, not enabled
+    expect(errnoOf(() => setIrqs(o, INTX, NONE | MASK, 0, null, 1))).toBe('EINVAL');
     expect(setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [-1])).toBe(0); // enabled without a trigger
-    expect(errno(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [efd]))).toBe('EINVAL'); // another type active
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | MASK, 0, [efd]))).toBe('ENOTTY');
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [999]))).toBe('EBADF');
+    expect(errnoOf(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [efd]))).toBe('EINVAL'); // another type active
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | MASK, 0, [efd]))).toBe('ENOTTY');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [999]))).toBe('EBADF');
     const other = o.p.open('/dev/vfio/vfio');
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [other]))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [other]))).toBe('EINVAL');
     expect(setIrqs(o, INTX, EVENTFD | UNMASK, 0, [efd])).toBe(0);
-    expect(errno(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [efd]))).toBe('EBUSY');
+    expect(errnoOf(() => setIrqs(o, INTX, EVENTFD | UNMASK, 0, [efd]))).toBe('EBUSY');
     expect(setIrqs(o, INTX, NONE | TRIGGER, 0, null, 0)).toBe(0);
     expect(setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [efd])).toBe(0);
   });
@@ -195,7 +187,7 @@ describe('MSI-X, ERR and REQ on the NIC', () => {
     setIrqs(o, MSIX, BOOL | TRIGGER, 0, [true, true]);
     expect(drain(o.p, a)).toBe(0n);
     expect(drain(o.p, b)).toBe(1n);
-    expect(errno(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a, 999]))).toBe('EBADF');
+    expect(errnoOf(() => setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, [a, 999]))).toBe('EBADF');
     setIrqs(o, MSIX, NONE | TRIGGER, 0, null, 2); // vector 0 left unbound by the failed rebind
     expect(drain(o.p, a)).toBe(0n);
     expect(drain(o.p, b)).toBe(0n);
@@ -205,8 +197,8 @@ describe('MSI-X, ERR and REQ on the NIC', () => {
     const host = machine();
     const o = openDevice(host, NIC_BDF);
     const e = o.p.eventfd();
-    expect(errno(() => setIrqs(o, ERR, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
-    expect(errno(() => setIrqs(o, ERR, EVENTFD | TRIGGER, 0, [], 0))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, ERR, NONE | TRIGGER, 0, null, 1))).toBe('EINVAL');
+    expect(errnoOf(() => setIrqs(o, ERR, EVENTFD | TRIGGER, 0, [], 0))).toBe('EINVAL');
     expect(setIrqs(o, ERR, EVENTFD | TRIGGER, 0, [-5])).toBe(0);
     expect(setIrqs(o, ERR, EVENTFD | TRIGGER, 0, [e])).toBe(0);
     setIrqs(o, ERR, NONE | TRIGGER, 0, null, 1);

@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi, SignalError } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, drain, EDU_BDF, le32, machine, NIC_BDF, openDevice, u32 } from './helpers.js';
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'ok';
-}
+import { errnoOf } from '../support/errno.js';
 
 const ri = (index: number, argsz = 32) => ({ argsz, flags: 0, index, cap_offset: 0, size: 0n, offset: 0n } as Record<string, unknown>);
 
@@ -29,9 +21,9 @@ describe('GET_REGION_INFO', () => {
     const rom = ri(6);
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, rom);
     expect(rom).toMatchObject({ flags: 0, size: 0n });
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, ri(8)))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, ri(9)))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, ri(0, 31)))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, ri(8)))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, ri(9)))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_REGION_INFO, ri(0, 31)))).toBe('EINVAL');
   });
 
   it('tags the MSI-X BAR MSIX_MAPPABLE; a small argsz is raised with CAPS set and cap_offset 0', () => {
@@ -49,17 +41,17 @@ describe('pread / pwrite', () => {
   it('length 0 returns 0 before the offset is checked; bad index EINVAL', () => {
     const o = openDevice(machine(), EDU_BDF);
     expect(o.p.pread(o.device, 0, 0xff0000000000n).length).toBe(0);
-    expect(errno(() => o.p.pread(o.device, 4, 9n << 40n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.pread(o.device, 4, 9n << 40n))).toBe('EINVAL');
   });
 
   it('config out of range is EFAULT; BAR past the end EINVAL, running off it is short', () => {
     const o = openDevice(machine(), EDU_BDF);
     const cfg = 7n << 40n;
-    expect(errno(() => o.p.pread(o.device, 8, cfg + 4092n))).toBe('EFAULT');
+    expect(errnoOf(() => o.p.pread(o.device, 8, cfg + 4092n))).toBe('EFAULT');
     expect(o.p.pread(o.device, 256, cfg).length).toBe(256);
-    expect(errno(() => o.p.pread(o.device, 4, 0x100000n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.pread(o.device, 4, 0x100000n))).toBe('EINVAL');
     expect(o.p.pread(o.device, 16, 0x100000n - 8n).length).toBe(8);
-    expect(errno(() => o.p.pread(o.device, 4, 1n << 40n))).toBe('EINVAL'); // absent BAR
+    expect(errnoOf(() => o.p.pread(o.device, 4, 1n << 40n))).toBe('EINVAL'); // absent BAR
   });
 
   it('with the virtual MEMORY bit clear BAR access is EIO and the mmap faults with SIGBUS; both recover', () => {
@@ -68,7 +60,7 @@ describe('pread / pwrite', () => {
     expect(o.p.read32(va)).toBe(0x010000ed);
     const cmd = cfgRead(o, uapi.PCI_COMMAND, 2);
     cfgWrite(o, uapi.PCI_COMMAND, 2, cmd & ~uapi.PCI_COMMAND_MEMORY);
-    expect(errno(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
+    expect(errnoOf(() => o.p.pread(o.device, 4, 0n))).toBe('EIO');
     expect(() => o.p.read32(va)).toThrow(SignalError);
     cfgWrite(o, uapi.PCI_COMMAND, 2, cmd | uapi.PCI_COMMAND_MEMORY);
     expect(o.p.read32(va)).toBe(0x010000ed);
@@ -90,11 +82,11 @@ describe('mmap rules', () => {
   it('MAP_PRIVATE, config and beyond-BAR mappings are EINVAL', () => {
     const o = openDevice(machine(), EDU_BDF);
     const rw = uapi.PROT_READ | uapi.PROT_WRITE;
-    expect(errno(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_PRIVATE, o.device, 0n))).toBe('EINVAL');
-    expect(errno(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_SHARED, o.device, 7n << 40n))).toBe('EINVAL');
-    expect(errno(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_SHARED, o.device, 6n << 40n))).toBe('EINVAL');
-    expect(errno(() => o.p.mmap(0n, 0x2000n, rw, uapi.MAP_SHARED, o.device, 0xff000n))).toBe('EINVAL');
-    expect(errno(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_SHARED, o.device, 1n << 40n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_PRIVATE, o.device, 0n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_SHARED, o.device, 7n << 40n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_SHARED, o.device, 6n << 40n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.mmap(0n, 0x2000n, rw, uapi.MAP_SHARED, o.device, 0xff000n))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.mmap(0n, 0x1000n, rw, uapi.MAP_SHARED, o.device, 1n << 40n))).toBe('EINVAL');
   });
 
   it('a mapping keeps the device open after close(fd); last close runs at munmap', () => {
@@ -144,15 +136,15 @@ describe('reset, hot reset, features, ioeventfd', () => {
   it('hot reset info lists the bus; hot reset needs the group fds', () => {
     const o = openDevice(machine(), EDU_BDF);
     const small = { argsz: 12, flags: 0, count: 0 };
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, small))).toBe('ENOSPC');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, small))).toBe('ENOSPC');
     expect(small.count).toBe(1);
     const info = { argsz: 20, flags: 0, count: 0, devices: [] as Array<Record<string, number>> };
     o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
     expect(info.devices[0]).toMatchObject({ segment: 0, bus: 1, devfn: 0 });
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 12, flags: 0, count: 0 }))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1, group_fds: [o.container] }))).toBe('EINVAL');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1, group_fds: [77] }))).toBe('EBADF');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1 }))).toBe('EFAULT');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 12, flags: 0, count: 0 }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1, group_fds: [o.container] }))).toBe('EINVAL');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1, group_fds: [77] }))).toBe('EBADF');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1 }))).toBe('EFAULT');
     expect(o.p.ioctl(o.device, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 1, group_fds: [o.group] })).toBe(0);
   });
 
@@ -160,10 +152,10 @@ describe('reset, hot reset, features, ioeventfd', () => {
     const o = openDevice(machine(), EDU_BDF);
     const F = (flags: number, data?: object) => o.p.ioctl(o.device, uapi.VFIO_DEVICE_FEATURE, { argsz: 16, flags, ...(data ? { data } : {}) });
     expect(F(uapi.VFIO_DEVICE_FEATURE_PROBE | uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY)).toBe(0);
-    expect(errno(() => F(uapi.VFIO_DEVICE_FEATURE_PROBE | uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_MIGRATION))).toBe('ENOTTY');
-    expect(errno(() => F(uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_SET | 3))).toBe('EINVAL');
-    expect(errno(() => F(uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY))).toBe('EINVAL');
-    expect(errno(() => F(1 << 19))).toBe('EINVAL');
+    expect(errnoOf(() => F(uapi.VFIO_DEVICE_FEATURE_PROBE | uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_MIGRATION))).toBe('ENOTTY');
+    expect(errnoOf(() => F(uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_SET | 3))).toBe('EINVAL');
+    expect(errnoOf(() => F(uapi.VFIO_DEVICE_FEATURE_GET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY))).toBe('EINVAL');
+    expect(errnoOf(() => F(1 << 19))).toBe('EINVAL');
     expect(F(uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT)).toBe(0);
     const va = o.p.mmap(0n, 0x1000n, uapi.PROT_READ, uapi.MAP_SHARED, o.device, 0n);
     const wake = o.p.eventfd();
@@ -173,7 +165,7 @@ describe('reset, hot reset, features, ioeventfd', () => {
     expect(drain(o.p, wake)).toBe(1n);
     expect(o.p.read32(va)).toBe(0x010000ed);
     expect(F(uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY)).toBe(0);
-    expect(errno(() => F(uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY))).toBe('EINVAL');
+    expect(errnoOf(() => F(uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY))).toBe('EINVAL');
   });
 
   it('ioeventfd: a signal becomes one BAR write; EEXIST, ENODEV, width 8 and MSI-X overlap EINVAL', () => {
@@ -184,20 +176,20 @@ describe('reset, hot reset, features, ioeventfd', () => {
     expect(io(e)).toBe(0);
     o.p.write(e, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
     expect(le32(o.p.pread(o.device, 4, BigInt(EDU.LIVENESS)))).toBe(~0x55 >>> 0);
-    expect(errno(() => io(e))).toBe('EEXIST');
+    expect(errnoOf(() => io(e))).toBe('EEXIST');
     expect(io(-1)).toBe(0);
-    expect(errno(() => io(-1))).toBe('ENODEV');
-    expect(errno(() => io(e, 8))).toBe('EINVAL');
-    expect(errno(() => io(e, 3))).toBe('EINVAL');
-    expect(errno(() => io(e, 4, 7n << 40n))).toBe('EINVAL');
+    expect(errnoOf(() => io(-1))).toBe('ENODEV');
+    expect(errnoOf(() => io(e, 8))).toBe('EINVAL');
+    expect(errnoOf(() => io(e, 3))).toBe('EINVAL');
+    expect(errnoOf(() => io(e, 4, 7n << 40n))).toBe('EINVAL');
     const nic = openDevice(machine(), NIC_BDF);
     const e2 = nic.p.eventfd();
-    expect(errno(() => nic.p.ioctl(nic.device, uapi.VFIO_DEVICE_IOEVENTFD, { argsz: 32, flags: 4, offset: 0x10000n, data: 0n, fd: e2 }))).toBe('EINVAL');
+    expect(errnoOf(() => nic.p.ioctl(nic.device, uapi.VFIO_DEVICE_IOEVENTFD, { argsz: 32, flags: 4, offset: 0x10000n, data: 0n, fd: e2 }))).toBe('EINVAL');
   });
 
   it('unknown device requests are ENOTTY, including the mdev-only GFX ones', () => {
     const o = openDevice(machine(), EDU_BDF);
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_QUERY_GFX_PLANE, {}))).toBe('ENOTTY');
-    expect(errno(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_ATTACH_IOMMUFD_PT, {}))).toBe('ENOTTY');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_QUERY_GFX_PLANE, {}))).toBe('ENOTTY');
+    expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_ATTACH_IOMMUFD_PT, {}))).toBe('ENOTTY');
   });
 });
