@@ -1,6 +1,8 @@
 /**
  * A process's address space (Linux's mm_struct): its VMAs, how virtual pages reach
- * physical frames, CPU loads and stores, and page pinning for DMA.
+ * physical frames, CPU loads and stores, and page pinning for DMA. The VMA lookups and
+ * placement are in vma-search.ts, the CPU access walk in cpu-access.ts, the pin counts in
+ * pin-table.ts, the flag values in mm-constants.ts (all re-exported from here).
  *
  * Invariants:
  * - VMAs are page-aligned, non-empty, non-overlapping and kept sorted by start.
@@ -12,55 +14,35 @@
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { PAGE_SHIFT } from '../../base/u64.js';
 import type { DeviceMapping } from '../fs/file.js';
+import { walkAccess, type AccessPiece } from './cpu-access.js';
 import type { FramePool, PhysAccess } from './frames.js';
+import { MAP_FIXED, MAP_FIXED_NOREPLACE, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
+import { PinTable } from './pin-table.js';
 import { anonBacking, anonFrame, HUGE_PAGES, type Vma } from './vma.js';
+import { placeMapping, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
 
-export const PROT_READ = 1;
-export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
-export const MAP_SHARED = 0x01;
-export const MAP_PRIVATE = 0x02;
-export const MAP_FIXED = 0x10;
-export const MAP_ANONYMOUS = 0x20;
-export const MAP_FIXED_NOREPLACE = 0x100000;
-
-/** x86-64 user address space: [mmap_min_addr, TASK_SIZE). */
-export const MMAP_MIN_ADDR = 0x10000n;
-export const TASK_SIZE = 0x7ffffffff000n;
-/** Where top-down mmap placement starts (below a notional stack). */
-export const MMAP_BASE = 0x7f0000000000n;
+export {
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MMAP_BASE,
+  MMAP_MIN_ADDR,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  TASK_SIZE,
+  type AccessFault,
+  type PinnedRun,
+} from './mm-constants.js';
 
 const PAGE = 1n << BigInt(PAGE_SHIFT);
 const HUGE = PAGE * BigInt(HUGE_PAGES);
 
-/** What a CPU access got when it did not complete: the signal Linux would deliver. */
-export interface AccessFault {
-  readonly signal: 'SIGSEGV' | 'SIGBUS';
-  readonly address: bigint;
-  readonly why: string;
-}
-
-/** A physically contiguous run of pinned memory. */
-export interface PinnedRun {
-  readonly vaddr: bigint;
-  readonly pa: bigint;
-  readonly bytes: bigint;
-  /** true when the run is device memory (a BAR mmap): not refcounted, not accounted. */
-  readonly mmio: boolean;
-}
-
 export class AddressSpace {
   private readonly vmas: Vma[] = [];
-  /**
-   * pfn → pin count. An unpinned frame keeps its key with count 0 (pruned in bulk): V8 Maps
-   * leave deleted keys in their hash chains until a rehash, so deleting and re-adding the
-   * same pfns in a map of ~64k entries made every pin cost ~28 µs (npm run bench).
-   */
-  private pinCount = new Map<number, number>();
-  private pinnedNow = 0;
-  private pinZeros = 0;
-  /** Pinned frames whose page was unmapped: freed on their last unpin. */
-  private readonly orphans = new Set<number>();
+  private readonly pins: PinTable;
   /** Pages charged to RLIMIT_MEMLOCK (mm->locked_vm). */
   lockedVm = 0n;
   /** Pages pinned (mm->pinned_vm), which iommufd's accounting modes use. */
@@ -69,7 +51,9 @@ export class AddressSpace {
   constructor(
     private readonly frames: FramePool,
     private readonly phys: PhysAccess,
-  ) {}
+  ) {
+    this.pins = new PinTable(frames);
+  }
 
   /** The VMAs, in address order (read-only snapshot). */
   list(): ReadonlyArray<Readonly<Vma>> {
@@ -77,60 +61,16 @@ export class AddressSpace {
   }
 
   find(addr: bigint): Vma | undefined {
-    const i = this.indexOf(addr);
+    const i = vmaIndexOf(this.vmas, addr);
     return i >= 0 ? this.vmas[i] : undefined;
   }
 
-  /** Index of the VMA containing addr, or -1. Binary search. */
-  private indexOf(addr: bigint): number {
-    let lo = 0;
-    let hi = this.vmas.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.vmas[mid]!;
-      if (addr < v.start) hi = mid - 1;
-      else if (addr >= v.end) lo = mid + 1;
-      else return mid;
-    }
-    return -1;
-  }
-
-  /** First index whose VMA ends after addr. */
   private lowerBound(addr: bigint): number {
-    let lo = 0;
-    let hi = this.vmas.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.vmas[mid]!.end <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return vmaLowerBound(this.vmas, addr);
   }
 
   private overlaps(start: bigint, end: bigint): boolean {
-    const v = this.vmas[this.lowerBound(start)];
-    return v !== undefined && v.start < end;
-  }
-
-  /**
-   * Choose where a new mapping goes (get_unmapped_area): the hint if it is free, else the
-   * highest free gap below MMAP_BASE. Mappings of 2 MiB or more are 2 MiB aligned.
-   */
-  private place(hint: bigint, len: bigint): bigint | null {
-    if (hint !== 0n && hint >= MMAP_MIN_ADDR && hint + len <= TASK_SIZE && !this.overlaps(hint, hint + len)) return hint;
-    const align = len >= HUGE ? HUGE : PAGE;
-    let top = MMAP_BASE;
-    for (let i = this.vmas.length - 1; i >= -1; i--) {
-      const v = i >= 0 ? this.vmas[i]! : undefined;
-      if (v !== undefined && v.start >= top) continue;
-      const floor = v === undefined ? MMAP_MIN_ADDR : v.end > top ? top : v.end;
-      if (top - floor >= len) {
-        const s = (top - len) & ~(align - 1n);
-        if (s >= floor) return s;
-      }
-      if (v !== undefined) top = v.start;
-    }
-    return null;
+    return vmaOverlaps(this.vmas, start, end);
   }
 
   /**
@@ -148,7 +88,7 @@ export class AddressSpace {
       if (flags & MAP_FIXED_NOREPLACE && this.overlaps(addr, addr + length)) return fail('EEXIST', 'do_mmap: MAP_FIXED_NOREPLACE over an existing mapping');
       start = addr;
     } else {
-      start = this.place(addr & ~(PAGE - 1n), length);
+      start = placeMapping(this.vmas, addr & ~(PAGE - 1n), length);
       if (start === null) return fail('ENOMEM', 'get_unmapped_area: no room');
     }
     if (flags & MAP_FIXED) this.unmapRange(start, start + length);
@@ -236,8 +176,7 @@ export class AddressSpace {
   }
 
   private dropFrame(pfn: number): void {
-    if ((this.pinCount.get(pfn) ?? 0) > 0) this.orphans.add(pfn);
-    else this.frames.free(pfn, 1);
+    this.pins.dropFrame(pfn);
   }
 
   /** The frame behind an anonymous page, allocating it (and its 2 MiB block when it fits). */
@@ -300,36 +239,9 @@ export class AddressSpace {
     return r ?? okVoid();
   }
 
-  /**
-   * Walk [addr, addr+len) page by page, checking each VMA's protection first (so a faulting
-   * access has no effect), then calling `each` per piece. `each` returns an error text for
-   * SIGBUS (device mappings) or null.
-   */
-  private access(
-    addr: bigint,
-    len: number,
-    write: boolean,
-    each: (v: Vma, a: bigint, off: number, n: number) => string | null,
-  ): AccessFault | null {
-    const end = addr + BigInt(len);
-    const need = write ? PROT_WRITE : PROT_READ;
-    for (let a = addr; a < end; ) {
-      const v = this.find(a);
-      if (v === undefined) return { signal: 'SIGSEGV', address: a, why: 'no mapping (SEGV_MAPERR)' };
-      if ((v.prot & need) === 0) return { signal: 'SIGSEGV', address: a, why: `mapping is not ${write ? 'writable' : 'readable'} (SEGV_ACCERR)` };
-      a = v.end;
-    }
-    for (let a = addr, off = 0; a < end; ) {
-      const v = this.find(a)!;
-      const pageEnd = (a | 0xfffn) + 1n;
-      const stop = pageEnd < end ? pageEnd : end;
-      const n = Number(stop - a);
-      const err = each(v, a, off, n);
-      if (err !== null) return { signal: 'SIGBUS', address: a, why: err };
-      a = stop;
-      off += n;
-    }
-    return null;
+  /** Check protections over the whole range first, then call `each` per page piece. */
+  private access(addr: bigint, len: number, write: boolean, each: AccessPiece): AccessFault | null {
+    return walkAccess((a) => this.find(a), addr, len, write, each);
   }
 
   /**
@@ -393,42 +305,20 @@ export class AddressSpace {
   }
 
   private unpinFrames(pfns: number[]): void {
-    for (const p of pfns) this.unpinFrame(p);
+    this.pins.unpinFrames(pfns);
   }
 
   private unpinFrame(pfn: number): void {
-    const c = this.pinCount.get(pfn);
-    if (c === undefined || c === 0) return;
-    if (c > 1) {
-      this.pinCount.set(pfn, c - 1);
-      return;
-    }
-    this.pinCount.set(pfn, 0);
-    this.pinnedNow--;
-    if (++this.pinZeros > 1024 && this.pinZeros > this.pinnedNow) this.prunePinCounts();
-    if (this.orphans.delete(pfn)) this.frames.free(pfn, 1);
+    this.pins.unpinFrame(pfn);
   }
 
   private pinFrame(pfn: number): void {
-    const c = this.pinCount.get(pfn);
-    if (c === undefined || c === 0) {
-      this.pinnedNow++;
-      if (c === 0) this.pinZeros--;
-    }
-    this.pinCount.set(pfn, (c ?? 0) + 1);
-  }
-
-  /** Drop the zero entries: O(n) once per n unpins, so amortised O(1). */
-  private prunePinCounts(): void {
-    const live = new Map<number, number>();
-    for (const [pfn, c] of this.pinCount) if (c > 0) live.set(pfn, c);
-    this.pinCount = live;
-    this.pinZeros = 0;
+    this.pins.pinFrame(pfn);
   }
 
   /** Number of frames currently pinned at least once. */
   pinnedFrames(): number {
-    return this.pinnedNow;
+    return this.pins.pinnedFrames;
   }
 
   /** Physical address behind a user address, or null (for tests and pictures). */

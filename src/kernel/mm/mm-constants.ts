@@ -1,0 +1,35 @@
+/**
+ * The mmap(2) / mprotect flag values and the x86-64 user address-space bounds, and the shapes
+ * an address space hands out (a CPU access fault, a pinned run). Values are Linux's.
+ */
+
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_FIXED_NOREPLACE = 0x100000;
+
+/** x86-64 user address space: [mmap_min_addr, TASK_SIZE). */
+export const MMAP_MIN_ADDR = 0x10000n;
+export const TASK_SIZE = 0x7ffffffff000n;
+/** Where top-down mmap placement starts (below a notional stack). */
+export const MMAP_BASE = 0x7f0000000000n;
+
+/** What a CPU access got when it did not complete: the signal Linux would deliver. */
+export interface AccessFault {
+  readonly signal: 'SIGSEGV' | 'SIGBUS';
+  readonly address: bigint;
+  readonly why: string;
+}
+
+/** A physically contiguous run of pinned memory. */
+export interface PinnedRun {
+  readonly vaddr: bigint;
+  readonly pa: bigint;
+  readonly bytes: bigint;
+  /** true when the run is device memory (a BAR mmap): not refcounted, not accounted. */
+  readonly mmio: boolean;
+}
