@@ -5,59 +5,48 @@
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import { errnoOf, OK } from '../support/errno.js';
+import { rootShell } from '../support/sysfs.js';
 
 const NVME = '0000:05:00.0';
 const ovr = `/sys/bus/pci/devices/${NVME}/driver_override`;
 
-type Proc = ReturnType<Host['spawn']>;
-const roots = new WeakMap<Host, Proc>();
-/** One root shell per host (uid 0, every capability). */
-function root(h: Host): Proc {
-  let p = roots.get(h);
-  if (p === undefined) {
-    p = h.spawn();
-    roots.set(h, p);
-  }
-  return p;
-}
-
 describe('driver_override (driver_set_override)', () => {
   it('keeps the text up to the first newline or NUL; a leading newline or an empty string clears it', () => {
     const h = new Host();
-    root(h).writeFile(ovr, 'vfio-pci\nnvme\n');
-    expect(root(h).readFile(ovr)).toBe('vfio-pci\n');
-    root(h).writeFile(ovr, 'pci-stub\0junk');
-    expect(root(h).readFile(ovr)).toBe('pci-stub\n');
-    root(h).writeFile(ovr, '\nvfio-pci');
-    expect(root(h).readFile(ovr)).toBe('(null)\n');
-    root(h).writeFile(ovr, 'vfio-pci');
-    root(h).writeFile(ovr, '');
-    expect(root(h).readFile(ovr)).toBe('(null)\n');
+    rootShell(h).writeFile(ovr, 'vfio-pci\nnvme\n');
+    expect(rootShell(h).readFile(ovr)).toBe('vfio-pci\n');
+    rootShell(h).writeFile(ovr, 'pci-stub\0junk');
+    expect(rootShell(h).readFile(ovr)).toBe('pci-stub\n');
+    rootShell(h).writeFile(ovr, '\nvfio-pci');
+    expect(rootShell(h).readFile(ovr)).toBe('(null)\n');
+    rootShell(h).writeFile(ovr, 'vfio-pci');
+    rootShell(h).writeFile(ovr, '');
+    expect(rootShell(h).readFile(ovr)).toBe('(null)\n');
   });
 
   it('a value of 4095 bytes or more is EINVAL and changes nothing', () => {
     const h = new Host();
-    root(h).writeFile(ovr, 'vfio-pci');
-    expect(errnoOf(() => root(h).writeFile(ovr, 'x'.repeat(4095)))).toBe('EINVAL');
-    expect(root(h).readFile(ovr)).toBe('vfio-pci\n');
+    rootShell(h).writeFile(ovr, 'vfio-pci');
+    expect(errnoOf(() => rootShell(h).writeFile(ovr, 'x'.repeat(4095)))).toBe('EINVAL');
+    expect(rootShell(h).readFile(ovr)).toBe('vfio-pci\n');
   });
 
   it('does not unbind the current driver (§5.12)', () => {
     const h = new Host();
-    root(h).writeFile(ovr, 'vfio-pci');
-    expect(root(h).readlink(`/sys/bus/pci/devices/${NVME}/driver`)).toMatch(/\/bus\/pci\/drivers\/nvme$/);
+    rootShell(h).writeFile(ovr, 'vfio-pci');
+    expect(rootShell(h).readlink(`/sys/bus/pci/devices/${NVME}/driver`)).toMatch(/\/bus\/pci\/drivers\/nvme$/);
   });
 });
 
 describe('new_id (new_id_store)', () => {
   it('is EEXIST for an id the driver already matches through its static table, not only its dynamic ids', () => {
     const h = new Host();
-    const nvmeIds = root(h).readFile(`/sys/bus/pci/devices/${NVME}/vendor`).slice(2, 6) + ' ' +
-      root(h).readFile(`/sys/bus/pci/devices/${NVME}/device`).slice(2, 6);
-    expect(errnoOf(() => root(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', nvmeIds))).toBe('EEXIST');
+    const nvmeIds = rootShell(h).readFile(`/sys/bus/pci/devices/${NVME}/vendor`).slice(2, 6) + ' ' +
+      rootShell(h).readFile(`/sys/bus/pci/devices/${NVME}/device`).slice(2, 6);
+    expect(errnoOf(() => rootShell(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', nvmeIds))).toBe('EEXIST');
     // with all seven fields Linux skips the check and adds the id
-    root(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', `${nvmeIds} ffffffff ffffffff 0 0 0`);
-    expect(errnoOf(() => root(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', '1234 abcd'))).toBe(OK);
-    expect(errnoOf(() => root(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', '1234 abcd'))).toBe('EEXIST');
+    rootShell(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', `${nvmeIds} ffffffff ffffffff 0 0 0`);
+    expect(errnoOf(() => rootShell(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', '1234 abcd'))).toBe(OK);
+    expect(errnoOf(() => rootShell(h).writeFile('/sys/bus/pci/drivers/nvme/new_id', '1234 abcd'))).toBe('EEXIST');
   });
 });

@@ -9,25 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import type { IommuDomain } from '../../src/hardware/iommu/index.js';
 import { errnoOf } from '../support/errno.js';
+import { rootShell } from '../support/sysfs.js';
 
 const EDU = '0000:06:00.0'; // default machine: alone in its group, no driver
 const NVME = '0000:05:00.0'; // default machine: bound to nvme (a DMA-API driver)
 const RID_EDU = 0x0600;
 
-type Proc = ReturnType<Host['spawn']>;
-const roots = new WeakMap<Host, Proc>();
-/** One root shell per host (uid 0, every capability). */
-function root(h: Host): Proc {
-  let p = roots.get(h);
-  if (p === undefined) {
-    p = h.spawn();
-    roots.set(h, p);
-  }
-  return p;
-}
-
 function typePath(h: Host, bdf: string): string {
-  const id = root(h).readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop();
+  const id = rootShell(h).readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop();
   return `/sys/kernel/iommu_groups/${id}/type`;
 }
 
@@ -37,14 +26,14 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
   it('identity makes the group passthrough (DMA reaches physical memory); auto returns to the boot type', () => {
     const h = new Host();
     const path = typePath(h, EDU);
-    expect(root(h).readFile(path)).toBe('DMA\n');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
     expect(h.iommu!.dmaWrite(RID_EDU, 0x10_0000n, probe).ok).toBe(false);
-    root(h).writeFile(path, 'identity\n');
-    expect(root(h).readFile(path)).toBe('identity\n');
+    rootShell(h).writeFile(path, 'identity\n');
+    expect(rootShell(h).readFile(path)).toBe('identity\n');
     expect(h.iommu!.dmaWrite(RID_EDU, 0x10_0000n, probe).ok).toBe(true);
     expect([...h.phys.read(0x10_0000n, 4)]).toEqual([1, 2, 3, 4]);
-    root(h).writeFile(path, 'auto');
-    expect(root(h).readFile(path)).toBe('DMA\n');
+    rootShell(h).writeFile(path, 'auto');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
     expect(h.iommu!.dmaWrite(RID_EDU, 0x20_0000n, probe).ok).toBe(false);
   });
 
@@ -52,7 +41,7 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     const h = new Host();
     const g = h.kernel.pci.find(EDU)!.group!;
     const before = g.defaultDomain!;
-    root(h).writeFile(typePath(h, EDU), 'DMA');
+    rootShell(h).writeFile(typePath(h, EDU), 'DMA');
     expect(g.defaultDomain).not.toBe(before);
     expect(h.iommu!.domainsList()).not.toContain(before);
     expect(h.iommu!.contextOf(RID_EDU)?.domain).toBe(g.defaultDomain);
@@ -66,16 +55,16 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     const noAdmin = h.spawn({ uid: 0, caps: ['CAP_SYS_RAWIO', 'CAP_DAC_OVERRIDE'] });
     expect(errnoOf(() => noAdmin.writeFile(path, 'identity'))).toBe('EACCES');
     expect(errnoOf(() => h.spawn({ uid: 1000 }).writeFile(path, 'identity'))).toBe('EACCES');
-    expect(root(h).readFile(path)).toBe('DMA\n');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
   });
 
   it('takes only the four words (sysfs_streq: one trailing newline); anything else is EINVAL', () => {
     const h = new Host();
     const path = typePath(h, EDU);
     for (const bad of ['dma', 'unmanaged', 'blocked', 'identity\n\n', ' DMA', '']) {
-      expect(errnoOf(() => root(h).writeFile(path, bad))).toBe('EINVAL');
+      expect(errnoOf(() => rootShell(h).writeFile(path, bad))).toBe('EINVAL');
     }
-    expect(root(h).readFile(path)).toBe('DMA\n');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
   });
 
   it('DMA → DMA-FQ works live under a DMA-API driver, on the same domain, and unmaps become lazy', () => {
@@ -84,8 +73,8 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     const g = h.kernel.pci.find(NVME)!.group!;
     const dom = g.defaultDomain as IommuDomain;
     expect(g.ownerCount).toBe(1);
-    root(h).writeFile(path, 'DMA-FQ');
-    expect(root(h).readFile(path)).toBe('DMA-FQ\n');
+    rootShell(h).writeFile(path, 'DMA-FQ');
+    expect(rootShell(h).readFile(path)).toBe('DMA-FQ\n');
     expect(g.defaultDomain).toBe(dom);
     expect(dom.type).toBe('DMA-FQ');
     expect(dom.lazyFlush).toBe(true);
@@ -94,11 +83,11 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
   it('any other change while a driver uses the DMA API is EPERM and changes nothing', () => {
     const h = new Host();
     const path = typePath(h, NVME);
-    for (const w of ['identity', 'DMA', 'auto']) expect(errnoOf(() => root(h).writeFile(path, w))).toBe('EPERM');
-    root(h).writeFile(path, 'DMA-FQ');
+    for (const w of ['identity', 'DMA', 'auto']) expect(errnoOf(() => rootShell(h).writeFile(path, w))).toBe('EPERM');
+    rootShell(h).writeFile(path, 'DMA-FQ');
     // DMA-FQ → DMA is not the live case
-    expect(errnoOf(() => root(h).writeFile(path, 'DMA'))).toBe('EPERM');
-    expect(root(h).readFile(path)).toBe('DMA-FQ\n');
+    expect(errnoOf(() => rootShell(h).writeFile(path, 'DMA'))).toBe('EPERM');
+    expect(rootShell(h).readFile(path)).toBe('DMA-FQ\n');
   });
 
   it('a VFIO-owned group refuses (EPERM), and type keeps showing the default domain, not the user\'s (§5.10)', () => {
@@ -109,8 +98,8 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
     const user = h.iommu!.allocDomain('unmanaged');
     expect(g.attachDomain(user).ok).toBe(true);
     const path = typePath(h, EDU);
-    expect(root(h).readFile(path)).toBe('DMA\n');
-    expect(errnoOf(() => root(h).writeFile(path, 'identity'))).toBe('EPERM');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
+    expect(errnoOf(() => rootShell(h).writeFile(path, 'identity'))).toBe('EPERM');
     expect(g.domain).toBe(user);
   });
 });
@@ -129,22 +118,22 @@ describe('type on special groups', () => {
 
   it('a lazily booted machine shows DMA-FQ, except for an untrusted device\'s group (strict DMA)', () => {
     const h = new Host(untrustedBox('lazy'));
-    expect(root(h).readFile(typePath(h, '0000:00:08.0'))).toBe('DMA-FQ\n');
-    expect(root(h).readFile(typePath(h, '0000:01:00.0'))).toBe('DMA\n');
+    expect(rootShell(h).readFile(typePath(h, '0000:00:08.0'))).toBe('DMA-FQ\n');
+    expect(rootShell(h).readFile(typePath(h, '0000:01:00.0'))).toBe('DMA\n');
     // auto on the trusted group returns to the boot default, DMA-FQ
-    root(h).writeFile(typePath(h, '0000:00:08.0'), 'identity');
-    root(h).writeFile(typePath(h, '0000:00:08.0'), 'auto');
-    expect(root(h).readFile(typePath(h, '0000:00:08.0'))).toBe('DMA-FQ\n');
+    rootShell(h).writeFile(typePath(h, '0000:00:08.0'), 'identity');
+    rootShell(h).writeFile(typePath(h, '0000:00:08.0'), 'auto');
+    expect(rootShell(h).readFile(typePath(h, '0000:00:08.0'))).toBe('DMA-FQ\n');
   });
 
   it('an untrusted device\'s group refuses identity (iommu_get_default_domain_type: EINVAL); auto and DMA stay DMA', () => {
     const h = new Host(untrustedBox('strict'));
     const path = typePath(h, '0000:01:00.0');
-    expect(errnoOf(() => root(h).writeFile(path, 'identity'))).toBe('EINVAL');
-    root(h).writeFile(path, 'auto');
-    expect(root(h).readFile(path)).toBe('DMA\n');
-    root(h).writeFile(path, 'DMA');
-    expect(root(h).readFile(path)).toBe('DMA\n');
+    expect(errnoOf(() => rootShell(h).writeFile(path, 'identity'))).toBe('EINVAL');
+    rootShell(h).writeFile(path, 'auto');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
+    rootShell(h).writeFile(path, 'DMA');
+    expect(rootShell(h).readFile(path)).toBe('DMA\n');
   });
 
   it('a no-IOMMU group shows unknown and refuses writes with EINVAL (no default domain)', () => {
@@ -154,7 +143,7 @@ describe('type on special groups', () => {
     });
     h.bind('0000:00:03.0', 'vfio-pci');
     const path = typePath(h, '0000:00:03.0');
-    expect(root(h).readFile(path)).toBe('unknown\n');
-    expect(errnoOf(() => root(h).writeFile(path, 'DMA'))).toBe('EINVAL');
+    expect(rootShell(h).readFile(path)).toBe('unknown\n');
+    expect(errnoOf(() => rootShell(h).writeFile(path, 'DMA'))).toBe('EINVAL');
   });
 });

@@ -2,16 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { attach, boundDevice, buffer, cdevIndex, destroy, EDU, EDU2, expectErrno, ioasAlloc, ioptOf, mapFixed, P, ranges, U64_MAX } from './helpers.js';
+import { iommuGroupOf } from '../support/sysfs.js';
 
 function openCdev(host: Host, bdf = EDU) {
   host.bind(bdf, 'vfio-pci');
   const p = host.spawn();
   const dev = p.open(`/dev/vfio/devices/vfio${cdevIndex(p, bdf)}`);
   return { p, dev };
-}
-
-function groupOf(p: { readlink(path: string): string }, bdf: string): number {
-  return Number(p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop());
 }
 
 describe('cdev before BIND', () => {
@@ -92,7 +89,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     const host = new Host();
     host.bind(EDU, 'vfio-pci');
     const p = host.spawn();
-    const g = groupOf(p, EDU);
+    const g = iommuGroupOf(p, EDU);
     const fd = p.open('/dev/iommu');
     const dev = p.open(`/dev/vfio/devices/vfio${cdevIndex(p, EDU)}`);
     const grp = p.open(`/dev/vfio/${g}`); // an open cdev alone does not block the group
@@ -109,7 +106,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     host.bind(EDU, 'vfio-pci');
     const p = host.spawn();
     const c = p.open('/dev/vfio/vfio');
-    const g = p.open(`/dev/vfio/${groupOf(p, EDU)}`);
+    const g = p.open(`/dev/vfio/${iommuGroupOf(p, EDU)}`);
     p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
     p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
     const dev = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);

@@ -6,32 +6,19 @@
  * and the group, driver and /dev views that follow.
  */
 import { describe, expect, it } from 'vitest';
-import { Host, SystemError } from '../../src/index.js';
+import { Host } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
+import { iommuGroupOf, readdirOrEmpty } from '../support/sysfs.js';
 
 const EDU_ALONE = '0000:06:00.0'; // group 17, behind an ACS downstream port
 const EDU_SHARED = '0000:0a:00.0'; // group 8, with its root port 0000:00:1d.0
 const NVME = '0000:05:00.0';
 
-function groupOf(p: ReturnType<Host['spawn']>, bdf: string): number {
-  return Number(p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop());
-}
-
-/** readdir that treats a missing directory as empty (udev removes empty /dev dirs). */
-function ls(p: ReturnType<Host['spawn']>, path: string): string[] {
-  try {
-    return p.readdir(path);
-  } catch (e) {
-    if ((e as SystemError).code === 'ENOENT') return [];
-    throw e;
-  }
-}
-
 describe('binding through sysfs', () => {
   it('binds an unbound edu to vfio-pci and creates /dev/vfio/<group> and a cdev', () => {
     const host = new Host();
     const sh = host.spawn();
-    const group = groupOf(sh, EDU_ALONE);
+    const group = iommuGroupOf(sh, EDU_ALONE);
     expect(sh.readdir(`/sys/kernel/iommu_groups/${group}/devices`)).toEqual([EDU_ALONE]);
     expect(errnoOf(() => sh.readlink(`/sys/bus/pci/devices/${EDU_ALONE}/driver`))).toBe('ENOENT');
 
@@ -40,7 +27,7 @@ describe('binding through sysfs', () => {
     sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', `${EDU_ALONE}\n`);
 
     expect(sh.readlink(`/sys/bus/pci/devices/${EDU_ALONE}/driver`).endsWith('/bus/pci/drivers/vfio-pci')).toBe(true);
-    expect(ls(sh, '/dev/vfio')).toContain(String(group));
+    expect(readdirOrEmpty(sh, '/dev/vfio')).toContain(String(group));
     expect(sh.readdir(`/sys/bus/pci/devices/${EDU_ALONE}/vfio-dev`)).toEqual(['vfio0']);
     expect(sh.readdir('/dev/vfio/devices')).toEqual(['vfio0']);
     expect(sh.readdir('/sys/bus/pci/drivers/vfio-pci')).toContain(EDU_ALONE);
@@ -55,13 +42,13 @@ describe('binding through sysfs', () => {
     expect(errnoOf(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', NVME))).toBe('EBUSY');
     sh.writeFile(`/sys/bus/pci/devices/${NVME}/driver/unbind`, NVME);
     sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', NVME);
-    const g = groupOf(sh, NVME);
-    expect(ls(sh, '/dev/vfio')).toContain(String(g));
+    const g = iommuGroupOf(sh, NVME);
+    expect(readdirOrEmpty(sh, '/dev/vfio')).toContain(String(g));
 
     sh.writeFile(`/sys/bus/pci/devices/${NVME}/driver_override`, '\n');
     expect(sh.readFile(`/sys/bus/pci/devices/${NVME}/driver_override`)).toBe('(null)\n');
     sh.writeFile('/sys/bus/pci/drivers/vfio-pci/unbind', NVME);
-    expect(ls(sh, '/dev/vfio')).not.toContain(String(g));
+    expect(readdirOrEmpty(sh, '/dev/vfio')).not.toContain(String(g));
     sh.writeFile('/sys/bus/pci/drivers_probe', NVME);
     expect(sh.readlink(`/sys/bus/pci/devices/${NVME}/driver`).endsWith('/nvme')).toBe(true);
   });
@@ -102,11 +89,11 @@ describe('binding through sysfs', () => {
     const host = new Host();
     const sh = host.spawn();
     host.bind(EDU_SHARED, 'vfio-pci');
-    const g = groupOf(sh, EDU_SHARED);
+    const g = iommuGroupOf(sh, EDU_SHARED);
     expect(sh.readdir(`/sys/kernel/iommu_groups/${g}/devices`)).toEqual(['0000:00:1d.0', EDU_SHARED]);
-    expect(ls(sh, '/dev/vfio')).toContain(String(g));
+    expect(readdirOrEmpty(sh, '/dev/vfio')).toContain(String(g));
     host.bind(EDU_SHARED, null);
-    expect(ls(sh, '/dev/vfio')).not.toContain(String(g));
+    expect(readdirOrEmpty(sh, '/dev/vfio')).not.toContain(String(g));
     expect(() => host.bind('0000:00:1d.0', 'vfio-pci')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });

@@ -3,12 +3,13 @@ import { Host, uapi, type Process } from '../../src/index.js';
 import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
 import { defaultTopologyJson } from '../../src/hardware/default-machine.js';
+import { iommuGroupOf } from '../support/sysfs.js';
 
 export const EDU = '0000:06:00.0';
 export const EDU2 = '0000:07:00.0';
 
 export function groupOf(host: Host, bdf: string): number {
-  return Number(host.spawn().readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop());
+  return iommuGroupOf(host.spawn(), bdf);
 }
 
 export interface Setup {
