@@ -2,15 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, dmaBuffer, EDU_BDF, machine, openDevice, u32 } from '../vfio-pci/helpers.js';
+import { u64le } from '../support/bytes.js';
 
 function eduWithDma(extra: Record<string, object> = {}) {
   const host = machine(extra);
   const o = openDevice(host, EDU_BDF);
   cfgWrite(o, uapi.PCI_COMMAND, 2, cfgRead(o, uapi.PCI_COMMAND, 2) | uapi.PCI_COMMAND_MASTER);
   const w64 = (off: number, v: bigint) => {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, v, true);
-    o.p.pwrite(o.device, b, BigInt(off));
+    o.p.pwrite(o.device, u64le(v), BigInt(off));
   };
   const dma = (src: bigint, dst: bigint, cnt: bigint, toRam: boolean) => {
     w64(EDU.DMA_SRC, src);

@@ -9,6 +9,7 @@ import * as uapi from '../../src/uapi/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { deviceModelOf, fabricOf } from '../../src/kernel/vfio-pci/machine-devices.js';
 import { enableDevice, groupIdOf } from '../../src/testing/session.js';
+import { u64le } from '../support/bytes.js';
 
 const A = '0000:01:00.0';
 const B = '0000:02:00.0';
@@ -52,9 +53,7 @@ function setup() {
 /** Program edu A's DMA engine through its region and let it finish. */
 function eduDma(host: Host, p: ReturnType<typeof setup>['p'], dev: number, src: bigint, dst: bigint, toRam: boolean): void {
   const w64 = (off: number, v: bigint) => {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, v, true);
-    p.pwrite(dev, b, region(0, off));
+    p.pwrite(dev, u64le(v), region(0, off));
   };
   w64(EDU.DMA_SRC, src);
   w64(EDU.DMA_DST, dst);

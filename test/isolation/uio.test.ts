@@ -12,6 +12,7 @@ import { EduModel } from '../../src/hardware/devices/edu.js';
 import { deviceModelOf, setDeviceModel } from '../../src/kernel/vfio-pci/machine-devices.js';
 import type { Process } from '../../src/process/process.js';
 import { errnoOf } from '../support/errno.js';
+import { u64le } from '../support/bytes.js';
 
 const A = '0000:01:00.0';
 const BAR = 0xe000_0000n;
@@ -226,9 +227,7 @@ describe('uio_pci_generic: DMA has no isolation of its own', () => {
   /** Program edu to copy 8 bytes from its buffer to bus address `dst` and wait. */
   function dmaToRam(host: Host, p: Process, bar: bigint, dst: bigint): void {
     const w64 = (off: number, v: bigint) => {
-      const b = new Uint8Array(8);
-      new DataView(b.buffer).setBigUint64(0, v, true);
-      p.writeMem(bar + BigInt(off), b);
+      p.writeMem(bar + BigInt(off), u64le(v));
     };
     w64(EDU.DMA_SRC, BigInt(EDU.DMA_START));
     w64(EDU.DMA_DST, dst);

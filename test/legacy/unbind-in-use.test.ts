@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { EDU, setup } from './helpers.js';
+import { readU64le } from '../support/bytes.js';
 
 describe('unbind while the device is open', () => {
   it('waits for the last device fd, signalling REQ, then completes and removes the group node', () => {
@@ -28,7 +29,7 @@ describe('unbind while the device is open', () => {
     expect(sh.readdir('/dev/vfio')).toContain(String(s.group));
     // the cdev is gone at once (vfio_device_del), so nobody new can open the device
     expect(sh.readdir('/dev/vfio')).not.toContain('devices');
-    const counter = new DataView(s.p.read(req, 8).buffer).getBigUint64(0, true);
+    const counter = readU64le(s.p.read(req, 8));
     expect(counter).toBeGreaterThanOrEqual(1n);
     // no other driver may take the device meanwhile
     expect(() => sh.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', EDU)).toThrow(expect.objectContaining({ code: 'EBUSY' }));

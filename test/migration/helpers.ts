@@ -5,6 +5,7 @@
 import { Host, uapi } from '../../src/index.js';
 import { DMAE } from '../../src/hardware/devices/dma-engine.js';
 import { DMAE_BDF, dmaBuffer, openDevice, type Opened } from '../vfio-pci/helpers.js';
+import { u64le } from '../support/bytes.js';
 
 const rp = (bdf: string, child: object): object => ({ bdf, type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [child] });
 
@@ -92,9 +93,7 @@ export function queueCopies(o: Opened, mem: bigint, n: number, len: number, firs
 }
 
 export function startEngine(o: Opened, tail: number): void {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, RING, true);
-  o.p.pwrite(o.device, b, BigInt(DMAE.RING_BASE));
+  o.p.pwrite(o.device, u64le(RING), BigInt(DMAE.RING_BASE));
   reg32(o, DMAE.RING_SIZE, 16);
   reg32(o, DMAE.CTRL, DMAE.CTRL_ENABLE);
   reg32(o, DMAE.RING_TAIL, tail);

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Host, SignalError, SystemError, uapi } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
+import { readU64le, u64le } from '../support/bytes.js';
 
-const u64 = (v: bigint): Uint8Array => {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v, true);
-  return b;
-};
-const val = (b: Uint8Array): bigint => new DataView(b.buffer, b.byteOffset).getBigUint64(0, true);
 
 describe('process: errors', () => {
   it('throws SystemError shaped like Node: code, negative errno, syscall, message', () => {
@@ -56,9 +51,9 @@ describe('process: eventfd', () => {
     const p = new Host().spawn();
     const fd = p.eventfd(0, uapi.EFD_NONBLOCK);
     expect(errnoOf(() => p.read(fd, 8))).toBe('EAGAIN');
-    p.write(fd, u64(2n));
-    p.write(fd, u64(3n));
-    expect(val(p.read(fd, 8))).toBe(5n);
+    p.write(fd, u64le(2n));
+    p.write(fd, u64le(3n));
+    expect(readU64le(p.read(fd, 8))).toBe(5n);
     expect(p.fcntl(fd, uapi.F_GETFL) & uapi.O_NONBLOCK).toBe(uapi.O_NONBLOCK);
     p.fcntl(fd, uapi.F_SETFL, 0);
     expect(errnoOf(() => p.read(fd, 8))).toBe('EDEADLK');
@@ -70,7 +65,7 @@ describe('process: eventfd', () => {
     const fd = p.eventfd(0, uapi.EFD_SEMAPHORE);
     const file = p.task.file(fd)!;
     host.clock.after(1000n, 'test signal', () => (file.priv as { signal(): void }).signal());
-    expect(val(p.read(fd, 8))).toBe(1n);
+    expect(readU64le(p.read(fd, 8))).toBe(1n);
     expect(host.clock.now()).toBe(1000n);
   });
 });

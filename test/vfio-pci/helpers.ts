@@ -5,6 +5,7 @@
  */
 import { Host, uapi } from '../../src/index.js';
 import type { Process } from '../../src/process/process.js';
+import { readU64le } from '../support/bytes.js';
 
 const rp = (bdf: string, child: object): object => ({ bdf, type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [child] });
 
@@ -82,7 +83,7 @@ export function drain(p: Process, fd: number): bigint {
   const fl = p.fcntl(fd, uapi.F_GETFL);
   p.fcntl(fd, uapi.F_SETFL, fl | uapi.O_NONBLOCK);
   try {
-    return new DataView(p.read(fd, 8).buffer).getBigUint64(0, true);
+    return readU64le(p.read(fd, 8));
   } catch (e) {
     if ((e as { code?: string }).code === 'EAGAIN') return 0n;
     throw e;
