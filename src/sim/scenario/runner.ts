@@ -7,18 +7,26 @@
  * at once. Only bad input (an invalid scenario or topology) throws ScenarioInputError,
  * before anything runs.
  *
+ * The call steps are in calls.ts, the expectation checks in expectations.ts, outcomes in
+ * outcome.ts, step labels in describe.ts.
+ *
  * Invariant: the same scenario and topology give the same results and byte-identical
  * traces; nothing here reads the wall clock.
  */
-import { SignalError, SystemError } from '../../base/errors.js';
 import { Host } from '../../host.js';
 import type { Process } from '../../process/process.js';
 import { TopologyError } from '../../hardware/topology/index.js';
 import { EventFd } from '../../kernel/eventfd.js';
 import type { TraceEntry } from '../trace.js';
-import { convertArg, getPath, resolveRequest } from './args.js';
-import { safeParseScenario, type ExpectInput, type Scenario, type ScenarioIssue, type Step } from './schema.js';
-import { evalFlags, evalValue, fromLe, hex, hexBytes, leBytes, parseBytes, toNumber, ValueError, type Vars } from './values.js';
+import { getPath } from './args.js';
+import { callStep, type StepEnv } from './calls.js';
+import { describeStep } from './describe.js';
+import { checkFaults, checkOutcome, compareValue } from './expectations.js';
+import { attempt, outcomeText } from './outcome.js';
+import { safeParseScenario, type Scenario, type ScenarioIssue, type Step } from './schema.js';
+import { evalValue, fromLe, hexBytes, parseBytes, toNumber, ValueError, type Vars } from './values.js';
+
+export { describeStep } from './describe.js';
 
 /** Input the runner cannot start from: the issues name the field paths. */
 export class ScenarioInputError extends Error {
@@ -63,8 +71,6 @@ export interface ScenarioResult {
   readonly trace: readonly TraceEntry[];
   readonly host: Host;
 }
-
-type Outcome = { kind: 'ok'; value: unknown } | { kind: 'errno'; code: string; why: string } | { kind: 'signal'; signal: string; why: string };
 
 /** Validate a scenario value, throwing ScenarioInputError with every field-path issue. */
 export function parseScenario(json: unknown): Scenario {
@@ -172,7 +178,8 @@ export class ScenarioRun {
       return { text: messages.length === 0 ? 'ok' : 'failed', messages };
     }
     let arg: unknown;
-    const outcome = this.call(step, (a) => (arg = a));
+    const env: StepEnv = { host: this.host, vars: this.vars, proc: (n) => this.proc(n), fd: (r) => this.fd(r) };
+    const outcome = callStep(env, step, (a) => (arg = a));
     const expect = 'expect' in step ? step.expect : undefined;
     const messages = checkOutcome(outcome, expect, this.vars);
     if (outcome.kind === 'ok' && messages.length === 0) {
@@ -252,169 +259,6 @@ export class ScenarioRun {
     }
   }
 
-  /** Steps a driver or administrator makes: one call each, its outcome captured. */
-  private call(step: Step, keepArg: (a: unknown) => void): Outcome {
-    const v = (x: Parameters<typeof evalValue>[0]): bigint => evalValue(x, this.vars);
-    const p = this.proc('process' in step ? step.process : undefined);
-    switch (step.op) {
-      case 'exit':
-        return attempt(() => p.exit());
-      case 'bind':
-        return attempt(() => this.host.bind(step.bdf, step.driver));
-      case 'set-param': {
-        const [mod, name] = step.param.split('.');
-        const val = typeof step.value === 'boolean' ? (step.value ? 'Y' : 'N') : String(step.value);
-        return attempt(() => p.writeFile(`/sys/module/${mod}/parameters/${name}`, val));
-      }
-      case 'open': {
-        const flags = step.flags === undefined ? 2 : toNumber(evalFlags(step.flags, this.vars), 'flags');
-        return attempt(() => p.open(step.path, flags));
-      }
-      case 'close':
-        return attempt(() => p.close(this.fd(step.fd)));
-      case 'ioctl': {
-        const req = resolveRequest(step.request);
-        if (req === undefined) throw new ValueError(`${step.request} is not a VFIO or iommufd request name`);
-        const arg = convertArg(req, step.arg, this.vars);
-        keepArg(arg);
-        const fd = this.fd(step.fd);
-        return attempt(() => p.ioctl(fd, req.request, arg as object | number | string | undefined));
-      }
-      case 'mmap': {
-        const fd = step.fd === undefined ? -1 : this.fd(step.fd);
-        const args = [step.addr === undefined ? 0n : v(step.addr), v(step.length), toNumber(evalFlags(step.prot, this.vars), 'prot'), toNumber(evalFlags(step.flags, this.vars), 'flags'), fd, step.offset === undefined ? 0n : v(step.offset)] as const;
-        return attempt(() => p.mmap(...args));
-      }
-      case 'munmap':
-        return attempt(() => p.munmap(v(step.addr), v(step.length)));
-      case 'eventfd': {
-        const flags = step.flags === undefined ? 0 : toNumber(evalFlags(step.flags, this.vars), 'flags');
-        return attempt(() => p.eventfd(step.initval ?? 0, flags));
-      }
-      case 'read':
-        return attempt(() => p.read(this.fd(step.fd), step.length));
-      case 'write': {
-        const data = step.bytes !== undefined ? parseBytes(step.bytes) : leBytes(v(step.u64 ?? 0), 8);
-        return attempt(() => p.write(this.fd(step.fd), data));
-      }
-      case 'pread':
-        return attempt(() => p.pread(this.fd(step.fd), step.length, v(step.offset)));
-      case 'pwrite': {
-        const data = step.bytes !== undefined ? parseBytes(step.bytes) : leBytes(v(step.value ?? 0), step.size ?? 4);
-        return attempt(() => p.pwrite(this.fd(step.fd), data, v(step.offset)));
-      }
-      case 'load': {
-        const a = v(step.addr);
-        return attempt(() => fromLe(p.readMem(a, step.size)));
-      }
-      case 'store': {
-        const a = v(step.addr);
-        const data = step.bytes !== undefined ? parseBytes(step.bytes) : leBytes(v(step.value ?? 0), step.size ?? 4);
-        return attempt(() => p.writeMem(a, data));
-      }
-      case 'read-file':
-        return attempt(() => p.readFile(step.path));
-      case 'write-file':
-        return attempt(() => p.writeFile(step.path, step.data));
-      default:
-        throw new ValueError(`step ${step.op} makes no call`);
-    }
-  }
-}
-
-function attempt(fn: () => unknown): Outcome {
-  try {
-    return { kind: 'ok', value: fn() };
-  } catch (e) {
-    if (e instanceof SystemError) return { kind: 'errno', code: e.code, why: e.info?.why ?? '' };
-    if (e instanceof SignalError) return { kind: 'signal', signal: e.signal, why: e.message };
-    if (e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_INVALID_ARG_TYPE') return { kind: 'errno', code: 'TypeError', why: e.message };
-    throw e;
-  }
-}
-
-function outcomeText(o: Outcome): string {
-  if (o.kind === 'errno') return `-${o.code}`;
-  if (o.kind === 'signal') return o.signal;
-  const v = o.value;
-  if (v === undefined) return 'ok';
-  if (typeof v === 'bigint') return hex(v);
-  if (v instanceof Uint8Array) return `[${hexBytes(v)}]`;
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
-  return String(v);
-}
-
-function compareValue(got: unknown, want: ExpectInput['result'] | null, vars: Vars, what: string): string | null {
-  if (want === null) return got === undefined || got === null ? null : `${what} is ${String(got)}, expected nothing`;
-  if (typeof want === 'boolean') return got === want ? null : `${what} is ${String(got)}, expected ${want}`;
-  if (typeof got === 'string') return typeof want === 'string' && got.trimEnd() === want.trimEnd() ? null : `${what} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
-  const g = typeof got === 'bigint' || typeof got === 'number' ? BigInt(got) : got instanceof Uint8Array ? fromLe(got) : undefined;
-  const w = evalValue(want!, vars);
-  if (g === undefined) return `${what} is ${String(got)}, expected ${hex(w)}`;
-  return g === w ? null : `${what} is ${hex(g)} (${g}), expected ${hex(w)} (${w})`;
-}
-
-function checkOutcome(o: Outcome, expect: ExpectInput | undefined, vars: Vars): string[] {
-  if (expect?.signal !== undefined) return o.kind === 'signal' && o.signal === expect.signal ? [] : [`expected ${expect.signal}, got ${outcomeText(o)}`];
-  const wantErr = expect?.errno !== undefined && expect.errno !== 'ok' ? expect.errno : null;
-  if (wantErr !== null) return o.kind === 'errno' && o.code === wantErr ? [] : [`expected ${wantErr}, got ${outcomeText(o)}`];
-  if (o.kind !== 'ok') return [`failed with ${outcomeText(o)}${o.why ? ` (${o.why})` : ''}`];
-  const m: string[] = [];
-  if (expect?.result !== undefined) {
-    const r = compareValue(o.value, expect.result, vars, 'result');
-    if (r !== null) m.push(r);
-  }
-  if (expect?.contains !== undefined && !(typeof o.value === 'string' && o.value.includes(expect.contains))) m.push(`result does not contain ${JSON.stringify(expect.contains)}`);
-  return m;
-}
-
-function checkFaults(h: Host, step: Extract<Step, { op: 'expect-faults' }>, vars: Vars): string[] {
-  const faults = h.faults();
-  const m: string[] = [];
-  if (step.count !== undefined && faults.length !== step.count) m.push(`${faults.length} IOMMU faults recorded, expected ${step.count}`);
-  (step.entries ?? []).forEach((want, i) => {
-    const f = faults[i];
-    if (f === undefined) return void m.push(`fault ${i}: none recorded`);
-    if (want.source !== undefined && f.source !== want.source) m.push(`fault ${i}: source ${f.source}, expected ${want.source}`);
-    if (want.iova !== undefined && f.iova !== evalValue(want.iova, vars)) m.push(`fault ${i}: iova ${hex(f.iova)}, expected ${hex(evalValue(want.iova, vars))}`);
-    if (want.access !== undefined && f.access !== want.access) m.push(`fault ${i}: ${f.access}, expected ${want.access}`);
-    if (want.reason !== undefined && !f.reason.includes(want.reason)) m.push(`fault ${i}: reason "${f.reason}" lacks "${want.reason}"`);
-  });
-  return m;
-}
-
-const show = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
-
-/** One line for the trace and the CLI. */
-export function describeStep(s: Step): string {
-  switch (s.op) {
-    case 'note': return s.text;
-    case 'spawn': return `spawn ${s.as} (uid ${s.uid ?? 0})`;
-    case 'exit': return `exit ${s.process ?? 'main'}`;
-    case 'bind': return `bind ${s.bdf} to ${s.driver ?? '(no driver)'}`;
-    case 'set-param': return `set ${s.param} = ${String(s.value)}`;
-    case 'open': return `open ${s.path}${s.as ? ` as ${s.as}` : ''}`;
-    case 'close': return `close ${show(s.fd)}`;
-    case 'ioctl': return `ioctl(${show(s.fd)}, ${s.request})${s.as ? ` as ${s.as}` : ''}`;
-    case 'mmap': return `mmap ${show(s.length)} bytes${s.fd !== undefined ? ` of ${show(s.fd)}` : ''}${s.as ? ` as ${s.as}` : ''}`;
-    case 'munmap': return `munmap ${show(s.addr)}`;
-    case 'eventfd': return `eventfd${s.as ? ` as ${s.as}` : ''}`;
-    case 'read': return `read ${s.length} bytes from ${show(s.fd)}`;
-    case 'write': return `write to ${show(s.fd)}`;
-    case 'pread': return `pread ${s.length} bytes of ${show(s.fd)} at ${show(s.offset)}`;
-    case 'pwrite': return `pwrite ${show(s.fd)} at ${show(s.offset)}`;
-    case 'load': return `load ${s.size} bytes at ${show(s.addr)}`;
-    case 'store': return `store at ${show(s.addr)}`;
-    case 'read-file': return `read ${s.path}`;
-    case 'write-file': return `write ${JSON.stringify(s.data)} to ${s.path}`;
-    case 'run': return s.ns === undefined ? 'run the clock until idle' : `run the clock ${show(s.ns)} ns`;
-    case 'set': return `set ${s.var} = ${show(s.value)}`;
-    case 'expect-memory': return `expect memory at ${show(s.addr ?? s.pa)}`;
-    case 'expect-eventfd': return `expect eventfd ${show(s.fd)} = ${show(s.count)}`;
-    case 'expect-faults': return `expect ${s.count ?? (s.entries?.length ?? 0)} IOMMU fault(s)`;
-    case 'expect-file': return `expect ${s.path}`;
-    case 'expect-trace': return `expect trace "${s.contains}"`;
-  }
 }
 
 /** Validate and run a whole scenario. */

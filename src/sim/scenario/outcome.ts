@@ -1,0 +1,31 @@
+/**
+ * What one scenario call produced — a value, an errno, or a signal — and its one-line text.
+ * `attempt` turns the process skin's throws (SystemError, SignalError, a Node-style
+ * TypeError) into an Outcome; anything else is a bug and propagates.
+ */
+import { SignalError, SystemError } from '../../base/errors.js';
+import { hex, hexBytes } from './values.js';
+
+export type Outcome = { kind: 'ok'; value: unknown } | { kind: 'errno'; code: string; why: string } | { kind: 'signal'; signal: string; why: string };
+
+export function attempt(fn: () => unknown): Outcome {
+  try {
+    return { kind: 'ok', value: fn() };
+  } catch (e) {
+    if (e instanceof SystemError) return { kind: 'errno', code: e.code, why: e.info?.why ?? '' };
+    if (e instanceof SignalError) return { kind: 'signal', signal: e.signal, why: e.message };
+    if (e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_INVALID_ARG_TYPE') return { kind: 'errno', code: 'TypeError', why: e.message };
+    throw e;
+  }
+}
+
+export function outcomeText(o: Outcome): string {
+  if (o.kind === 'errno') return `-${o.code}`;
+  if (o.kind === 'signal') return o.signal;
+  const v = o.value;
+  if (v === undefined) return 'ok';
+  if (typeof v === 'bigint') return hex(v);
+  if (v instanceof Uint8Array) return `[${hexBytes(v)}]`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  return String(v);
+}
