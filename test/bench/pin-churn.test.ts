@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import * as uapi from '../../src/uapi/index.js';
 import type { PinnedRun } from '../../src/kernel/mm/address-space.js';
+import { anonBuffer } from '../support/vfio.js';
 
 function setup(pages: number) {
   const p = new Host().spawn();
   const mm = p.task.mm;
-  const buf = p.mmap(0n, BigInt(pages) << 12n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+  const buf = anonBuffer(p, BigInt(pages) << 12n);
   const pin = (page: number): PinnedRun[] => {
     const r = mm.pin(buf + (BigInt(page) << 12n), 0x1000n, true);
     if (!r.ok) throw new Error(r.code);

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
-import { attach, boundDevice, buffer, expectErrno, ioasAlloc, mapFixed, P, unmap } from './helpers.js';
+import { attach, boundDevice, expectErrno, ioasAlloc, mapFixed, P, unmap } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 function compat(type: number) {
   const d = boundDevice();
@@ -39,7 +40,7 @@ describe('VFIO_IOMMU_GET_INFO, every argsz from 24 to the full size (iommufd_vfi
 describe('VFIO_IOMMU_UNMAP_DMA', () => {
   it('v1: a cut one byte into a mapping is skipped by iopt_area_split, so the unmap is ENOENT (size 0), not EINVAL', () => {
     const c = compat(uapi.VFIO_TYPE1_IOMMU);
-    const va = buffer(c.p, 0x10000n);
+    const va = anonBuffer(c.p, 0x10000n);
     c.p.ioctl(c.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0x400000n, size: 0x10000n });
     const u = { argsz: 24, flags: 0, iova: 0x400001n, size: 0x3fffn };
     expectErrno(() => c.p.ioctl(c.fd, uapi.VFIO_IOMMU_UNMAP_DMA, u), 'ENOENT');
@@ -56,7 +57,7 @@ describe('VFIO_IOMMU_UNMAP_DMA', () => {
 
   it('v2: areas removed before a partly covered one stay removed, and size reports them with the ENOENT', () => {
     const c = compat(uapi.VFIO_TYPE1v2_IOMMU);
-    const va = buffer(c.p, 4n * P);
+    const va = anonBuffer(c.p, 4n * P);
     c.p.ioctl(c.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0x100000n, size: P });
     c.p.ioctl(c.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0x200000n, size: 2n * P });
     const u = { argsz: 24, flags: 0, iova: 0x100000n, size: 0x101000n };
@@ -73,7 +74,7 @@ describe('IOMMU_IOAS_UNMAP is not atomic (iopt_unmap_iova_range)', () => {
     const d = boundDevice();
     const ioas = ioasAlloc(d.p, d.fd);
     attach(d.p, d.dev, ioas);
-    const va = buffer(d.p, 4n * P);
+    const va = anonBuffer(d.p, 4n * P);
     mapFixed(d.p, d.fd, ioas, va, 0x100000n, P);
     mapFixed(d.p, d.fd, ioas, va, 0x200000n, 2n * P);
     const a = { size: 24, ioas_id: ioas, iova: 0x100000n, length: 0x101000n };

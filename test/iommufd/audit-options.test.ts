@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
-import { attach, boundDevice, buffer, expectErrno, ioasAlloc, iommufd, mapFixed, P } from './helpers.js';
+import { attach, boundDevice, expectErrno, ioasAlloc, iommufd, mapFixed, P } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 describe('IOMMU_OPTION', () => {
   it('HUGE_PAGES with object_id 0 is ENOENT for GET and SET; an unknown op is EOPNOTSUPP after the IOAS lookup', () => {
@@ -42,7 +43,7 @@ describe('IOMMU_IOAS_CHANGE_PROCESS (change_process, basic)', () => {
     const ioas = ioasAlloc(d.p, d.fd);
     attach(d.p, d.dev, ioas);
     expect(d.p.ioctl(d.fd, uapi.IOMMU_IOAS_CHANGE_PROCESS, { size: 8 })).toBe(0);
-    mapFixed(d.p, d.fd, ioas, buffer(d.p, P), 0x100000n, P);
+    mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, P), 0x100000n, P);
     expectErrno(() => d.p.ioctl(d.fd, uapi.IOMMU_IOAS_CHANGE_PROCESS, { size: 8, __reserved: 1 }), 'EOPNOTSUPP');
     expectErrno(() => d.p.ioctl(d.fd, uapi.IOMMU_IOAS_CHANGE_PROCESS, { size: 8 }), 'EINVAL');
   });
@@ -57,7 +58,7 @@ describe('compat SET_IOMMU and CHECK_EXTENSION (iommufd_vfio_set_iommu, iommufd_
     expect(d.p.ioctl(d.fd, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU)).toBe(0);
     expect(d.p.ioctl(d.fd, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU)).toBe(0);
     expectErrno(() => d.p.ioctl(d.fd, uapi.VFIO_SET_IOMMU, uapi.VFIO_NOIOMMU_IOMMU), 'EINVAL');
-    d.p.ioctl(d.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: buffer(d.p, P), iova: 0x100000n, size: P });
+    d.p.ioctl(d.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: anonBuffer(d.p, P), iova: 0x100000n, size: P });
     expectErrno(() => d.p.ioctl(d.fd, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1_IOMMU), 'EINVAL');
     expect(d.p.ioctl(d.fd, uapi.VFIO_CHECK_EXTENSION, uapi.VFIO_DMA_CC_IOMMU)).toBe(1);
   });

@@ -1,8 +1,9 @@
 /** Device cdevs: BIND / ATTACH / DETACH, what an unbound cdev refuses, group vs cdev exclusion, replace. */
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
-import { attach, boundDevice, buffer, cdevIndex, destroy, EDU, EDU2, expectErrno, ioasAlloc, ioptOf, mapFixed, P, ranges, U64_MAX } from './helpers.js';
+import { attach, boundDevice, cdevIndex, destroy, EDU, EDU2, expectErrno, ioasAlloc, ioptOf, mapFixed, P, ranges, U64_MAX } from './helpers.js';
 import { iommuGroupOf } from '../support/sysfs.js';
+import { anonBuffer, attachContainer } from '../support/vfio.js';
 
 function openCdev(host: Host, bdf = EDU) {
   host.bind(bdf, 'vfio-pci');
@@ -107,8 +108,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     const p = host.spawn();
     const c = p.open('/dev/vfio/vfio');
     const g = p.open(`/dev/vfio/${iommuGroupOf(p, EDU)}`);
-    p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
-    p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
+    attachContainer(p, g, c);
     const dev = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
     const fd = p.open('/dev/iommu');
     expectErrno(() => p.ioctl(dev, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, iommufd: fd }), 'EINVAL');
@@ -122,7 +122,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     const d = boundDevice();
     const ioas = ioasAlloc(d.p, d.fd);
     attach(d.p, d.dev, ioas);
-    mapFixed(d.p, d.fd, ioas, buffer(d.p, P), 0x1000n, P);
+    mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, P), 0x1000n, P);
     d.p.close(d.fd);
     const rid = d.host.kernel.pci.find(EDU)!.group!.rids[0]!;
     expect(d.host.iommu!.dmaRead(rid, 0x1000n, 4).ok).toBe(true);
@@ -159,7 +159,7 @@ describe('VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH', () => {
   it('the IOAS ranges narrow while a device is attached and widen at detach; mappings are kept', () => {
     const d = boundDevice();
     const ioas = ioasAlloc(d.p, d.fd);
-    mapFixed(d.p, d.fd, ioas, buffer(d.p, P), 0x100000n, P);
+    mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, P), 0x100000n, P);
     expect(ranges(d.p, d.fd, ioas).ranges.length).toBe(1);
     attach(d.p, d.dev, ioas);
     expect(ranges(d.p, d.fd, ioas).ranges.length).toBe(2);

@@ -1,7 +1,8 @@
 /** vfio_compat on an iommufd fd, IOMMU_OPTION, IOMMU_VFIO_IOAS, HWPT_ALLOC, GET_HW_INFO, dirty tracking, memlock. */
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
-import { attach, boundDevice, buffer, cdevIndex, expectErrno, ioasAlloc, iommufd, mapFixed, P } from './helpers.js';
+import { attach, boundDevice, cdevIndex, expectErrno, ioasAlloc, iommufd, mapFixed, P } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 function compat(type: number) {
   const d = boundDevice();
@@ -59,7 +60,7 @@ describe('vfio_compat', () => {
 
   it('MAP_DMA, unmap of an empty range succeeds with size 0, FLAG_ALL needs iova = size = 0', () => {
     const c = compat(uapi.VFIO_TYPE1v2_IOMMU);
-    const va = buffer(c.p, 4n * P);
+    const va = anonBuffer(c.p, 4n * P);
     c.p.ioctl(c.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0x100000n, size: 4n * P });
     expectErrno(() => c.p.ioctl(c.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0x100000n, size: P }), 'EEXIST');
     const u = { argsz: 24, flags: 0, iova: 0x100000n, size: 4n * P };
@@ -80,7 +81,7 @@ describe('vfio_compat', () => {
   it('partial unmaps: v1 cuts exactly, v2 refuses with ENOENT (type1v2 would say EINVAL)', () => {
     for (const [t, ok] of [[uapi.VFIO_TYPE1_IOMMU, true], [uapi.VFIO_TYPE1v2_IOMMU, false]] as const) {
       const c = compat(t);
-      const va = buffer(c.p, 0x400000n);
+      const va = anonBuffer(c.p, 0x400000n);
       c.p.ioctl(c.fd, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0x400000n, size: 0x400000n });
       const order = [5, 0, 15, 3, 9, 1, 12, 7, 2, 14, 6, 11, 4, 13, 8, 10];
       for (const i of order) {
@@ -150,7 +151,7 @@ describe('IOMMU_OPTION RLIMIT_MODE and memlock accounting', () => {
       d.p.ioctl(dev, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, iommufd: passFd(d.p, user, fd) });
       const ioas = ioasAlloc(user, fd);
       attach(d.p, dev, ioas);
-      const va = buffer(user, 16n * P);
+      const va = anonBuffer(user, 16n * P);
       mapFixed(user, fd, ioas, va, 0x100000n, 8n * P);
       expect(user.task.mm.pinnedVm).toBe(8n);
       expect(user.task.mm.lockedVm).toBe(mode === 1n ? 8n : 0n);
@@ -211,7 +212,7 @@ describe('HWPT_ALLOC, GET_HW_INFO, dirty tracking', () => {
     const a = { size: 48, flags: uapi.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, dev_id: d.devId, pt_id: ioas, out_hwpt_id: 0 };
     d.p.ioctl(d.fd, uapi.IOMMU_HWPT_ALLOC, a);
     attach(d.p, d.dev, a.out_hwpt_id);
-    mapFixed(d.p, d.fd, ioas, buffer(d.p, 4n * P), 0x100000n, 4n * P);
+    mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, 4n * P), 0x100000n, 4n * P);
     d.p.ioctl(d.fd, uapi.IOMMU_HWPT_SET_DIRTY_TRACKING, { size: 16, flags: 1, hwpt_id: a.out_hwpt_id });
     const rid = d.host.kernel.pci.find('0000:06:00.0')!.group!.rids[0]!;
     expect(d.host.iommu!.dmaWrite(rid, 0x102010n, new Uint8Array(8)).ok).toBe(true);

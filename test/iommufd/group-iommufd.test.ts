@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
+import { anonBuffer } from '../support/vfio.js';
 
 const EDU = '0000:06:00.0';
 const RID = 0x0600;
@@ -31,7 +32,7 @@ describe('VFIO_GROUP_SET_CONTAINER with an iommufd', () => {
     expect(errnoOf(() => p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, ifd))).toBe('EINVAL');
 
     const dev = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
-    const buf = p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+    const buf = anonBuffer(p, 0x1000n);
     p.write32(buf, 0xcafef00d);
     p.ioctl(ifd, uapi.VFIO_IOMMU_MAP_DMA, {
       argsz: 32,

@@ -16,11 +16,6 @@ export function cdevIndex(p: Process, bdf: string): number {
   return Number(names[0]!.replace('vfio', ''));
 }
 
-/** Anonymous RW buffer. */
-export function buffer(p: Process, size: bigint, prot = uapi.PROT_READ | uapi.PROT_WRITE): bigint {
-  return p.mmap(0n, size, prot, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
-}
-
 export interface Ctx {
   host: Host;
   p: Process;

@@ -1,7 +1,8 @@
 /** IOAS semantics without and with a domain (selftest iommufd_ioas.*, reproduced with edu as the "mock" device). */
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
-import { attach, boundDevice, buffer, destroy, expectErrno, ioasAlloc, iommufd, ioptOf, mapAuto, mapFixed, P, ranges, RW, unmap, U64_MAX } from './helpers.js';
+import { attach, boundDevice, destroy, expectErrno, ioasAlloc, iommufd, ioptOf, mapAuto, mapFixed, P, ranges, RW, unmap, U64_MAX } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 const MSI = { start: 0xfee00000n, last: 0xfeefffffn };
 const TOP = (1n << 48n) - 1n;
@@ -27,7 +28,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('areas cannot be split and cannot overlap (EEXIST)', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, 16n * P);
+    const va = anonBuffer(p, 16n * P);
     mapFixed(p, fd, ioas, va, base + 16n * P, 2n * P);
     expectErrno(() => unmap(p, fd, ioas, base + 16n * P, P), 'ENOENT');
     expectErrno(() => unmap(p, fd, ioas, base + 17n * P, P), 'ENOENT');
@@ -39,7 +40,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('unmap covers whole areas and the gaps between them, not part of one', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, 8n * P);
+    const va = anonBuffer(p, 8n * P);
     for (let i = 0n; i < 4n; i++) mapFixed(p, fd, ioas, va, base + 4n * P + i * 16n * P, 8n * P);
     expectErrno(() => unmap(p, fd, ioas, base, 8n * P), 'ENOENT');
     expectErrno(() => unmap(p, fd, ioas, base + 4n * P + 3n * 16n * P + 4n * P, 8n * P), 'ENOENT');
@@ -48,7 +49,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('automatic IOVAs are aligned to the largest power of two dividing the length, above 0', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, 0x400000n);
+    const va = anonBuffer(p, 0x400000n);
     for (let i = 1n; i <= 10n; i++) {
       const len = P * i;
       const iova = mapAuto(p, fd, ioas, va, len);
@@ -59,7 +60,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('automatic IOVAs stay inside the allowed list; a reserved range there is EADDRINUSE', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, 0x200000n);
+    const va = anonBuffer(p, 0x200000n);
     const allowed = [{ start: base + 200n * P, last: base + 600n * P - 1n }];
     p.ioctl(fd, uapi.IOMMU_IOAS_ALLOW_IOVAS, { size: 24, ioas_id: ioas, num_iovas: 1, allowed_iovas: allowed });
     for (let i = 1n; i <= 10n; i++) {
@@ -76,7 +77,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('a fixed map into a reserved range is EINVAL; IOVA_RANGES reports the holes, not the allow-list', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, P);
+    const va = anonBuffer(p, P);
     const iopt = ioptOf(p, fd, ioas);
     iopt.reserve(base + P, base + 2n * P - 1n, {});
     expectErrno(() => mapFixed(p, fd, ioas, va, base + P, P), 'EINVAL');
@@ -88,7 +89,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('IOAS_COPY: same IOAS and into another (FIXED at 0); the copy shares the pin', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, P);
+    const va = anonBuffer(p, P);
     mapFixed(p, fd, ioas, va, base, P);
     const pinned = p.task.mm.pinnedVm;
     const copy = (dst: number, dst_iova: bigint): void => {
@@ -103,7 +104,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('IOAS_COPY of a byte sub-range of contiguous areas; ENOENT when a byte is not mapped', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    const va = buffer(p, 4n * P);
+    const va = anonBuffer(p, 4n * P);
     mapFixed(p, fd, ioas, va, base + 0x1000000n, 2n * P);
     mapFixed(p, fd, ioas, va + 2n * P, base + 0x1000000n + 2n * P, 2n * P);
     const dst = ioasAlloc(p, fd);
@@ -118,7 +119,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
     expectErrno(() => cp(base + 0x1000000n + 3n * P + 1n, P), 'ENOENT');
     // copying WRITEABLE from a read-only source is EPERM
     const ro = ioasAlloc(p, fd);
-    const va2 = buffer(p, P);
+    const va2 = anonBuffer(p, P);
     mapFixed(p, fd, ro, va2, 0x10000000n, P, uapi.IOMMU_IOAS_MAP_READABLE);
     expectErrno(() => p.ioctl(fd, uapi.IOMMU_IOAS_COPY, { size: 40, flags: RW, dst_ioas_id: dst, src_ioas_id: ro, length: P, dst_iova: 0n, src_iova: 0x10000000n }), 'EPERM');
   });
@@ -140,7 +141,7 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
 
   it('IOMMU_DESTROY of an IOAS with mappings: success without a domain, EBUSY with one', () => {
     const { p, fd, ioas, base } = variant(withDomain);
-    mapFixed(p, fd, ioas, buffer(p, P), base, P);
+    mapFixed(p, fd, ioas, anonBuffer(p, P), base, P);
     if (withDomain) expectErrno(() => destroy(p, fd, ioas), 'EBUSY');
     else destroy(p, fd, ioas);
   });
@@ -166,7 +167,7 @@ describe('IOAS without a domain', () => {
   it('any byte granularity works (alignment 1); HUGE_PAGES=0 then needs page-aligned sources', () => {
     const { p, fd } = iommufd();
     const ioas = ioasAlloc(p, fd);
-    const va = buffer(p, 4n * P);
+    const va = anonBuffer(p, 4n * P);
     for (let len = 1n; len < 2n * P; len += 511n) {
       const iova = mapAuto(p, fd, ioas, va, len);
       unmap(p, fd, ioas, iova, len);
@@ -194,7 +195,7 @@ describe('IOAS without a domain', () => {
     const d = boundDevice();
     const ioas = ioasAlloc(d.p, d.fd);
     const child = d.host.spawn();
-    const va = buffer(d.p, P);
+    const va = anonBuffer(d.p, P);
     mapFixed(d.p, d.fd, ioas, va, 0x100000n, P);
     // another process issues the attach; the pages still come from the creator
     attach(d.p, d.dev, ioas);
@@ -207,7 +208,7 @@ describe('IOAS without a domain', () => {
     const ioas = ioasAlloc(p, fd);
     ioptOf(p, fd, ioas).reserve(6n, 6n + 0xffffffffffff8001n - 1n, {});
     // a 2 MiB-aligned buffer asks for 32 KiB alignment (roundup_pow_of_two(0x5000)), which no longer fits
-    expectErrno(() => mapAuto(p, fd, ioas, buffer(p, 0x200000n), 0x5000n), 'ENOSPC');
+    expectErrno(() => mapAuto(p, fd, ioas, anonBuffer(p, 0x200000n), 0x5000n), 'ENOSPC');
   });
 
   it('MAP checks in kernel order', () => {
@@ -254,14 +255,14 @@ describe('IOAS with a domain (edu attached)', () => {
 
   it('the first automatic IOVA is PAGE_SIZE; a length that is not a page multiple is EINVAL', () => {
     const { p, fd, ioas } = variant(true);
-    const va = buffer(p, 4n * P);
+    const va = anonBuffer(p, 4n * P);
     expect(mapAuto(p, fd, ioas, va, P)).toBe(P);
     expectErrno(() => mapAuto(p, fd, ioas, va, P + 0x800n), 'EINVAL');
   });
 
   it('a hole in the user buffer fails the map at once (EFAULT) and leaves nothing behind', () => {
     const { p, fd, ioas } = variant(true);
-    const va = buffer(p, 8n * P);
+    const va = anonBuffer(p, 8n * P);
     p.munmap(va + 4n * P, 4n * P);
     expectErrno(() => mapAuto(p, fd, ioas, va, 8n * P), 'EFAULT');
     expect(ioptOf(p, fd, ioas).areas.size).toBe(0);
@@ -270,14 +271,14 @@ describe('IOAS with a domain (edu attached)', () => {
 
   it('HUGE_PAGES=0 is EINVAL once a domain and a mapping coexist', () => {
     const { p, fd, ioas } = variant(true);
-    mapAuto(p, fd, ioas, buffer(p, P), P);
+    mapAuto(p, fd, ioas, anonBuffer(p, P), P);
     expectErrno(() => p.ioctl(fd, uapi.IOMMU_OPTION, { size: 24, option_id: uapi.IOMMU_OPTION_HUGE_PAGES, op: uapi.IOMMU_OPTION_OP_SET, object_id: ioas, val64: 0n }), 'EINVAL');
   });
 
   it('attaching to an IOAS whose mapping sits in the MSI window is EADDRINUSE and changes nothing', () => {
     const d = boundDevice();
     const ioas = ioasAlloc(d.p, d.fd);
-    mapFixed(d.p, d.fd, ioas, buffer(d.p, P), MSI.start, P);
+    mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, P), MSI.start, P);
     expectErrno(() => attach(d.p, d.dev, ioas), 'EADDRINUSE');
     expect(ranges(d.p, d.fd, ioas).ranges).toEqual([{ start: 0n, last: U64_MAX }]);
     expect(d.p.task.mm.pinnedVm).toBe(0n);

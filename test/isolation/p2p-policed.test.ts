@@ -10,6 +10,7 @@ import { EDU } from '../../src/hardware/devices/edu.js';
 import { deviceModelOf, fabricOf } from '../../src/kernel/vfio-pci/machine-devices.js';
 import { enableDevice, groupIdOf } from '../../src/testing/session.js';
 import { u64le } from '../support/bytes.js';
+import { anonBuffer } from '../support/vfio.js';
 
 const A = '0000:01:00.0';
 const B = '0000:02:00.0';
@@ -45,7 +46,7 @@ function setup() {
   const map = (vaddr: bigint, iova: bigint, size: bigint) => p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, {
     argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_map'), flags: uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr, iova, size,
   });
-  const ram = p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+  const ram = anonBuffer(p, 0x1000n);
   map(ram, 0x10_0000n, 0x1000n);
   return { host, p, a: devs[0]!, b: devs[1]!, ram, map };
 }

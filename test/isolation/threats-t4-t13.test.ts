@@ -12,6 +12,7 @@ import { groupIdOf } from '../../src/testing/session.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import * as uapi from '../../src/uapi/index.js';
 import { errnoOf } from '../support/errno.js';
+import { anonBuffer, attachContainer } from '../support/vfio.js';
 
 const RW = { read: true, write: true } as const;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -74,8 +75,7 @@ describe('T4: RID aliasing behind a PCIe-to-PCI bridge', () => {
     const l = new IsolationLab(topo);
     l.host.bind(X, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, X);
-    p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
+    attachContainer(p, group, container);
     expect(l.iommu.contextOf(0x0200)?.domain?.type).toBe('unmanaged');
     expect(l.group(Y).domain?.type).toBe('unmanaged');
   });
@@ -150,8 +150,7 @@ describe('T10: a host driver inside a user-owned group', () => {
     const l = new IsolationLab(topo(null));
     l.host.bind(GPU, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, GPU);
-    p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
+    attachContainer(p, group, container);
     expect(l.iommu.contextOf(0x0101)?.domain).toBe(l.iommu.contextOf(0x0100)?.domain);
     expect(l.iommu.contextOf(0x0101)?.domain?.type).toBe('unmanaged');
   });
@@ -221,9 +220,8 @@ describe('T13: direct-mapped (RMRR) regions', () => {
     const l = new IsolationLab(topo);
     l.host.bind(USB, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, USB);
-    p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-    p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
-    const vaddr = p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+    attachContainer(p, group, container);
+    const vaddr = anonBuffer(p, 0x1000n);
     p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, {
       argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_map'), flags: uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr, iova: 0x7a00_0000n, size: 0x1000n,
     });

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { uapi, type Process } from '../../src/index.js';
-import { buffer, EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of, unmap } from './helpers.js';
+import { EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of, unmap } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 function ranges(p: Process, c: number): Array<{ start: bigint; end: bigint }> {
   const a: Record<string, unknown> = { argsz: 512 };
@@ -20,7 +21,7 @@ describe('attaching a second group to a backed container', () => {
     const host = machine({ fns: { [EDU2]: { reservedRegions: [{ ...HOLE, type: 'reserved' }] } } });
     const s = setup({ host, bdfs: [EDU, EDU2] });
     const { p, c } = s;
-    const va = buffer(p, 0x2000n);
+    const va = anonBuffer(p, 0x2000n);
     map(p, c, va, 0x4000_0000n, 0x1000n);
     const before = ranges(p, c);
     const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
@@ -37,7 +38,7 @@ describe('attaching a second group to a backed container', () => {
     const host = machine({ fns: { [EDU2]: { reservedRegions: [{ ...HOLE, type: 'reserved' }] } } });
     const s = setup({ host, bdfs: [EDU, EDU2] });
     const { p, c } = s;
-    const va = buffer(p, 0x1000n);
+    const va = anonBuffer(p, 0x1000n);
     const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
     p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c);
     expect(ranges(p, c)).toEqual([
@@ -58,7 +59,7 @@ describe('attaching a second group to a backed container', () => {
     const host = machine({ fns: { [EDU2]: { reservedRegions: [{ ...HOLE, type: 'direct' }] } } });
     const s = setup({ host, bdfs: [EDU, EDU2] });
     const { p, c } = s;
-    map(p, c, buffer(p, 0x1000n), 0x4000_0000n, 0x1000n);
+    map(p, c, anonBuffer(p, 0x1000n), 0x4000_0000n, 0x1000n);
     const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
     expectErrno(() => p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c), 'EPERM');
     unmap(p, c, 0x4000_0000n, 0x1000n);
@@ -69,7 +70,7 @@ describe('attaching a second group to a backed container', () => {
   it('while a vaddr is invalidated any attach is EBUSY, even one that would fail later (first check wins)', () => {
     const host = machine({ fns: { [EDU2]: { reservedRegions: [{ ...HOLE, type: 'direct' }] } } });
     const { p, c } = setup({ host, bdfs: [EDU, EDU2] });
-    map(p, c, buffer(p, 0x1000n), 0x1000n, 0x1000n);
+    map(p, c, anonBuffer(p, 0x1000n), 0x1000n, 0x1000n);
     unmap(p, c, 0x1000n, 0x1000n, uapi.VFIO_DMA_UNMAP_FLAG_VADDR);
     const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
     expectErrno(() => p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c), 'EBUSY');
@@ -78,7 +79,7 @@ describe('attaching a second group to a backed container', () => {
 
   it('a group joining a container with mappings sees them at once (one shared domain)', () => {
     const { host, p, c } = setup({ bdfs: [EDU, EDU2] });
-    const va = buffer(p, 0x1000n);
+    const va = anonBuffer(p, 0x1000n);
     p.writeMem(va, Uint8Array.of(0x5a));
     map(p, c, va, 0x8000n, 0x1000n);
     const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);

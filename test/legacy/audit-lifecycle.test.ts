@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
-import { buffer, EDU, expectErrno, map, setup } from './helpers.js';
+import { EDU, expectErrno, map, setup } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 const ORDERS = [
   ['d', 'g', 'c'],
@@ -20,7 +21,7 @@ describe('every close order of device, group and container leaves nothing behind
   for (const order of ORDERS) {
     it(order.join(' → '), () => {
       const s = setup();
-      const va = buffer(s.p, 0x2000n);
+      const va = anonBuffer(s.p, 0x2000n);
       map(s.p, s.c, va, 0x1000n, 0x2000n);
       const d = s.p.ioctl(s.g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
       const container = s.p.task.file(s.c)!.priv as VfioContainer;
@@ -76,7 +77,7 @@ describe('§1.6 rows pinned here', () => {
     s.p.writeFile('/sys/module/vfio_iommu_type1/parameters/dma_entry_limit', '1');
     s.p.ioctl(s.c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
     s.p.writeFile('/sys/module/vfio_iommu_type1/parameters/dma_entry_limit', '65535');
-    const va = buffer(s.p, 0x2000n);
+    const va = anonBuffer(s.p, 0x2000n);
     map(s.p, s.c, va, 0n, 0x1000n);
     expectErrno(() => map(s.p, s.c, va, 0x1000n, 0x1000n), 'ENOSPC');
     const a: Record<string, unknown> = { argsz: 256 };

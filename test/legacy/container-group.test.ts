@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
-import { buffer, EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of } from './helpers.js';
+import { EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 describe('container ioctls', () => {
   it('GET_API_VERSION is 0 in every state; CHECK_EXTENSION answers as Linux before and after SET_IOMMU', () => {
@@ -23,7 +24,7 @@ describe('container ioctls', () => {
     p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
     for (const t of [2, 6, 7, 8, 42]) expectErrno(() => p.ioctl(c, uapi.VFIO_SET_IOMMU, t), 'ENODEV');
     p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
-    const va = buffer(p, 0x1000n);
+    const va = anonBuffer(p, 0x1000n);
     map(p, c, va, 0x1000n, 0x1000n);
     expectErrno(() => p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU), 'EINVAL');
     expectErrno(() => p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1_IOMMU), 'EINVAL');
@@ -147,7 +148,7 @@ describe('group ioctls', () => {
 
   it('UNSET_CONTAINER with a device open is EBUSY and changes nothing', () => {
     const { p, c, g } = setup();
-    const va = buffer(p, 0x1000n);
+    const va = anonBuffer(p, 0x1000n);
     map(p, c, va, 0n, 0x1000n);
     const d = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
     expectErrno(() => p.ioctl(g, uapi.VFIO_GROUP_UNSET_CONTAINER), 'EBUSY');
@@ -166,7 +167,7 @@ describe('group ioctls', () => {
     const t = type1Of(p, c);
     expect(t.domains.length).toBe(1);
     expect(t.domains[0]!.groups.length).toBe(2);
-    const va = buffer(p, 0x2000n);
+    const va = anonBuffer(p, 0x2000n);
     map(p, c, va, 0x10000n, 0x2000n);
     p.close(g);
     expect(type1Of(p, c).dmas.size).toBe(1);
@@ -185,7 +186,7 @@ describe('group ioctls', () => {
 describe('close orders', () => {
   function world() {
     const s = setup();
-    const va = buffer(s.p, 0x1000n);
+    const va = anonBuffer(s.p, 0x1000n);
     s.p.writeMem(va, Uint8Array.of(0xab));
     map(s.p, s.c, va, 0x1000n, 0x1000n);
     const d = s.p.ioctl(s.g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
@@ -243,7 +244,7 @@ describe('close orders', () => {
 
   it('unbinding the last device while the group is attached (no device fds) revokes the container', () => {
     const s = setup();
-    const va = buffer(s.p, 0x1000n);
+    const va = anonBuffer(s.p, 0x1000n);
     map(s.p, s.c, va, 0n, 0x1000n);
     s.host.bind(EDU, null);
     expect(s.p.task.mm.lockedVm).toBe(0n);

@@ -46,11 +46,6 @@ export function type1Of(p: Process, c: number): Type1Iommu {
 
 export { expectErrno } from '../support/errno.js';
 
-/** Anonymous RW buffer. */
-export function buffer(p: Process, size: bigint, prot = uapi.PROT_READ | uapi.PROT_WRITE): bigint {
-  return p.mmap(0n, size, prot, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
-}
-
 export function map(p: Process, c: number, vaddr: bigint, iova: bigint, size: bigint, flags = uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE): number {
   return p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags, vaddr, iova, size });
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Host, uapi } from '../../src/index.js';
-import { buffer, setup, type1Of } from './helpers.js';
+import { setup, type1Of } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 /** Reference model of v2 type1 on a 64-page IOVA window (page = 4 KiB). */
 interface M {
@@ -47,7 +48,7 @@ describe('type1 against a reference model', () => {
     const host = new Host();
     host.spawn().writeFile('/sys/module/vfio_iommu_type1/parameters/dma_entry_limit', '8');
     const base = setup({ host });
-    const va = buffer(base.p, 0x80000n);
+    const va = anonBuffer(base.p, 0x80000n);
     fc.assert(
       fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
         const { p, c } = base;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
-import { buffer, EDU, expectErrno, map, setup, type1Of, unmap } from './helpers.js';
+import { EDU, expectErrno, map, setup, type1Of, unmap } from './helpers.js';
+import { anonBuffer } from '../support/vfio.js';
 
 const RW = uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE;
 const MAX = (1n << 64n) - 1n;
@@ -21,7 +22,7 @@ describe('VFIO_IOMMU_GET_INFO', () => {
 
   it('the chain: MIGRATION → DMA_AVAIL → IOVA_RANGE, avail counting down', () => {
     const { p, c } = setup();
-    map(p, c, buffer(p, 0x1000n), 0n, 0x1000n);
+    map(p, c, anonBuffer(p, 0x1000n), 0n, 0x1000n);
     const a: Record<string, unknown> = { argsz: 200 };
     p.ioctl(c, uapi.VFIO_IOMMU_GET_INFO, a);
     expect(a['argsz']).toBe(200);
@@ -39,7 +40,7 @@ describe('VFIO_IOMMU_GET_INFO', () => {
 describe('VFIO_IOMMU_MAP_DMA errno, in check order', () => {
   it('argsz, flags, size 0, wrap (EOVERFLOW), permissions, alignment', () => {
     const { p, c } = setup();
-    const va = buffer(p, 0x2000n);
+    const va = anonBuffer(p, 0x2000n);
     const m = (o: Record<string, unknown>) => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: RW, vaddr: va, iova: 0n, size: 0x1000n, ...o });
     expectErrno(() => m({ argsz: 31 }), 'EINVAL');
     expectErrno(() => m({ flags: 8 | RW }), 'EINVAL');
@@ -57,7 +58,7 @@ describe('VFIO_IOMMU_MAP_DMA errno, in check order', () => {
     const host = new Host();
     host.spawn().writeFile('/sys/module/vfio_iommu_type1/parameters/dma_entry_limit', '2');
     const { p, c } = setup({ host });
-    const va = buffer(p, 0x4000n);
+    const va = anonBuffer(p, 0x4000n);
     map(p, c, va, 0x10000n, 0x1000n);
     map(p, c, va, 0x11000n, 0x1000n);
     expectErrno(() => map(p, c, va, 0x10000n, 0x1000n), 'EEXIST');
@@ -71,7 +72,7 @@ describe('VFIO_IOMMU_MAP_DMA errno, in check order', () => {
 
   it('pinning: unmapped vaddr EFAULT, read-only buffer mapped for device writes EFAULT; READ-only works', () => {
     const { p, c } = setup();
-    const ro = buffer(p, 0x1000n, uapi.PROT_READ);
+    const ro = anonBuffer(p, 0x1000n, uapi.PROT_READ);
     expectErrno(() => map(p, c, 0x5000_0000n, 0n, 0x1000n), 'EFAULT');
     expectErrno(() => map(p, c, ro, 0n, 0x1000n), 'EFAULT');
     expect(type1Of(p, c).dmas.size).toBe(0);
@@ -83,7 +84,7 @@ describe('VFIO_IOMMU_MAP_DMA errno, in check order', () => {
     const host = new Host();
     const small = host.spawn({ caps: [], rlimitMemlock: 0x2000n });
     const { p, c } = setup({ host, proc: small });
-    const va = buffer(p, 0x4000n);
+    const va = anonBuffer(p, 0x4000n);
     map(p, c, va, 0n, 0x2000n);
     expect(p.task.mm.lockedVm).toBe(2n);
     expectErrno(() => map(p, c, va, 0x10000n, 0x1000n), 'ENOMEM');
@@ -103,7 +104,7 @@ describe('VFIO_IOMMU_MAP_DMA errno, in check order', () => {
 describe('VFIO_IOMMU_UNMAP_DMA', () => {
   function abc(type: number) {
     const s = setup({ type });
-    const va = buffer(s.p, 0x30000n);
+    const va = anonBuffer(s.p, 0x30000n);
     map(s.p, s.c, va, 0x10000n, 0x10000n);
     map(s.p, s.c, va + 0x10000n, 0x20000n, 0x10000n);
     map(s.p, s.c, va + 0x20000n, 0x40000n, 0x10000n);
@@ -160,7 +161,7 @@ describe('VFIO_IOMMU_UNMAP_DMA', () => {
     expectErrno(() => unmap(p, c, 0x10000n, 0x20000n, uapi.VFIO_DMA_UNMAP_FLAG_VADDR), 'EINVAL');
     expect(type1Of(p, c).vaddrInvalidCount).toBe(1);
     const V = uapi.VFIO_DMA_MAP_FLAG_VADDR;
-    const nv = buffer(p, 0x10000n);
+    const nv = anonBuffer(p, 0x10000n);
     expectErrno(() => map(p, c, nv, 0x80000n, 0x10000n, V), 'ENOENT');
     expectErrno(() => map(p, c, nv, 0x10000n, 0x8000n, V), 'EINVAL');
     expectErrno(() => map(p, c, nv, 0x20000n, 0x10000n, V), 'EINVAL');
@@ -177,7 +178,7 @@ describe('the page table is real', () => {
       const host = new Host();
       if (disable) host.spawn().writeFile('/sys/module/vfio_iommu_type1/parameters/disable_hugepages', 'Y');
       const { p, c } = setup({ host });
-      const va = buffer(p, 0x400000n);
+      const va = anonBuffer(p, 0x400000n);
       p.writeMem(va + 0x1234n, Uint8Array.of(1, 2, 3));
       map(p, c, va, 0x200000n, 0x400000n);
       const dom = type1Of(p, c).domains[0]!.hw;
@@ -197,7 +198,7 @@ describe('the page table is real', () => {
 
   it('a READ-only mapping rejects device writes', () => {
     const { host, p, c } = setup();
-    const va = buffer(p, 0x1000n);
+    const va = anonBuffer(p, 0x1000n);
     map(p, c, va, 0x1000n, 0x1000n, uapi.VFIO_DMA_MAP_FLAG_READ);
     expect(host.iommu!.dmaRead(0x0600, 0x1000n, 4).ok).toBe(true);
     expect(host.iommu!.dmaWrite(0x0600, 0x1000n, Uint8Array.of(1)).ok).toBe(false);
@@ -215,7 +216,7 @@ describe('VFIO_IOMMU_DIRTY_PAGES', () => {
     expectErrno(() => p.ioctl(c, D, { argsz: 8, flags: 0 }), 'EINVAL');
     expectErrno(() => p.ioctl(c, D, { argsz: 8, flags: 3 }), 'EINVAL');
     expectErrno(() => p.ioctl(c, D, { argsz: 8, flags: 8 }), 'EINVAL');
-    const bm = buffer(p, 0x1000n);
+    const bm = anonBuffer(p, 0x1000n);
     const get = (o: Record<string, unknown> = {}) => p.ioctl(c, D, { argsz: 48, flags: 4, iova: 0x10000n, size: 0x20000n, bitmap: { pgsize: 0x1000n, size: 8n, data: bm }, ...o });
     expectErrno(() => get(), 'EINVAL');
     expect(p.ioctl(c, D, { argsz: 8, flags: 1 })).toBe(0);
@@ -233,11 +234,11 @@ describe('VFIO_IOMMU_DIRTY_PAGES', () => {
 
   it('GET_BITMAP marks every page of every mapping dirty, ORs into a shared word, refuses bisection; EFAULT changes nothing', () => {
     const { p, c } = setup();
-    const va = buffer(p, 0x10000n);
+    const va = anonBuffer(p, 0x10000n);
     map(p, c, va, 0x10000n, 0x3000n);
     map(p, c, va, 0x15000n, 0x2000n);
     p.ioctl(c, uapi.VFIO_IOMMU_DIRTY_PAGES, { argsz: 8, flags: 1 });
-    const bm = buffer(p, 0x1000n);
+    const bm = anonBuffer(p, 0x1000n);
     p.write64(bm, 0n);
     const get = (iova: bigint, size: bigint, data = bm) => p.ioctl(c, uapi.VFIO_IOMMU_DIRTY_PAGES, { argsz: 48, flags: 4, iova, size, bitmap: { pgsize: 0x1000n, size: 8n, data } });
     get(0x10000n, 0x8000n);

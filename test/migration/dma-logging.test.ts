@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { DST, COMP, migHost, openEngine, queueCopies, SET, GET, startEngine } from './helpers.js';
 import { errnoOf } from '../support/errno.js';
+import { anonBuffer } from '../support/vfio.js';
 
 const F = uapi.VFIO_DEVICE_FEATURE;
 const START = SET | uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START;
@@ -28,7 +29,7 @@ describe('DMA logging', () => {
     queueCopies(e.o, e.mem, 3, 4096); // DST, DST+4K, DST+8K and the completion page
     startEngine(e.o, 3);
     host.run();
-    const bitmap = e.o.p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+    const bitmap = anonBuffer(e.o.p, 0x1000n);
     e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data: { iova: DST, length: 0x10_0000n, page_size: 4096n, bitmap } });
     expect(e.o.p.read64(bitmap)).toBe(0b111n); // the three destination pages
     e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data: { iova: COMP, length: 0x1000n, page_size: 4096n, bitmap: bitmap + 8n } });
@@ -67,7 +68,7 @@ describe('DMA logging', () => {
   it('REPORT checks page size, overflow and the bitmap before reading the log', () => {
     const e = openEngine(migHost());
     const rep = (data: Record<string, unknown>): string => errnoOf(() => e.o.p.ioctl(e.o.device, F, { argsz: 40, flags: REPORT, data }));
-    const bitmap = e.o.p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+    const bitmap = anonBuffer(e.o.p, 0x1000n);
     expect(rep({ iova: 0n, length: 0x1000n, page_size: 2048n, bitmap })).toBe('EINVAL');
     expect(rep({ iova: 0n, length: 0x1000n, page_size: 0x3000n, bitmap })).toBe('EINVAL');
     expect(rep({ iova: 0xffff_ffff_ffff_f000n, length: 0x2000n, page_size: 4096n, bitmap })).toBe('EOVERFLOW');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
+import { anonBuffer } from '../support/vfio.js';
 
 /** The same inputs twice must give byte-identical traces and results. */
 function session(): { trace: string; results: unknown[] } {
@@ -9,7 +10,7 @@ function session(): { trace: string; results: unknown[] } {
   host.bind('0000:06:00.0', 'vfio-pci');
   host.bind('0000:0a:00.0', 'vfio-pci');
   results.push(sh.readdir('/dev/vfio/devices'));
-  const buf = sh.mmap(0n, 1n << 21n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+  const buf = anonBuffer(sh, 1n << 21n);
   sh.write32(buf + 64n, 0x1234);
   const efd = sh.eventfd(0, 0);
   const file = sh.task.file(efd)!;

@@ -6,6 +6,7 @@
 import { Host, uapi } from '../../src/index.js';
 import type { Process } from '../../src/process/process.js';
 import { readU64le } from '../support/bytes.js';
+import { anonBuffer, openLegacyDevice, type LegacyDevice } from '../support/vfio.js';
 
 const rp = (bdf: string, child: object): object => ({ bdf, type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [child] });
 
@@ -27,28 +28,16 @@ export const EDU_BDF = '0000:01:00.0';
 export const DMAE_BDF = '0000:02:00.0';
 export const NIC_BDF = '0000:03:00.0';
 
-export interface Opened {
-  p: Process;
-  container: number;
-  group: number;
-  device: number;
-}
+export type Opened = LegacyDevice;
 
 /** Bind `bdf` to vfio-pci and open it through a type1 container. */
 export function openDevice(host: Host, bdf: string, p: Process = host.spawn()): Opened {
-  host.bind(bdf, 'vfio-pci');
-  const groupId = p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop()!;
-  const container = p.open('/dev/vfio/vfio');
-  const group = p.open(`/dev/vfio/${groupId}`);
-  p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-  p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
-  const device = p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf);
-  return { p, container, group, device };
+  return openLegacyDevice(host, bdf, p);
 }
 
 /** Anonymous memory mapped for DMA at `iova`. */
 export function dmaBuffer(o: Opened, iova: bigint, size: bigint, flags = uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE): bigint {
-  const vaddr = o.p.mmap(0n, size, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);
+  const vaddr = anonBuffer(o.p, size);
   o.p.ioctl(o.container, uapi.VFIO_IOMMU_MAP_DMA, { argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_map'), flags, vaddr, iova, size });
   return vaddr;
 }
