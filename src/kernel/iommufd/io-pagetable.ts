@@ -13,6 +13,9 @@
  *    smallest page), and every area's iova, length and in-page source offset are multiples
  *    of it (raising it checks this: EADDRINUSE).
  *  - no area intersects a reserved range; no reserved range intersects the allowed list.
+ *
+ * The range arithmetic and automatic IOVA choice are in iova-ranges.ts; the area shape and
+ * the walk that maps an area into a domain in area-mirror.ts (names re-exported here).
  */
 import type { ErrnoCode } from '../../base/errno.js';
 import { IntervalMap, type IntervalEntry } from '../../base/interval-map.js';
@@ -20,39 +23,15 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { PAGE_SIZE_N, U64_MAX } from '../../base/u64.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { Iommu } from '../../hardware/iommu/iommu.js';
-import type { IoptPages } from './pages.js';
+import { mapAreaInto, type Area, type IoptDomain, type PagePiece } from './area-mirror.js';
+import { allocIovaIn, rangeHoles, type IovaRange } from './iova-ranges.js';
 
-export interface Area {
-  readonly pages: IoptPages;
-  /** Byte offset of the area's first byte in its pages' source range. */
-  readonly off: bigint;
-  readonly read: boolean;
-  readonly write: boolean;
-}
-
-/** A piece of source memory to place (one MAP, or one piece of a COPY). */
-export interface PagePiece {
-  readonly pages: IoptPages;
-  readonly off: bigint;
-  readonly length: bigint;
-}
-
-export interface IovaRange {
-  readonly start: bigint;
-  readonly last: bigint;
-}
+export type { Area, IoptDomain, PagePiece } from './area-mirror.js';
+export type { IovaRange } from './iova-ranges.js';
 
 interface Reserved extends IovaRange {
   readonly owner: object;
 }
-
-/** Anything that carries a hardware domain (a HWPT_PAGING). */
-export interface IoptDomain {
-  readonly domain: IommuDomain;
-}
-
-/** THP size: iopt_alloc_iova() never aligns an automatic IOVA beyond it. */
-const MAX_AUTO_ALIGN = 2n * 1024n * 1024n;
 
 function minPageSize(d: IommuDomain): bigint {
   return d.pgsizeBitmap & -d.pgsizeBitmap;
@@ -60,13 +39,6 @@ function minPageSize(d: IommuDomain): bigint {
 
 function pageOffset(a: IntervalEntry<Area>): bigint {
   return (a.value.pages.uva + a.value.off) % PAGE_SIZE_N;
-}
-
-/** roundup_pow_of_two(). */
-function roundupPow2(v: bigint): bigint {
-  let p = 1n;
-  while (p < v) p <<= 1n;
-  return p;
 }
 
 export class IoPagetable {
@@ -151,37 +123,9 @@ export class IoPagetable {
     return okVoid();
   }
 
-  /** Disjoint, sorted union of `ranges` (closed intervals). */
-  private static union(ranges: readonly IovaRange[]): IovaRange[] {
-    const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-    const out: Array<{ start: bigint; last: bigint }> = [];
-    for (const r of sorted) {
-      const top = out[out.length - 1];
-      if (top !== undefined && r.start <= top.last + 1n) {
-        if (r.last > top.last) top.last = r.last;
-      } else out.push({ start: r.start, last: r.last });
-    }
-    return out;
-  }
-
-  /** The holes of `used` within [from, to]. */
-  private static holes(used: readonly IovaRange[], from: bigint, to: bigint): IovaRange[] {
-    const out: IovaRange[] = [];
-    let cur = from;
-    for (const u of IoPagetable.union(used)) {
-      if (u.last < cur) continue;
-      if (u.start > to) break;
-      if (u.start > cur) out.push({ start: cur, last: u.start - 1n });
-      if (u.last >= to) return out;
-      cur = u.last + 1n;
-    }
-    if (cur <= to) out.push({ start: cur, last: to });
-    return out;
-  }
-
   /** What IOMMU_IOAS_IOVA_RANGES reports: the holes of the reserved set over [0, ULONG_MAX]. */
   iovaRanges(): IovaRange[] {
-    return IoPagetable.holes(this.reserved, 0n, U64_MAX);
+    return rangeHoles(this.reserved, 0n, U64_MAX);
   }
 
   // ---- IOVA choice ----
@@ -196,67 +140,20 @@ export class IoPagetable {
     return okVoid();
   }
 
-  /** __alloc_iova_check_range(): ALIGN_UP start, keep the page offset, room for length. */
-  private static fit(start: bigint, last: bigint, length: bigint, align: bigint, pageOff: bigint): bigint | null {
-    if (start + align - 1n > U64_MAX) return null;
-    const s = ((start + align - 1n) & ~(align - 1n)) | pageOff;
-    if (s >= last || last - s < length - 1n) return null;
-    return s;
-  }
-
   /** iopt_alloc_iova(): first fit, lowest address, inside the allowed list when there is one. */
   allocIova(addr: bigint, length: bigint): Result<bigint> {
-    if (length === 0n || length >= U64_MAX / 2n) return fail('EOVERFLOW', 'iopt_alloc_iova: length 0 or too large');
-    let align = roundupPow2(length);
-    if (addr !== 0n) {
-      const low = addr & -addr;
-      if (low < align) align = low;
-    }
-    if (align >= MAX_AUTO_ALIGN) align = MAX_AUTO_ALIGN;
-    if (align < this.iovaAlignment) return fail('EINVAL', 'iopt_alloc_iova: source alignment below iova_alignment');
-    const pageOff = addr % PAGE_SIZE_N;
-    const lo = PAGE_SIZE_N;
-    const hi = U64_MAX - PAGE_SIZE_N;
-    const spans = this.allowed.length === 0 ? [{ start: lo, last: hi }] : this.allowedSpans(lo, hi);
-    const used: IovaRange[] = [...this.reserved];
-    for (const a of this.areas.entries()) used.push({ start: a.start, last: a.last });
-    for (const span of spans) {
-      if (IoPagetable.fit(span.start, span.last, length, align, pageOff) === null) continue;
-      for (const h of IoPagetable.holes(used, span.start, span.last)) {
-        const s = IoPagetable.fit(h.start, h.last, length, align, pageOff);
-        if (s !== null) return ok(s);
-      }
-    }
-    return fail('ENOSPC', 'iopt_alloc_iova: no free IOVA range fits');
-  }
-
-  private allowedSpans(lo: bigint, hi: bigint): IovaRange[] {
-    const out: IovaRange[] = [];
-    for (const r of IoPagetable.union(this.allowed)) {
-      const s = r.start > lo ? r.start : lo;
-      const l = r.last < hi ? r.last : hi;
-      if (s <= l) out.push({ start: s, last: l });
-    }
-    return out;
+    return allocIovaIn(addr, length, this.iovaAlignment, this.allowed, () => {
+      const used: IovaRange[] = [...this.reserved];
+      for (const a of this.areas.entries()) used.push({ start: a.start, last: a.last });
+      return used;
+    });
   }
 
   // ---- domains: pinning and mirroring ----
 
   /** Map one area into one domain (PAGE_SIZE leaves when large pages are disabled). */
   private mapInto(d: IoptDomain, iova: bigint, a: Area, length: bigint): Result<void> {
-    if (!a.read && !a.write) return okVoid();
-    const hw = this.hw!;
-    const prot = { read: a.read, write: a.write };
-    let at = iova;
-    for (const seg of a.pages.segments(a.off, length)) {
-      const step = this.disableLargePages ? PAGE_SIZE_N : seg.bytes;
-      for (let done = 0n; done < seg.bytes; done += step) {
-        const r = hw.map(d.domain, at + done, seg.pa + done, step, prot);
-        if (!r.ok) return r;
-      }
-      at += seg.bytes;
-    }
-    return okVoid();
+    return mapAreaInto(this.hw!, d, iova, a, length, this.disableLargePages);
   }
 
   private unmapFrom(d: IoptDomain, iova: bigint, length: bigint): void {
