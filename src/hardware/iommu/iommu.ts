@@ -14,6 +14,8 @@
  *    (flush-queue) domain keeps them until the queue drains. Unmanaged domains are strict.
  *  - Translations live in the IOTLB as references to walked leaves: a stale entry keeps
  *    pointing at the old physical page, as hardware does.
+ *
+ * The configuration and result shapes are in iommu-types.ts (re-exported here).
  */
 import { fail, okVoid, type Result } from '../../base/result.js';
 import type { Scheduler } from '../../sim/clock.js';
@@ -24,55 +26,10 @@ import { PGSIZES_4K_2M_1G, type Leaf, type Prot } from './io-pgtable.js';
 import { Iotlb, type InvalidationPolicy } from './iotlb.js';
 import { compatMessage, InterruptRemapTable, type MsiMessage } from './interrupt-remap.js';
 import { ContextTable, type AttachOptions, type ContextEntry } from './context-table.js';
+import type { AddressType, DmaOptions, DmaResult, IommuConfig, Platform } from './iommu-types.js';
 
 export type { AttachOptions, ContextEntry } from './context-table.js';
-
-export type Platform = 'intel' | 'amd' | 'arm';
-export type AddressType = 'untranslated' | 'translated' | 'translation-request';
-
-export interface IommuConfig {
-  /** Input address width in bits: 39, 48 (default) or 57. */
-  addressWidth?: number;
-  /** Leaf sizes the unit supports (default 4K|2M|1G). */
-  pageSizes?: bigint;
-  /** Interrupt remapping present and enabled (default true). */
-  interruptRemapping?: boolean;
-  /** Boot invalidation policy for 'DMA' domains (iommu.strict); default 'strict'. */
-  invalidation?: InvalidationPolicy;
-  /** 'intel' and 'amd' have the x86 interrupt window; 'arm' translates MSI doorbells like DMA. */
-  platform?: Platform;
-  fqSize?: number;
-  fqTimeoutNs?: bigint;
-  /** Fault recording slots (Intel CAP.NFR + 1); default 8. */
-  faultSlots?: number;
-  /** Fold a fault into a pending record from the same source (QEMU VT-d behaviour). */
-  faultCompression?: boolean;
-  /** IOTLB entries before flush-all; 0 = unbounded (default). QEMU VT-d uses 1024. */
-  iotlbCapacity?: number;
-  irteCount?: number;
-  /** DRHD scope: which RIDs this unit translates (default all). */
-  covers?: (rid: number) => boolean;
-  ridName?: (rid: number) => string;
-  msiSink?: (msg: MsiMessage) => void;
-  onEvent?: (kind: string, text: string) => void;
-}
-
-export interface DmaOptions {
-  at?: AddressType;
-  pasid?: number;
-}
-
-/** What an ATS translation request returns to the device's ATC. */
-export interface AtsTranslation {
-  readonly pa: bigint;
-  readonly size: bigint;
-  readonly read: boolean;
-  readonly write: boolean;
-}
-
-export type DmaResult =
-  | { readonly ok: true; readonly data?: Uint8Array; readonly bytes: number; readonly translation?: AtsTranslation }
-  | { readonly ok: false; readonly bytesDone: number; readonly fault: FaultRecord; readonly data?: Uint8Array };
+export type { AddressType, AtsTranslation, DmaOptions, DmaResult, IommuConfig, Platform } from './iommu-types.js';
 
 const WIN_FIRST_PFN = 0xfee00;
 const WIN_END_PFN = 0xfef00;
