@@ -9,7 +9,7 @@
  *
  * This file does the structural work: insert at a position (splitting up the recorded
  * path), remove at a position (borrowing from or merging with a sibling up the path), and
- * a shape check for tests.
+ * a shape check for tests (bplus-check.ts). Entries and arenas are in bplus-arena.ts.
  *
  * Invariants: entries ascend by `start` along the leaf chain and never overlap; for an
  * inner node, every entry under its child j has start >= sep j and < sep j+1 (a separator
@@ -17,55 +17,10 @@
  * holds >= fanout/4 items; a leaf other than the root is never empty; all leaves are at
  * depth `height`; slots past a leaf's count hold no entry.
  */
-import type { IntervalEntry } from './interval-map.js';
+import { Arena, Entry, growArr, growF64, growInt, NONE } from './bplus-arena.js';
+import { checkBPlusShape } from './bplus-check.js';
 
-export class Entry<V> implements IntervalEntry<V> {
-  constructor(
-    readonly start: bigint,
-    readonly last: bigint,
-    readonly value: V,
-  ) {}
-}
-
-export const NONE = -1;
-
-/** Node storage of one kind (leaves or inner nodes): numbered nodes, reused after a merge. */
-export class Arena {
-  count: Int32Array;
-  free: number[] = [];
-  used = 0;
-  constructor(public capacity: number) {
-    this.count = new Int32Array(capacity);
-  }
-
-  /** A fresh node number, growing the arrays (by `grow`) when every one is taken. */
-  alloc(grow: (capacity: number) => void): number {
-    const x = this.free.pop();
-    if (x !== undefined) return x;
-    if (this.used === this.capacity) {
-      this.capacity *= 2;
-      this.count = growInt(this.count, this.capacity);
-      grow(this.capacity);
-    }
-    return this.used++;
-  }
-}
-
-function growF64(a: Float64Array, len: number): Float64Array {
-  const b = new Float64Array(len);
-  b.set(a);
-  return b;
-}
-
-function growInt(a: Int32Array, len: number): Int32Array {
-  const b = new Int32Array(len);
-  b.set(a);
-  return b;
-}
-
-function growArr<T>(a: T[], len: number, fill: T): void {
-  while (a.length < len) a.push(fill);
-}
+export { Arena, Entry, NONE } from './bplus-arena.js';
 
 export class BPlusStore<V> {
   readonly cap: number;
@@ -143,16 +98,7 @@ export class BPlusStore<V> {
    * beside the bigints, the leaf chain), or undefined when the tree is sound. O(n).
    */
   checkShape(): string | undefined {
-    const order: number[] = [];
-    const bad = this.checkNode(this.root, this.height, -1n, 1n << 64n, true, order);
-    if (bad !== undefined) return bad;
-    let n = 0;
-    for (let i = 0; i < order.length; i++) {
-      const l = order[i]!;
-      if (this.lprev[l] !== (order[i - 1] ?? NONE) || this.lnext[l] !== (order[i + 1] ?? NONE)) return 'leaf chain';
-      n += this.leaves.count[l]!;
-    }
-    return n === this.nEntries ? undefined : 'count';
+    return checkBPlusShape(this);
   }
 
   // ---- node storage ----
@@ -389,39 +335,5 @@ export class BPlusStore<V> {
       this.inners.count[left] = ln - 1;
       this.inners.count[right] = rn + 1;
     }
-  }
-
-  // ---- test aid ----
-
-  /** Every key under `node` lies in [lo, hi) (lo = -1: no bound); appends leaves in order. */
-  private checkNode(node: number, below: number, lo: bigint, hi: bigint, isRoot: boolean, order: number[]): string | undefined {
-    const S = this.S;
-    const b = node * S;
-    if (below === 0) {
-      const n = this.leaves.count[node]!;
-      if (!isRoot && n < this.min) return `leaf of ${n} < min`;
-      if (n > this.cap) return 'leaf size';
-      order.push(node);
-      for (let i = 0; i < S; i++) {
-        const e = this.lents[b + i];
-        if (i >= n) {
-          if (e !== undefined) return 'stale entry';
-          continue;
-        }
-        if (e === undefined) return 'missing entry';
-        if (this.lkeys[b + i] !== Number(e.start) || this.llasts[b + i] !== Number(e.last)) return 'leaf double';
-        if (e.start < lo || e.start >= hi || (i > 0 && e.start <= this.lents[b + i - 1]!.last)) return 'leaf order';
-      }
-      return undefined;
-    }
-    const n = this.inners.count[node]!;
-    if ((!isRoot && n < this.min) || (isRoot && n < 2) || n > this.cap) return `inner of ${n}`;
-    for (let j = 0; j < n; j++) {
-      const sLo = j === 0 ? lo : this.iseps[b + j]!;
-      if (j > 0 && (this.ikeys[b + j] !== Number(sLo) || sLo < lo || sLo >= hi || (j > 1 && sLo <= this.iseps[b + j - 1]!))) return 'separator';
-      const bad = this.checkNode(this.ikids[b + j]!, below - 1, sLo, j + 1 < n ? this.iseps[b + j + 1]! : hi, false, order);
-      if (bad !== undefined) return bad;
-    }
-    return undefined;
   }
 }
