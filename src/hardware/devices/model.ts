@@ -22,12 +22,12 @@ import type { PciFunction } from '../topology/model.js';
 import { buildConfigSpace, CFG, CMD, STATUS_INTERRUPT, type ConfigSpace } from './config-space.js';
 import { DmaLogState } from './dma-log.js';
 import { portRead, portWrite } from './dma-port.js';
-import { getLE, putLE } from './le-bytes.js';
 import { flushMsix, msiModeOf, msiUnmaskCheck, sendMsiVector, sendMsix } from './msi-delivery.js';
 import { MsixState } from './msix.js';
 import { buildRomImage } from './rom.js';
 import { StateReader, StateWriter } from './state-stream.js';
 import { dmaLoggingParam, nsParam } from './params.js';
+import { VgaLatches } from './vga-latches.js';
 import type { AccessSize, DeviceContext, DeviceDmaLog, DeviceMigration, DeviceModel, DeviceSavedState, DmaOutcome, RunState } from './model-types.js';
 
 export type {
@@ -63,7 +63,7 @@ export abstract class PciDeviceModel implements DeviceModel {
   private deferredMsi: number[] = [];
   private migrationObj: DeviceMigration | null | undefined;
   private readonly dmaLogObj: DmaLogState | null;
-  private vga: { mem: Uint8Array; io: Uint8Array } | null = null;
+  private vga: VgaLatches | null = null;
 
   constructor(readonly fn: PciFunction, protected readonly ctx: DeviceContext) {
     this.config = buildConfigSpace(fn);
@@ -162,18 +162,11 @@ export abstract class PciDeviceModel implements DeviceModel {
   // ---- legacy VGA (an inert VGA core: memory and port latches) --------------------------
 
   vgaRead(space: 'mem' | 'io', addr: number, size: AccessSize): bigint {
-    const v = this.vgaSpace(space, addr);
-    return getLE(v.buf, v.off, size);
+    return (this.vga ??= new VgaLatches()).read(space, addr, size);
   }
 
   vgaWrite(space: 'mem' | 'io', addr: number, size: AccessSize, value: bigint): void {
-    const v = this.vgaSpace(space, addr);
-    putLE(v.buf, v.off, size, value);
-  }
-
-  private vgaSpace(space: 'mem' | 'io', addr: number): { buf: Uint8Array; off: number } {
-    this.vga ??= { mem: new Uint8Array(0x20000 + 8), io: new Uint8Array(0x30 + 8) };
-    return space === 'mem' ? { buf: this.vga.mem, off: addr - 0xa0000 } : { buf: this.vga.io, off: addr - 0x3b0 };
+    (this.vga ??= new VgaLatches()).write(space, addr, size, value);
   }
 
   // ---- what subclasses implement -------------------------------------------------
