@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { CASES } from './cases/index.js';
 import { runCases, formatTable, type RunReport } from './report.js';
 import type { Profile } from './harness.js';
 
@@ -63,9 +64,25 @@ function arg(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only CASE[,CASE]] [-- --out FILE]
+
+  --quick   smoke-sized run (seconds; figures are rough)
+  --only    run only these cases: ${CASES.map((c) => c.name).join(', ')}
+  --out     where to write the JSON results (default bench/results.json)`;
+
 function main(): void {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const profile: Profile = process.argv.includes('--quick') ? 'quick' : 'full';
   const only = arg('--only')?.split(',');
+  const unknown = only?.filter((n) => !CASES.some((c) => c.name === n)) ?? [];
+  if (unknown.length > 0) {
+    console.error(`bench: unknown case ${unknown.join(', ')}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const out = arg('--out') ?? fileURLToPath(new URL('../../bench/results.json', import.meta.url));
   const m = machine();
   console.log(`vfio-sim bench (${profile}) on ${m.cpuModel}, ${m.nproc} CPU(s), node ${m.node}, load ${m.loadAvg.join(' ')}${m.exposeGc ? '' : ' (no --expose-gc)'}`);
