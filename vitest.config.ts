@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: ['test/deep/**', 'node_modules/**', 'dist/**'],
     pool: 'threads',
+    setupFiles: ['test/setup/fast-check.ts'],
     testTimeout: 30_000,
   },
 });
