@@ -18,6 +18,11 @@ import { Iommu } from './hardware/iommu/iommu.js';
 import type { FaultRecord } from './hardware/iommu/faults.js';
 import { PhysMem } from './hardware/memory/phys-mem.js';
 import { Process } from './process/process.js';
+import type { DeviceModel, DeviceContext } from './hardware/devices/model.js';
+import { setDeviceModel } from './kernel/vfio-pci/machine-devices.js';
+
+/** Makes a device model for one PCI function (the same signature the built-ins use). */
+export type DeviceModelMaker = (fn: Topology['functions'][number], ctx: DeviceContext) => DeviceModel;
 
 export interface HostOptions {
   /** Seed for every random choice a device model may make (default 1). */
@@ -27,6 +32,11 @@ export interface HostOptions {
    * 'classic' (what deployed kernels do) or 'bus-isolation' (the 2025 rewrite).
    */
   readonly grouping?: 'classic' | 'bus-isolation';
+  /**
+   * Your own device models, by full BDF: each replaces the function's built-in (or inert)
+   * model. The function's identity, BARs and capabilities still come from the topology.
+   */
+  readonly models?: Readonly<Record<string, DeviceModelMaker>>;
 }
 
 export interface SpawnOptions {
@@ -66,6 +76,7 @@ export class Host {
     this.phys = new PhysMem();
     this.iommu = this.makeIommu();
     this.kernel = new Kernel({ topology: this.topology, clock: this.clock, trace: this.trace, iommu: this.iommu, phys: this.phys });
+    for (const [bdf, make] of Object.entries(opts.models ?? {})) this.setDeviceModel(bdf, make);
     this.root = this.spawn();
   }
 
@@ -119,6 +130,14 @@ export class Host {
       if (this.kernel.pci.driver(driver) === undefined) throw sysErr({ ok: false, code: 'ENOENT', why: `no driver ${driver}` }, `/sys/bus/pci/drivers/${driver}/bind`);
       p.writeFile(`/sys/bus/pci/drivers/${driver}/bind`, bdf);
     }
+  }
+
+  /**
+   * Replace the device model of `bdf` with your own, before user space opens the device.
+   * Throws RangeError for a BDF the topology lacks. Returns the new model.
+   */
+  setDeviceModel(bdf: string, make: DeviceModelMaker): DeviceModel {
+    return setDeviceModel(this.kernel, bdf, make);
   }
 
   /** Every IOMMU fault since boot, oldest first (a copy). */

@@ -5,7 +5,7 @@
  * topology parsing, and the built-in device models.
  * @packageDocumentation
  */
-export { Host, DEFAULT_RLIMIT_MEMLOCK, type HostOptions, type SpawnOptions } from './host.js';
+export { Host, DEFAULT_RLIMIT_MEMLOCK, type HostOptions, type SpawnOptions, type DeviceModelMaker } from './host.js';
 export { Process } from './process/process.js';
 export { SystemError, SignalError, type SystemErrorInfo, type SignalName } from './base/errors.js';
 export { ERRNO, errnoNumber, errnoCode, type ErrnoCode } from './base/errno.js';
@@ -14,3 +14,4 @@ export { parseTopology, loadTopology, safeParseTopology, TopologyError } from '.
 export type { Topology, PciFunction } from './hardware/topology/model.js';
 export type { TraceEntry, TraceKind } from './sim/trace.js';
 export * as devices from './hardware/devices/index.js';
+export * as scenario from './sim/scenario/index.js';
