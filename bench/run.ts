@@ -86,13 +86,16 @@ function main(): void {
   const out = arg('--out') ?? fileURLToPath(new URL('../../bench/results.json', import.meta.url));
   const m = machine();
   console.log(`vfio-sim bench (${profile}) on ${m.cpuModel}, ${m.nproc} CPU(s), node ${m.node}, load ${m.loadAvg.join(' ')}${m.exposeGc ? '' : ' (no --expose-gc)'}`);
-  const report: RunReport = runCases({ profile, log: (l) => console.log(l) }, only);
+  const raw: RunReport = runCases({ profile, log: (l) => console.log(l) }, only);
+  // Targets are set for full-size runs; a quick run's sizes are too small to judge them.
+  const report: RunReport = profile === 'full' ? raw : { ...raw, figures: raw.figures.map(({ pass: _pass, ...f }) => f) };
   console.log('');
   console.log(formatTable(report.figures));
   const json = { takenAt: new Date().toISOString(), profile, machine: m, durationMs: report.durationMs, cases: report.cases, figures: report.figures };
   writeFileSync(out, `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   const missed = report.figures.filter((f) => f.pass === false).map((f) => f.id);
-  console.log(`\nwrote ${out} in ${(report.durationMs / 1000).toFixed(1)} s; targets missed: ${missed.length === 0 ? 'none' : missed.join(', ')}`);
+  const verdict = profile === 'full' ? `targets missed: ${missed.length === 0 ? 'none' : missed.join(', ')}` : 'targets are judged on full runs only';
+  console.log(`\nwrote ${out} in ${(report.durationMs / 1000).toFixed(1)} s; ${verdict}`);
 }
 
 main();
