@@ -92,6 +92,8 @@ export class Kernel {
             },
             freeDomain: (domain) => { hw.freeDomain(domain); },
             enableFlushQueue: (domain) => { domain.enableFlushQueue(); },
+            isMapped: (domain, iova) => domain.pageTable.iovaToPhys(iova) !== null,
+            map: (domain, iova, pa, size) => hw.map(domain, iova, pa, size, { read: true, write: true }),
           },
     );
     this.pci = new PciCore(this.trace);

@@ -22,7 +22,16 @@ export interface IommuPort<D> {
   freeDomain?(domain: D): void;
   /** iommu_dma_init_fq(): turn a strict 'DMA' domain into 'DMA-FQ' in place. */
   enableFlushQueue?(domain: D): void;
+  /**
+   * iommu_iova_to_phys() / iommu_map() on a kernel DMA domain, for the RMRR identity maps
+   * (iommu_create_device_direct_mappings). Absent: no direct mappings are made.
+   */
+  isMapped?(domain: D, iova: bigint): boolean;
+  map?(domain: D, iova: bigint, pa: bigint, size: bigint): Result<void>;
 }
+
+/** The IOMMU's smallest page (the lowest bit of every simulated pgsize bitmap). */
+const PG_SIZE = 0x1000n;
 
 export type DefaultDomainType = 'DMA' | 'DMA-FQ' | 'identity';
 
@@ -63,7 +72,39 @@ export class IommuGroup<D = unknown> {
   setupDefaultDomain(): void {
     if (this.port === null) return;
     this.defaultDomain = this.port.allocDomain(this.defaultType);
+    this.createDirectMappings(this.defaultDomain, this.defaultType);
     this.setDomain(this.defaultDomain);
+  }
+
+  /**
+   * iommu_create_device_direct_mappings(): only a translating DMA-API domain ('DMA' or
+   * 'DMA-FQ'; identity needs none, unmanaged domains never get them) receives an identity
+   * map of every `direct` and `direct-relaxable` region of the members, read and write as
+   * Intel's RMRRs are. Like the kernel, start is rounded up and the end (exclusive) rounded
+   * up to the page size, and pages that some earlier region already mapped are skipped,
+   * so overlapping regions map once. Done before the RIDs point at the domain, so there is
+   * no window without the ranges firmware expects.
+   */
+  private createDirectMappings(domain: D, type: DefaultDomainType): void {
+    const port = this.port;
+    if (port === null || type === 'identity' || port.map === undefined || port.isMapped === undefined) return;
+    const align = (a: bigint): bigint => (a + PG_SIZE - 1n) & ~(PG_SIZE - 1n);
+    for (const r of this.reservedRegions) {
+      if (r.type !== 'direct' && r.type !== 'direct-relaxable') continue;
+      const start = align(r.start);
+      const end = align(r.end + 1n);
+      let runStart = start;
+      for (let addr = start; addr <= end; addr += PG_SIZE) {
+        if (addr < end && !port.isMapped(domain, addr)) continue;
+        if (addr > runStart) {
+          const res = port.map(domain, runStart, runStart, addr - runStart);
+          // a firmware range beyond the IOMMU's address width: Linux fails the probe; the
+          // simulator keeps the group and records nothing mapped for the rest
+          if (!res.ok) return;
+        }
+        runStart = addr + PG_SIZE;
+      }
+    }
   }
 
   private setDomain(d: D): void {
@@ -165,6 +206,7 @@ export class IommuGroup<D = unknown> {
     }
     const type: DefaultDomainType = req !== 'auto' ? req : untrusted ? 'DMA' : this.bootType;
     const dom = this.port.allocDomain(type);
+    this.createDirectMappings(dom, type);
     this.defaultDomain = dom;
     this.#defaultType = type;
     this.setDomain(dom);
