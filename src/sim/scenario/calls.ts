@@ -1,6 +1,6 @@
 /**
  * The scenario steps that make one call each, as a driver or administrator would (open,
- * ioctl, mmap, read/write, sysfs, bind, ...): arguments are evaluated against the run's
+ * ioctl, mmap, read/write, sysfs, chown, bind, ...): arguments are evaluated against the run's
  * variables, the call goes through the process skin, and its outcome is captured.
  */
 import type { Host } from '../../host.js';
@@ -82,6 +82,8 @@ export function callStep(env: StepEnv, step: Step, keepArg: (a: unknown) => void
       return attempt(() => p.readFile(step.path));
     case 'write-file':
       return attempt(() => p.writeFile(step.path, step.data));
+    case 'chown':
+      return attempt(() => p.chown(step.path, step.uid ?? -1, step.gid ?? -1));
     default:
       throw new ValueError(`step ${step.op} makes no call`);
   }

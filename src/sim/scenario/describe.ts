@@ -25,6 +25,7 @@ export function describeStep(s: Step): string {
     case 'store': return `store at ${show(s.addr)}`;
     case 'read-file': return `read ${s.path}`;
     case 'write-file': return `write ${JSON.stringify(s.data)} to ${s.path}`;
+    case 'chown': return `chown ${s.path} to ${s.uid ?? -1}:${s.gid ?? -1}`;
     case 'run': return s.ns === undefined ? 'run the clock until idle' : `run the clock ${show(s.ns)} ns`;
     case 'set': return `set ${s.var} = ${show(s.value)}`;
     case 'expect-memory': return `expect memory at ${show(s.addr ?? s.pa)}`;

@@ -79,6 +79,8 @@ const steps = [
   z.strictObject({ op: z.literal('store'), addr: valueSchema, size: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(), value: valueSchema.optional(), bytes: bytesSchema.optional(), ...common }),
   z.strictObject({ op: z.literal('read-file'), path: z.string(), ...common }),
   z.strictObject({ op: z.literal('write-file'), path: z.string(), data: z.string(), ...common }),
+  /** chown(2): `uid`/`gid` -1 (the default for an absent one) leave that id unchanged. */
+  z.strictObject({ op: z.literal('chown'), path: z.string(), uid: z.number().int().min(-1).optional(), gid: z.number().int().min(-1).optional(), ...common }),
   z.strictObject({ op: z.literal('run'), ns: valueSchema.optional(), note: z.string().optional() }),
   z.strictObject({ op: z.literal('set'), var: z.string(), value: valueSchema, note: z.string().optional() }),
   z.strictObject({ op: z.literal('expect-memory'), addr: valueSchema.optional(), pa: valueSchema.optional(), bytes: bytesSchema, process: z.string().optional(), note: z.string().optional() }),
