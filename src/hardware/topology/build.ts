@@ -151,9 +151,10 @@ export interface BuildResult {
   readonly issues: TopologyIssue[];
 }
 
-export function buildTopology(input: TopologyParsed, models: ModelCatalog): BuildResult {
+/** `flat` is `flatten(input.pci)` when the caller already has it (parse does, for validation). */
+export function buildTopology(input: TopologyParsed, models: ModelCatalog, flat?: readonly FlatNode[]): BuildResult {
   const issues: TopologyIssue[] = [];
-  const nodes = flatten(input.pci);
+  const nodes = flat ?? flatten(input.pci);
   const iommu = input.iommu === null ? null : iommuConfig(input.iommu ?? DEFAULT_IOMMU);
   const platform: Platform = iommu?.platform ?? 'intel';
   const order = probeOrderOf(nodes);

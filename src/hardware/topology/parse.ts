@@ -38,9 +38,10 @@ export function safeParseTopology(json: unknown, opts: ParseOptions = {}): SafeP
   const models = opts.models ?? builtinModels;
   const shape = topologySchema.safeParse(json);
   if (!shape.success) return { ok: false, issues: zodIssues(shape.error) };
-  const semantic = validateInput(shape.data, flatten(shape.data.pci), models);
+  const nodes = flatten(shape.data.pci);
+  const semantic = validateInput(shape.data, nodes, models);
   if (semantic.length > 0) return { ok: false, issues: semantic };
-  const built = buildTopology(shape.data, models);
+  const built = buildTopology(shape.data, models, nodes);
   if (!built.topology) return { ok: false, issues: built.issues };
   return { ok: true, topology: built.topology };
 }
