@@ -107,6 +107,14 @@ describe('process: memory', () => {
     expect(errnoOf(() => p.mmap(0n, 0x1000n, RW, ANON, -1, 0x10n))).toBe('EINVAL');
     expect(errnoOf(() => p.munmap(0x1001n, 0x1000n))).toBe('EINVAL');
   });
+
+  it('mmap checks in the syscall order: offset, then the fd, then the length; unknown prot bits are ignored', () => {
+    const p = new Host().spawn();
+    expect(errnoOf(() => p.mmap(0n, 0n, RW, uapi.MAP_SHARED, 99, 0x10n))).toBe('EINVAL');
+    expect(errnoOf(() => p.mmap(0n, 0n, RW, uapi.MAP_SHARED, 99, 0n))).toBe('EBADF');
+    expect(errnoOf(() => p.mmap(0n, 0n, RW, 0, 99, 0n))).toBe('EBADF');
+    expect(typeof p.mmap(0n, 0x1000n, RW | 0x1000000, ANON, -1, 0n)).toBe('bigint');
+  });
 });
 
 describe('process: files and permissions', () => {
