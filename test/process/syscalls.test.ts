@@ -130,6 +130,13 @@ describe('process: files and permissions', () => {
     expect(errnoOf(() => user.open(node))).not.toBe('EACCES');
   });
 
+  it('access mode 3 needs read and write permission but grants neither (read/write are EBADF)', () => {
+    const p = new Host().spawn();
+    const fd = p.open('/sys/bus/pci/devices/0000:06:00.0/vendor', 3);
+    expect(errnoOf(() => p.read(fd, 8))).toBe('EBADF');
+    expect(errnoOf(() => new Host().spawn({ uid: 1000 }).open('/sys/bus/pci/devices/0000:06:00.0/vendor', 3))).toBe('EACCES');
+  });
+
   it('readdir, readlink and readFile report ENOTDIR, EINVAL and EISDIR', () => {
     const p = new Host().spawn();
     expect(errnoOf(() => p.readdir('/sys/bus/pci/devices/0000:06:00.0/vendor'))).toBe('ENOTDIR');

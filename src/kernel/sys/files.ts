@@ -28,6 +28,17 @@ function who(t: Task): { uid: number; gid: number; dacOverride: boolean } {
   return { uid: t.cred.uid, gid: t.cred.gid, dacOverride: t.capable('CAP_DAC_OVERRIDE') };
 }
 
+/** FMODE_READ / FMODE_WRITE of an open file. Access mode 3 asks for both permissions but grants neither (an ioctl-only open). */
+export function canRead(flags: number): boolean {
+  const acc = flags & O_ACCMODE;
+  return acc === O_RDONLY || acc === O_RDWR;
+}
+
+export function canWrite(flags: number): boolean {
+  const acc = flags & O_ACCMODE;
+  return acc === O_WRONLY || acc === O_RDWR;
+}
+
 function accessMask(flags: number): number {
   const acc = flags & O_ACCMODE;
   return acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
@@ -57,7 +68,6 @@ export function sysOpen(t: Task, path: string, flags: number): Result<number> {
   const node = r.value.node;
   if (flags & O_DIRECTORY && node.type !== 'dir') return fail('ENOTDIR');
   if (node.type === 'dir' && (flags & O_ACCMODE) !== O_RDONLY) return fail('EISDIR');
-  if ((flags & O_ACCMODE) === O_ACCMODE) return fail('EINVAL', 'open: invalid access mode');
   if (!mayAccess(node, who(t), accessMask(flags))) return fail('EACCES');
   let file: OpenFile;
   if (node.type === 'chr') {
@@ -95,7 +105,7 @@ export function sysRead(t: Task, fd: number, len: number): Result<Uint8Array> {
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if ((file.flags & O_ACCMODE) === O_WRONLY) return fail('EBADF');
+  if (!canRead(file.flags)) return fail('EBADF');
   if (file.ops.kind === 'dir') return fail('EISDIR');
   if (!file.ops.read) return fail('EINVAL');
   return file.ops.read(file, len, { task: t });
@@ -106,7 +116,7 @@ export function sysWrite(t: Task, fd: number, data: Uint8Array): Result<number> 
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if ((file.flags & O_ACCMODE) === O_RDONLY) return fail('EBADF');
+  if (!canWrite(file.flags)) return fail('EBADF');
   if (!file.ops.write) return fail('EINVAL');
   return file.ops.write(file, data, { task: t });
 }
@@ -116,7 +126,7 @@ export function sysPread(t: Task, fd: number, len: number, off: bigint): Result<
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if ((file.flags & O_ACCMODE) === O_WRONLY) return fail('EBADF');
+  if (!canRead(file.flags)) return fail('EBADF');
   if (off < 0n) return fail('EINVAL', 'pread64: negative offset');
   if (!file.ops.pread) return fail('ESPIPE');
   return file.ops.pread(file, len, off, { task: t });
@@ -127,7 +137,7 @@ export function sysPwrite(t: Task, fd: number, data: Uint8Array, off: bigint): R
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if ((file.flags & O_ACCMODE) === O_RDONLY) return fail('EBADF');
+  if (!canWrite(file.flags)) return fail('EBADF');
   if (off < 0n) return fail('EINVAL', 'pwrite64: negative offset');
   if (!file.ops.pwrite) return fail('ESPIPE');
   return file.ops.pwrite(file, data, off, { task: t });

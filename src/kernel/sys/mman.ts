@@ -6,7 +6,7 @@
 import { fail, type Result } from '../../base/result.js';
 import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, PROT_WRITE } from '../mm/address-space.js';
 import type { Task } from '../task.js';
-import { O_ACCMODE, O_RDWR, O_WRONLY } from './files.js';
+import { canRead, canWrite } from './files.js';
 
 const MAP_SHARED_VALIDATE = 0x03;
 const MAP_TYPE = 0x0f;
@@ -26,9 +26,8 @@ export function sysMmap(t: Task, addr: bigint, length: bigint, prot: number, fla
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return fail('EINVAL', 'do_mmap: need MAP_SHARED or MAP_PRIVATE');
   if (type === MAP_SHARED_VALIDATE && flags & ~KNOWN_FLAGS) return fail('EOPNOTSUPP', 'do_mmap: unknown flag with MAP_SHARED_VALIDATE');
   if (file === undefined) return t.mm.map(addr, length, prot, flags, null);
-  const acc = file.flags & O_ACCMODE;
-  if (type !== MAP_PRIVATE && prot & PROT_WRITE && acc !== O_RDWR) return fail('EACCES', 'do_mmap: shared writable mapping of a file not open for writing');
-  if (acc === O_WRONLY) return fail('EACCES', 'do_mmap: file not open for reading');
+  if (type !== MAP_PRIVATE && prot & PROT_WRITE && !canWrite(file.flags)) return fail('EACCES', 'do_mmap: shared writable mapping of a file not open for writing');
+  if (!canRead(file.flags)) return fail('EACCES', 'do_mmap: file not open for reading');
   if (!file.ops.mmap) return fail('ENODEV', 'do_mmap: file has no mmap');
   const m = file.ops.mmap(file, { offset, length, prot, flags }, { task: t });
   if (!m.ok) return m;
