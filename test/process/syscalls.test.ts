@@ -130,6 +130,17 @@ describe('process: files and permissions', () => {
     expect(errnoOf(() => user.open(node))).not.toBe('EACCES');
   });
 
+  it('a chown of a sysfs attribute lasts, though sysfs is computed on every lookup', () => {
+    const host = new Host();
+    const root = host.spawn();
+    const user = host.spawn({ uid: 1000, gid: 1000 });
+    const attr = '/sys/bus/pci/devices/0000:06:00.0/driver_override';
+    expect(errnoOf(() => user.writeFile(attr, 'vfio-pci'))).toBe('EACCES');
+    root.chown(attr, 1000, -1);
+    user.writeFile(attr, 'vfio-pci');
+    expect(root.readFile(attr)).toBe('vfio-pci\n');
+  });
+
   it('access mode 3 needs read and write permission but grants neither (read/write are EBADF)', () => {
     const p = new Host().spawn();
     const fd = p.open('/sys/bus/pci/devices/0000:06:00.0/vendor', 3);

@@ -18,7 +18,22 @@ export interface Resolved {
 const MAX_LINKS = 40;
 
 export class Vfs {
+  /**
+   * Owners set by chown on nodes that are computed afresh on every lookup (sysfs), keyed by
+   * canonical path, so a chown there lasts as it does on kernfs. Device nodes keep their
+   * owner on the node itself (and lose it when the node is removed, as with udev).
+   */
+  private readonly owners = new Map<string, { uid: number; gid: number }>();
+
   constructor(private readonly root: DirNode) {}
+
+  /** chown(2) on a resolved node; `-1` leaves an id unchanged. */
+  chown(resolved: Resolved, uid: number, gid: number): void {
+    const node = resolved.node;
+    if (uid !== -1) node.uid = uid;
+    if (gid !== -1) node.gid = gid;
+    if (node.type !== 'chr') this.owners.set(resolved.path, { uid: node.uid, gid: node.gid });
+  }
 
   /** Resolve `path`; `followLast` false leaves a final symlink unresolved (lstat/readlink). */
   resolve(path: string, followLast = true): Result<Resolved> {
@@ -47,7 +62,13 @@ export class Vfs {
       stack.push({ name, node });
     }
     const node = stack.length === 0 ? this.root : stack[stack.length - 1]!.node;
-    return ok({ node, path: '/' + stack.map((s) => s.name).join('/') });
+    const canonical = '/' + stack.map((s) => s.name).join('/');
+    const owner = this.owners.get(canonical);
+    if (owner !== undefined && node.type !== 'chr') {
+      node.uid = owner.uid;
+      node.gid = owner.gid;
+    }
+    return ok({ node, path: canonical });
   }
 }
 

@@ -220,8 +220,6 @@ export function sysChown(t: Task, path: string, uid: number, gid: number): Resul
   const r = t.kernel.vfs.resolve(path);
   if (!r.ok) return r;
   if (!t.capable('CAP_CHOWN')) return fail('EPERM');
-  const node = r.value.node;
-  if (uid !== -1) node.uid = uid;
-  if (gid !== -1) node.gid = gid;
+  t.kernel.vfs.chown(r.value, uid, gid);
   return okVoid();
 }
