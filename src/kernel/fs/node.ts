@@ -79,6 +79,11 @@ export function staticDir(entries: Record<string, FsNode | (() => FsNode | undef
   };
 }
 
+/** A root-owned character device node with the given mode. */
+export function charDevice(mode: number, open: CharDevNode['open']): CharDevNode {
+  return { type: 'chr', mode, uid: 0, gid: 0, open };
+}
+
 export function link(target: string): LinkNode {
   return { type: 'link', target, mode: 0o777, uid: 0, gid: 0 };
 }

@@ -15,11 +15,11 @@
  * config accesses split into naturally aligned 1/2/4-byte pieces, BAR accesses into
  * naturally aligned 1/2/4/8-byte pieces.
  */
+import { charDevice, type CharDevNode } from './node.js';
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import type { DeviceModel, AccessSize } from '../../hardware/devices/model.js';
 import type { Bar } from '../../hardware/topology/model.js';
 import { OpenFile, type DeviceMapping, type FileOperations, type MmapRequest } from './file.js';
-import type { CharDevNode } from './node.js';
 
 const PAGE = 4096n;
 /** What a reader without CAP_SYS_ADMIN sees of configuration space (pci_read_config). */
@@ -87,10 +87,7 @@ const configFops: FileOperations<ConfigFile> = {
 
 /** /sys/bus/pci/devices/<bdf>/config. */
 export function configNode(model: () => DeviceModel): CharDevNode {
-  return {
-    type: 'chr', mode: 0o644, uid: 0, gid: 0,
-    open: (ctx, flags, path) => ok(new OpenFile(configFops, { model: model(), admin: ctx.task.capable('CAP_SYS_ADMIN'), pos: 0n }, flags, path)),
-  };
+  return charDevice(0o644, (ctx, flags, path) => ok(new OpenFile(configFops, { model: model(), admin: ctx.task.capable('CAP_SYS_ADMIN'), pos: 0n }, flags, path)));
 }
 
 interface ResourceFile {
@@ -155,10 +152,7 @@ const resourceFops: FileOperations<ResourceFile> = {
 
 /** /sys/bus/pci/devices/<bdf>/resource<N> for memory BAR `bar`. */
 export function resourceNode(model: () => DeviceModel, bdf: string, bar: Bar): CharDevNode {
-  return {
-    type: 'chr', mode: 0o600, uid: 0, gid: 0,
-    open: (_ctx, flags, path) => ok(new OpenFile(resourceFops, { model: model(), bar, name: `${bdf} resource${bar.index}` }, flags, path)),
-  };
+  return charDevice(0o600, (_ctx, flags, path) => ok(new OpenFile(resourceFops, { model: model(), bar, name: `${bdf} resource${bar.index}` }, flags, path)));
 }
 
 /** The memory BARs that get a resource<N> file. */

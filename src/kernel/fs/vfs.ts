@@ -20,7 +20,7 @@ const MAX_LINKS = 40;
 export class Vfs {
   /**
    * Owners set by chown on nodes that are computed afresh on every lookup (sysfs), keyed by
-   * canonical path, so a chown there lasts as it does on kernfs. Device nodes keep their
+   * canonical path, so a chown there lasts as it does on kernfs. /dev nodes keep their
    * owner on the node itself (and lose it when the node is removed, as with udev).
    */
   private readonly owners = new Map<string, { uid: number; gid: number }>();
@@ -32,7 +32,7 @@ export class Vfs {
     const node = resolved.node;
     if (uid !== -1) node.uid = uid;
     if (gid !== -1) node.gid = gid;
-    if (node.type !== 'chr') this.owners.set(resolved.path, { uid: node.uid, gid: node.gid });
+    if (!resolved.path.startsWith('/dev/')) this.owners.set(resolved.path, { uid: node.uid, gid: node.gid });
   }
 
   /** Resolve `path`; `followLast` false leaves a final symlink unresolved (lstat/readlink). */
@@ -64,7 +64,7 @@ export class Vfs {
     const node = stack.length === 0 ? this.root : stack[stack.length - 1]!.node;
     const canonical = '/' + stack.map((s) => s.name).join('/');
     const owner = this.owners.get(canonical);
-    if (owner !== undefined && node.type !== 'chr') {
+    if (owner !== undefined) {
       node.uid = owner.uid;
       node.gid = owner.gid;
     }

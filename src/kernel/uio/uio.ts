@@ -20,6 +20,7 @@
  * Invariants: minors are the lowest free numbers (idr_alloc); the event count only grows;
  * a listener never reports the same count twice.
  */
+import { charDevice } from '../fs/node.js';
 import { fail, ok, type Result } from '../../base/result.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
@@ -67,10 +68,7 @@ export class UioCore {
     while (this.devices.has(minor)) minor++;
     const dev = new UioDevice(minor, info, parent);
     this.devices.set(minor, dev);
-    this.k.devfs.create(dev.nodeName, {
-      type: 'chr', mode: 0o600, uid: 0, gid: 0,
-      open: (_ctx, flags, path) => this.open(minor, flags, path),
-    });
+    this.k.devfs.create(dev.nodeName, charDevice(0o600, (_ctx, flags, path) => this.open(minor, flags, path)));
     this.k.trace.add('driver', parent, `${info.name}: registered /dev/${dev.nodeName}`);
     return dev;
   }

@@ -7,9 +7,9 @@
  * come from an IDA (lowest free); no-IOMMU groups are made only while
  * vfio.enable_unsafe_noiommu_mode is set, for devices the IOMMU does not cover.
  */
+import { charDevice, type CharDevNode } from '../fs/node.js';
 import { fail, ok, type Result } from '../../base/result.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
-import type { CharDevNode } from '../fs/node.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDev } from '../pci/pci-dev.js';
 import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';
@@ -110,22 +110,10 @@ export class VfioCore {
   }
 
   private groupNode(group: VfioGroup): CharDevNode {
-    return {
-      type: 'chr',
-      mode: 0o600,
-      uid: 0,
-      gid: 0,
-      open: (ctx, flags, path) => this.openers.openGroup(ctx, group, flags, path),
-    };
+    return charDevice(0o600, (ctx, flags, path) => this.openers.openGroup(ctx, group, flags, path));
   }
 
   private cdevNode(device: VfioDevice): CharDevNode {
-    return {
-      type: 'chr',
-      mode: 0o600,
-      uid: 0,
-      gid: 0,
-      open: (ctx, flags, path) => this.openers.openCdev(ctx, device, flags, path),
-    };
+    return charDevice(0o600, (ctx, flags, path) => this.openers.openCdev(ctx, device, flags, path));
   }
 }
