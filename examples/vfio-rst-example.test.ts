@@ -6,7 +6,7 @@ describe('the vfio.rst example program', () => {
   it('runs on the default machine with the edu at 0000:06:00.0 bound to vfio-pci', () => {
     const host = new Host();
     host.bind('0000:06:00.0', 'vfio-pci');
-    const deviceLayer = host.kernel.vfio.devices.get('0000:06:00.0')!.ops.fops.ioctl !== undefined;
+    const deviceLayer = host.kernel.vfio.devices.get('0000:06:00.0')!.ops.ioctl !== undefined;
     let r: ReturnType<typeof vfioRstExample> | undefined;
     let err: unknown;
     try {

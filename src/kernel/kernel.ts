@@ -12,13 +12,13 @@ import type { Topology } from '../hardware/topology/model.js';
 import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from '../hardware/memory/frame-allocator.js';
+import { ok } from '../base/result.js';
 import { DevFs } from './fs/devfs.js';
-import { staticDir } from './fs/node.js';
+import { charDevice, staticDir } from './fs/node.js';
 import { sysfsRoot } from './fs/sysfs.js';
 import { Vfs } from './fs/vfs.js';
 import { IommuCore } from './iommu/iommu-core.js';
 import type { Iommu } from '../hardware/iommu/iommu.js';
-import type { IommuDomain } from '../hardware/iommu/domain.js';
 import { AddressSpace } from './mm/address-space.js';
 import type { FramePool } from './mm/frames.js';
 import { ModuleParams } from './params.js';
@@ -26,9 +26,12 @@ import { hostDriver } from './pci/driver.js';
 import { PciCore } from './pci/driver-core.js';
 import { PciDev } from './pci/pci-dev.js';
 import { Task, type Credentials } from './task.js';
-import { installVfio } from './vfio/install.js';
 import { uioPciGenericDriver } from './uio/uio-pci-generic.js';
+import { UioCore } from './uio/uio.js';
+import { openIommufd } from './iommufd/main.js';
 import { VfioCore } from './vfio/vfio-core.js';
+import { hostIrqs } from './vfio-pci/host-irq.js';
+import { vfioPciDriver } from './vfio-pci/vfio-pci-driver.js';
 
 export interface KernelOptions {
   readonly topology: Topology;
@@ -50,12 +53,16 @@ export class Kernel {
   readonly phys: PhysMem;
   readonly frames: FrameAllocator;
   readonly iommu: Iommu | null;
-  readonly iommuCore: IommuCore<IommuDomain>;
+  readonly iommuCore: IommuCore;
   readonly pci: PciCore;
   readonly vfio: VfioCore;
   readonly devfs = new DevFs();
   readonly vfs: Vfs;
   readonly tasks = new Map<number, Task>();
+  /** UIO devices (/dev/uio<minor>), registered by uio_pci_generic. */
+  readonly uio: UioCore;
+  /** Per-UID locked_vm in pages (struct user_struct), shared by every process of the user; iommufd charges it. */
+  readonly userLockedVm = new Map<number, bigint>();
   /** How the IOMMU groups were formed (with the reason for each function), or null without an IOMMU. */
   groupTable: GroupTable | null = null;
   /** Why the kernel is tainted (no-IOMMU mode, unsafe interrupts), in order. */
@@ -82,7 +89,7 @@ export class Kernel {
     // pci_ats_supported(): the function has ATS and is not untrusted; the IOMMU driver then
     // enables the device TLB in its context entry whenever a domain is attached
     const ats = new Set(opts.topology.functions.filter((f) => f.atsCapable && !f.untrusted).map((f) => f.rid));
-    this.iommuCore = new IommuCore<IommuDomain>(
+    this.iommuCore = new IommuCore(
       hw === null
         ? null
         : {
@@ -98,6 +105,7 @@ export class Kernel {
     );
     this.pci = new PciCore(this.trace);
     this.vfio = new VfioCore(this);
+    this.uio = new UioCore(this);
     this.vfs = new Vfs(staticDir({ dev: this.devfs.root(), sys: sysfsRoot(this) }));
     this.boot();
   }
@@ -107,7 +115,7 @@ export class Kernel {
     for (const fn of topo.functions) this.pci.addDevice(new PciDev(fn));
     if (topo.iommu !== null) this.formGroups();
     this.registerDrivers();
-    installVfio(this);
+    this.initVfio();
     for (const dev of this.pci.devices) {
       if (dev.fn.driver === null) continue;
       const drv = this.pci.driver(dev.fn.driver)!;
@@ -133,6 +141,19 @@ export class Kernel {
         m.group = g;
       }
     }
+  }
+
+  /**
+   * The VFIO modules' init: vfio-pci registers its driver (its devices get VFIO device fds;
+   * the host's interrupt layer is hooked to the IOMMU first), the container node
+   * /dev/vfio/vfio (0666, each open a new container), and iommufd's /dev/iommu (root:root
+   * 0660, a misc device). Group and cdev nodes appear as devices register (VfioCore).
+   */
+  private initVfio(): void {
+    hostIrqs(this);
+    this.pci.registerDriver(vfioPciDriver(this));
+    this.devfs.create('vfio/vfio', charDevice(0o666, (_ctx, flags, path) => ok(this.vfio.openContainer(flags, path))));
+    this.devfs.create('iommu', charDevice(0o660, (_ctx, flags, path) => ok(openIommufd(this, flags, path))));
   }
 
   /** pci-stub and pcieport manage DMA themselves; host drivers named by the topology do not. */

@@ -62,7 +62,7 @@ export function observableStateObject(host: Host): unknown {
   const tasks = [...k.tasks.values()].map((t) => [t.pid, t.openFds().map((fd) => `${fd}:${t.file(fd)!.path}:${t.file(fd)!.refs}`), String(t.mm.lockedVm), String(t.mm.pinnedVm), t.mm.pinnedFrames(), t.mm.list().length]);
   const groups = k.iommuCore.list().map((g) => [g.id, g.owner !== null, g.ownerCount, (g.domain as { id?: number } | null)?.id ?? null]);
   const domains = host.iommu?.domainsList().map((d) => [d.id, d.type, d.pageTable.stats().leaves, String(d.pageTable.stats().mappedBytes)]) ?? [];
-  const vfio = [...k.vfio.groups.values()].map((g) => [g.id, g.container !== null, g.dead]);
+  const vfio = [...k.vfio.groups.values()].map((g) => [g.id, g.attached, g.dead]);
   const drivers = k.pci.devices.map((d) => d.driver?.name ?? null);
   return { tasks, groups, domains, vfio, drivers, free: k.frames.freeFrames() };
 }
@@ -93,7 +93,7 @@ export function stateVector(host: Host): StateVector {
     const st = d.pageTable.stats();
     v.push('D', d.id, d.type, st.leaves, st.mappedBytes);
   }
-  for (const g of k.vfio.groups.values()) v.push('V', g.id, g.container !== null, g.dead);
+  for (const g of k.vfio.groups.values()) v.push('V', g.id, g.attached, g.dead);
   for (const d of k.pci.devices) v.push('R', d.driver?.name ?? null);
   v.push('F', k.frames.freeFrames());
   return v;

@@ -15,7 +15,6 @@
  *
  * Invariant of this module: it only reads state (no DMA, no IOTLB lookups that count).
  */
-import { GroupIommufd } from '../kernel/vfio/group.js';
 import type { Host } from '../host.js';
 import type { IommuDomain } from '../hardware/iommu/domain.js';
 import type { Iommu } from '../hardware/iommu/iommu.js';
@@ -47,7 +46,7 @@ export interface CheckOptions {
   readonly p2p?: boolean;
 }
 
-type Group = IommuGroup<IommuDomain>;
+type Group = IommuGroup;
 
 /** Who a function's DMA belongs to: a user (the group's DMA owner), the kernel, or nobody. */
 export function ownerOf(host: Host, bdf: string): object | 'kernel' | 'none' {
@@ -103,7 +102,7 @@ function checkGroups(host: Host, iommu: Iommu, v: (r: string, d: string) => void
   for (const vg of host.kernel.vfio.groups.values()) {
     // A legacy container claims the whole group at SET_CONTAINER; a group given an iommufd
     // claims nothing until a device binds (vfio_group_ioctl_set_container), so it is exempt.
-    const legacy = vg.container !== null && !(vg.container instanceof GroupIommufd);
+    const legacy = vg.container !== null;
     if (legacy && vg.type === 'iommu' && vg.iommuGroup.owner === null) v('container-owns-group', `VFIO group ${vg.id} is in a container but its IOMMU group has no DMA owner`);
   }
 }

@@ -60,10 +60,10 @@ export class IsolationLab {
   }
 
   /** The kernel's IOMMU group of `bdf` (throws when it has none). */
-  group(bdf: string): IommuGroup<IommuDomain> {
+  group(bdf: string): IommuGroup {
     const g = this.host.kernel.pci.find(bdf)?.group;
     if (g === undefined || g === null) throw new RangeError(`${bdf} has no IOMMU group`);
-    return g as IommuGroup<IommuDomain>;
+    return g;
   }
 
   /** The domain the group of `bdf` is attached to right now. */

@@ -126,7 +126,7 @@ describe('INTx unmask irqfd (vfio_virqfd_enable)', () => {
     const o = openDevice(host, EDU_BDF);
     const trig = o.p.eventfd();
     setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [trig]);
-    const core = host.kernel.vfio.devices.get(EDU_BDF)!.priv as { intx: { trigger: { signals: number } | null } };
+    const core = host.kernel.vfio.devices.get(EDU_BDF)!.core as { intx: { trigger: { signals: number } | null } };
     const ev = core.intx.trigger!;
     o.p.close(trig);
     o.p.pwrite(o.device, u32(1), BigInt(EDU.IRQ_RAISE));

@@ -3,10 +3,11 @@
  * probe, from the topology; ids come from an IDA (lowest free number) so ids are reused
  * after a group goes away (a no-IOMMU group, say).
  */
+import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { ReservedRegion } from '../../hardware/topology/model.js';
 import { IommuGroup, type DefaultDomainType, type IommuPort } from './iommu-group.js';
 
-export class IommuCore<D = unknown> {
+export class IommuCore<D = IommuDomain> {
   private readonly groups = new Map<number, IommuGroup<D>>();
 
   constructor(readonly port: IommuPort<D> | null) {}

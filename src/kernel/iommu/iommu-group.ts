@@ -10,6 +10,7 @@
  * - kernel drivers that use the DMA API hold `ownerCount` while bound, with owner null.
  */
 import { fail, okVoid, type Result } from '../../base/result.js';
+import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { ReservedRegion } from '../../hardware/topology/model.js';
 import type { PciDev } from '../pci/pci-dev.js';
 
@@ -35,7 +36,8 @@ const PG_SIZE = 0x1000n;
 
 export type DefaultDomainType = 'DMA' | 'DMA-FQ' | 'identity';
 
-export class IommuGroup<D = unknown> {
+/** `D` is the hardware domain type: the machine's IommuDomain, or a stand-in in unit tests. */
+export class IommuGroup<D = IommuDomain> {
   readonly devices: PciDev[] = [];
   /** `iommu_group_set_name()`: only some groups have one (vfio-noiommu). */
   name: string | null = null;

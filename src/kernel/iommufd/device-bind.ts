@@ -1,22 +1,22 @@
 /**
- * VFIO device cdevs (drivers/vfio/device_cdev.c, drivers/vfio/iommufd.c): opening
- * /dev/vfio/devices/vfioN, and the three cdev-only requests VFIO_DEVICE_BIND_IOMMUFD,
- * VFIO_DEVICE_ATTACH_IOMMUFD_PT and VFIO_DEVICE_DETACH_IOMMUFD_PT.
+ * VFIO device cdevs (drivers/vfio/device_cdev.c, drivers/vfio/iommufd.c): the three
+ * cdev-only requests VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT and
+ * VFIO_DEVICE_DETACH_IOMMUFD_PT, and the unbind at release. The device fd's static
+ * operations (vfio/device-fd.ts) call them.
  *
  * Invariants:
- *  - a cdev fd is "granted" (`priv.bound`) exactly while its device is bound to an iommufd
- *    through it; then it holds the DEVICE object, a reference on the iommufd file, one
- *    deviceOpened() count and one "cdev user" of the VFIO group;
+ *  - a cdev fd is "granted" (`priv.iommufd !== null`) exactly while its device is bound to
+ *    an iommufd through it; then it holds the DEVICE object, a reference on the iommufd
+ *    file, one fdOpened() count and one "cdev user" of the VFIO group;
  *  - at most one fd per device is bound, and never while the device is open another way;
- *  - a group with cdev users cannot be opened as /dev/vfio/<group> and vice versa
- *    (`groupCdevUsers` is what the group opener checks).
+ *  - a group with cdev users (`VfioGroup.cdevUsers`) cannot be opened as /dev/vfio/<group>
+ *    and vice versa.
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { offsetofend, sizeofStruct } from '../../uapi/structs.js';
 import * as V from '../../uapi/vfio.js';
-import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
-import type { Kernel } from '../kernel.js';
-import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
+import type { OpenFile, SyscallContext } from '../fs/file.js';
+import type { VfioDeviceFile } from '../vfio/vfio-device.js';
 import type { VfioGroup } from '../vfio/vfio-group.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, detachDevice, unbindDevice, type IommufdDevice } from './device.js';
@@ -25,35 +25,21 @@ import { copyStructFromUser, leadingSize, respond, u32, userArg } from './ucmd.j
 
 type DevFile = OpenFile<VfioDeviceFile>;
 
-/** group->cdev_device_open_cnt. */
-const cdevUsers = new WeakMap<VfioGroup, number>();
-
-/** How many devices of `group` are bound through their cdev (the group node refuses to open while > 0). */
-export function groupCdevUsers(group: VfioGroup): number {
-  return cdevUsers.get(group) ?? 0;
-}
-
-/** What a bound cdev fd keeps in `priv.extra`. */
-interface CdevBinding {
+/** What a bound cdev fd holds (`VfioDeviceFile.iommufd`): the DEVICE object and its context. */
+export interface CdevBinding {
   readonly idev: IommufdDevice;
   readonly ictx: IommufdCtx;
-}
-
-const BINDING = 'iommufd';
-
-function bindingOf(f: DevFile): CdevBinding | undefined {
-  return f.priv.extra[BINDING] as CdevBinding | undefined;
 }
 
 /** vfio_device_block_group(): EBUSY while the group node is open. */
 function blockGroup(group: VfioGroup): Result<void> {
   if (group.opened !== null) return fail('EBUSY', 'vfio_device_block_group: the group is open through /dev/vfio/<group>');
-  cdevUsers.set(group, groupCdevUsers(group) + 1);
+  group.cdevUsers++;
   return okVoid();
 }
 
 function unblockGroup(group: VfioGroup): void {
-  cdevUsers.set(group, Math.max(0, groupCdevUsers(group) - 1));
+  group.cdevUsers = Math.max(0, group.cdevUsers - 1);
 }
 
 /** iommufd_ctx_from_fd(): EBADF for a closed fd, EBADFD for a file that is not an iommufd. */
@@ -80,13 +66,13 @@ function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknow
 }
 
 /** vfio_df_ioctl_bind_iommufd(). */
-export function bindIommufd(k: Kernel, f: DevFile, arg: unknown, sc: SyscallContext): Result<number> {
+export function bindIommufd(f: DevFile, arg: unknown, sc: SyscallContext): Result<number> {
   const a = bindArgs(f, arg);
   if (!a.ok) return a;
   const device = f.priv.device;
   const b = blockGroup(device.group);
   if (!b.ok) return b;
-  const r = bindSteps(k, f, a.value.iommufd, a.value.token, sc);
+  const r = bindSteps(f, a.value.iommufd, a.value.token, sc);
   if (!r.ok) {
     unblockGroup(device.group);
     return r;
@@ -96,9 +82,9 @@ export function bindIommufd(k: Kernel, f: DevFile, arg: unknown, sc: SyscallCont
 }
 
 /** The part of the bind after the group is blocked: EINVAL, EBADF/EBADFD, then the iommufd bind. */
-function bindSteps(k: Kernel, f: DevFile, fd: number, token: boolean, sc: SyscallContext): Result<CdevBinding> {
+function bindSteps(f: DevFile, fd: number, token: boolean, sc: SyscallContext): Result<CdevBinding> {
   const device = f.priv.device;
-  if (f.priv.bound) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: fd already bound');
+  if (f.priv.iommufd !== null) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: fd already bound');
   // vfio-sim models no VF tokens: a token for an ordinary function is EINVAL, as vfio-pci answers
   if (token) return fail('EINVAL', 'vfio_pci_validate_vf_token: token given for a device that is neither PF nor VF');
   const c = ctxFromFd(sc, fd);
@@ -108,9 +94,8 @@ function bindSteps(k: Kernel, f: DevFile, fd: number, token: boolean, sc: Syscal
   if (!idev.ok) return idev;
   const binding: CdevBinding = { idev: idev.value, ictx: c.value };
   c.value.file?.get();
-  f.priv.extra[BINDING] = binding;
-  f.priv.bound = true;
-  k.vfio.deviceOpened(device);
+  f.priv.iommufd = binding;
+  device.fdOpened();
   return ok(binding);
 }
 
@@ -129,7 +114,7 @@ export function attachPt(f: DevFile, arg: unknown): Result<number> {
     if (argsz < offsetofend('vfio_device_attach_iommufd_pt', 'pasid')) return fail('EINVAL', 'vfio_df_ioctl_attach_pt: PASID flag with argsz < 16');
     return fail('EINVAL', 'iommufd_device_attach: device has no PASID capability');
   }
-  const b = bindingOf(f)!;
+  const b = f.priv.iommufd!;
   const r = attachDeviceTo(b.idev, u32(fl.value, 'pt_id'));
   if (!r.ok) return r;
   o.value.pt_id = r.value;
@@ -150,49 +135,23 @@ export function detachPt(f: DevFile, arg: unknown): Result<number> {
     if (argsz < offsetofend('vfio_device_detach_iommufd_pt', 'pasid')) return fail('EINVAL', 'vfio_df_ioctl_detach_pt: PASID flag with argsz < 12');
     return ok(0);
   }
-  detachDevice(bindingOf(f)!.idev);
+  detachDevice(f.priv.iommufd!.idev);
   return ok(0);
 }
 
-/**
- * The hook device-fd.ts calls for the cdev requests. BIND on a group-derived fd is EINVAL;
- * ATTACH/DETACH are only handled for cdev fds (a group fd's fall through to the driver).
- */
-export function cdevIoctl(k: Kernel, f: DevFile, request: number, arg: unknown, sc: SyscallContext): Result<number> | null {
-  if (request === V.VFIO_DEVICE_BIND_IOMMUFD) return bindIommufd(k, f, arg, sc);
-  if (f.priv.via !== 'cdev' || !f.priv.bound) return null;
-  if (request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT) return attachPt(f, arg);
-  if (request === V.VFIO_DEVICE_DETACH_IOMMUFD_PT) return detachPt(f, arg);
-  return null;
+/** ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT on a bound cdev fd. */
+export function cdevAttachDetach(f: DevFile, request: number, arg: unknown): Result<number> {
+  return request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT ? attachPt(f, arg) : detachPt(f, arg);
 }
 
-/** vfio_df_unbind_iommufd() + vfio_df_close() for a bound cdev fd being released. */
-function unbindCdev(k: Kernel, f: DevFile, inner: FileOperations<VfioDeviceFile>): void {
-  const b = bindingOf(f);
-  inner.release?.(f);
-  if (b === undefined) return;
+/** vfio_df_unbind_iommufd() + vfio_df_close() for a cdev fd being released (nothing when never bound). */
+export function unbindCdev(f: DevFile): void {
+  const b = f.priv.iommufd;
+  if (b === null) return;
   const device = f.priv.device;
-  const before = device.openCount;
   unbindDevice(b.idev);
-  delete f.priv.extra[BINDING];
-  f.priv.bound = false;
+  f.priv.iommufd = null;
   unblockGroup(device.group);
-  if (device.openCount === before) k.vfio.deviceClosed(device);
+  device.fdClosed();
   b.ictx.file?.put();
-}
-
-/** The driver's device fops with the cdev release (the bind is undone at close). */
-function cdevFops(k: Kernel, inner: FileOperations<VfioDeviceFile>): FileOperations<VfioDeviceFile> {
-  return { ...inner, release: (f) => unbindCdev(k, f, inner) };
-}
-
-/**
- * vfio_device_fops_cdev_open(): no ownership check, any number of opens; ENODEV for a
- * no-IOMMU device, which has no cdev in Linux (the cdev interface does not support them).
- */
-export function openCdev(k: Kernel, device: VfioDevice, flags: number, path: string): Result<OpenFile> {
-  if (device.group.type === 'noiommu') return fail('ENODEV', 'vfio_device_fops_cdev_open: no-IOMMU devices have no cdev');
-  if (device.group.dead) return fail('ENODEV', 'vfio_device_fops_cdev_open: device is being unregistered');
-  const priv: VfioDeviceFile = { device, via: 'cdev', bound: false, extra: {} };
-  return ok(new OpenFile<VfioDeviceFile>(cdevFops(k, device.ops.fops), priv, flags, path) as OpenFile);
 }

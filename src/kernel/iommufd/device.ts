@@ -63,7 +63,7 @@ export function bindDevice(ctx: IommufdCtx, vdev: VfioDevice): Result<IommufdDev
   if (k.iommu.irt === null && !k.params.bool('iommufd', 'allow_unsafe_interrupts')) {
     return fail('EPERM', 'iommufd_device_bind: no interrupt remapping and iommufd.allow_unsafe_interrupts is off');
   }
-  const group = vdev.pdev.group as IommuGroup;
+  const group = vdev.pdev.group;
   const c = group.claimDeviceDmaOwner(ctx);
   if (!c.ok) return c;
   const idev = new IommufdDevice(ctx, vdev, ctx.igroupOf(group));

@@ -74,34 +74,25 @@ export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, 
   return handler({ ctx, task: sc.task, obj: o.value, size: size.value, f: f.value, struct: op.struct });
 }
 
-const fopsCache = new WeakMap<Kernel, FileOperations<IommufdCtx>>();
-
-/** The iommufd file operations (kind 'iommufd'). */
-export function iommufdFops(k: Kernel): FileOperations<IommufdCtx> {
-  let f = fopsCache.get(k);
-  if (f === undefined) {
-    f = {
-      kind: 'iommufd',
-      ioctl: (file, request, arg, sc) => iommufdDispatch(file.priv, request, arg, sc),
-      release: (file) => {
-        const r = file.priv.table.destroyAll();
-        if (!r.ok) k.trace.add('kernel', 'iommufd', `WARN: ${r.why ?? 'objects left at release'}`);
-      },
-    };
-    fopsCache.set(k, f);
-  }
-  return f;
-}
+/** The iommufd file operations (iommufd_fops). */
+const iommufdFops: FileOperations<IommufdCtx> = {
+  kind: 'iommufd',
+  ioctl: (file, request, arg, sc) => iommufdDispatch(file.priv, request, arg, sc),
+  release: (file) => {
+    const r = file.priv.table.destroyAll();
+    if (!r.ok) file.priv.k.trace.add('kernel', 'iommufd', `WARN: ${r.why ?? 'objects left at release'}`);
+  },
+};
 
 /** iommufd_fops_open(): a fresh context; 'mm' accounting when opened as /dev/vfio/vfio. */
 export function openIommufd(k: Kernel, flags: number, path: string, mode: 'user' | 'mm' = 'user'): OpenFile<IommufdCtx> {
   const ctx = new IommufdCtx(k, mode);
-  const file = new OpenFile<IommufdCtx>(iommufdFops(k), ctx, flags, path);
+  const file = new OpenFile<IommufdCtx>(iommufdFops, ctx, flags, path);
   ctx.file = file;
   return file;
 }
 
 /** iommufd_ctx_from_file(): the context behind an open file, or null for any other file. */
 export function iommufdCtxOfFile(file: OpenFile): IommufdCtx | null {
-  return file.priv instanceof IommufdCtx ? file.priv : null;
+  return file.ops === (iommufdFops as FileOperations) ? (file.priv as IommufdCtx) : null;
 }

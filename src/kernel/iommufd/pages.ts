@@ -19,20 +19,13 @@ import type { Task } from '../task.js';
 /** How a source object is charged (enum iopt_pages_account_mode). */
 export type AccountMode = 'none' | 'user' | 'mm';
 
-/** Per-UID locked_vm, as struct user_struct keeps it (shared by every process of the user). */
-const userLocked = new WeakMap<Kernel, Map<number, bigint>>();
-
+/** Per-UID locked_vm (`Kernel.userLockedVm`, struct user_struct's count). */
 export function userLockedVm(k: Kernel, uid: number): bigint {
-  return userLocked.get(k)?.get(uid) ?? 0n;
+  return k.userLockedVm.get(uid) ?? 0n;
 }
 
 function addUserLocked(k: Kernel, uid: number, delta: bigint): void {
-  let m = userLocked.get(k);
-  if (m === undefined) {
-    m = new Map();
-    userLocked.set(k, m);
-  }
-  m.set(uid, (m.get(uid) ?? 0n) + delta);
+  k.userLockedVm.set(uid, userLockedVm(k, uid) + delta);
 }
 
 /** One contiguous physical piece of an area's backing. */

@@ -25,7 +25,7 @@ import type { Kernel } from '../kernel.js';
 import type { PciDriver } from '../pci/driver.js';
 import type { PciDev } from '../pci/pci-dev.js';
 import { deviceModelOf } from '../vfio-pci/machine-devices.js';
-import { UioCore, type UioDevice } from './uio.js';
+import type { UioDevice } from './uio.js';
 
 export const UIO_PCI_GENERIC = 'uio_pci_generic';
 const DRIVER_VERSION = '0.01.0';
@@ -59,7 +59,7 @@ function checkAndMaskIntx(m: DeviceModel): boolean {
 
 /** The uio_pci_generic PCI driver of kernel `k`. */
 export function uioPciGenericDriver(k: Kernel): PciDriver {
-  const uio = UioCore.of(k);
+  const uio = k.uio;
   return {
     name: UIO_PCI_GENERIC,
     driverManagedDma: false,

@@ -56,7 +56,7 @@ interface Listener {
   eventCount: number;
 }
 
-/** The kernel's UIO devices, by minor. */
+/** The kernel's UIO devices, by minor (one per kernel: `Kernel.uio`). */
 export class UioCore {
   readonly devices = new Map<number, UioDevice>();
 
@@ -91,19 +91,7 @@ export class UioCore {
     const l: Listener = { dev, eventCount: dev.event };
     return ok(new OpenFile(uioFops, l, flags, path));
   }
-
-  /** The kernel's UIO core (one per kernel, created on first use). */
-  static of(k: Kernel): UioCore {
-    let c = cores.get(k);
-    if (c === undefined) {
-      c = new UioCore(k);
-      cores.set(k, c);
-    }
-    return c;
-  }
 }
-
-const cores = new WeakMap<Kernel, UioCore>();
 
 function s32(v: number): Uint8Array {
   const b = new Uint8Array(4);

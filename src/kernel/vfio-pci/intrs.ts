@@ -19,7 +19,7 @@ import { nums, structArg } from './args.js';
 import { intxDisable, intxHandler, intxMask, intxTrigger, intxUnmask, virqDisable } from './intx.js';
 import { msiDisable, msiTrigger } from './intrs-msi.js';
 import { boolAt, dataType, eventfdOf, hasDynMsix, irqCount, validate, type SetIrqs } from './irq-set-args.js';
-import { irqOps, type IrqType, type VfioPciCoreDevice } from './vfio-pci-core.js';
+import type { IrqType, VfioPciCoreDevice } from './vfio-pci-core.js';
 
 export { eventfdOf, hasDynMsix, irqCount } from './irq-set-args.js';
 
@@ -91,14 +91,10 @@ function ctxTriggerSingle(d: VfioPciCoreDevice, s: SetIrqs, ctx: SyscallContext,
 }
 
 /** Teardown at last close (type none). */
-function disableAll(d: VfioPciCoreDevice): void {
+export function disableIrqs(d: VfioPciCoreDevice): void {
   if (d.irqType === 'intx') intxDisable(d);
   else if (d.irqType === 'msi' || d.irqType === 'msix') msiDisable(d);
 }
-
-irqOps.disableAll = disableAll;
-irqOps.virqDisable = virqDisable;
-irqOps.intxHandler = intxHandler;
 
 /** The type names used in traces. */
 export function irqTypeName(t: IrqType): string {

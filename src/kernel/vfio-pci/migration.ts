@@ -85,24 +85,23 @@ export class MigFile {
   }
 }
 
-interface MigState {
+/** A device's migration state (`VfioPciCoreDevice.mig`): the FSM state and the open data session. */
+export interface MigState {
   state: number;
   session: OpenFile<MigFile> | null;
 }
 
-const states = new WeakMap<VfioPciCoreDevice, MigState>();
+/** The state a device starts in: RUNNING, no session. */
+export function initialMigState(): MigState {
+  return { state: S.RUNNING, session: null };
+}
 
 export function migrationOf(d: VfioPciCoreDevice): DeviceMigration | null {
   return d.model.migration ?? null;
 }
 
 function stateOf(d: VfioPciCoreDevice): MigState {
-  let s = states.get(d);
-  if (s === undefined) {
-    s = { state: S.RUNNING, session: null };
-    states.set(d, s);
-  }
-  return s;
+  return d.mig;
 }
 
 export function migState(d: VfioPciCoreDevice): number {
@@ -305,8 +304,8 @@ export const migrationFops: FileOperations<MigFile> = {
     return fail('ENOTTY', 'migration data fd: unknown request');
   },
   release(f) {
-    const m = states.get(f.priv.dev);
+    const m = f.priv.dev.mig;
     f.priv.active = false;
-    if (m !== undefined && m.session === f) m.session = null;
+    if (m.session === f) m.session = null;
   },
 };

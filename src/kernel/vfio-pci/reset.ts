@@ -12,7 +12,8 @@ import { fail, ok, type Result } from '../../base/result.js';
 import type { PciBus, PciFunction } from '../../hardware/topology/model.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
-import { VfioGroup } from '../vfio/vfio-group.js';
+import { groupOfFile } from '../vfio/group.js';
+import type { VfioGroup } from '../vfio/vfio-group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
 import { arrayField, nums, structArg } from './args.js';
 import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';
@@ -91,14 +92,6 @@ export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDe
   return ok(0);
 }
 
-/** The VFIO group behind a group fd (legacy layer's file), or null. */
-export function groupOfFile(file: OpenFile): VfioGroup | null {
-  if (file.ops.kind !== 'vfio-group') return null;
-  const p = file.priv as { group?: unknown } | VfioGroup;
-  if (p instanceof VfioGroup) return p;
-  return p !== null && typeof p === 'object' && p.group instanceof VfioGroup ? p.group : null;
-}
-
 /** VFIO_DEVICE_PCI_HOT_RESET. */
 export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, arg: unknown, ctx: SyscallContext): Result<number> {
   const a = structArg(arg);
@@ -139,7 +132,7 @@ export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDevice
     if (!owned) return fail('EINVAL', `vfio_pci_dev_set_hot_reset: ${vdev.name} is not owned by the caller`);
   }
   for (const vdev of devs) {
-    const core = coreOf(k, vdev);
+    const core = coreOf(vdev);
     core.setPowerState(0); // vfio_pci_dev_set_hot_reset: every device to D0 before pci_reset_bus
     core.functionReset();
   }

@@ -17,7 +17,9 @@ import { VConfig } from './config.js';
 import type { MsiBlock } from './host-irq.js';
 import { deviceModelOf } from './machine-devices.js';
 import { hostIrqs } from './host-irq.js';
-import { migrationReset } from './migration.js';
+import { disableIrqs } from './intrs.js';
+import { intxHandler, virqDisable } from './intx.js';
+import { initialMigState, migrationReset, type MigState } from './migration.js';
 
 export type IrqType = 'none' | 'intx' | 'msi' | 'msix';
 
@@ -37,7 +39,7 @@ export interface Ioeventfd {
 }
 
 export class VfioPciCoreDevice {
-  readonly model: DeviceModel;
+  #model: DeviceModel | null = null;
   vconf: VConfig | null = null;
   resetWorks = false;
   needsReset = false;
@@ -55,9 +57,17 @@ export class VfioPciCoreDevice {
   /** User's PM_CTRL state (through vconfig), and low power via the feature. */
   powerState = 0;
   lowPower: { wakeup: EventFd | null } | null = null;
+  /** Migration FSM state and data session (variant-driver devices only use it). */
+  readonly mig: MigState = initialMigState();
 
-  constructor(readonly k: Kernel, readonly vdev: VfioDevice) {
-    this.model = deviceModelOf(k, vdev.pdev.fn);
+  constructor(readonly k: Kernel, readonly vdev: VfioDevice) {}
+
+  /**
+   * The device model behind the function, looked up on first use (so a model set with
+   * Host.setDeviceModel after the probe but before the first open is the one used).
+   */
+  get model(): DeviceModel {
+    return (this.#model ??= deviceModelOf(this.k, this.vdev.pdev.fn));
   }
 
   get fn() {
@@ -149,17 +159,17 @@ export class VfioPciCoreDevice {
     migrationReset(this);
   }
 
-  /** The interrupt hooks are filled in by intrs.ts. */
+  /** Interrupt teardown at last close (vfio_pci_set_irqs_ioctl with type none). */
   disableIrqs(): void {
-    irqOps.disableAll(this);
+    disableIrqs(this);
   }
 
   virqDisable(disabled: boolean): void {
-    irqOps.virqDisable(this, disabled);
+    virqDisable(this, disabled);
   }
 
   intxHandler(): void {
-    irqOps.intxHandler(this);
+    intxHandler(this);
   }
 
   /**
@@ -181,15 +191,8 @@ export class VfioPciCoreDevice {
   }
 }
 
-/** Late-bound interrupt operations (intrs.ts registers them; avoids an import cycle). */
-export const irqOps = {
-  disableAll: (_d: VfioPciCoreDevice): void => {},
-  virqDisable: (_d: VfioPciCoreDevice, _disabled: boolean): void => {},
-  intxHandler: (_d: VfioPciCoreDevice): void => {},
-};
-
-/** The core device behind a VfioDevice registered by vfio-pci. */
-export function coreOf(k: Kernel, vdev: VfioDevice): VfioPciCoreDevice {
-  if (!(vdev.priv instanceof VfioPciCoreDevice)) vdev.priv = new VfioPciCoreDevice(k, vdev);
-  return vdev.priv as VfioPciCoreDevice;
+/** The core device behind a VfioDevice registered by vfio-pci (made at probe, before its nodes can be opened). */
+export function coreOf(vdev: VfioDevice): VfioPciCoreDevice {
+  if (vdev.core === null) throw new Error(`vfio-pci: ${vdev.name} has no core device`);
+  return vdev.core;
 }

@@ -8,9 +8,11 @@
 import { fail, okVoid } from '../../base/result.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDriver } from '../pci/driver.js';
-import type { VfioDevice, VfioDeviceOps } from '../vfio/vfio-device.js';
+import type { VfioDevice } from '../vfio/vfio-device.js';
+import { VfioPciCoreDevice } from './vfio-pci-core.js';
+import { vfioPciDeviceOps } from './vfio-pci-ops.js';
 
-export function vfioPciDriver(k: Kernel, ops: () => VfioDeviceOps): PciDriver {
+export function vfioPciDriver(k: Kernel): PciDriver {
   return {
     name: 'vfio-pci',
     driverManagedDma: true,
@@ -18,8 +20,9 @@ export function vfioPciDriver(k: Kernel, ops: () => VfioDeviceOps): PciDriver {
     dynamicIds: [],
     probe(dev) {
       if (dev.fn.headerType !== 0) return fail('EINVAL', 'vfio_pci_probe: not a normal (type 0) header');
-      const r = k.vfio.register(dev, ops());
+      const r = k.vfio.register(dev, vfioPciDeviceOps);
       if (!r.ok) return r;
+      r.value.core = new VfioPciCoreDevice(k, r.value);
       dev.drvdata = r.value;
       return okVoid();
     },

@@ -13,9 +13,9 @@
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU } from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
-import type { IommuGroup } from '../iommu/iommu-group.js';
 import type { Kernel } from '../kernel.js';
 import { byValue, isFailure } from './type1/args.js';
+import type { Type1Iommu } from './type1/vfio-iommu.js';
 import type { VfioGroup } from './vfio-group.js';
 
 /** A registered IOMMU backend (struct vfio_iommu_driver_ops). */
@@ -29,8 +29,8 @@ export interface IommuBackend {
 }
 
 export interface IommuBackendInstance {
-  /** The backend's own state (the type1 instance), for tests and pictures. */
-  readonly data: unknown;
+  /** The backend's own state (the type1 instance; null for no-IOMMU), for tests and pictures. */
+  readonly data: Type1Iommu | null;
   checkExtension(id: number): number;
   ioctl(request: number, arg: unknown, ctx: SyscallContext): Result<number>;
   attachGroup(group: VfioGroup): Result<void>;
@@ -127,7 +127,7 @@ export class VfioContainer {
     const isNoiommu = group.type === 'noiommu';
     if (isNoiommu && !ctx.task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_container_attach_group: no-IOMMU group needs CAP_SYS_RAWIO');
     if (this.groups.length > 0 && this.noiommu !== isNoiommu) return fail('EPERM', 'vfio_container_attach_group: real and no-IOMMU groups cannot mix');
-    const iommuGroup = group.iommuGroup as IommuGroup;
+    const iommuGroup = group.iommuGroup;
     if (!isNoiommu) {
       const c = iommuGroup.claimDmaOwner(group);
       if (!c.ok) return c;
@@ -150,7 +150,7 @@ export class VfioContainer {
   detachGroup(group: VfioGroup): void {
     const backend = this.backend;
     backend?.inst.detachGroup(group);
-    if (group.type !== 'noiommu') (group.iommuGroup as IommuGroup).releaseDmaOwner();
+    if (group.type !== 'noiommu') group.iommuGroup.releaseDmaOwner();
     group.container = null;
     this.groups.splice(this.groups.indexOf(group), 1);
     if (backend !== null && this.groups.length === 0) {

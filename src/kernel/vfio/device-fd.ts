@@ -1,84 +1,109 @@
 /**
- * The VFIO device file (drivers/vfio/vfio_main.c vfio_device_fops): the generic dispatch
- * every VFIO bus driver's device fd goes through before the driver sees a request.
+ * The VFIO device file (drivers/vfio/vfio_main.c vfio_device_fops): one static table for
+ * every device fd, however it was opened; the bus driver's part is reached through the
+ * device's ops (struct vfio_device_ops), the opening path through the file's private data.
  *
  * vfio_device_fops_unl_ioctl order:
- *   1. VFIO_DEVICE_BIND_IOMMUFD (the iommufd layer's hook; EINVAL on a group-path fd);
+ *   1. VFIO_DEVICE_BIND_IOMMUFD (the cdev layer; EINVAL on a group-path fd);
  *   2. a cdev fd not yet bound: EINVAL (read, write and mmap too);
  *   3. runtime-PM wake-up of the device;
- *   4. cdev only: VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT (hook); on a group-path
- *      fd they fall through to the driver and end in ENOTTY;
+ *   4. cdev only: VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT (the cdev layer); on a
+ *      group-path fd they fall through to the driver and end in ENOTTY;
  *   5. VFIO_DEVICE_FEATURE → the feature core; 6. VFIO_DEVICE_GET_REGION_INFO;
  *   7. everything else → the driver's ioctl (ENOTTY for unknown requests).
- * Release is left to the path that opened the fd (group.ts / the cdev layer), which calls
- * k.vfio.deviceClosed() exactly as it called deviceOpened().
+ * Release (vfio_device_fops_release) undoes what the opening path did: the group path's
+ * close (vfio_df_group_close) or the cdev's unbind (vfio_df_unbind_iommufd); either way the
+ * device is closed exactly once per fd that opened it (VfioDevice.fdClosed).
  */
-import { fail, type Result } from '../../base/result.js';
+import { fail, ok, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
-import type { DeviceMapping, FileOperations, MmapRequest, OpenFile, SyscallContext } from '../fs/file.js';
-import type { Kernel } from '../kernel.js';
-import type { VfioDeviceFile } from './vfio-device.js';
+import { OpenFile, type FileOperations } from '../fs/file.js';
+import { bindIommufd, cdevAttachDetach, unbindCdev } from '../iommufd/device-bind.js';
+import { compatUnbindGroupDevice } from '../iommufd/group-compat.js';
+import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
 
 type DevFile = OpenFile<VfioDeviceFile>;
 
-/**
- * HOOK for the iommufd (cdev) layer: handle VFIO_DEVICE_BIND_IOMMUFD, ATTACH_IOMMUFD_PT and
- * DETACH_IOMMUFD_PT on cdev fds. Return null to decline (the request then falls through).
- * On a successful bind it sets `f.priv.bound = true` and calls `k.vfio.deviceOpened()`.
- */
-export const cdevIoctlHook: { handle?: (f: DevFile, request: number, arg: unknown, ctx: SyscallContext) => Result<number> | null } = {};
-
-/** What a bus driver (vfio-pci) supplies behind the generic dispatch. */
-export interface VfioDeviceDriver {
-  /** Runtime-PM wake-up before an ioctl (vfio-pci: ends a low-power entry with wakeup); rw wakes itself. */
-  wake?(f: DevFile): void;
-  feature(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
-  regionInfo(f: DevFile, arg: unknown): Result<number>;
-  ioctl(f: DevFile, request: number, arg: unknown, ctx: SyscallContext): Result<number>;
-  rw(f: DevFile, data: Uint8Array, off: bigint, write: boolean): Result<number>;
-  mmap(f: DevFile, req: MmapRequest): Result<DeviceMapping>;
-}
-
 function granted(f: DevFile): boolean {
-  return f.priv.via === 'group' || f.priv.bound;
+  return f.priv.via === 'group' || f.priv.iommufd !== null;
 }
 
 const NOT_BOUND = 'vfio_device_fops: cdev fd not bound to an iommufd yet';
 
-export function vfioDeviceFops(k: Kernel, drv: VfioDeviceDriver): FileOperations<VfioDeviceFile> {
-  return {
-    kind: 'vfio-device',
-    ioctl(f, request, arg, ctx) {
-      const cdev = f.priv.via === 'cdev';
-      if (request === V.VFIO_DEVICE_BIND_IOMMUFD) {
-        const r = cdevIoctlHook.handle?.(f, request, arg, ctx);
-        return r ?? fail('ENOTTY', 'vfio_device_fops_unl_ioctl: no iommufd support installed');
-      }
-      if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-      drv.wake?.(f);
-      if (cdev && (request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT || request === V.VFIO_DEVICE_DETACH_IOMMUFD_PT)) {
-        const r = cdevIoctlHook.handle?.(f, request, arg, ctx);
-        if (r) return r;
-      }
-      if (request === V.VFIO_DEVICE_FEATURE) return drv.feature(f, arg, ctx);
-      if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg);
-      return drv.ioctl(f, request, arg, ctx);
-    },
-    // read/write: the driver does its runtime-PM wake-up itself, after its own zero-length
-    // and region-index checks (vfio_pci_core_read → vfio_pci_rw).
-    pread(f, len, off) {
-      if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-      const buf = new Uint8Array(len);
-      const r = drv.rw(f, buf, off, false);
-      return r.ok ? { ok: true, value: buf.subarray(0, r.value) } : r;
-    },
-    pwrite(f, data, off) {
-      if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-      return drv.rw(f, data, off, true);
-    },
-    mmap(f, req) {
-      if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-      return drv.mmap(f, req);
-    },
-  };
+/** vfio_device_fops. */
+const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
+  kind: 'vfio-device',
+  ioctl(f, request, arg, ctx) {
+    const drv = f.priv.device.ops;
+    if (request === V.VFIO_DEVICE_BIND_IOMMUFD) return bindIommufd(f, arg, ctx);
+    if (!granted(f)) return fail('EINVAL', NOT_BOUND);
+    drv.wake?.(f);
+    if (f.priv.via === 'cdev' && (request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT || request === V.VFIO_DEVICE_DETACH_IOMMUFD_PT)) {
+      return cdevAttachDetach(f, request, arg);
+    }
+    if (request === V.VFIO_DEVICE_FEATURE) return drv.feature(f, arg, ctx);
+    if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg);
+    return drv.ioctl(f, request, arg, ctx);
+  },
+  // read/write: the driver does its runtime-PM wake-up itself, after its own zero-length
+  // and region-index checks (vfio_pci_core_read → vfio_pci_rw).
+  pread(f, len, off) {
+    if (!granted(f)) return fail('EINVAL', NOT_BOUND);
+    const buf = new Uint8Array(len);
+    const r = f.priv.device.ops.rw(f, buf, off, false);
+    return r.ok ? ok(buf.subarray(0, r.value)) : r;
+  },
+  pwrite(f, data, off) {
+    if (!granted(f)) return fail('EINVAL', NOT_BOUND);
+    return f.priv.device.ops.rw(f, data, off, true);
+  },
+  mmap(f, req) {
+    if (!granted(f)) return fail('EINVAL', NOT_BOUND);
+    return f.priv.device.ops.mmap(f, req);
+  },
+  release(f) {
+    if (f.priv.via === 'group') closeGroupDevice(f);
+    else unbindCdev(f);
+  },
+};
+
+/** A new device file for `device`, opened through its group or its cdev. */
+export function openDeviceFile(device: VfioDevice, via: 'group' | 'cdev', flags: number, path: string): DevFile {
+  return new OpenFile<VfioDeviceFile>(vfioDeviceFops, { device, via, iommufd: null }, flags, path);
+}
+
+/**
+ * vfio_device_fops_cdev_open(): no ownership check, any number of opens; ENODEV for a
+ * no-IOMMU device, which has no cdev in Linux (the cdev interface does not support them).
+ */
+export function openCdev(device: VfioDevice, flags: number, path: string): Result<OpenFile> {
+  if (device.group.type === 'noiommu') return fail('ENODEV', 'vfio_device_fops_cdev_open: no-IOMMU devices have no cdev');
+  if (device.group.dead) return fail('ENODEV', 'vfio_device_fops_cdev_open: device is being unregistered');
+  return ok(openDeviceFile(device, 'cdev', flags, path) as OpenFile);
+}
+
+/**
+ * vfio_df_group_close(): close_device on the last fd, then the container use is dropped
+ * (and a group-iommufd binding undone), and only then may a waiting unbind proceed
+ * (vfio_device_put_registration).
+ */
+function closeGroupDevice(f: DevFile): void {
+  const device = f.priv.device;
+  const last = device.openCount === 1;
+  const waiter = last ? device.releaseWaiter : null;
+  if (last) device.releaseWaiter = null;
+  device.fdClosed();
+  if (!last) return;
+  const link = device.group.iommufd;
+  const idev = link?.devices.get(device);
+  if (link && idev) {
+    link.devices.delete(device);
+    compatUnbindGroupDevice(idev);
+  }
+  const st = device.group.opened;
+  if (st !== null) {
+    st.containerUsers--;
+    st.file.put();
+  }
+  waiter?.();
 }

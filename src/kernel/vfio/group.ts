@@ -18,15 +18,14 @@ import {
 } from '../../uapi/vfio.js';
 import { offsetofend } from '../../uapi/structs.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
-import type { Kernel } from '../kernel.js';
 import { O_RDWR } from '../sys/files.js';
-import { groupCdevUsers } from '../iommufd/device-bind.js';
-import { compatBindGroupDevice, compatIoasCreate, compatUnbindGroupDevice, iommufdCtxOfFile } from '../iommufd/group-compat.js';
+import { compatBindGroupDevice, compatIoasCreate, iommufdCtxOfFile } from '../iommufd/group-compat.js';
 import type { IommufdCtx } from '../iommufd/context.js';
 import type { IommufdDevice } from '../iommufd/device.js';
-import { containerOfFile, type VfioContainer } from './container.js';
+import { containerOfFile } from './container.js';
+import { openDeviceFile } from './device-fd.js';
 import { ArgReader, argObject, isFailure, type ArgObject } from './type1/args.js';
-import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
+import type { VfioDevice } from './vfio-device.js';
 import type { VfioGroup } from './vfio-group.js';
 
 /** What VfioGroup.opened holds while the group fd is open (group->opened_file et al.). */
@@ -36,10 +35,6 @@ export interface GroupFileState {
 }
 
 const STATUS_MINSZ = offsetofend('vfio_group_status', 'flags');
-
-function stateOf(group: VfioGroup): GroupFileState | null {
-  return group.opened as GroupFileState | null;
-}
 
 /**
  * group->iommufd: the group was given an iommufd instead of a container
@@ -54,21 +49,13 @@ export class GroupIommufd {
   ) {}
 }
 
-function containerOf(group: VfioGroup): VfioContainer | null {
-  return group.container instanceof GroupIommufd ? null : (group.container as VfioContainer | null);
-}
-
-function iommufdOf(group: VfioGroup): GroupIommufd | null {
-  return group.container instanceof GroupIommufd ? group.container : null;
-}
-
 /** vfio_group_fops_open(). */
-export function openGroup(k: Kernel, ctx: SyscallContext, group: VfioGroup, flags: number, path: string): Result<OpenFile> {
+export function openGroup(ctx: SyscallContext, group: VfioGroup, flags: number, path: string): Result<OpenFile> {
   if (group.dead || group.devices.length === 0) return fail('ENODEV', 'vfio_group_fops_open: no VFIO driver in the group');
   if (group.type === 'noiommu' && !ctx.task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_group_fops_open: no-IOMMU group needs CAP_SYS_RAWIO');
   if (group.opened !== null) return fail('EBUSY', 'vfio_group_fops_open: group already open');
-  if (groupCdevUsers(group) > 0) return fail('EBUSY', 'vfio_group_fops_open: a device of the group is bound through its cdev');
-  const file = new OpenFile<VfioGroup>(groupFops(k), group, flags, path);
+  if (group.cdevUsers > 0) return fail('EBUSY', 'vfio_group_fops_open: a device of the group is bound through its cdev');
+  const file = new OpenFile<VfioGroup>(groupFops, group, flags, path);
   const st: GroupFileState = { file, containerUsers: 0 };
   group.opened = st;
   return ok(file as OpenFile);
@@ -76,18 +63,18 @@ export function openGroup(k: Kernel, ctx: SyscallContext, group: VfioGroup, flag
 
 /** vfio_group_detach_container() from the group's side. */
 function detach(group: VfioGroup): void {
-  const link = iommufdOf(group);
+  const link = group.iommufd;
   if (link !== null) {
-    group.container = null;
+    group.iommufd = null;
     link.file.put();
-    const st = stateOf(group);
+    const st = group.opened;
     if (st !== null) st.containerUsers = 0;
     return;
   }
-  const c = containerOf(group);
+  const c = group.container;
   if (c === null) return;
   c.detachGroup(group);
-  const st = stateOf(group);
+  const st = group.opened;
   if (st !== null) st.containerUsers = 0;
 }
 
@@ -96,26 +83,23 @@ export function groupRemoved(group: VfioGroup): void {
   detach(group);
 }
 
-const fopsCache = new WeakMap<Kernel, FileOperations<VfioGroup>>();
+/** The group fd's file operations (vfio_group_fops). */
+const groupFops: FileOperations<VfioGroup> = {
+  kind: 'vfio-group',
+  ioctl: (file, request, arg, ctx) => groupIoctl(file.priv, request, arg, ctx),
+  release: (file) => {
+    detach(file.priv);
+    file.priv.opened = null;
+  },
+};
 
-function groupFops(k: Kernel): FileOperations<VfioGroup> {
-  let f = fopsCache.get(k);
-  if (f === undefined) {
-    f = {
-      kind: 'vfio-group',
-      ioctl: (file, request, arg, ctx) => groupIoctl(k, file.priv, request, arg, ctx),
-      release: (file) => {
-        detach(file.priv);
-        file.priv.opened = null;
-      },
-    };
-    fopsCache.set(k, f);
-  }
-  return f;
+/** The VFIO group behind a group fd (vfio_group_from_file), or null for any other file. */
+export function groupOfFile(file: OpenFile): VfioGroup | null {
+  return file.ops === (groupFops as FileOperations) ? (file.priv as VfioGroup) : null;
 }
 
 /** vfio_group_fops_unl_ioctl(): container requests on a group fd are ENOTTY. */
-function groupIoctl(k: Kernel, group: VfioGroup, request: number, arg: unknown, ctx: SyscallContext): Result<number> {
+function groupIoctl(group: VfioGroup, request: number, arg: unknown, ctx: SyscallContext): Result<number> {
   switch (request) {
     case VFIO_GROUP_GET_STATUS:
       return getStatus(group, arg);
@@ -124,7 +108,7 @@ function groupIoctl(k: Kernel, group: VfioGroup, request: number, arg: unknown, 
     case VFIO_GROUP_UNSET_CONTAINER:
       return unsetContainer(group);
     case VFIO_GROUP_GET_DEVICE_FD:
-      return getDeviceFd(k, group, arg, ctx);
+      return getDeviceFd(group, arg, ctx);
     default:
       return fail('ENOTTY', 'vfio_group_fops_unl_ioctl: not a group request');
   }
@@ -141,7 +125,7 @@ function getStatus(group: VfioGroup, arg: unknown): Result<number> {
   if (argsz < STATUS_MINSZ) return fail('EINVAL', 'vfio_group_ioctl_get_status: argsz < 8');
   if (group.dead) return fail('ENODEV', 'vfio_group_ioctl_get_status: the IOMMU group is gone');
   let flags = 0;
-  if (group.container !== null) flags = VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
+  if (group.attached) flags = VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
   else if (group.type === 'noiommu' || (group.iommuGroup.ownerCount === 0)) flags = VFIO_GROUP_FLAGS_VIABLE;
   (o as ArgObject)['flags'] = flags;
   return ok(0);
@@ -153,13 +137,13 @@ function setContainer(group: VfioGroup, arg: unknown, ctx: SyscallContext): Resu
   if (typeof arg !== 'number' || !Number.isInteger(arg)) return failType('arg', 'of type number', arg);
   const f = ctx.task.file(arg);
   if (f === undefined) return fail('EBADF', 'vfio_group_ioctl_set_container: fd not open');
-  if (group.container !== null) return fail('EINVAL', 'vfio_group_ioctl_set_container: group already has an IOMMU');
+  if (group.attached) return fail('EINVAL', 'vfio_group_ioctl_set_container: group already has an IOMMU');
   if (group.dead) return fail('ENODEV', 'vfio_group_ioctl_set_container: the IOMMU group is gone');
   const c = containerOfFile(f);
   if (c === null) return setIommufd(group, f);
   const r = c.attachGroup(group, ctx);
   if (!r.ok) return r;
-  stateOf(group)!.containerUsers = 1;
+  group.opened!.containerUsers = 1;
   return ok(0);
 }
 
@@ -170,15 +154,15 @@ function setIommufd(group: VfioGroup, f: OpenFile): Result<number> {
   if (group.type === 'noiommu') return fail('EINVAL', 'iommufd_vfio_compat_set_no_iommu: no-IOMMU through iommufd is not modelled');
   const io = compatIoasCreate(ictx);
   if (!io.ok) return io;
-  group.container = new GroupIommufd(ictx, f.get());
-  stateOf(group)!.containerUsers = 1;
+  group.iommufd = new GroupIommufd(ictx, f.get());
+  group.opened!.containerUsers = 1;
   return ok(0);
 }
 
 /** vfio_group_ioctl_unset_container(): with an iommufd, the reference is simply dropped. */
 function unsetContainer(group: VfioGroup): Result<number> {
-  if (group.container === null) return fail('EINVAL', 'vfio_group_ioctl_unset_container: no container');
-  if (iommufdOf(group) === null && stateOf(group)!.containerUsers !== 1) return fail('EBUSY', 'vfio_group_ioctl_unset_container: a device is open');
+  if (!group.attached) return fail('EINVAL', 'vfio_group_ioctl_unset_container: no container');
+  if (group.iommufd === null && group.opened!.containerUsers !== 1) return fail('EBUSY', 'vfio_group_ioctl_unset_container: a device is open');
   detach(group);
   return ok(0);
 }
@@ -221,7 +205,7 @@ function findDevice(group: VfioGroup, name: string): Result<VfioDevice> {
 }
 
 /** vfio_group_ioctl_get_device_fd(). */
-function getDeviceFd(k: Kernel, group: VfioGroup, arg: unknown, ctx: SyscallContext): Result<number> {
+function getDeviceFd(group: VfioGroup, arg: unknown, ctx: SyscallContext): Result<number> {
   if (arg === undefined || arg === null) return fail('EFAULT', 'strndup_user: NULL pointer');
   if (typeof arg !== 'string') return failType('arg', 'of type string', arg);
   const nul = arg.indexOf('\0');
@@ -232,8 +216,8 @@ function getDeviceFd(k: Kernel, group: VfioGroup, arg: unknown, ctx: SyscallCont
   const device = d.value;
   const task = ctx.task;
   if (task.openFds().length >= task.rlimitNofile) return fail('EMFILE', 'get_unused_fd_flags: no free fd');
-  const container = containerOf(group);
-  const link = iommufdOf(group);
+  const container = group.container;
+  const link = group.iommufd;
   if (container === null && link === null) return fail('EINVAL', 'vfio_df_group_open: group has no container');
   if (device.openCount === 0) {
     if (container !== null && container.backend === null) return fail('EINVAL', 'vfio_group_use_container: container has no IOMMU set');
@@ -243,66 +227,13 @@ function getDeviceFd(k: Kernel, group: VfioGroup, arg: unknown, ctx: SyscallCont
       link.devices.set(device, b.value);
     }
     if (group.type === 'noiommu' && !task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_group_use_container: no-IOMMU needs CAP_SYS_RAWIO');
-    const st = stateOf(group)!;
+    const st = group.opened!;
     st.file.get();
     st.containerUsers++;
-    if (group.type === 'noiommu') k.trace.add('kernel', 'vfio', `vfio-noiommu device opened by ${task.name}`);
+    if (group.type === 'noiommu') task.kernel.trace.add('kernel', 'vfio', `vfio-noiommu device opened by ${task.name}`);
   }
-  k.vfio.deviceOpened(device);
-  const priv: VfioDeviceFile = { device, via: 'group', bound: false, extra: {} };
-  const file = new OpenFile<VfioDeviceFile>(deviceFops(k, device.ops.fops), priv, O_RDWR, '[vfio-device]');
+  device.fdOpened();
+  const file = openDeviceFile(device, 'group', O_RDWR, '[vfio-device]');
   const fd = task.installFd(file as OpenFile, true)!;
   return ok(fd);
-}
-
-const deviceFopsCache = new WeakMap<FileOperations<VfioDeviceFile>, FileOperations<VfioDeviceFile>>();
-
-/**
- * The driver's device-fd operations with the group path's release wrapped around them
- * (vfio_device_fops_release → vfio_df_group_close): the driver's per-fd release, then
- * close_device on the last fd, then the container use is dropped, and only then may a
- * waiting unbind proceed (vfio_device_put_registration).
- */
-function deviceFops(k: Kernel, inner: FileOperations<VfioDeviceFile>): FileOperations<VfioDeviceFile> {
-  let w = deviceFopsCache.get(inner);
-  if (w !== undefined) return w;
-  const out: { -readonly [K in keyof FileOperations<VfioDeviceFile>]: FileOperations<VfioDeviceFile>[K] } = { kind: inner.kind };
-  if (inner.read) out.read = (f, len, ctx) => inner.read!(f, len, ctx);
-  if (inner.write) out.write = (f, data, ctx) => inner.write!(f, data, ctx);
-  if (inner.pread) out.pread = (f, len, off, ctx) => inner.pread!(f, len, off, ctx);
-  if (inner.pwrite) out.pwrite = (f, data, off, ctx) => inner.pwrite!(f, data, off, ctx);
-  if (inner.ioctl) out.ioctl = (f, request, arg, ctx) => inner.ioctl!(f, request, arg, ctx);
-  if (inner.mmap) out.mmap = (f, req, ctx) => inner.mmap!(f, req, ctx);
-  out.release = (f) => closeGroupDevice(k, f, inner);
-  w = out;
-  deviceFopsCache.set(inner, w);
-  return w;
-}
-
-/**
- * vfio_df_group_close(): whether the driver's release already counted the close (the
- * generic device-fd layer calls deviceClosed itself) or not, the device is closed exactly
- * once; on the last close the container use is dropped before a waiting unbind may finish.
- */
-function closeGroupDevice(k: Kernel, f: OpenFile<VfioDeviceFile>, inner: FileOperations<VfioDeviceFile>): void {
-  const device = f.priv.device;
-  const before = device.openCount;
-  const last = before === 1;
-  const waiter = last ? device.releaseWaiter : null;
-  if (last) device.releaseWaiter = null;
-  inner.release?.(f);
-  if (device.openCount === before) k.vfio.deviceClosed(device);
-  if (!last) return;
-  const link = iommufdOf(device.group);
-  const idev = link?.devices.get(device);
-  if (link && idev) {
-    link.devices.delete(device);
-    compatUnbindGroupDevice(idev);
-  }
-  const st = stateOf(device.group);
-  if (st !== null) {
-    st.containerUsers--;
-    st.file.put();
-  }
-  waiter?.();
 }

@@ -9,32 +9,34 @@
  */
 import { charDevice, type CharDevNode } from '../fs/node.js';
 import { fail, ok, type Result } from '../../base/result.js';
-import type { OpenFile, SyscallContext } from '../fs/file.js';
+import type { OpenFile } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDev } from '../pci/pci-dev.js';
+import { openContainer, type IommuBackend, type VfioContainer } from './container.js';
+import { openCdev } from './device-fd.js';
+import { groupRemoved, openGroup } from './group.js';
+import { noiommuBackend } from './noiommu.js';
+import { type1Backend } from './type1/index.js';
 import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';
 import { VfioGroup } from './vfio-group.js';
 
-/** The layers that own the fds plug their open functions in here (group.ts, device_cdev.ts). */
-export interface VfioOpeners {
-  openGroup(ctx: SyscallContext, group: VfioGroup, flags: number, path: string): Result<OpenFile>;
-  openCdev(ctx: SyscallContext, device: VfioDevice, flags: number, path: string): Result<OpenFile>;
-  /** The group's last device is going away (vfio_device_remove_group): revoke its container. */
-  removeGroup?(group: VfioGroup): void;
-}
+/** The IOMMU backends in the order the kernel's driver list holds them (type1 registers last and sits first). */
+const IOMMU_BACKENDS: readonly IommuBackend[] = [type1Backend, noiommuBackend];
 
 export class VfioCore {
   /** VFIO groups by IOMMU group id. */
   readonly groups = new Map<number, VfioGroup>();
   readonly devices = new Map<string, VfioDevice>();
   private readonly indexes = new Set<number>();
-  /** Filled in by the layers that own group fds (legacy) and cdevs (iommufd). */
-  readonly openers: VfioOpeners = {
-    openGroup: () => fail('ENODEV', 'no VFIO group support installed'),
-    openCdev: () => fail('ENODEV', 'no VFIO cdev support installed'),
-  };
+  /** Id of the next container /dev/vfio/vfio makes (for traces and pictures). */
+  private nextContainerId = 0;
 
   constructor(private readonly k: Kernel) {}
+
+  /** vfio_fops_open(): every open of /dev/vfio/vfio makes a new, independent container. */
+  openContainer(flags: number, path: string): OpenFile<VfioContainer> {
+    return openContainer(this.k, IOMMU_BACKENDS, this.nextContainerId++, flags, path);
+  }
 
   private allocIndex(): number {
     let i = 0;
@@ -85,7 +87,7 @@ export class VfioCore {
     if (group.devices.length > 0) return;
     this.groups.delete(group.id);
     this.k.devfs.remove(group.nodeName);
-    this.openers.removeGroup?.(group);
+    groupRemoved(group);
     group.dead = true;
     if (group.type === 'noiommu') {
       this.k.iommuCore.remove(group.id);
@@ -94,26 +96,11 @@ export class VfioCore {
     this.k.trace.add('kernel', 'vfio', `group ${group.id} removed: /dev/${group.nodeName} is gone`);
   }
 
-  /** A device fd was opened (vfio_df_open): the first open calls the driver's open_device. */
-  deviceOpened(device: VfioDevice): void {
-    if (device.openCount++ === 0) device.ops.openDevice?.(device);
-  }
-
-  /** A device fd was released: the last close calls close_device and lets a waiting unbind finish. */
-  deviceClosed(device: VfioDevice): void {
-    if (device.openCount === 0) return;
-    if (--device.openCount > 0) return;
-    device.ops.closeDevice?.(device);
-    const waiter = device.releaseWaiter;
-    device.releaseWaiter = null;
-    waiter?.();
-  }
-
   private groupNode(group: VfioGroup): CharDevNode {
-    return charDevice(0o600, (ctx, flags, path) => this.openers.openGroup(ctx, group, flags, path));
+    return charDevice(0o600, (ctx, flags, path) => openGroup(ctx, group, flags, path));
   }
 
   private cdevNode(device: VfioDevice): CharDevNode {
-    return charDevice(0o600, (ctx, flags, path) => this.openers.openCdev(ctx, device, flags, path));
+    return charDevice(0o600, (_ctx, flags, path) => openCdev(device, flags, path));
   }
 }

@@ -1,43 +1,54 @@
 /**
  * A device registered with VFIO (struct vfio_device): what a bus driver such as vfio-pci
  * hands to the VFIO core. The core gives it a cdev index and a VFIO group; the bus driver
- * supplies the device-fd operations.
+ * supplies the operations behind the device fd (struct vfio_device_ops).
  *
- * Invariant: `openCount` counts open device fds (group path or cdev); unregistering waits
- * for it to reach zero.
+ * Invariant: `openCount` counts open device fds (group path or bound cdev); unregistering
+ * waits for it to reach zero.
  */
-import type { FileOperations } from '../fs/file.js';
+import type { Result } from '../../base/result.js';
+import type { DeviceMapping, MmapRequest, OpenFile, SyscallContext } from '../fs/file.js';
+import type { CdevBinding } from '../iommufd/device-bind.js';
 import type { PciDev } from '../pci/pci-dev.js';
+import type { VfioPciCoreDevice } from '../vfio-pci/vfio-pci-core.js';
 import type { VfioGroup } from './vfio-group.js';
 
-/** What a VFIO bus driver provides for its devices (struct vfio_device_ops). */
+type DevFile = OpenFile<VfioDeviceFile>;
+
+/**
+ * What a VFIO bus driver provides for its devices (struct vfio_device_ops): open/close of
+ * the device, and what the generic device-fd dispatch (device-fd.ts) calls after its own steps.
+ */
 export interface VfioDeviceOps {
   readonly name: string;
-  /** File operations of the device fd. */
-  readonly fops: FileOperations<VfioDeviceFile>;
   /** First open of the device (open_device): reset state, enable the function. */
   openDevice?(dev: VfioDevice): void;
   /** Last close (close_device): disable interrupts, drop mappings, reset. */
   closeDevice?(dev: VfioDevice): void;
   /** The host wants the device back (an unbind is waiting): signal the REQ interrupt. */
   request?(dev: VfioDevice, count: number): void;
+  /** Runtime-PM wake-up before an ioctl (vfio-pci: ends a low-power entry with wakeup); rw wakes itself. */
+  wake?(f: DevFile): void;
+  feature(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
+  regionInfo(f: DevFile, arg: unknown): Result<number>;
+  ioctl(f: DevFile, request: number, arg: unknown, ctx: SyscallContext): Result<number>;
+  rw(f: DevFile, data: Uint8Array, off: bigint, write: boolean): Result<number>;
+  mmap(f: DevFile, req: MmapRequest): Result<DeviceMapping>;
 }
 
-/** The private data of one open device fd. */
+/** The private data of one open device fd (struct vfio_device_file). */
 export interface VfioDeviceFile {
   readonly device: VfioDevice;
   /** How it was opened: through a group fd, or the cdev. */
   readonly via: 'group' | 'cdev';
-  /** cdev path: bound to an iommufd yet? (set by the iommufd layer). */
-  bound: boolean;
-  /** Driver-specific state of this fd, owned by the path that opened it. */
-  extra: Record<string, unknown>;
+  /** cdev path: the iommufd this fd is bound to (VFIO_DEVICE_BIND_IOMMUFD), null until then. */
+  iommufd: CdevBinding | null;
 }
 
 export class VfioDevice {
   openCount = 0;
-  /** Driver-private state (the vfio-pci core device). */
-  priv: unknown = null;
+  /** The vfio-pci core device behind it (vfio-pci is the only bus driver), set at probe. */
+  core: VfioPciCoreDevice | null = null;
   /** Set while an unbind waits for the last fd to close; called then. */
   releaseWaiter: (() => void) | null = null;
 
@@ -51,5 +62,20 @@ export class VfioDevice {
 
   get name(): string {
     return this.pdev.bdf;
+  }
+
+  /** A device fd was opened (vfio_df_open): the first open calls the driver's open_device. */
+  fdOpened(): void {
+    if (this.openCount++ === 0) this.ops.openDevice?.(this);
+  }
+
+  /** A device fd was released (vfio_df_close): the last close calls close_device and lets a waiting unbind finish. */
+  fdClosed(): void {
+    if (this.openCount === 0) return;
+    if (--this.openCount > 0) return;
+    this.ops.closeDevice?.(this);
+    const waiter = this.releaseWaiter;
+    this.releaseWaiter = null;
+    waiter?.();
   }
 }

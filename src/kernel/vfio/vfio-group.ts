@@ -7,16 +7,22 @@
  * its ioctls); the group fd can be open only once at a time.
  */
 import type { IommuGroup } from '../iommu/iommu-group.js';
+import type { VfioContainer } from './container.js';
+import type { GroupFileState, GroupIommufd } from './group.js';
 import type { VfioDevice } from './vfio-device.js';
 
 export type VfioGroupType = 'iommu' | 'noiommu';
 
 export class VfioGroup {
   readonly devices: VfioDevice[] = [];
-  /** The open group fd's state, or null when not open (only one open at a time). */
-  opened: object | null = null;
-  /** The container (legacy) or iommufd the group is attached to; set by those layers. */
-  container: object | null = null;
+  /** The open group fd's state (group->opened_file), or null when not open (only one open at a time). */
+  opened: GroupFileState | null = null;
+  /** The legacy container the group is attached to (group->container). */
+  container: VfioContainer | null = null;
+  /** The iommufd given to VFIO_GROUP_SET_CONTAINER instead of a container (group->iommufd). */
+  iommufd: GroupIommufd | null = null;
+  /** Devices of the group bound through their cdev (group->cdev_device_open_cnt); the group node refuses to open while > 0. */
+  cdevUsers = 0;
   /** Set once the last device unregistered; remaining fds see a dead group. */
   dead = false;
 
@@ -30,6 +36,11 @@ export class VfioGroup {
   }
 
   /** The node under /dev: "vfio/3" or "vfio/noiommu-3". */
+  /** Attached to a container or an iommufd (VFIO_GROUP_FLAGS_CONTAINER_SET). */
+  get attached(): boolean {
+    return this.container !== null || this.iommufd !== null;
+  }
+
   get nodeName(): string {
     return this.type === 'noiommu' ? `vfio/noiommu-${this.id}` : `vfio/${this.id}`;
   }

@@ -4,14 +4,19 @@
  * holds mappings with the devices translating through it, the faults, and which devices
  * do DMA the IOMMU does not check. The pictures and the playground draw from this.
  *
- * It reads kernel state the VFIO layers expose (VfioGroup.container, the container's
- * backend data) without depending on their classes, so it keeps working while they grow.
+ * It reads the kernel's VFIO state through its types: VfioGroup.container (the container
+ * and its type1 backend) or VfioGroup.iommufd, and the iommufd contexts processes hold open.
  * Pure: it never changes the host.
  */
 import type { Host } from '../../host.js';
 import type { FaultRecord } from '../../hardware/iommu/faults.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
+import type { IommufdCtx } from '../../kernel/iommufd/context.js';
+import { iommufdCtxOfFile } from '../../kernel/iommufd/main.js';
+import type { VfioContainer } from '../../kernel/vfio/container.js';
+import type { GroupIommufd } from '../../kernel/vfio/group.js';
+import type { Type1Iommu } from '../../kernel/vfio/type1/vfio-iommu.js';
 import { machineReport, type MachineReport } from './machine.js';
 
 export interface MappingSnap {
@@ -62,17 +67,9 @@ export interface HostState {
   readonly now: bigint;
 }
 
-/** A page-table leaf as { iova, pa, size }, whichever shape the page table hands out. */
-function leafInfo(x: unknown): MappingSnap {
-  const l = x as { iova?: bigint; pa?: bigint; size?: bigint; iovaPfn?: number; pfn?: number; pages?: number; read: boolean; write: boolean };
-  if (l.iova !== undefined && l.pa !== undefined && l.size !== undefined) return { iova: l.iova, pa: l.pa, size: l.size, read: l.read, write: l.write };
-  return { iova: BigInt(l.iovaPfn ?? 0) << 12n, pa: BigInt(l.pfn ?? 0) << 12n, size: BigInt(l.pages ?? 0) << 12n, read: l.read, write: l.write };
-}
-
 function mergedLeaves(d: IommuDomain): MappingSnap[] {
   const out: Array<{ iova: bigint; pa: bigint; size: bigint; read: boolean; write: boolean }> = [];
-  for (const leaf of d.pageTable.leaves() as Iterable<unknown>) {
-    const l = leafInfo(leaf);
+  for (const l of d.pageTable.leaves()) {
     const last = out[out.length - 1];
     if (last !== undefined && last.iova + last.size === l.iova && last.pa + last.size === l.pa && last.read === l.read && last.write === l.write) last.size += l.size;
     else out.push({ iova: l.iova, pa: l.pa, size: l.size, read: l.read, write: l.write });
@@ -80,38 +77,22 @@ function mergedLeaves(d: IommuDomain): MappingSnap[] {
   return out;
 }
 
-interface ContainerLike {
-  readonly id?: number;
-  readonly groups?: ReadonlyArray<{ readonly id: number }>;
-  readonly noiommu?: boolean;
-  readonly backend?: { readonly ops?: { readonly name?: string }; readonly inst?: { readonly data?: unknown } } | null;
+/** The user mappings type1 tracks (its vfio_dma list), IOVA order. */
+function dmasOf(t: Type1Iommu | null): ContainerSnap['dmas'] {
+  if (t === null) return [];
+  return [...t.dmas.entries()].map((e) => ({ iova: e.value.iova, size: e.value.size, vaddr: e.value.vaddr }));
 }
 
-function dmasOf(data: unknown): ContainerSnap['dmas'] {
-  const dmas = (data as { dmas?: { entries?: () => Iterable<{ value: { iova: bigint; size: bigint; vaddr: bigint } }> } } | null)?.dmas;
-  if (dmas?.entries === undefined) return [];
-  return [...dmas.entries()].map((e) => ({ iova: e.value.iova, size: e.value.size, vaddr: e.value.vaddr }));
-}
-
-function hwDomainsOf(data: unknown): IommuDomain[] {
-  const doms = (data as { domains?: ReadonlyArray<{ hw?: IommuDomain }> } | null)?.domains;
-  return Array.isArray(doms) ? doms.flatMap((d: { hw?: IommuDomain }) => (d.hw ? [d.hw] : [])) : [];
-}
-
-interface IommufdLike {
-  readonly igroups: ReadonlyMap<{ readonly id: number }, { readonly hwpt: { readonly ioas: { readonly id: number }; readonly domain: IommuDomain } | null }>;
-}
-
-const isIommufd = (x: unknown): x is IommufdLike => typeof x === 'object' && x !== null && (x as { igroups?: unknown }).igroups instanceof Map;
-
-/** Every iommufd context reachable from a process's fds or a group, in a fixed order. */
-function iommufdContexts(host: Host): IommufdLike[] {
-  const out: IommufdLike[] = [];
-  const add = (x: unknown): void => {
-    if (isIommufd(x) && !out.includes(x)) out.push(x);
-  };
-  for (const t of [...host.kernel.tasks.values()]) for (const fd of t.openFds()) add(t.file(fd)?.priv);
-  for (const g of host.kernel.vfio.groups.values()) add(g.container);
+/** Every iommufd context a process holds open, in task and fd order. */
+function iommufdContexts(host: Host): IommufdCtx[] {
+  const out: IommufdCtx[] = [];
+  for (const t of [...host.kernel.tasks.values()]) {
+    for (const fd of t.openFds()) {
+      const file = t.file(fd);
+      const ctx = file === undefined ? null : iommufdCtxOfFile(file);
+      if (ctx !== null && !out.includes(ctx)) out.push(ctx);
+    }
+  }
   return out;
 }
 
@@ -131,18 +112,26 @@ function ioasBoxes(host: Host, owners: Map<number, string>): ContainerSnap[] {
   return out;
 }
 
+/** A container's box: its backend and type1's mappings; the backend's domains are owned by it. */
+function containerSnap(c: VfioContainer, owners: Map<number, string>): ContainerSnap & { groups: number[] } {
+  const label = `container ${c.id}`;
+  const data = c.backend?.inst.data ?? null;
+  for (const d of data?.domains ?? []) owners.set(d.hw.id, label);
+  return { label, kind: 'container', groups: [], backend: c.backend?.ops.name ?? null, dmas: dmasOf(data) };
+}
+
+/**
+ * Containers, and groups given an iommufd through VFIO_GROUP_SET_CONTAINER (one box per
+ * group, numbered among the boxes), in group order; then the IOASes of open iommufds.
+ */
 function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
-  const seen = new Map<object, ContainerSnap & { groups: number[] }>();
+  const seen = new Map<VfioContainer | GroupIommufd, ContainerSnap & { groups: number[] }>();
   for (const g of host.kernel.vfio.groups.values()) {
-    const c = g.container as ContainerLike | null;
-    if (c === null || typeof c !== 'object' || isIommufd(c)) continue;
+    const c = g.container ?? g.iommufd;
+    if (c === null) continue;
     let snap = seen.get(c);
     if (snap === undefined) {
-      const isContainer = Array.isArray(c.groups);
-      const label = isContainer ? `container ${c.id ?? seen.size + 1}` : `iommufd ${seen.size + 1}`;
-      const data = c.backend?.inst?.data;
-      snap = { label, kind: isContainer ? 'container' : 'iommufd', groups: [], backend: c.backend ? (c.backend.ops?.name ?? 'iommu') : null, dmas: dmasOf(data) };
-      for (const d of hwDomainsOf(data)) owners.set(d.id, label);
+      snap = g.container !== null ? containerSnap(g.container, owners) : { label: `iommufd ${seen.size + 1}`, kind: 'iommufd', groups: [], backend: null, dmas: [] };
       seen.set(c, snap);
     }
     snap.groups.push(g.id);

@@ -12,7 +12,6 @@
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import { IntervalMap } from '../../../base/interval-map.js';
 import type { IommuDomain } from '../../../hardware/iommu/domain.js';
-import type { IommuGroup } from '../../iommu/iommu-group.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../vfio-group.js';
 import { dmaLast, type VfioDma } from './dma.js';
@@ -90,7 +89,7 @@ export class Type1Iommu {
     if (this.vaddrInvalidCount > 0) return fail('EBUSY', 'vfio_iommu_type1_attach_group: a mapping has an invalidated vaddr');
     if (this.groupsOfDomains().includes(group)) return fail('EINVAL', 'vfio_iommu_type1_attach_group: group already attached');
     if (k.iommu === null) return fail('ENODEV', 'vfio_iommu_type1_attach_group: no IOMMU translates for this group');
-    const iommuGroup = group.iommuGroup as IommuGroup<IommuDomain>;
+    const iommuGroup = group.iommuGroup;
     const existing = this.domains[0];
     const hw = existing?.hw ?? k.iommu.allocDomain('unmanaged');
     const a = iommuGroup.attachDomain(hw);
@@ -170,7 +169,7 @@ export class Type1Iommu {
     const i = this.domains.findIndex((d) => d.groups.includes(group));
     if (i < 0) return;
     const d = this.domains[i]!;
-    (group.iommuGroup as IommuGroup<IommuDomain>).detachDomain();
+    group.iommuGroup.detachDomain();
     d.groups.splice(d.groups.indexOf(group), 1);
     if (d.groups.length === 0) {
       if (this.domains.length === 1) this.unmapUnpinAll();
@@ -196,7 +195,7 @@ export class Type1Iommu {
   release(): void {
     this.unmapUnpinAll();
     for (const d of this.domains) {
-      for (const g of d.groups) (g.iommuGroup as IommuGroup<IommuDomain>).detachDomain();
+      for (const g of d.groups) g.iommuGroup.detachDomain();
       this.k.iommu?.freeDomain(d.hw);
     }
     this.domains.length = 0;
