@@ -16,7 +16,8 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { offsetofend, sizeofStruct } from '../../uapi/structs.js';
 import * as V from '../../uapi/vfio.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
-import type { VfioDeviceFile } from '../vfio/vfio-device.js';
+import type { IommuGroup } from '../iommu/iommu-group.js';
+import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
 import type { VfioGroup } from '../vfio/vfio-group.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, detachDevice, unbindDevice, type IommufdDevice } from './device.js';
@@ -137,6 +138,23 @@ export function detachPt(f: DevFile, arg: unknown): Result<number> {
   }
   detachDevice(f.priv.iommufd!.idev);
   return ok(0);
+}
+
+/**
+ * vfio_iommufd_get_dev_id() for the iommufd the cdev fd `f` is bound to: the DEVICE id of
+ * `vdev` when it is bound to that same iommufd, else null.
+ */
+export function devidInCtxOf(f: DevFile, vdev: VfioDevice): number | null {
+  const ictx = f.priv.iommufd?.ictx;
+  const group = vdev.pdev.group;
+  if (ictx === undefined || group === null) return null;
+  return ictx.igroups.get(group)?.bound.find((d) => d.vdev === vdev)?.id ?? null;
+}
+
+/** iommufd_ctx_has_group() for the iommufd the cdev fd `f` is bound to: a device of `group` is bound there. */
+export function ctxOfHasGroup(f: DevFile, group: IommuGroup | null): boolean {
+  const ictx = f.priv.iommufd?.ictx;
+  return ictx !== undefined && group !== null && ictx.igroups.has(group);
 }
 
 /** ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT on a bound cdev fd. */

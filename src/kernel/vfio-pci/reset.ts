@@ -12,6 +12,7 @@ import { fail, ok, type Result } from '../../base/result.js';
 import type { PciBus, PciFunction } from '../../hardware/topology/model.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
+import { ctxOfHasGroup, devidInCtxOf } from '../iommufd/device-bind.js';
 import { groupOfFile } from '../vfio/group.js';
 import type { VfioGroup } from '../vfio/vfio-group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
@@ -45,14 +46,6 @@ export function resetScope(fn: PciFunction): PciFunction[] | null {
   return out;
 }
 
-/** Ownership hooks the cdev (iommufd) layer fills in. */
-export const hotResetHooks: {
-  /** cdev path: the iommufd device id of `dev` if bound to the same iommufd as `file`, else null. */
-  devid?: (file: OpenFile<VfioDeviceFile>, dev: VfioDevice) => number | null;
-  /** cdev path: does `file`'s iommufd context own the IOMMU group of `fn`? */
-  ownsGroup?: (file: OpenFile<VfioDeviceFile>, fn: PciFunction) => boolean;
-} = {};
-
 /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO. ENOSPC still writes the header, as Linux does. */
 export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, arg: unknown): Result<number> {
   const a = structArg(arg);
@@ -78,9 +71,9 @@ export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDe
       id = g.id;
     } else {
       const vdev = k.vfio.devices.get(fn.bdf);
-      const devid = vdev === undefined ? null : hotResetHooks.devid?.(f, vdev) ?? null;
+      const devid = vdev === undefined ? null : devidInCtxOf(f, vdev);
       if (devid !== null) id = devid;
-      else if (vdev !== undefined && hotResetHooks.ownsGroup?.(f, fn)) id = 0;
+      else if (vdev !== undefined && ctxOfHasGroup(f, vdev.pdev.group)) id = 0;
       else {
         id = 0xffff_ffff;
         flags &= ~0x2;
@@ -127,7 +120,7 @@ export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDevice
   }
   for (const vdev of devs) {
     const owned = cdev
-      ? hotResetHooks.devid?.(f, vdev) != null || hotResetHooks.ownsGroup?.(f, vdev.pdev.fn) === true
+      ? devidInCtxOf(f, vdev) !== null || ctxOfHasGroup(f, vdev.pdev.group)
       : groups.includes(vdev.group);
     if (!owned) return fail('EINVAL', `vfio_pci_dev_set_hot_reset: ${vdev.name} is not owned by the caller`);
   }
