@@ -1,6 +1,7 @@
 /**
  * The group fd (drivers/vfio/group.c): open of /dev/vfio/<N> and the VFIO_GROUP_* ioctls —
- * GET_STATUS, SET_CONTAINER, UNSET_CONTAINER, GET_DEVICE_FD — plus the device fds it hands out.
+ * GET_STATUS, SET_CONTAINER, UNSET_CONTAINER, GET_DEVICE_FD. The device fds it hands out are
+ * ordinary device files (device-fd.ts), whose release runs the group path's close.
  *
  * Reference rules (spec §1.2): a group fd can be open once; each device's first open takes a
  * reference on the group's open file and a container_users slot, so closing the group fd
