@@ -13,7 +13,7 @@ import type { PciBus, PciFunction } from '../../hardware/topology/model.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
 import { ctxOfHasGroup, devidInCtxOf } from '../iommufd/device-bind.js';
-import { groupOfFile } from '../vfio/group.js';
+import { groupOfFile } from '../vfio/group-fd.js';
 import type { VfioGroup } from '../vfio/vfio-group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
 import { arrayField, nums, structArg } from './args.js';

@@ -14,7 +14,7 @@ import type { Kernel } from '../kernel.js';
 import type { PciDev } from '../pci/pci-dev.js';
 import { openContainer, type IommuBackend, type VfioContainer } from './container.js';
 import { openCdev } from './device-fd.js';
-import { groupRemoved, openGroup } from './group.js';
+import { groupRemoved, openGroup } from './group-fd.js';
 import { noiommuBackend } from './noiommu.js';
 import { type1Backend } from './type1/index.js';
 import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';

@@ -8,7 +8,7 @@
  */
 import type { IommuGroup } from '../iommu/iommu-group.js';
 import type { VfioContainer } from './container.js';
-import type { GroupFileState, GroupIommufd } from './group.js';
+import type { GroupFileState, GroupIommufd } from './group-fd.js';
 import type { VfioDevice } from './vfio-device.js';
 
 export type VfioGroupType = 'iommu' | 'noiommu';

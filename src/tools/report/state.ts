@@ -15,7 +15,7 @@ import type { PciFunction } from '../../hardware/topology/model.js';
 import type { IommufdCtx } from '../../kernel/iommufd/context.js';
 import { iommufdCtxOfFile } from '../../kernel/iommufd/main.js';
 import type { VfioContainer } from '../../kernel/vfio/container.js';
-import type { GroupIommufd } from '../../kernel/vfio/group.js';
+import type { GroupIommufd } from '../../kernel/vfio/group-fd.js';
 import type { Type1Iommu } from '../../kernel/vfio/type1/vfio-iommu.js';
 import { machineReport, type MachineReport } from './machine.js';
 
