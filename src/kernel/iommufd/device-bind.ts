@@ -18,7 +18,7 @@ import * as V from '../../uapi/vfio.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { IommuGroup } from '../iommu/iommu-group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
-import type { VfioGroup } from '../vfio/vfio-group.js';
+import type { VfioGroup } from '../vfio/group.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, detachDevice, unbindDevice, type IommufdDevice } from './device.js';
 import { iommufdCtxOfFile } from './main.js';

@@ -14,7 +14,7 @@ import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
 import { ctxOfHasGroup, devidInCtxOf } from '../iommufd/device-bind.js';
 import { groupOfFile } from '../vfio/group-fd.js';
-import type { VfioGroup } from '../vfio/vfio-group.js';
+import type { VfioGroup } from '../vfio/group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
 import { arrayField, nums, structArg } from './args.js';
 import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';

@@ -16,7 +16,7 @@ import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.j
 import type { Kernel } from '../kernel.js';
 import { byValue, isFailure } from './type1/args.js';
 import type { Type1Iommu } from './type1/vfio-iommu.js';
-import type { VfioGroup } from './vfio-group.js';
+import type { VfioGroup } from './group.js';
 
 /** A registered IOMMU backend (struct vfio_iommu_driver_ops). */
 export interface IommuBackend {

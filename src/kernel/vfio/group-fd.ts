@@ -27,7 +27,7 @@ import { containerOfFile } from './container.js';
 import { openDeviceFile } from './device-fd.js';
 import { ArgReader, argObject, isFailure, type ArgObject } from './type1/args.js';
 import type { VfioDevice } from './vfio-device.js';
-import type { VfioGroup } from './vfio-group.js';
+import type { VfioGroup } from './group.js';
 
 /** What VfioGroup.opened holds while the group fd is open (group->opened_file et al.). */
 export interface GroupFileState {

@@ -18,7 +18,7 @@ import { groupRemoved, openGroup } from './group-fd.js';
 import { noiommuBackend } from './noiommu.js';
 import { type1Backend } from './type1/index.js';
 import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';
-import { VfioGroup } from './vfio-group.js';
+import { VfioGroup } from './group.js';
 
 /** The IOMMU backends in the order the kernel's driver list holds them (type1 registers last and sits first). */
 const IOMMU_BACKENDS: readonly IommuBackend[] = [type1Backend, noiommuBackend];

@@ -11,7 +11,7 @@ import type { DeviceMapping, MmapRequest, OpenFile, SyscallContext } from '../fs
 import type { CdevBinding } from '../iommufd/device-bind.js';
 import type { PciDev } from '../pci/pci-dev.js';
 import type { VfioPciCoreDevice } from '../vfio-pci/vfio-pci-core.js';
-import type { VfioGroup } from './vfio-group.js';
+import type { VfioGroup } from './group.js';
 
 type DevFile = OpenFile<VfioDeviceFile>;
 

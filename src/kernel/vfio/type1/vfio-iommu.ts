@@ -13,7 +13,7 @@ import { fail, okVoid, type Result } from '../../../base/result.js';
 import { IntervalMap } from '../../../base/interval-map.js';
 import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
-import type { VfioGroup } from '../vfio-group.js';
+import type { VfioGroup } from '../group.js';
 import { dmaLast, type VfioDma } from './dma.js';
 import { mapIntoDomain, unmapFromDomain } from './domain-map.js';
 import { clipToAperture, excludeReserved, intersects, type IovaRange } from './iova-list.js';
