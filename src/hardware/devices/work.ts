@@ -7,12 +7,14 @@
  * Invariant: at most one clock event per Work is live; `pending` is true from start() until
  * the work fires or is cancelled, whether it is running or paused.
  */
-import type { Scheduler } from '../../sim/clock.js';
+import type { Scheduler, Timer } from '../../sim/clock.js';
 
 export class Work {
   private generation = 0;
   private dueAt: bigint | null = null;
   private left: bigint | null = null;
+  /** The live clock event, cancelled with the work so a stale one never moves the clock. */
+  private timer: Timer | null = null;
 
   constructor(
     private readonly clock: Scheduler,
@@ -46,9 +48,10 @@ export class Work {
     const gen = ++this.generation;
     this.dueAt = this.clock.now() + delay;
     this.left = null;
-    this.clock.after(delay, this.label, () => {
+    this.timer = this.clock.after(delay, this.label, () => {
       if (gen !== this.generation) return;
       this.dueAt = null;
+      this.timer = null;
       this.fire();
     });
   }
@@ -57,7 +60,7 @@ export class Work {
     if (this.dueAt === null) return;
     this.left = this.remaining();
     this.dueAt = null;
-    this.generation++;
+    this.disarm();
   }
 
   resume(): void {
@@ -67,8 +70,14 @@ export class Work {
   }
 
   cancel(): void {
-    this.generation++;
+    this.disarm();
     this.dueAt = null;
     this.left = null;
+  }
+
+  private disarm(): void {
+    this.generation++;
+    this.timer?.cancel();
+    this.timer = null;
   }
 }
