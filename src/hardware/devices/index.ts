@@ -10,6 +10,7 @@ import { InertModel } from './inert.js';
 import type { DeviceContext, DeviceModel } from './model.js';
 import { NicModel } from './nic.js';
 import { HostileModel } from './hostile.js';
+import { IoatModel } from './ioat.js';
 
 export type DeviceModelFactory = (fn: PciFunction, ctx: DeviceContext) => DeviceModel;
 
@@ -19,6 +20,7 @@ export const builtinFactories: ReadonlyMap<string, DeviceModelFactory> = new Map
   ['dma-engine', (fn, ctx) => new DmaEngineModel(fn, ctx)],
   ['nic', (fn, ctx) => new NicModel(fn, ctx)],
   ['hostile', (fn, ctx) => new HostileModel(fn, ctx)],
+  ['ioat', (fn, ctx) => new IoatModel(fn, ctx)],
 ]);
 
 /** The model instance for `fn`: its named model, or an inert one (config space and BARs). */
@@ -33,4 +35,5 @@ export { EduModel, EDU } from './edu.js';
 export { DmaEngineModel, DMAE } from './dma-engine.js';
 export { NicModel, NIC } from './nic.js';
 export { InertModel } from './inert.js';
+export { IoatModel, IOAT } from './ioat.js';
 export { HostileModel, HOSTILE, type AttackRequest, type AttackResult } from './hostile.js';

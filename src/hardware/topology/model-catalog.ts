@@ -115,6 +115,23 @@ const HOSTILE: DeviceModelInfo = {
   params: z.strictObject({ respectBusMaster: z.boolean().optional(), honourAtsInvalidation: z.boolean().optional() }),
 };
 
+/**
+ * Intel I/OAT (CBDMA) channel of a Skylake-SP Xeon: 8086:2021 rev 4, class 0x088000, BAR0
+ * 16 KiB 64-bit with the MSI-X table at 0x2000 and PBA at 0x3000, one vector, INTA, PCIe
+ * (RCiEP), PM, FLR. Behaviour: src/hardware/devices/ioat.ts.
+ */
+const IOAT: DeviceModelInfo = {
+  name: 'ioat',
+  description: 'Intel I/OAT DMA channel (Skylake-SP CBDMA, CBVER 3.3): the kernel VFIO selftests\' ioat driver',
+  vendor: 0x8086, device: 0x2021, subsystemVendor: 0x8086, subsystemDevice: 0x0000,
+  classCode: 0x088000, revision: 0x04, interruptPin: 1,
+  bars: [{ index: 0, size: 0x4000n, prefetchable: false, is64: true, io: false }],
+  msi: null,
+  msix: { vectors: 1, tableBar: 0, tableOffset: 0x2000n, pbaBar: 0, pbaOffset: 0x3000n },
+  pcie: true, pm: true, flr: true,
+  params: z.strictObject({ bytesPerUs: bytesPerUs.optional(), fetchNs: nsField.optional(), irqLatencyNs: nsField.optional() }),
+};
+
 export class ModelCatalog {
   readonly #models: ReadonlyMap<string, DeviceModelInfo>;
 
@@ -143,4 +160,4 @@ export class ModelCatalog {
   }
 }
 
-export const builtinModels: ModelCatalog = new ModelCatalog([EDU, DMA_ENGINE, NIC, HOSTILE]);
+export const builtinModels: ModelCatalog = new ModelCatalog([EDU, DMA_ENGINE, NIC, HOSTILE, IOAT]);
