@@ -2,7 +2,7 @@
  * Loading a topology for a command: the bundled default machine, or a JSON file. JSON
  * syntax errors and schema errors become UsageErrors naming the file and the field path.
  */
-import { defaultTopologyJson } from '../../hardware/default-machine.js';
+import { bundledTopologies, defaultTopologyJson } from '../../hardware/default-machine.js';
 import { parseTopology } from '../../hardware/topology/index.js';
 import type { Topology } from '../../hardware/topology/model.js';
 import { TopologyError } from '../../hardware/topology/index.js';
@@ -39,6 +39,9 @@ export function topologyFrom(json: unknown, label: string, grouping?: string): T
   }
 }
 
+/** No argument: the default machine; a bare name (no `/`, no `.`): a bundled machine; else a JSON file. */
 export function loadTopologyArg(io: CliIo, path: string | undefined, grouping?: string): Topology {
-  return path === undefined ? topologyFrom(defaultTopologyJson, 'default machine', grouping) : topologyFrom(readJson(io, path), path, grouping);
+  if (path === undefined) return topologyFrom(defaultTopologyJson, 'default machine', grouping);
+  if (/^[\w-]+$/.test(path) && Object.hasOwn(bundledTopologies, path)) return topologyFrom(bundledTopologies[path], `bundled machine ${path}`, grouping);
+  return topologyFrom(readJson(io, path), path, grouping);
 }

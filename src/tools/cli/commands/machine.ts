@@ -8,10 +8,11 @@ import { jsonText } from './json.js';
 export const machineCommand: CliCommand = {
   name: 'machine',
   summary: 'show a machine: its PCI tree, IOMMU groups (and why), and which groups VFIO can use',
-  help: `Usage: vfio-sim machine [TOPOLOGY.json] [--algorithm classic|bus-isolation] [--json]
+  help: `Usage: vfio-sim machine [TOPOLOGY.json|NAME] [--algorithm classic|bus-isolation] [--json]
 
 Examples:
   vfio-sim machine                                 the bundled default workstation
+  vfio-sim machine server                          the bundled Skylake-SP server (CBDMA at 00:04.x)
   vfio-sim machine fixtures/topologies/example-4.json --algorithm bus-isolation
   vfio-sim machine my-box.json --json
 
