@@ -57,7 +57,7 @@ describe('parse errors', () => {
   });
 
   it('unknown model and bad model params', () => {
-    expectIssue(base([ep('0000:00:01.0', { model: 'edux' })]), 'pci[0].model', /unknown model "edux" \(known: edu, dma-engine, nic, hostile\)/);
+    expectIssue(base([ep('0000:00:01.0', { model: 'edux' })]), 'pci[0].model', /unknown model "edux" \(known: edu, dma-engine, nic, hostile, ioat\)/);
     expectIssue(base([ep('0000:00:01.0', { model: 'edu', params: { dmaMsk: 1 } })]), 'pci[0].params.dmaMsk', /unknown param/);
     expect(safeParseTopology(base([ep('0000:00:01.0', { model: 'edu', params: { dmaMask: '0xfffffff' } })])).ok).toBe(true);
   });
