@@ -26,11 +26,16 @@ export interface Region {
   readonly size: bigint;
 }
 
+/** The selftests' iommu_mode variants this helper covers: a type1v2 container, or iommufd with a device cdev. */
+export type IommuMode = 'vfio_type1v2_iommu' | 'iommufd';
+
 export interface Ioat {
   readonly host: Host;
   readonly p: Process;
   readonly device: number;
-  readonly container: number;
+  /** Map `size` bytes at user address `va` for DMA at `iova` (VFIO_IOMMU_MAP_DMA or IOMMU_IOAS_MAP). */
+  readonly map: (va: bigint, iova: bigint, size: bigint) => void;
+  readonly unmap: (iova: bigint, size: bigint) => void;
   /** BAR0 as mapped; the channel's registers are at +0x80. */
   readonly bar: bigint;
   /** The driver's own memory: the descriptor at +0, the send_msi source at +64, destination at +72. */
@@ -41,13 +46,10 @@ export interface Ioat {
   events: number;
 }
 
-/** mmap(MAP_SHARED | MAP_ANONYMOUS) + VFIO_IOMMU_MAP_DMA, as the test's region_setup(). */
-export function regionSetup(p: Process, container: number, iova: bigint, size: bigint): Region {
-  const va = p.mmap(0n, size, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED | uapi.MAP_ANONYMOUS, -1, 0n);
-  p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, {
-    argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_map'),
-    flags: uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr: va, iova, size,
-  });
+/** mmap(MAP_SHARED | MAP_ANONYMOUS) + a DMA mapping, as the test's region_setup(). */
+export function regionSetup(d: Pick<Ioat, 'p' | 'map'>, iova: bigint, size: bigint): Region {
+  const va = d.p.mmap(0n, size, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED | uapi.MAP_ANONYMOUS, -1, 0n);
+  d.map(va, iova, size);
   return { va, iova, size };
 }
 
@@ -62,21 +64,53 @@ export function cfgWrite(p: Process, device: number, off: number, v: number, len
   p.pwrite(device, b, CFG + BigInt(off));
 }
 
-/** driver_override → unbind from ioatdma → drivers_probe, then the legacy container flow and the BAR mmap. */
-export function openIoat(host: Host, bdf = CBDMA, driverIova = 0x1_0000_0000n): Omit<Ioat, 'msiFd' | 'maxMemcpySize' | 'events'> {
+export type IoatBase = Omit<Ioat, 'msiFd' | 'maxMemcpySize' | 'events'>;
+
+/** A type1v2 container with the device's group: the device fd and VFIO_IOMMU_MAP_DMA. */
+function openType1(p: Process, bdf: string): Pick<Ioat, 'device' | 'map' | 'unmap'> {
+  const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
+  const group = p.open(`/dev/vfio/${iommuGroupOf(p, bdf)}`, uapi.O_RDWR);
+  attachContainer(p, group, container);
+  const map = (vaddr: bigint, iova: bigint, size: bigint): void => void p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, {
+    argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_map'),
+    flags: uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr, iova, size,
+  });
+  const unmap = (iova: bigint, size: bigint): void => void p.ioctl(container, uapi.VFIO_IOMMU_UNMAP_DMA, {
+    argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_unmap'), flags: 0, iova, size,
+  });
+  return { device: p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf), map, unmap };
+}
+
+/** The device cdev bound to iommufd and attached to a fresh IOAS: IOMMU_IOAS_MAP at fixed IOVAs. */
+function openIommufd(p: Process, bdf: string): Pick<Ioat, 'device' | 'map' | 'unmap'> {
+  const device = p.open(`/dev/vfio/devices/${p.readdir(`/sys/bus/pci/devices/${bdf}/vfio-dev`)[0]!}`, uapi.O_RDWR);
+  const iommufd = p.open('/dev/iommu', uapi.O_RDWR);
+  p.ioctl(device, uapi.VFIO_DEVICE_BIND_IOMMUFD, { argsz: 24, flags: 0, iommufd, out_devid: 0 });
+  const ioas = { size: uapi.sizeofStruct('iommu_ioas_alloc'), flags: 0, out_ioas_id: 0 };
+  p.ioctl(iommufd, uapi.IOMMU_IOAS_ALLOC, ioas);
+  p.ioctl(device, uapi.VFIO_DEVICE_ATTACH_IOMMUFD_PT, { argsz: 16, flags: 0, pt_id: ioas.out_ioas_id });
+  const map = (user_va: bigint, iova: bigint, length: bigint): void => void p.ioctl(iommufd, uapi.IOMMU_IOAS_MAP, {
+    size: uapi.sizeofStruct('iommu_ioas_map'), flags: uapi.IOMMU_IOAS_MAP_FIXED_IOVA | uapi.IOMMU_IOAS_MAP_READABLE | uapi.IOMMU_IOAS_MAP_WRITEABLE,
+    ioas_id: ioas.out_ioas_id, user_va, length, iova,
+  });
+  const unmap = (iova: bigint, length: bigint): void => void p.ioctl(iommufd, uapi.IOMMU_IOAS_UNMAP, {
+    size: uapi.sizeofStruct('iommu_ioas_unmap'), ioas_id: ioas.out_ioas_id, iova, length,
+  });
+  return { device, map, unmap };
+}
+
+/** driver_override → unbind from ioatdma → drivers_probe, then the `mode`'s set-up, the BAR mmap and the driver's region. */
+export function openIoat(host: Host, mode: IommuMode = 'vfio_type1v2_iommu', bdf = CBDMA, driverIova = 0x1_0000_0000n): IoatBase {
   const p = host.spawn();
   p.writeFile(`/sys/bus/pci/devices/${bdf}/driver_override`, 'vfio-pci');
   p.writeFile('/sys/bus/pci/drivers/ioatdma/unbind', bdf);
   p.writeFile('/sys/bus/pci/drivers_probe', bdf);
-  const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
-  const group = p.open(`/dev/vfio/${iommuGroupOf(p, bdf)}`, uapi.O_RDWR);
-  attachContainer(p, group, container);
-  const device = p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf);
+  const { device, map, unmap } = mode === 'iommufd' ? openIommufd(p, bdf) : openType1(p, bdf);
   const info = { argsz: 32, flags: 0, index: uapi.VFIO_PCI_BAR0_REGION_INDEX, cap_offset: 0, size: 0n, offset: 0n };
   p.ioctl(device, uapi.VFIO_DEVICE_GET_REGION_INFO, info);
   const bar = p.mmap(0n, info.size, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED, device, info.offset);
-  const region = regionSetup(p, container, driverIova, SZ_2M);
-  return { host, p, device, container, bar, region };
+  const region = regionSetup({ p, map }, driverIova, SZ_2M);
+  return { host, p, device, map, unmap, bar, region };
 }
 
 /** ioat_probe(): the ids, then CBVER must be 3.2 or 3.3. */
@@ -113,7 +147,7 @@ export function reset(d: Pick<Ioat, 'host' | 'p' | 'device' | 'bar'>): void {
 }
 
 /** ioat_init(): memory + bus master + INTx off, reset, MSI-X vector control, every MSI-X vector on an eventfd. */
-export function init(base: Omit<Ioat, 'msiFd' | 'maxMemcpySize' | 'events'>): Ioat {
+export function init(base: IoatBase): Ioat {
   const d = base;
   cfgWrite(d.p, d.device, uapi.PCI_COMMAND, uapi.PCI_COMMAND_MEMORY | uapi.PCI_COMMAND_MASTER | uapi.PCI_COMMAND_INTX_DISABLE, 2);
   reset(d);

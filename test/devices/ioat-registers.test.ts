@@ -25,7 +25,7 @@ function withTopology(params?: Record<string, unknown>): Host {
 function setup(params?: Record<string, unknown>): { host: Host; d: Ioat; data: Region } {
   const host = withTopology(params);
   const base = openIoat(host);
-  const data = regionSetup(base.p, base.container, DATA_IOVA, 1n << 20n);
+  const data = regionSetup(base, DATA_IOVA, 1n << 20n);
   return { host, d: init(base), data };
 }
 
@@ -231,7 +231,7 @@ describe('ioat registers', () => {
     expect(d.p.readMem(data.va + 0x1000n, 16).every((b) => b === 9)).toBe(true);
     go(d, a, 50);
     host.advance(100n);
-    d.p.ioctl(d.container, uapi.VFIO_IOMMU_UNMAP_DMA, { argsz: uapi.sizeofStruct('vfio_iommu_type1_dma_unmap'), flags: 0, iova: DATA_IOVA, size: 1n << 20n });
+    d.unmap(DATA_IOVA, 1n << 20n);
     expect(memcpyWait(d)?.chanerr).toBe(IOAT.CHANERR_READ_DATA_ERR);
   });
 

@@ -9,7 +9,7 @@ import { Host, uapi } from '../../src/index.js';
 import { IOAT } from '../../src/hardware/devices/ioat.js';
 import {
   CBDMA, SERVER_JSON, cfgRead32, channelStatus, init, memcpyStart, memcpyWait, openIoat, probe, readMsi, regionSetup,
-  remove, sendMsi, type Ioat,
+  remove, sendMsi, type Ioat, type IommuMode,
 } from './ioat-driver.js';
 
 const SZ_1M = 1n << 20n;
@@ -17,9 +17,10 @@ const MEMCPY_IOVA = 0x2_0000_0000n;
 const UNMAPPED_IOVA = 0x3_0000_0000n;
 
 /** FIXTURE_SETUP: the device, a memcpy region (4 MiB here, 1 GiB in C), the driver's region, init. */
-function setup(host = new Host(SERVER_JSON)) {
-  const base = openIoat(host);
-  const memcpy = regionSetup(base.p, base.container, MEMCPY_IOVA, 4n * SZ_1M);
+function setup(mode: IommuMode) {
+  const host = new Host(SERVER_JSON);
+  const base = openIoat(host, mode);
+  const memcpy = regionSetup(base, MEMCPY_IOVA, 4n * SZ_1M);
   const d = init(base);
   const size = d.maxMemcpySize < memcpy.size / 2n ? d.maxMemcpySize : memcpy.size / 2n;
   return { host, d, size, src: memcpy.va, dst: memcpy.va + size, srcIova: memcpy.iova, dstIova: memcpy.iova + size };
@@ -33,9 +34,9 @@ function same(d: Ioat, a: bigint, b: bigint, size: bigint): boolean {
   return Buffer.from(d.p.readMem(a, Number(size))).equals(Buffer.from(d.p.readMem(b, Number(size))));
 }
 
-describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => {
+describe.each<IommuMode>(['vfio_type1v2_iommu', 'iommufd'])('ioat on the server machine, as vfio_pci_driver_test drives it (%s)', (mode) => {
   it('probes as IOAT_SKX with CBVER 3.3, one MSI-X vector and 1 MiB per descriptor', () => {
-    const { d } = setup();
+    const { d } = setup(mode);
     expect(probe(d)).toBe(true);
     expect(d.p.read8(d.bar + BigInt(IOAT.VER))).toBe(0x33);
     expect(d.p.read8(d.bar + BigInt(IOAT.CHANCNT))).toBe(1);
@@ -48,7 +49,7 @@ describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => 
   });
 
   it('init_remove: ten rounds of remove and init leave a working channel', () => {
-    const { d, size, src, dst, srcIova, dstIova } = setup();
+    const { d, size, src, dst, srcIova, dstIova } = setup(mode);
     let cur = d;
     for (let i = 0; i < 10; i++) {
       remove(cur);
@@ -61,7 +62,7 @@ describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => 
   });
 
   it('memcpy_success: 1 MiB copied through the IOMMU, in the virtual time the bandwidth gives, without an MSI', () => {
-    const { host, d, size, src, dst, srcIova, dstIova } = setup();
+    const { host, d, size, src, dst, srcIova, dstIova } = setup(mode);
     fill(d, src, size, 'x');
     fill(d, dst, size, 'y');
     const t0 = host.clock.now();
@@ -75,7 +76,7 @@ describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => 
   });
 
   it('memcpy_from_unmapped_iova: HALTED with a read data error, the IOMMU records the fault, no MSI', () => {
-    const { host, d, size, dstIova } = setup();
+    const { host, d, size, dstIova } = setup(mode);
     memcpyStart(d, UNMAPPED_IOVA, dstIova, size, 1);
     const err = memcpyWait(d);
     expect(err).toEqual({ chanerr: IOAT.CHANERR_READ_DATA_ERR, chanerrInt: IOAT.CHANERR_READ_DATA_ERR, dmauncerrsts: 0 });
@@ -85,7 +86,7 @@ describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => 
   });
 
   it('memcpy_to_unmapped_iova: HALTED with a write data error and a write fault; the destination stays unmapped', () => {
-    const { host, d, size, srcIova } = setup();
+    const { host, d, size, srcIova } = setup(mode);
     memcpyStart(d, srcIova, UNMAPPED_IOVA, size, 1);
     expect(memcpyWait(d)?.chanerr).toBe(IOAT.CHANERR_WRITE_DATA_ERR);
     expect(host.faults().map((f) => [f.iova, f.access])).toEqual([[UNMAPPED_IOVA, 'write']]);
@@ -93,14 +94,14 @@ describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => 
   });
 
   it('send_msi: a descriptor with int_en signals the MSI-X eventfd exactly once', () => {
-    const { d } = setup();
+    const { d } = setup(mode);
     expect(sendMsi(d)).toBeNull();
     expect(readMsi(d)).toBe(1n);
     expect(readMsi(d)).toBeNull();
   });
 
   it('mix_and_match: copies, faults and MSIs interleave, each fault reset away', () => {
-    const { host, d, size, src, dst, srcIova, dstIova } = setup();
+    const { host, d, size, src, dst, srcIova, dstIova } = setup(mode);
     for (let i = 0; i < 10; i++) {
       fill(d, src, size, 'x');
       fill(d, dst, size, 'y');
@@ -116,7 +117,7 @@ describe('ioat on the server machine, as vfio_pci_driver_test drives it', () => 
   });
 
   it('memcpy_storm: one descriptor chained to itself 65,535 times completes, in virtual time, with few events', () => {
-    const { host, d, size, src, dst, srcIova, dstIova } = setup();
+    const { host, d, size, src, dst, srcIova, dstIova } = setup(mode);
     fill(d, src, size, 'x');
     fill(d, dst, size, 'y');
     const count = 0xffff;
