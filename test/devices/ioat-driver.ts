@@ -18,6 +18,9 @@ export const SERVER_JSON: unknown = JSON.parse(readFileSync(new URL('../../fixtu
 export const CBDMA = '0000:00:04.0';
 
 const CFG = BigInt(uapi.VFIO_PCI_CONFIG_REGION_INDEX) << 40n;
+/** include/linux/pci_ids.h, as ioat_probe() matches them. */
+const PCI_VENDOR_ID_INTEL = 0x8086;
+const PCI_DEVICE_ID_INTEL_IOAT_SKX = 0x2021;
 const SZ_2M = 2n << 20n;
 
 export interface Region {
@@ -116,7 +119,7 @@ export function openIoat(host: Host, mode: IommuMode = 'vfio_type1v2_iommu', bdf
 /** ioat_probe(): the ids, then CBVER must be 3.2 or 3.3. */
 export function probe(d: Pick<Ioat, 'p' | 'device' | 'bar'>): boolean {
   const id = cfgRead32(d.p, d.device, uapi.PCI_VENDOR_ID);
-  if (id !== ((0x2021 << 16) | 0x8086)) return false;
+  if (id !== ((PCI_DEVICE_ID_INTEL_IOAT_SKX << 16) | PCI_VENDOR_ID_INTEL)) return false;
   const version = d.p.read8(d.bar + BigInt(IOAT.VER));
   return version === 0x32 || version === 0x33;
 }

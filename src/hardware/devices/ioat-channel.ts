@@ -51,7 +51,7 @@ export interface ChannelPort {
 /** A channel RESET completes this long after the command (CHANCMD.RESET reads 1 meanwhile). */
 const RESET_NS = 1_000n;
 /** CHANCTRL bits kept as written (INT_REARM acts and reads 0). */
-const CHANCTRL_KEPT = 0xf33e;
+const CHANCTRL_KEPT = 0xf33c;
 
 interface Descriptor {
   readonly at: bigint;
