@@ -1,28 +1,28 @@
 /**
- * Host: one simulated machine — its PCI topology, IOMMU, RAM, kernel and virtual clock —
- * and the entry point of the public API (contract §2).
+ * Host: one simulated machine and the entry point of the public API (contract §2). It is
+ * `new Machine(topology)` (the hardware: clock, trace, rng, RAM, IOMMU, fabric, device
+ * models, interrupt delivery) → `new Kernel(machine)` → processes.
  *
  * Determinism: the same topology, the same calls in the same order and the same seed give
  * byte-identical traces and results. Nothing here reads the wall clock or Math.random.
  */
 import { SystemError } from './base/errors.js';
 import type { Failure } from './base/result.js';
-import { Clock } from './sim/clock.js';
-import { Rng } from './sim/rng.js';
-import { Trace } from './sim/trace.js';
+import type { Clock } from './sim/clock.js';
+import type { Rng } from './sim/rng.js';
+import type { Trace } from './sim/trace.js';
 import { parseTopology } from './hardware/topology/index.js';
 import type { Topology } from './hardware/topology/model.js';
 import { defaultTopologyJson } from './hardware/default-machine.js';
 import { Kernel } from './kernel/kernel.js';
-import { Iommu } from './hardware/iommu/iommu.js';
+import type { Iommu } from './hardware/iommu/iommu.js';
 import type { FaultRecord } from './hardware/iommu/faults.js';
-import { PhysMem } from './hardware/memory/phys-mem.js';
+import type { PhysMem } from './hardware/memory/phys-mem.js';
+import { Machine } from './hardware/machine.js';
 import { Process } from './process/process.js';
-import type { DeviceModel, DeviceContext } from './hardware/devices/model.js';
-import { setDeviceModel } from './kernel/vfio-pci/machine-devices.js';
+import type { DeviceModel, DeviceModelMaker } from './hardware/devices/model.js';
 
-/** Makes a device model for one PCI function (the same signature the built-ins use). */
-export type DeviceModelMaker = (fn: Topology['functions'][number], ctx: DeviceContext) => DeviceModel;
+export type { DeviceModelMaker } from './hardware/devices/model.js';
 
 export interface HostOptions {
   /** Seed for every random choice a device model may make (default 1). */
@@ -55,9 +55,12 @@ function isTopology(v: unknown): v is Topology {
 }
 
 export class Host {
+  /** The hardware: clock, trace, rng, memory, IOMMU, fabric, device models, interrupts. */
+  readonly machine: Machine;
   readonly clock: Clock;
   readonly trace: Trace;
   readonly topology: Topology;
+  /** The machine's seeded PRNG (HostOptions.seed); device models get it in their context. */
   readonly rng: Rng;
   /** Host physical memory. */
   readonly phys: PhysMem;
@@ -70,32 +73,15 @@ export class Host {
   constructor(topology?: unknown, opts: HostOptions = {}) {
     const parsed = topology === undefined ? parseTopology(defaultTopologyJson) : isTopology(topology) ? topology : parseTopology(topology);
     this.topology = opts.grouping === undefined || opts.grouping === parsed.kernel.grouping ? parsed : { ...parsed, kernel: { ...parsed.kernel, grouping: opts.grouping } };
-    this.clock = new Clock();
-    this.trace = new Trace(() => this.clock.now());
-    this.rng = new Rng(opts.seed ?? 1);
-    this.phys = new PhysMem();
-    this.iommu = this.makeIommu();
-    this.kernel = new Kernel({ topology: this.topology, clock: this.clock, trace: this.trace, iommu: this.iommu, phys: this.phys });
-    for (const [bdf, make] of Object.entries(opts.models ?? {})) this.setDeviceModel(bdf, make);
+    const m = new Machine(this.topology, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.models === undefined ? {} : { models: opts.models }) });
+    this.machine = m;
+    this.clock = m.clock;
+    this.trace = m.trace;
+    this.rng = m.rng;
+    this.phys = m.phys;
+    this.iommu = m.iommu;
+    this.kernel = new Kernel(m);
     this.root = this.spawn();
-  }
-
-  private makeIommu(): Iommu | null {
-    const cfg = this.topology.iommu;
-    if (cfg === null) return null;
-    const names = new Map(this.topology.functions.map((f) => [f.rid, f.bdf] as const));
-    return new Iommu(this.phys, this.clock, {
-      addressWidth: cfg.addressWidth,
-      pageSizes: cfg.pageSizeBitmap,
-      interruptRemapping: cfg.interruptRemapping,
-      invalidation: cfg.invalidation,
-      platform: cfg.platform,
-      fqSize: cfg.fqSize,
-      fqTimeoutNs: cfg.fqTimeoutNs,
-      faultSlots: cfg.faultSlots,
-      ridName: (rid) => names.get(rid) ?? `0000:${(rid >> 8).toString(16).padStart(2, '0')}:${((rid >> 3) & 0x1f).toString(16).padStart(2, '0')}.${rid & 7}`,
-      onEvent: (kind, text) => this.trace.add(kind === 'fault' ? 'fault' : 'iommu', 'iommu', text),
-    });
   }
 
   /** Run every event due up to now + ns. */
@@ -137,7 +123,7 @@ export class Host {
    * Throws RangeError for a BDF the topology lacks. Returns the new model.
    */
   setDeviceModel(bdf: string, make: DeviceModelMaker): DeviceModel {
-    return setDeviceModel(this.kernel, bdf, make);
+    return this.machine.setDeviceModel(bdf, make);
   }
 
   /** Every IOMMU fault since boot, oldest first (a copy). */

@@ -12,7 +12,6 @@
 import { Host, type Process } from '../../src/index.js';
 import * as uapi from '../../src/uapi/index.js';
 import { PciDeviceModel, type AccessSize } from '../../src/hardware/devices/index.js';
-import { setDeviceModel } from '../../src/kernel/vfio-pci/machine-devices.js';
 import { figure, pending, timeInterleaved, type Stats, type BenchCase, type BenchContext, type Figure } from '../harness.js';
 
 const BDF = '0000:01:00.0';
@@ -45,7 +44,7 @@ function open(): Rig {
       { bdf: '0000:00:01.0', type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [{ bdf: BDF, type: 'endpoint', model: 'nic', driver: null }] },
     ],
   });
-  setDeviceModel(host.kernel, BDF, (fn, ctx) => new DoorbellModel(fn, ctx));
+  host.setDeviceModel(BDF, (fn, ctx) => new DoorbellModel(fn, ctx));
   host.bind(BDF, 'vfio-pci');
   const p = host.spawn();
   const groupId = p.readlink(`/sys/bus/pci/devices/${BDF}/iommu_group`).split('/').pop()!;

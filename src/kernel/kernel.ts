@@ -1,7 +1,8 @@
 /**
- * The simulated kernel: one instance per Host. It owns the kernel-side state — driver
- * core, IOMMU groups, VFIO, module parameters, /dev and /sys, tasks — and the links to the
- * hardware (physical memory, the IOMMU) and to the host's clock and trace.
+ * The simulated kernel: one instance per Host, booted on a Machine (src/hardware/machine.ts),
+ * whose hardware it programs but never builds. It owns the kernel-side state — driver core,
+ * IOMMU groups, VFIO, host IRQs, module parameters, /dev and /sys, tasks — and keeps the
+ * machine's clock, trace, memory and IOMMU at hand.
  *
  * Boot order follows Linux: PCI devices are added in probe order, the IOMMU forms their
  * groups and attaches default domains, then drivers bind as the topology says.
@@ -9,6 +10,7 @@
 import type { Clock } from '../sim/clock.js';
 import type { Trace } from '../sim/trace.js';
 import type { Topology } from '../hardware/topology/model.js';
+import type { Machine } from '../hardware/machine.js';
 import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from '../hardware/memory/frame-allocator.js';
@@ -30,22 +32,15 @@ import { uioPciGenericDriver } from './uio/uio-pci-generic.js';
 import { UioCore } from './uio/uio.js';
 import { openIommufd } from './iommufd/main.js';
 import { VfioCore } from './vfio/vfio-core.js';
-import { hostIrqs } from './vfio-pci/host-irq.js';
+import { HostIrqs } from './vfio-pci/host-irq.js';
 import { vfioPciDriver } from './vfio-pci/vfio-pci-driver.js';
-
-export interface KernelOptions {
-  readonly topology: Topology;
-  readonly clock: Clock;
-  readonly trace: Trace;
-  /** The machine's IOMMU; null on a machine without one. */
-  readonly iommu: Iommu | null;
-  readonly phys: PhysMem;
-}
 
 /** PCIe port types pcieport binds to: root port, switch upstream and downstream ports. */
 const PCIEPORT_TYPES = new Set([4, 5, 6]);
 
 export class Kernel {
+  /** The hardware this kernel runs on (device models, fabric, interrupt controller). */
+  readonly machine: Machine;
   readonly clock: Clock;
   readonly trace: Trace;
   readonly topology: Topology;
@@ -54,6 +49,8 @@ export class Kernel {
   readonly frames: FrameAllocator;
   readonly iommu: Iommu | null;
   readonly iommuCore: IommuCore;
+  /** The host side of MSIs: vector allocation, IRTEs, handlers in the interrupt controller. */
+  readonly irqs: HostIrqs;
   readonly pci: PciCore;
   readonly vfio: VfioCore;
   readonly devfs = new DevFs();
@@ -70,14 +67,16 @@ export class Kernel {
   private nextPid = 1;
   private readonly framePool: FramePool;
 
-  constructor(opts: KernelOptions) {
-    this.clock = opts.clock;
-    this.trace = opts.trace;
-    this.topology = opts.topology;
-    this.params = new ModuleParams(opts.topology.kernel.params);
-    this.phys = opts.phys;
-    this.iommu = opts.iommu;
-    this.frames = new FrameAllocator(opts.topology.ramRanges.map((r) => [r.start, r.end + 1n] as const));
+  constructor(machine: Machine) {
+    this.machine = machine;
+    this.clock = machine.clock;
+    this.trace = machine.trace;
+    this.topology = machine.topology;
+    this.params = new ModuleParams(machine.topology.kernel.params);
+    this.phys = machine.phys;
+    this.iommu = machine.iommu;
+    this.irqs = new HostIrqs(machine.interrupts, machine.iommu?.irt ?? null);
+    this.frames = new FrameAllocator(machine.topology.ramRanges.map((r) => [r.start, r.end + 1n] as const));
     this.framePool = {
       alloc: (count, align) => this.frames.alloc(count, align),
       free: (pfn, count) => {
@@ -85,10 +84,10 @@ export class Kernel {
         this.frames.free(pfn, count);
       },
     };
-    const hw = opts.iommu;
+    const hw = machine.iommu;
     // pci_ats_supported(): the function has ATS and is not untrusted; the IOMMU driver then
     // enables the device TLB in its context entry whenever a domain is attached
-    const ats = new Set(opts.topology.functions.filter((f) => f.atsCapable && !f.untrusted).map((f) => f.rid));
+    const ats = new Set(machine.topology.functions.filter((f) => f.atsCapable && !f.untrusted).map((f) => f.rid));
     this.iommuCore = new IommuCore(
       hw === null
         ? null
@@ -144,13 +143,12 @@ export class Kernel {
   }
 
   /**
-   * The VFIO modules' init: vfio-pci registers its driver (its devices get VFIO device fds;
-   * the host's interrupt layer is hooked to the IOMMU first), the container node
+   * The VFIO modules' init: vfio-pci registers its driver (its devices get VFIO device fds),
+   * the container node
    * /dev/vfio/vfio (0666, each open a new container), and iommufd's /dev/iommu (root:root
    * 0660, a misc device). Group and cdev nodes appear as devices register (VfioCore).
    */
   private initVfio(): void {
-    hostIrqs(this);
     this.pci.registerDriver(vfioPciDriver(this));
     this.devfs.create('vfio/vfio', charDevice(0o666, (_ctx, flags, path) => ok(this.vfio.openContainer(flags, path))));
     this.devfs.create('iommu', charDevice(0o660, (_ctx, flags, path) => ok(openIommufd(this, flags, path))));

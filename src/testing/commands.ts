@@ -22,7 +22,6 @@ import { STRUCTS } from '../uapi/structs.js';
 import { checkInvariants } from './invariants.js';
 import { junkArb, u64Arb } from './arbitraries.js';
 import { HostileModel } from '../hardware/devices/hostile.js';
-import { deviceModelOf, fabricOf } from '../kernel/vfio-pci/machine-devices.js';
 
 /** The real system a command sequence runs against. */
 export class SyscallWorld {
@@ -314,14 +313,14 @@ function attackCmd(): fc.Arbitrary<Cmd> {
       const fns = w.host.topology.functions.filter((f) => f.model === 'hostile');
       const fn = fns[i % Math.max(1, fns.length)];
       if (fn === undefined) return;
-      const m = deviceModelOf(w.host.kernel, fn);
+      const m = w.host.machine.modelOf(fn);
       if (!(m instanceof HostileModel)) return;
       const r = write ? m.attack({ kind: 'write', addr, data: new Uint8Array(4) }) : m.attack({ kind: 'read', addr, len: 4 });
       w.steps++;
       const g = w.host.kernel.pci.find(fn.bdf)?.group;
       const iommu = w.host.iommu;
       if (!r.ok || g === null || g === undefined || g.owner === null || iommu === null) return;
-      const route = fabricOf(w.host.kernel).route(fn, addr).kind;
+      const route = w.host.machine.fabric.route(fn, addr).kind;
       if (route !== 'root-complex' || (addr >= 0xfee0_0000n && addr < 0xfef0_0000n)) return;
       const ctx = iommu.contextOf(m.requesterId);
       if (ctx?.mode !== 'translate') return;

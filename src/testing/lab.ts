@@ -17,7 +17,6 @@ import type { PciFunction } from '../hardware/topology/model.js';
 import type { Iommu } from '../hardware/iommu/iommu.js';
 import type { IommuDomain } from '../hardware/iommu/domain.js';
 import type { IommuGroup } from '../kernel/iommu/iommu-group.js';
-import { deviceModelOf, fabricOf } from '../kernel/vfio-pci/machine-devices.js';
 
 export class IsolationLab {
   readonly host: Host;
@@ -27,20 +26,8 @@ export class IsolationLab {
 
   constructor(topology?: unknown, opts: HostOptions = {}) {
     this.host = new Host(topology, opts);
-    this.fabric = fabricOf(this.host.kernel);
-    const iommu = this.host.iommu;
-    if (iommu !== null) {
-      const prev = iommu.msiSink;
-      iommu.msiSink = (m) => {
-        this.msis.push(m);
-        prev?.(m);
-      };
-    }
-    const fabricSink = this.fabric.msiSink;
-    this.fabric.msiSink = (m) => {
-      this.msis.push(m);
-      fabricSink?.(m);
-    };
+    this.fabric = this.host.machine.fabric;
+    this.host.machine.interrupts.observe((m) => this.msis.push(m));
   }
 
   fn(bdf: string): PciFunction {
@@ -50,7 +37,7 @@ export class IsolationLab {
   }
 
   model(bdf: string): DeviceModel {
-    return deviceModelOf(this.host.kernel, this.fn(bdf));
+    return this.host.machine.modelOf(this.fn(bdf));
   }
 
   hostile(bdf: string): HostileModel {

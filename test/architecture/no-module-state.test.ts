@@ -27,12 +27,7 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/kernel/iommufd/main.ts:HANDLERS': 'static dispatch table (iommufd_ioctl_ops[]): request → handler function, no state',
   'src/hardware/fabric/route.ts:CONVENTIONAL_BRIDGES': 'topology node type names (literals)',
   'src/hardware/topology/flatten.ts:BRIDGE_TYPES': 'topology node type names (literals)',
-  'src/hardware/devices/index.ts:builtinFactories': 'static table: model name → factory function, no state',
   'src/tools/pictures/machine-svg.ts:PORTS': 'topology node type names (literals)',
-  // removed by house-machine (the Machine owns device models, the fabric and host interrupts)
-  'src/kernel/vfio-pci/machine-devices.ts:models': 'removed by house-machine',
-  'src/kernel/vfio-pci/machine-devices.ts:fabrics': 'removed by house-machine',
-  'src/kernel/vfio-pci/host-irq.ts:perKernel': 'removed by house-machine',
 };
 
 function sources(dir: string, out: string[] = []): string[] {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../../src/sim/clock.js';
+import { Rng } from '../../src/sim/rng.js';
 import { PhysMem, MAX_PHYS } from '../../src/hardware/memory/phys-mem.js';
 import { parseTopology } from '../../src/hardware/topology/parse.js';
 import { PciDeviceModel, type AccessSize, type DeviceContext, type DmaOutcome } from '../../src/hardware/devices/model.js';
@@ -33,7 +34,7 @@ function setup() {
     pci: [{ bdf: '0000:00:00.0', type: 'host-bridge' }, { bdf: '0000:00:02.0', type: 'rciep', bars: [{ index: 0, size: '0x4000', address: '0xe0000000' }] }],
   });
   const phys = new PhysMem();
-  const ctx: DeviceContext = { clock: new Clock(), phys, iommu: null };
+  const ctx: DeviceContext = { clock: new Clock(), phys, iommu: null, rng: new Rng(1) };
   const fn = topo.byBdf('0000:00:02.0')!;
   return { phys, ctx, fn };
 }

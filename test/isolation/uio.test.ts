@@ -9,7 +9,6 @@ import * as uapi from '../../src/uapi/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { CFG, CMD } from '../../src/hardware/devices/config-space.js';
 import { EduModel } from '../../src/hardware/devices/edu.js';
-import { deviceModelOf, setDeviceModel } from '../../src/kernel/vfio-pci/machine-devices.js';
 import type { Process } from '../../src/process/process.js';
 import { errnoOf } from '../support/errno.js';
 import { u64le } from '../support/bytes.js';
@@ -65,14 +64,14 @@ describe('uio_pci_generic: binding', () => {
     expect(root.readdir('/dev')).toEqual(expect.arrayContaining(['uio0', 'uio1']));
     const g = host.kernel.pci.find(A)!.group!;
     expect(g.domain).toBe(g.defaultDomain);
-    const cmd = deviceModelOf(host.kernel, host.topology.byBdf(A)!).configRead(CFG.COMMAND, 2);
+    const cmd = host.machine.modelOf(host.topology.byBdf(A)!).configRead(CFG.COMMAND, 2);
     expect(cmd & CMD.MEMORY).toBe(CMD.MEMORY);
     expect(cmd & CMD.MASTER).toBe(0);
   });
 
   it('refuses a device whose INTx cannot be masked (pci_intx_mask_supported): ENODEV', () => {
     const host = new Host(topology());
-    setDeviceModel(host.kernel, A, (fn, ctx) => {
+    host.setDeviceModel(A, (fn, ctx) => {
       const m = new EduModel(fn, ctx);
       m.config.wmask[CFG.COMMAND + 1]! &= ~(CMD.INTX_DISABLE >> 8);
       return m;
@@ -163,7 +162,7 @@ describe('uio_pci_generic: registers and interrupts', () => {
   it('an INTx is masked by the kernel and counted; user space re-enables it through config space', () => {
     const host = new Host(topology());
     const { p, fd, cfg, bar } = uio(host);
-    const model = deviceModelOf(host.kernel, host.topology.byBdf(A)!);
+    const model = host.machine.modelOf(host.topology.byBdf(A)!);
     p.writeMem(bar + BigInt(EDU.IRQ_RAISE), u32(1));
     expect(model.configRead(CFG.COMMAND, 2) & CMD.INTX_DISABLE).toBe(CMD.INTX_DISABLE);
     expect(model.intxLine).toBe(false);
@@ -211,7 +210,7 @@ describe('uio_pci_generic: registers and interrupts', () => {
   it('closing /dev/uio0 clears bus mastering (the driver\'s release); unbind removes the node and open files get EIO', () => {
     const host = new Host(topology());
     const { p, fd, cfg } = uio(host);
-    const model = deviceModelOf(host.kernel, host.topology.byBdf(A)!);
+    const model = host.machine.modelOf(host.topology.byBdf(A)!);
     setCommand(p, cfg, CMD.MEMORY | CMD.MASTER);
     const fd2 = p.open('/dev/uio0', uapi.O_RDWR);
     p.close(fd2);

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { parseTopology, safeParseTopology } from '../../src/hardware/topology/index.js';
 import { IsolationLab } from '../../src/testing/lab.js';
 import { SW2, sw2Topology } from '../../src/testing/sw2.js';
-import { fabricOf } from '../../src/kernel/vfio-pci/machine-devices.js';
 
 const base = (iommu: object | null | undefined) => ({
   name: 't', ramBytes: '0x100000000', ...(iommu === undefined ? {} : { iommu }),
@@ -37,7 +36,7 @@ describe('topology iommu.enabledAtNs', () => {
   it('reaches the fabric: before the time a device write is untranslated, after it the same write faults', () => {
     const topo = sw2Topology();
     const l = new IsolationLab({ ...topo, iommu: { ...(topo['iommu'] as object), enabledAtNs: '0x5f5e100' } });
-    expect(fabricOf(l.host.kernel).iommuEnabledAt).toBe(100_000_000n);
+    expect(l.host.machine.fabric.iommuEnabledAt).toBe(100_000_000n);
     const h = l.hostile(SW2.A);
     l.host.advance(50_000_000n);
     expect(h.attack({ kind: 'write', addr: 0x1_0000n, data: new Uint8Array([1, 2, 3, 4]) }).ok).toBe(true);
@@ -51,7 +50,7 @@ describe('topology iommu.enabledAtNs', () => {
 
   it('a machine whose topology omits it translates from t=0', () => {
     const l = new IsolationLab(sw2Topology());
-    expect(fabricOf(l.host.kernel).iommuEnabledAt).toBe(0n);
+    expect(l.host.machine.fabric.iommuEnabledAt).toBe(0n);
     expect(l.hostile(SW2.A).attack({ kind: 'write', addr: 0x1_0000n, data: new Uint8Array(4) }).ok).toBe(false);
   });
 });

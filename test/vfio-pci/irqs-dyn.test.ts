@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { DMAE } from '../../src/hardware/devices/dma-engine.js';
-import { hostIrqs } from '../../src/kernel/vfio-pci/host-irq.js';
 import { DMAE_BDF, drain, openDevice, setIrqs, type Opened } from './helpers.js';
 import { errnoOf } from '../support/errno.js';
 
@@ -80,7 +79,7 @@ describe('vfio_msi_enable on a host short of vectors', () => {
   it('returns how many it could get and enables nothing', () => {
     const h = host('intel');
     const o = openDevice(h, DMAE_BDF);
-    const irqs = hostIrqs(h.kernel);
+    const irqs = h.kernel.irqs;
     irqs.vectorLimit = 2;
     const fds = [o.p.eventfd(), o.p.eventfd(), o.p.eventfd(), o.p.eventfd()];
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, fds)).toBe(2);
@@ -94,7 +93,7 @@ describe('vfio_msi_enable on a host short of vectors', () => {
   it('applies to MSI too (edu has one vector, so ask a host with none left)', () => {
     const h = host('intel', 'edu');
     const o = openDevice(h, DMAE_BDF);
-    hostIrqs(h.kernel).vectorLimit = 0;
+    h.kernel.irqs.vectorLimit = 0;
     expect(errnoOf(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [o.p.eventfd()]))).toBe('ENOSPC');
   });
 });

@@ -16,6 +16,9 @@ import type { PciFunction } from '../topology/model.js';
 import { migrationFlagsParam, nsParam, numParam } from './params.js';
 import type { StateReader, StateWriter } from './state-stream.js';
 import { Work } from './work.js';
+import { z } from 'zod';
+import type { DeviceModelInfo } from '../topology/model-catalog.js';
+import { bytesPerUsField, migrationField, mmioBar, nsField } from './catalog-fields.js';
 
 export const DMAE = {
   ID: 0x000, CAPS: 0x004, CTRL: 0x008, STATUS: 0x00c, RING_BASE: 0x010, RING_SIZE: 0x018,
@@ -234,3 +237,25 @@ export class DmaEngineModel extends PciDeviceModel {
 }
 
 export { numParam } from './params.js';
+
+// ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
+
+/**
+ * A memcpy DMA engine with a descriptor ring. Placeholder identity in the Red Hat/QEMU
+ * vendor space (0x1b36, device 0x10f0 is unused by QEMU).
+ */
+export const dmaEngineDevice: DeviceModelInfo = {
+  name: 'dma-engine',
+  description: 'memcpy DMA engine with a descriptor ring and MSI-X (placeholder identity)',
+  vendor: 0x1b36, device: 0x10f0, subsystemVendor: 0x1b36, subsystemDevice: 0x0000,
+  classCode: 0x080100, revision: 0x01, interruptPin: 1,
+  bars: [mmioBar(0, 0x4000n)],
+  msi: null,
+  msix: { vectors: 4, tableBar: 0, tableOffset: 0x2000n, pbaBar: 0, pbaOffset: 0x3000n },
+  pcie: true, pm: true, flr: true,
+  params: z.strictObject({
+    bytesPerUs: bytesPerUsField.optional(), fetchNs: nsField.optional(), irqLatencyNs: nsField.optional(),
+    migration: migrationField.optional(), dmaLogging: z.boolean().optional(),
+  }),
+  create: (fn, ctx) => new DmaEngineModel(fn, ctx),
+};

@@ -22,6 +22,10 @@
 import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
 import type { PciFunction } from '../topology/model.js';
 import { u64Param } from './params.js';
+import { z } from 'zod';
+import type { DeviceModelInfo } from '../topology/model-catalog.js';
+import { u64Field } from '../topology/schema.js';
+import { mmioBar, nsField } from './catalog-fields.js';
 
 export const EDU = {
   ID: 0x00, LIVENESS: 0x04, FACTORIAL: 0x08, STATUS: 0x20, IRQ_STATUS: 0x24, IRQ_RAISE: 0x60, IRQ_ACK: 0x64,
@@ -179,3 +183,19 @@ export class EduModel extends PciDeviceModel {
     this.buffer.fill(0);
   }
 }
+
+// ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
+
+/** QEMU hw/misc/edu.c: 1234:11e8 rev 0x10, PCI_CLASS_OTHERS, BAR0 1 MiB, INTA, one MSI. */
+export const eduDevice: DeviceModelInfo = {
+  name: 'edu',
+  description: "QEMU's educational device (factorial, interrupts, 4 KiB DMA buffer)",
+  vendor: 0x1234, device: 0x11e8, subsystemVendor: 0x1af4, subsystemDevice: 0x1100,
+  classCode: 0x00ff00, revision: 0x10, interruptPin: 1,
+  bars: [mmioBar(0, 0x10_0000n)],
+  msi: { vectors: 1, is64: true, perVectorMask: false },
+  msix: null,
+  pcie: false, pm: false, flr: false,
+  params: z.strictObject({ dmaMask: u64Field.optional(), irqLatencyNs: nsField.optional() }),
+  create: (fn, ctx) => new EduModel(fn, ctx),
+};

@@ -30,6 +30,9 @@ import type { PciFunction } from '../topology/model.js';
 import { MAX_PHYS } from '../memory/phys-mem.js';
 import { CMD } from './config-space.js';
 import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
+import { z } from 'zod';
+import type { DeviceModelInfo } from '../topology/model-catalog.js';
+import { mmioBar } from './catalog-fields.js';
 
 export const HOSTILE = {
   ID: 0x00, ADDR: 0x08, LEN: 0x10, RID: 0x14, AT: 0x18, CMD: 0x1c, STATUS: 0x20, DONE: 0x24, ATC_PA: 0x28,
@@ -189,3 +192,22 @@ export class HostileModel extends PciDeviceModel {
     };
   }
 }
+
+// ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
+
+/**
+ * The attacker of the isolation lab: emits arbitrary requests, forged requester ids,
+ * translated requests and raw MSIs. Placeholder identity 1b36:10ff.
+ */
+export const hostileDevice: DeviceModelInfo = {
+  name: 'hostile',
+  description: 'hostile device for the isolation lab: arbitrary DMA, forged RIDs, ATS, raw MSIs',
+  vendor: 0x1b36, device: 0x10ff, subsystemVendor: 0x1b36, subsystemDevice: 0x0000,
+  classCode: 0xff0000, revision: 0x01, interruptPin: 1,
+  bars: [mmioBar(0, 0x4000n)],
+  msi: { vectors: 1, is64: true, perVectorMask: false },
+  msix: null,
+  pcie: true, pm: false, flr: true,
+  params: z.strictObject({ respectBusMaster: z.boolean().optional(), honourAtsInvalidation: z.boolean().optional() }),
+  create: (fn, ctx) => new HostileModel(fn, ctx),
+};

@@ -3,7 +3,7 @@
  * 00:04.0-7: one channel per PCI function, 8086:2021, CBVER 3.3. What the kernel's VFIO
  * selftest driver (tools/testing/selftests/vfio/lib/drivers/ioat/ioat.c) and ioatdma
  * (drivers/dma/ioat/) program; register names and numbers from drivers/dma/ioat/registers.h
- * and hw.h. Identity, BAR and MSI-X layout: the `ioat` catalog entry. Docs: docs/devices/ioat.md.
+ * and hw.h. Identity, BAR and MSI-X layout: `ioatDevice` at the end of this file. Docs: docs/devices/ioat.md.
  *
  * BAR0 (16 KiB, 64-bit): device registers, channel 0 at 0x80, MSI-X table 0x2000, PBA 0x3000.
  *   0x00 RO  u8  CHANCNT 1          0x01 RO u8 XFERCAP 20 (2^20 = 1 MiB per descriptor)
@@ -38,6 +38,9 @@ import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js'
 import type { PciFunction } from '../topology/model.js';
 import { IoatChannel, IOAT_CHANNEL } from './ioat-channel.js';
 import { nsParam, numParam } from './params.js';
+import { z } from 'zod';
+import type { DeviceModelInfo } from '../topology/model-catalog.js';
+import { bytesPerUsField, nsField } from './catalog-fields.js';
 
 export const IOAT = {
   CHANCNT: 0x00, XFERCAP: 0x01, GENCTRL: 0x02, INTRCTRL: 0x03, ATTNSTATUS: 0x04, VER: 0x08,
@@ -146,3 +149,23 @@ export class IoatModel extends PciDeviceModel {
     this.genctrl = this.intrctrl = this.intrdelay = 0;
   }
 }
+
+// ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
+
+/**
+ * Intel I/OAT (CBDMA) channel of a Skylake-SP Xeon: 8086:2021 rev 4, class 0x088000, BAR0
+ * 16 KiB 64-bit with the MSI-X table at 0x2000 and PBA at 0x3000, one vector, INTA, PCIe
+ * (RCiEP), PM, FLR.
+ */
+export const ioatDevice: DeviceModelInfo = {
+  name: 'ioat',
+  description: 'Intel I/OAT DMA channel (Skylake-SP CBDMA, CBVER 3.3): the kernel VFIO selftests\' ioat driver',
+  vendor: 0x8086, device: 0x2021, subsystemVendor: 0x8086, subsystemDevice: 0x0000,
+  classCode: 0x088000, revision: 0x04, interruptPin: 1,
+  bars: [{ index: 0, size: 0x4000n, prefetchable: false, is64: true, io: false }],
+  msi: null,
+  msix: { vectors: 1, tableBar: 0, tableOffset: 0x2000n, pbaBar: 0, pbaOffset: 0x3000n },
+  pcie: true, pm: true, flr: true,
+  params: z.strictObject({ bytesPerUs: bytesPerUsField.optional(), fetchNs: nsField.optional(), irqLatencyNs: nsField.optional() }),
+  create: (fn, ctx) => new IoatModel(fn, ctx),
+};

@@ -5,6 +5,7 @@
  * behaviour shared by the built-in models lives in model.ts (PciDeviceModel).
  */
 import type { Scheduler } from '../../sim/clock.js';
+import type { Rng } from '../../sim/rng.js';
 import type { Iommu } from '../iommu/iommu.js';
 import type { FaultRecord } from '../iommu/faults.js';
 import type { MsiMessage } from '../iommu/interrupt-remap.js';
@@ -25,7 +26,12 @@ export interface DeviceContext {
   readonly trace?: { add(kind: 'dma' | 'irq' | 'device', who: string, text: string): void };
   /** The PCIe fabric: when present, DMA goes fabric (P2P, ACS) → IOMMU → memory. */
   readonly fabric?: Fabric;
+  /** The machine's seeded PRNG: the only randomness a model may use (jitter, drops, ids). */
+  readonly rng: Rng;
 }
+
+/** Makes the device model of one PCI function (built-in and user models alike). */
+export type DeviceModelMaker = (fn: PciFunction, ctx: DeviceContext) => DeviceModel;
 
 export type DmaOutcome =
   | { readonly ok: true; readonly data: Uint8Array }

@@ -36,6 +36,7 @@ export type {
   DeviceDmaLog,
   DeviceMigration,
   DeviceModel,
+  DeviceModelMaker,
   DeviceSavedState,
   DmaLogRange,
   DmaOutcome,

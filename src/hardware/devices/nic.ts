@@ -10,6 +10,9 @@
 import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
 import { numParam } from './params.js';
 import type { PciFunction } from '../topology/model.js';
+import { z } from 'zod';
+import type { DeviceModelInfo } from '../topology/model-catalog.js';
+import { bytesPerUsField, mmioBar, nsField } from './catalog-fields.js';
 
 export const NIC = {
   ID: 0x000, CTRL: 0x004, STATUS: 0x008,
@@ -170,3 +173,19 @@ export class NicModel extends PciDeviceModel {
 function pow2(v: number): boolean {
   return v > 0 && v <= 4096 && (v & (v - 1)) === 0;
 }
+
+// ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
+
+/** A simple NIC with rx/tx rings and MSI-X (placeholder identity 1b36:10f1). */
+export const nicDevice: DeviceModelInfo = {
+  name: 'nic',
+  description: 'Ethernet NIC with rx/tx descriptor rings and MSI-X (placeholder identity)',
+  vendor: 0x1b36, device: 0x10f1, subsystemVendor: 0x1b36, subsystemDevice: 0x0000,
+  classCode: 0x020000, revision: 0x01, interruptPin: 1,
+  bars: [mmioBar(0, 0x2_0000n)],
+  msi: null,
+  msix: { vectors: 8, tableBar: 0, tableOffset: 0x1_0000n, pbaBar: 0, pbaOffset: 0x1_8000n },
+  pcie: true, pm: true, flr: true,
+  params: z.strictObject({ bytesPerUs: bytesPerUsField.optional(), irqLatencyNs: nsField.optional() }),
+  create: (fn, ctx) => new NicModel(fn, ctx),
+};

@@ -32,7 +32,7 @@ export interface FabricOptions extends RouteOptions {
   readonly phys: PhysMem;
   /** The device model of a function, to deliver P2P requests to its BARs. */
   readonly modelOf?: (fn: PciFunction) => DeviceModel | undefined;
-  /** Where an MSI goes on a machine without an IOMMU. */
+  /** Where an MSI goes on a machine without an IOMMU (the CPUs' interrupt controller). */
   readonly msiSink?: (msg: MsiMessage) => void;
   readonly now?: () => bigint;
   readonly trace?: { add(kind: 'dma', who: string, text: string): void };
@@ -85,8 +85,8 @@ interface Decoder {
 export class Fabric {
   private readonly events: FabricEvent[] = [];
   readonly opts: FabricOptions;
-  /** Where an MSI goes on a machine without an IOMMU (replaceable, like Iommu.msiSink). */
-  msiSink: ((msg: MsiMessage) => void) | undefined;
+  /** Where an MSI goes on a machine without an IOMMU, or before the IOMMU translates. */
+  private readonly msiSink: ((msg: MsiMessage) => void) | undefined;
   /**
    * When the IOMMU starts translating (VT-d: GCMD.TE set), in host ns. Before it, DMA that
    * reaches the root complex is not translated at all (threat T12, the pre-boot window).
@@ -108,7 +108,6 @@ export class Fabric {
         .map((b) => ({ start: Number(b.address), end: Number(b.address + b.size), fn, bar: b.index })))
       .sort((a, b) => a.start - b.start);
     this.lowestBar = this.decoders[0]?.start ?? Infinity;
-    if (opts.iommu !== null) opts.iommu.physSink = (pa, write, buf, off, n) => this.physAccess(pa, write, buf, off, n);
   }
 
   /** Does the IOMMU translate requests now (false in the boot window)? */

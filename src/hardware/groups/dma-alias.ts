@@ -7,7 +7,8 @@
  * virtual buses are skipped; a translating bridge (`xlateRoot`) ends the walk.
  */
 import type { PciFunction } from '../topology/index.js';
-import { PCI_EXP_TYPE, ridOf } from '../topology/index.js';
+import { ridOf } from '../topology/bdf.js';
+import { PCI_EXP_TYPE } from '../topology/pci-consts.js';
 
 export interface DmaAlias {
   readonly device: PciFunction;

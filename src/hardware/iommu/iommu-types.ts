@@ -10,6 +10,13 @@ import type { MsiMessage } from './interrupt-remap.js';
 export type Platform = 'intel' | 'amd' | 'arm';
 export type AddressType = 'untranslated' | 'translated' | 'translation-request';
 
+/**
+ * Where a translated access goes when its physical range may not be RAM: the fabric routes
+ * the part a BAR decodes to that device's registers (policed P2P) and the rest to memory, and
+ * returns true; false (or no sink) means plain memory.
+ */
+export type PhysSink = (pa: number, write: boolean, buf: Uint8Array, bufOff: number, n: number) => boolean;
+
 export interface IommuConfig {
   /** Input address width in bits: 39, 48 (default) or 57. */
   addressWidth?: number;
@@ -33,7 +40,10 @@ export interface IommuConfig {
   /** DRHD scope: which RIDs this unit translates (default all). */
   covers?: (rid: number) => boolean;
   ridName?: (rid: number) => string;
+  /** Where a delivered interrupt message goes (the CPUs' interrupt controller). */
   msiSink?: (msg: MsiMessage) => void;
+  /** After translation, the physical access (the machine's fabric; default plain memory). */
+  physSink?: PhysSink;
   onEvent?: (kind: string, text: string) => void;
 }
 

@@ -26,10 +26,10 @@ import { PGSIZES_4K_2M_1G, type Leaf, type Prot } from './io-pgtable.js';
 import { Iotlb, type InvalidationPolicy } from './iotlb.js';
 import { compatMessage, InterruptRemapTable, type MsiMessage } from './interrupt-remap.js';
 import { ContextTable, type AttachOptions, type ContextEntry } from './context-table.js';
-import type { AddressType, DmaOptions, DmaResult, IommuConfig, Platform } from './iommu-types.js';
+import type { AddressType, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
 
 export type { AttachOptions, ContextEntry } from './context-table.js';
-export type { AddressType, AtsTranslation, DmaOptions, DmaResult, IommuConfig, Platform } from './iommu-types.js';
+export type { AddressType, AtsTranslation, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
 
 const WIN_FIRST_PFN = 0xfee00;
 const WIN_END_PFN = 0xfef00;
@@ -57,14 +57,11 @@ export class Iommu {
   readonly faults: FaultRecorder;
   /** Null when interrupt remapping is off. */
   readonly irt: InterruptRemapTable | null;
-  msiSink: ((msg: MsiMessage) => void) | undefined;
+  /** Where a delivered interrupt message goes (the CPUs' interrupt controller). */
+  private readonly msiSink: ((msg: MsiMessage) => void) | undefined;
   onEvent: ((kind: string, text: string) => void) | undefined;
-  /**
-   * Where a translated access goes when its physical range may not be RAM: the fabric
-   * routes the part a BAR decodes to that device's registers (policed P2P) and the rest to
-   * memory, and returns true; false (or no sink) means plain memory.
-   */
-  physSink: ((pa: number, write: boolean, buf: Uint8Array, bufOff: number, n: number) => boolean) | undefined;
+  /** Where a translated access goes when its physical range may not be RAM (IommuConfig.physSink). */
+  private readonly physSink: PhysSink | undefined;
   private readonly scheduler: Scheduler;
   private readonly coversFn: (rid: number) => boolean;
   private readonly contexts: ContextTable;
@@ -88,6 +85,7 @@ export class Iommu {
     this.coversFn = config.covers ?? (() => true);
     this.contexts = new ContextTable(this.platform === 'intel');
     this.msiSink = config.msiSink;
+    this.physSink = config.physSink;
     this.onEvent = config.onEvent;
     this.iotlb = new Iotlb({
       scheduler,

@@ -11,7 +11,8 @@ export { TopologyError } from './issues.js';
 export type { TopologyIssue } from './issues.js';
 export { topologySchema, pciNodeSchema, iommuSchema, kernelSchema } from './schema.js';
 export type { TopologyInput, TopologyParsed, PciNodeInput } from './schema.js';
-export { ModelCatalog, builtinModels } from './model-catalog.js';
+export { ModelCatalog } from './model-catalog.js';
+export { builtinModels } from '../devices/catalog.js';
 export type { DeviceModelInfo, ModelBar } from './model-catalog.js';
 export {
   devfnOf, ridOf, parseBdf, parseBdfLoose, parseDevfn, formatBdf, formatDevfn, formatRid, normalizeBdf,

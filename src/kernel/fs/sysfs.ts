@@ -14,7 +14,6 @@ import { storeGroupType } from '../iommu/group-type.js';
 import { compareNames } from './devfs.js';
 import { computedDir, link, roFile, rwFile, staticDir, type DirNode, type FsNode } from './node.js';
 import { configNode, resourceBars, resourceNode } from './sysfs-pci-bin.js';
-import { deviceModelOf } from '../vfio-pci/machine-devices.js';
 
 /** The path of a device's directory below /sys, e.g. "devices/pci0000:00/0000:00:01.0/0000:01:00.0". */
 export function deviceDirPath(dev: PciDev): string {
@@ -164,7 +163,7 @@ function busDir(k: Kernel, busName: string): DirNode {
 /** A device directory's fixed attributes, each built from the device on demand. */
 const DEVICE_ATTRS: Readonly<Record<string, (k: Kernel, dev: PciDev) => FsNode>> = {
   class: (_k, d) => roFile(() => `0x${d.fn.classCode.toString(16).padStart(6, '0')}\n`),
-  config: (k, d) => configNode(() => deviceModelOf(k, d.fn)),
+  config: (k, d) => configNode(() => k.machine.modelOf(d.fn)),
   device: (_k, d) => roFile(() => `0x${d.fn.device.toString(16).padStart(4, '0')}\n`),
   driver_override: (k, d) => rwFile(() => ok(`${d.driverOverride ?? '(null)'}\n`), (data) => k.pci.overrideStore(d, data)),
   revision: (_k, d) => roFile(() => `0x${d.fn.revision.toString(16).padStart(2, '0')}\n`),
@@ -184,7 +183,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
   };
   const attrs = (): Array<readonly [string, FsNode]> => {
     const out: Array<readonly [string, FsNode]> = Object.entries(DEVICE_ATTRS).map(([n, make]) => [n, make(k, dev)] as const);
-    for (const bar of resourceBars(fn.bars)) out.push([`resource${bar.index}`, resourceNode(() => deviceModelOf(k, fn), fn.bdf, bar)]);
+    for (const bar of resourceBars(fn.bars)) out.push([`resource${bar.index}`, resourceNode(() => k.machine.modelOf(fn), fn.bdf, bar)]);
     if (dev.driver !== null) out.push(['driver', up(depth, `bus/pci/drivers/${dev.driver.name}`)]);
     if (dev.group !== null) out.push(['iommu_group', up(depth, `kernel/iommu_groups/${dev.group.id}`)]);
     const v = vfioDev();
@@ -198,7 +197,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
     if (make !== undefined) return make(k, dev);
     if (name.startsWith('resource')) {
       const bar = resourceBars(fn.bars).find((b) => `resource${b.index}` === name);
-      return bar === undefined ? undefined : resourceNode(() => deviceModelOf(k, fn), fn.bdf, bar);
+      return bar === undefined ? undefined : resourceNode(() => k.machine.modelOf(fn), fn.bdf, bar);
     }
     if (name === 'driver') return dev.driver === null ? undefined : up(depth, `bus/pci/drivers/${dev.driver.name}`);
     if (name === 'iommu_group') return dev.group === null ? undefined : up(depth, `kernel/iommu_groups/${dev.group.id}`);

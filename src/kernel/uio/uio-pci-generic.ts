@@ -24,7 +24,6 @@ import type { DeviceModel } from '../../hardware/devices/model.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDriver } from '../pci/driver.js';
 import type { PciDev } from '../pci/pci-dev.js';
-import { deviceModelOf } from '../vfio-pci/machine-devices.js';
 import type { UioDevice } from './uio.js';
 
 export const UIO_PCI_GENERIC = 'uio_pci_generic';
@@ -66,7 +65,7 @@ export function uioPciGenericDriver(k: Kernel): PciDriver {
     ids: [],
     dynamicIds: [],
     probe(dev: PciDev): Result<void> {
-      const model = deviceModelOf(k, dev.fn);
+      const model = k.machine.modelOf(dev.fn);
       const savedCommand = command(model);
       // pcim_enable_device(): turn on decoding of the BARs the device has
       const decode = (dev.fn.bars.some((b) => !b.io && b.index < 6) ? CMD.MEMORY : 0) | (dev.fn.bars.some((b) => b.io) ? CMD.IO : 0);

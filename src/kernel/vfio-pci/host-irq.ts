@@ -2,15 +2,15 @@
  * The host side of message-signalled interrupts (kernel/irq, arch/x86 vector domain and the
  * IOMMU's IRQ remapping domain, reduced to what VFIO needs): allocating CPU vectors,
  * programming interrupt-remapping entries, composing the address/data pair a device must
- * write, and dispatching an arriving message to the handler bound to its vector.
+ * write, and binding each vector's handler in the machine's interrupt controller, which
+ * dispatches an arriving message (a Kernel field, `k.irqs`).
  *
  * Invariants: a (destination, vector) pair belongs to at most one handler; with interrupt
  * remapping every message goes through an IRTE whose source id is the function's requester
  * id; without it the message is compatibility format (address 0xFEE<dest>000, data = vector).
  */
-import type { MsiMessage } from '../../hardware/iommu/interrupt-remap.js';
-import { remappableAddress } from '../../hardware/iommu/interrupt-remap.js';
-import type { Kernel } from '../kernel.js';
+import { vectorKey, type InterruptController } from '../../hardware/cpu/interrupt-controller.js';
+import { remappableAddress, type InterruptRemapTable } from '../../hardware/iommu/interrupt-remap.js';
 
 const FIRST_VECTOR = 0x20;
 const LAST_VECTOR = 0xef;
@@ -24,7 +24,6 @@ export interface MsiBlock {
 }
 
 export class HostIrqs {
-  private readonly handlers = new Map<number, () => void>();
   /**
    * A cap on the vectors the host can hand out in total (null: only the vector space and the
    * remapping table limit it). Tests lower it to reproduce hosts that run short, where
@@ -32,17 +31,8 @@ export class HostIrqs {
    */
   vectorLimit: number | null = null;
 
-  constructor(private readonly k: Kernel) {}
-
-  /** Called for every interrupt message the CPUs receive. */
-  deliver(msg: MsiMessage): void {
-    const h = this.handlers.get(msg.destination * 256 + msg.vector);
-    if (h === undefined) {
-      this.k.trace.add('irq', 'kernel', `spurious interrupt: vector 0x${msg.vector.toString(16)} on CPU ${msg.destination}`);
-      return;
-    }
-    h();
-  }
+  /** `irt`: the IOMMU's interrupt remapping table, null when remapping is off or absent. */
+  constructor(private readonly cpus: InterruptController, private readonly irt: InterruptRemapTable | null) {}
 
   /**
    * Allocate `n` vectors (a naturally aligned power-of-two block when `contiguous`, as
@@ -50,19 +40,19 @@ export class HostIrqs {
    * Returns null when the vector space or the remapping table is exhausted.
    */
   alloc(n: number, rid: number, contiguous: boolean, handler: (i: number) => void): MsiBlock | null {
-    if (this.vectorLimit !== null && this.handlers.size + n > this.vectorLimit) return null;
+    if (this.vectorLimit !== null && this.cpus.boundCount + n > this.vectorLimit) return null;
     const size = contiguous ? 1 << Math.ceil(Math.log2(Math.max(1, n))) : 1;
     const keys: number[] = [];
     for (let dest = 0; dest < 256 && keys.length < n; dest++) {
       for (let v = FIRST_VECTOR; v + size - 1 <= LAST_VECTOR && keys.length < n; v += size) {
-        const block = Array.from({ length: size }, (_, i) => dest * 256 + v + i);
-        if (block.some((key) => this.handlers.has(key) || keys.includes(key))) continue;
+        const block = Array.from({ length: size }, (_, i) => vectorKey(dest, v + i));
+        if (block.some((key) => this.cpus.isBound(key) || keys.includes(key))) continue;
         if (contiguous) keys.push(...block.slice(0, n));
         else keys.push(block[0]!);
       }
     }
     if (keys.length < n) return null;
-    const irt = this.k.iommu?.irt ?? null;
+    const irt = this.irt;
     let irtes: number[] = [];
     if (irt !== null) {
       const base = this.freeIrteBlock(contiguous ? n : 1, contiguous);
@@ -78,7 +68,7 @@ export class HostIrqs {
       }
       keys.forEach((key, i) => irt.set(irtes[i]!, { vector: key & 0xff, destination: key >> 8, sourceRid: rid }));
     }
-    keys.forEach((key, i) => this.handlers.set(key, () => handler(i)));
+    keys.forEach((key, i) => this.cpus.bind(key, () => handler(i)));
     return this.compose(keys, irtes, contiguous);
   }
 
@@ -110,13 +100,12 @@ export class HostIrqs {
   }
 
   free(b: MsiBlock): void {
-    for (const key of b.keys) this.handlers.delete(key);
-    const irt = this.k.iommu?.irt ?? null;
-    for (const i of b.irtes) irt?.free(i);
+    for (const key of b.keys) this.cpus.unbind(key);
+    for (const i of b.irtes) this.irt?.free(i);
   }
 
   private freeIrteBlock(n: number, aligned: boolean, taken: number[] = []): number | null {
-    const irt = this.k.iommu!.irt!;
+    const irt = this.irt!;
     for (let i = 0; i + n <= irt.size; i += aligned ? 1 : 1) {
       let free = true;
       for (let j = 0; j < n && free; j++) if (irt.get(i + j) !== undefined || taken.includes(i + j)) free = false;
@@ -124,24 +113,4 @@ export class HostIrqs {
     }
     return null;
   }
-}
-
-const perKernel = new WeakMap<Kernel, HostIrqs>();
-
-/** The kernel's interrupt layer; installs itself as the IOMMU's message sink on first use. */
-export function hostIrqs(k: Kernel): HostIrqs {
-  let h = perKernel.get(k);
-  if (h === undefined) {
-    const irqs = new HostIrqs(k);
-    h = irqs;
-    perKernel.set(k, irqs);
-    if (k.iommu !== null) {
-      const prev = k.iommu.msiSink;
-      k.iommu.msiSink = (msg) => {
-        irqs.deliver(msg);
-        prev?.(msg);
-      };
-    }
-  }
-  return h;
 }

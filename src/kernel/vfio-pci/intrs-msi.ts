@@ -9,7 +9,6 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
 import type { EventFd } from '../eventfd.js';
 import type { SyscallContext } from '../fs/file.js';
-import { hostIrqs } from './host-irq.js';
 import { boolAt, dataType, eventfdOf, hasDynMsix, type SetIrqs } from './irq-set-args.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
@@ -47,7 +46,7 @@ function signalVector(d: VfioPciCoreDevice, v: number): void {
 
 /** vfio_msi_enable: allocate `nvec` host vectors and program the device. */
 function msiEnable(d: VfioPciCoreDevice, nvec: number, kind: 'msi' | 'msix'): Result<number> {
-  const irqs = hostIrqs(d.k);
+  const irqs = d.k.irqs;
   const block = irqs.alloc(nvec, requester(d), kind === 'msi', (i) => signalVector(d, i));
   if (block === null) {
     // pci_alloc_irq_vectors(1, nvec) granted fewer: return that count, enable nothing
@@ -112,7 +111,7 @@ function msiSetBlock(d: VfioPciCoreDevice, start: number, fds: number[], ctx: Sy
 /** pci_msix_alloc_irq_at: one more host vector for MSI-X entry `v` (dynamic MSI-X only). */
 function msixAllocAt(d: VfioPciCoreDevice, v: number): Result<void> {
   if (d.irqType !== 'msix' || !hasDynMsix(d)) return fail('EINVAL', 'vfio_msi_alloc_irq: vector beyond those enabled (no dynamic MSI-X)');
-  const irqs = hostIrqs(d.k);
+  const irqs = d.k.irqs;
   const b = irqs.alloc(1, requester(d), false, () => signalVector(d, v));
   if (b === null) return fail('ENOSPC', 'pci_msix_alloc_irq_at: no host vector left');
   d.dynMsix.push(b);
@@ -128,7 +127,7 @@ export function msiDisable(d: VfioPciCoreDevice): void {
   if (d.irqType === 'msi' && c.msi !== null) m.configWrite(c.msi + 2, 2, m.configRead(c.msi + 2, 2) & ~1);
   if (d.irqType === 'msix' && c.msix !== null) m.configWrite(c.msix + 2, 2, m.configRead(c.msix + 2, 2) & ~0x8000);
   d.freeMsiBlock();
-  for (const b of d.dynMsix.splice(0)) hostIrqs(d.k).free(b);
+  for (const b of d.dynMsix.splice(0)) d.k.irqs.free(b);
   d.msiVectors = [];
   d.msiQmax = 0;
   d.irqType = 'none'; // vfio_msi_disable leaves vconfig alone: the user's Enable bit stays as written

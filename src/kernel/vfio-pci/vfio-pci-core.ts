@@ -15,8 +15,6 @@ import type { Kernel } from '../kernel.js';
 import type { VfioDevice } from '../vfio/vfio-device.js';
 import { VConfig } from './config.js';
 import type { MsiBlock } from './host-irq.js';
-import { deviceModelOf } from './machine-devices.js';
-import { hostIrqs } from './host-irq.js';
 import { disableIrqs } from './intrs.js';
 import { intxHandler, virqDisable } from './intx.js';
 import { initialMigState, migrationReset, type MigState } from './migration.js';
@@ -67,7 +65,7 @@ export class VfioPciCoreDevice {
    * Host.setDeviceModel after the probe but before the first open is the one used).
    */
   get model(): DeviceModel {
-    return (this.#model ??= deviceModelOf(this.k, this.vdev.pdev.fn));
+    return (this.#model ??= this.k.machine.modelOf(this.vdev.pdev.fn));
   }
 
   get fn() {
@@ -186,7 +184,7 @@ export class VfioPciCoreDevice {
   }
 
   freeMsiBlock(): void {
-    if (this.msiBlock !== null) hostIrqs(this.k).free(this.msiBlock);
+    if (this.msiBlock !== null) this.k.irqs.free(this.msiBlock);
     this.msiBlock = null;
   }
 }
