@@ -51,8 +51,12 @@ export class InterruptController {
     return this.handlers.size;
   }
 
-  /** Watch every message that reaches the CPUs (the isolation lab records them). */
-  observe(listener: (msg: MsiMessage) => void): void {
+  /** Watch every message that reaches the CPUs (the isolation lab records them); returns an unsubscribe function. */
+  observe(listener: (msg: MsiMessage) => void): () => void {
     this.observers.push(listener);
+    return () => {
+      const i = this.observers.indexOf(listener);
+      if (i >= 0) this.observers.splice(i, 1);
+    };
   }
 }
