@@ -4,7 +4,7 @@
  * new trace entries are appended. Editing the topology restarts the scenario on it.
  */
 import { parseScenario, ScenarioRun, ScenarioInputError, type Scenario, type StepResult } from '../src/sim/scenario/index.js';
-import { formatEntry, type TraceEntry } from '../src/sim/trace.js';
+import { formatEntry, type TraceEntry } from '../src/base/trace.js';
 import { drawMachine } from '../src/tools/pictures/index.js';
 import { hostState } from '../src/tools/report/state.js';
 

@@ -8,9 +8,9 @@
  */
 import { SystemError } from './base/errors.js';
 import type { Failure } from './base/result.js';
-import type { Clock } from './sim/clock.js';
-import type { Rng } from './sim/rng.js';
-import type { Trace } from './sim/trace.js';
+import type { Clock } from './base/clock.js';
+import type { Rng } from './base/rng.js';
+import type { Trace } from './base/trace.js';
 import { parseTopology } from './hardware/topology/index.js';
 import type { Topology } from './hardware/topology/model.js';
 import { defaultTopologyJson } from './hardware/default-machine.js';

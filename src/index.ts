@@ -12,6 +12,6 @@ export { ERRNO, errnoNumber, errnoCode, type ErrnoCode } from './base/errno.js';
 export * as uapi from './uapi/index.js';
 export { parseTopology, loadTopology, safeParseTopology, TopologyError } from './hardware/topology/index.js';
 export type { Topology, PciFunction } from './hardware/topology/model.js';
-export type { TraceEntry, TraceKind } from './sim/trace.js';
+export type { TraceEntry, TraceKind } from './base/trace.js';
 export * as devices from './hardware/devices/index.js';
 export * as scenario from './sim/scenario/index.js';

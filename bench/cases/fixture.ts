@@ -2,7 +2,7 @@
  * Shared set-up for the hardware-level cases: a bare IOMMU unit over sparse physical memory,
  * one unmanaged domain and one requester attached to it, as VFIO leaves a device.
  */
-import { Clock } from '../../src/sim/clock.js';
+import { Clock } from '../../src/base/clock.js';
 import { PhysMem } from '../../src/hardware/memory/index.js';
 import { Iommu, type IommuDomain } from '../../src/hardware/iommu/index.js';
 

@@ -16,7 +16,7 @@ import { Host, SystemError, type Process } from '../../src/index.js';
 import { topologyArb } from '../../src/testing/arbitraries.js';
 import { syscallCommands, syscallWorld } from '../../src/testing/commands.js';
 import * as uapi from '../../src/uapi/index.js';
-import { Rng } from '../../src/sim/rng.js';
+import { Rng } from '../../src/base/rng.js';
 import { figure, median, now, sink, timeOps, type BenchCase, type BenchContext, type Figure } from '../harness.js';
 
 const STEPS_PER_RUN = 50;

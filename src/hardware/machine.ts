@@ -15,9 +15,9 @@
  * `setDeviceModel`); every model gets the same context (this machine's clock, memory, IOMMU,
  * fabric, trace, interrupt delivery and seeded rng); nothing here reads the wall clock.
  */
-import { Clock } from '../sim/clock.js';
-import { Rng } from '../sim/rng.js';
-import { Trace } from '../sim/trace.js';
+import { Clock } from '../base/clock.js';
+import { Rng } from '../base/rng.js';
+import { Trace } from '../base/trace.js';
 import { InterruptController } from './cpu/interrupt-controller.js';
 import { createDeviceModel } from './devices/catalog.js';
 import type { DeviceContext, DeviceModel, DeviceModelMaker } from './devices/model-types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Clock } from '../sim/clock.js';
+import { Clock } from '../base/clock.js';
 import { createEventFd, EFD_NONBLOCK, EFD_SEMAPHORE, type EventFd } from './eventfd.js';
 import type { OpenFile, SyscallContext } from './fs/file.js';
 

@@ -7,8 +7,8 @@
  * Boot order follows Linux: PCI devices are added in probe order, the IOMMU forms their
  * groups and attaches default domains, then drivers bind as the topology says.
  */
-import type { Clock } from '../sim/clock.js';
-import type { Trace } from '../sim/trace.js';
+import type { Clock } from '../base/clock.js';
+import type { Trace } from '../base/trace.js';
 import type { Topology } from '../hardware/topology/model.js';
 import type { Machine } from '../hardware/machine.js';
 import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';

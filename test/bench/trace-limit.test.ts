@@ -4,7 +4,7 @@
  * what it dropped, and stay cheap per entry once full.
  */
 import { describe, expect, it } from 'vitest';
-import { Trace } from '../../src/sim/trace.js';
+import { Trace } from '../../src/base/trace.js';
 
 function filled(limit: number, n: number): Trace {
   let t = 0n;

@@ -4,8 +4,8 @@
  * reads return all ones and writes vanish — the simulator must not throw there.
  */
 import { describe, expect, it } from 'vitest';
-import { Clock } from '../../src/sim/clock.js';
-import { Rng } from '../../src/sim/rng.js';
+import { Clock } from '../../src/base/clock.js';
+import { Rng } from '../../src/base/rng.js';
 import { PhysMem, MAX_PHYS } from '../../src/hardware/memory/phys-mem.js';
 import { parseTopology } from '../../src/hardware/topology/parse.js';
 import { PciDeviceModel, type AccessSize, type DeviceContext, type DmaOutcome } from '../../src/hardware/devices/model.js';

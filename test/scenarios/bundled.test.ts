@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/sim/scenario/index.js';
-import { formatEntry } from '../../src/sim/trace.js';
+import { formatEntry } from '../../src/base/trace.js';
 import { bundledScenarioFiles, loaderFor, readJsonFile } from './helpers.js';
 
 describe('bundled lesson scenarios', () => {

@@ -9,7 +9,7 @@
  * changed only through bind/unbind; observers (a test lab) see every message before dispatch.
  */
 import type { MsiMessage } from '../iommu/interrupt-remap.js';
-import type { Trace } from '../../sim/trace.js';
+import type { Trace } from '../../base/trace.js';
 
 /** The slot of `vector` on CPU `destination` in the handler table. */
 export function vectorKey(destination: number, vector: number): number {

@@ -15,7 +15,7 @@
  * selftest's 65,535-fold chain costs two copies. What that cannot show: a source changed or
  * unmapped in the middle of the stretch is seen at its end, not at the next repeat.
  */
-import type { Scheduler } from '../../sim/clock.js';
+import type { Scheduler } from '../../base/clock.js';
 import { getLE, putLE } from './le-bytes.js';
 import type { DmaOutcome } from './model-types.js';
 import { Work } from './work.js';

@@ -4,8 +4,8 @@
  * between them (DMA outcomes, migration, DMA dirty logging, saved state). Pure types: the
  * behaviour shared by the built-in models lives in model.ts (PciDeviceModel).
  */
-import type { Scheduler } from '../../sim/clock.js';
-import type { Rng } from '../../sim/rng.js';
+import type { Scheduler } from '../../base/clock.js';
+import type { Rng } from '../../base/rng.js';
 import type { Iommu } from '../iommu/iommu.js';
 import type { FaultRecord } from '../iommu/faults.js';
 import type { MsiMessage } from '../iommu/interrupt-remap.js';

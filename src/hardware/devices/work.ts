@@ -7,7 +7,7 @@
  * Invariant: at most one clock event per Work is live; `pending` is true from start() until
  * the work fires or is cancelled, whether it is running or paused.
  */
-import type { Scheduler, Timer } from '../../sim/clock.js';
+import type { Scheduler, Timer } from '../../base/clock.js';
 
 export class Work {
   private generation = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Clock } from '../../sim/clock.js';
+import { Clock } from '../../base/clock.js';
 import { PhysMem } from '../memory/phys-mem.js';
 import { linuxFaultLine } from './faults.js';
 import { Iommu, type DmaResult, type IommuConfig } from './iommu.js';

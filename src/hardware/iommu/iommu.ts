@@ -18,7 +18,7 @@
  * The configuration and result shapes are in iommu-types.ts (re-exported here).
  */
 import { fail, okVoid, type Result } from '../../base/result.js';
-import type { Scheduler } from '../../sim/clock.js';
+import type { Scheduler } from '../../base/clock.js';
 import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import { IommuDomain, type DomainType } from './domain.js';
 import { FAULT, FaultRecorder, linuxFaultLine, type FaultInput, type FaultRecord } from './faults.js';

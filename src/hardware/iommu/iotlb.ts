@@ -15,7 +15,7 @@
  * Invariants: an entry is a reference to the Leaf object that was walked (immutable except
  * its dirty bit); `size` equals the number of entries over all domains.
  */
-import type { Scheduler, Timer } from '../../sim/clock.js';
+import type { Scheduler, Timer } from '../../base/clock.js';
 import type { Leaf } from './io-pgtable.js';
 
 export type InvalidationPolicy = 'strict' | 'lazy';

@@ -11,7 +11,7 @@
  *   users let go (vfio-pci waits for its device fds).
  */
 import { fail, okVoid, type Result } from '../../base/result.js';
-import type { Trace } from '../../sim/trace.js';
+import type { Trace } from '../../base/trace.js';
 import { driverMatches, type PciDriver, type PciId } from './driver.js';
 import type { PciDev } from './pci-dev.js';
 

@@ -17,7 +17,7 @@ import { Host } from '../../host.js';
 import type { Process } from '../../process/process.js';
 import { TopologyError } from '../../hardware/topology/index.js';
 import { EventFd } from '../../kernel/eventfd.js';
-import type { TraceEntry } from '../trace.js';
+import type { TraceEntry } from '../../base/trace.js';
 import { getPath } from './args.js';
 import { callStep, type StepEnv } from './calls.js';
 import { describeStep } from './describe.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { formatEntry } from '../../../sim/trace.js';
+import { formatEntry } from '../../../base/trace.js';
 import type { ScenarioResult } from '../../../sim/scenario/index.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { startScenario } from '../scenario-load.js';
