@@ -3,7 +3,7 @@
  * A scenario runs step by step; after each step the picture is redrawn from the host and
  * new trace entries are appended. Editing the topology restarts the scenario on it.
  */
-import { parseScenario, ScenarioRun, ScenarioInputError, type Scenario, type StepResult } from '../src/sim/scenario/index.js';
+import { parseScenario, ScenarioRun, ScenarioInputError, type Scenario, type StepResult } from '../src/scenarios/index.js';
 import { formatEntry, type TraceEntry } from '../src/base/trace.js';
 import { drawMachine } from '../src/tools/pictures/index.js';
 import { hostState } from '../src/tools/report/state.js';

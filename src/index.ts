@@ -14,4 +14,4 @@ export { parseTopology, loadTopology, safeParseTopology, TopologyError } from '.
 export type { Topology, PciFunction } from './hardware/topology/model.js';
 export type { TraceEntry, TraceKind } from './base/trace.js';
 export * as devices from './hardware/devices/index.js';
-export * as scenario from './sim/scenario/index.js';
+export * as scenario from './scenarios/index.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { runScenario } from '../../src/sim/scenario/index.js';
+import { runScenario } from '../../src/scenarios/index.js';
 
 const DIR = 'fixtures/scenarios/threats';
 const read = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8')) as unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/sim/scenario/index.js';
+import { runScenario } from '../../src/scenarios/index.js';
 import { formatEntry } from '../../src/base/trace.js';
 import { bundledScenarioFiles, loaderFor, readJsonFile } from './helpers.js';
 

@@ -4,7 +4,7 @@
  * id stays as it was, and after it the new owner opens the group without any privilege.
  */
 import { describe, expect, it } from 'vitest';
-import { runScenario, safeParseScenario } from '../../src/sim/scenario/index.js';
+import { runScenario, safeParseScenario } from '../../src/scenarios/index.js';
 import { readJsonFile } from './helpers.js';
 
 const topo = readJsonFile('fixtures/topologies/default.json');

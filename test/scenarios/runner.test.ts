@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evalExpr, parseBytes, runScenario, safeParseScenario, ScenarioInputError, ScenarioRun, parseScenario } from '../../src/sim/scenario/index.js';
-import { ValueError } from '../../src/sim/scenario/values.js';
+import { evalExpr, parseBytes, runScenario, safeParseScenario, ScenarioInputError, ScenarioRun, parseScenario } from '../../src/scenarios/index.js';
+import { ValueError } from '../../src/scenarios/values.js';
 import { readJsonFile } from './helpers.js';
 
 const topo = readJsonFile('fixtures/topologies/default.json');

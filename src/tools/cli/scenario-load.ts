@@ -3,7 +3,7 @@
  * path), and its topology resolved relative to the scenario file.
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import { parseScenario, ScenarioInputError, ScenarioRun, type Scenario } from '../../sim/scenario/index.js';
+import { parseScenario, ScenarioInputError, ScenarioRun, type Scenario } from '../../scenarios/index.js';
 import { UsageError, type CliIo } from './io.js';
 import { readJson } from './load.js';
 

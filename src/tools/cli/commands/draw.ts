@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Host } from '../../../host.js';
-import { looksLikeScenario } from '../../../sim/scenario/index.js';
+import { looksLikeScenario } from '../../../scenarios/index.js';
 import { drawMachine } from '../../pictures/index.js';
 import { hostState } from '../../report/state.js';
 import { EXIT_OK, UsageError, type CliCommand } from '../io.js';

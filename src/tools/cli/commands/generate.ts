@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { jsonSchemas, jsonSchemaText } from '../../../sim/scenario/json-schema.js';
+import { jsonSchemas, jsonSchemaText } from '../../../scenarios/json-schema.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { pictureOf } from './draw.js';
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatEntry } from '../../../base/trace.js';
-import type { ScenarioResult } from '../../../sim/scenario/index.js';
+import type { ScenarioResult } from '../../../scenarios/index.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { startScenario } from '../scenario-load.js';
 import { jsonText } from './json.js';

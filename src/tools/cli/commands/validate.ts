@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { safeParseTopology } from '../../../hardware/topology/index.js';
-import { looksLikeScenario, safeParseScenario } from '../../../sim/scenario/index.js';
+import { looksLikeScenario, safeParseScenario } from '../../../scenarios/index.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from '../io.js';
 import { readJson } from '../load.js';
 import { startScenario } from '../scenario-load.js';

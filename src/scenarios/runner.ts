@@ -13,11 +13,11 @@
  * Invariant: the same scenario and topology give the same results and byte-identical
  * traces; nothing here reads the wall clock.
  */
-import { Host } from '../../host.js';
-import type { Process } from '../../process/process.js';
-import { TopologyError } from '../../hardware/topology/index.js';
-import { EventFd } from '../../kernel/eventfd.js';
-import type { TraceEntry } from '../../base/trace.js';
+import { Host } from '../host.js';
+import type { Process } from '../process/process.js';
+import { TopologyError } from '../hardware/topology/index.js';
+import { EventFd } from '../kernel/eventfd.js';
+import type { TraceEntry } from '../base/trace.js';
 import { getPath } from './args.js';
 import { callStep, type StepEnv } from './calls.js';
 import { describeStep } from './describe.js';

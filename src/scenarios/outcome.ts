@@ -3,7 +3,7 @@
  * `attempt` turns the process skin's throws (SystemError, SignalError, a Node-style
  * TypeError) into an Outcome; anything else is a bug and propagates.
  */
-import { SignalError, SystemError } from '../../base/errors.js';
+import { SignalError, SystemError } from '../base/errors.js';
 import { hex, hexBytes } from './values.js';
 
 export type Outcome = { kind: 'ok'; value: unknown } | { kind: 'errno'; code: string; why: string } | { kind: 'signal'; signal: string; why: string };

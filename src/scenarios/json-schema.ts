@@ -4,7 +4,7 @@
  * files. fixtures/schema/ holds them as files; a test keeps those current.
  */
 import { z } from 'zod';
-import { topologySchema } from '../../hardware/topology/index.js';
+import { topologySchema } from '../hardware/topology/index.js';
 import { scenarioSchema } from './schema.js';
 
 const BASE = 'https://github.com/vfio-sim/vfio-sim/fixtures/schema';

@@ -12,7 +12,7 @@
  *
  * A bare name that is both a variable and a constant means the variable.
  */
-import * as uapi from '../../uapi/index.js';
+import * as uapi from '../uapi/index.js';
 import type { ValueInput } from './schema.js';
 
 export type Vars = Map<string, bigint>;

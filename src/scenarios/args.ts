@@ -6,7 +6,7 @@
  * typed twice. Unknown fields are an error naming their path (a typo would otherwise be a
  * silently zero field).
  */
-import { IOMMUFD_IOCTLS, VFIO_IOCTLS, structLayout, isScalarKind, type StructField, type StructLayout } from '../../uapi/index.js';
+import { IOMMUFD_IOCTLS, VFIO_IOCTLS, structLayout, isScalarKind, type StructField, type StructLayout } from '../uapi/index.js';
 import { evalValue, toNumber, ValueError, type Vars } from './values.js';
 import type { ValueInput } from './schema.js';
 
