@@ -5,7 +5,7 @@
  * topology parsing, and the built-in device models.
  * @packageDocumentation
  */
-export { Host, DEFAULT_RLIMIT_MEMLOCK, type HostOptions, type SpawnOptions, type DeviceModelMaker } from './host.js';
+export { Host, DEFAULT_RLIMIT_MEMLOCK, type HostOptions, type SpawnOptions, type DeviceModelMaker } from './host/host.js';
 export { Process } from './process/process.js';
 export { SystemError, SignalError, type SystemErrorInfo, type SignalName } from './base/errors.js';
 export { ERRNO, errnoNumber, errnoCode, type ErrnoCode } from './base/errno.js';

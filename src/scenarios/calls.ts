@@ -3,7 +3,7 @@
  * ioctl, mmap, read/write, sysfs, chown, bind, ...): arguments are evaluated against the run's
  * variables, the call goes through the process skin, and its outcome is captured.
  */
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import type { Process } from '../process/process.js';
 import { convertArg, resolveRequest } from './args.js';
 import { attempt, type Outcome } from './outcome.js';

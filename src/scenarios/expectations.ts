@@ -3,7 +3,7 @@
  * result value, written-back ioctl fields, and the IOMMU fault log. Every check returns
  * messages (empty = as expected) and never throws for a mismatch.
  */
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import { outcomeText, type Outcome } from './outcome.js';
 import type { ExpectInput, Step } from './schema.js';
 import { evalValue, fromLe, hex, type Vars } from './values.js';

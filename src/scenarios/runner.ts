@@ -13,7 +13,7 @@
  * Invariant: the same scenario and topology give the same results and byte-identical
  * traces; nothing here reads the wall clock.
  */
-import { Host } from '../host.js';
+import { Host } from '../host/host.js';
 import type { Process } from '../process/process.js';
 import { TopologyError } from '../hardware/topology/index.js';
 import { EventFd } from '../kernel/eventfd.js';

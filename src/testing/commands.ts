@@ -14,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { SystemError, SignalError } from '../base/errors.js';
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import type { Process } from '../process/process.js';
 import * as uapi from '../uapi/index.js';
 import { VFIO_IOCTLS, IOMMUFD_IOCTLS } from '../uapi/ioctls.js';

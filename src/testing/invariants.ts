@@ -15,7 +15,7 @@
  *
  * Invariant of this module: it only reads state (no DMA, no IOTLB lookups that count).
  */
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import type { IommuDomain } from '../hardware/iommu/domain.js';
 import type { Iommu } from '../hardware/iommu/iommu.js';
 import type { PciFunction } from '../hardware/topology/model.js';

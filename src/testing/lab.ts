@@ -7,7 +7,7 @@
  * Invariant: the lab only observes and pokes hardware the way a device or a test harness
  * could; kernel state changes only through the Host's public surface.
  */
-import { Host, type HostOptions } from '../host.js';
+import { Host, type HostOptions } from '../host/host.js';
 import type { Fabric } from '../hardware/fabric/fabric.js';
 import type { DeviceModel } from '../hardware/devices/model.js';
 import { HostileModel } from '../hardware/devices/hostile.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Host } from '../host.js';
+import { Host } from '../host/host.js';
 import { topologyArb } from './arbitraries.js';
 import { SystemError } from '../base/errors.js';
 import { guardedStep, observableState, stateDiff, stateVector, syscallCommands, syscallWorld } from './commands.js';

@@ -4,7 +4,7 @@
  * Every step is an ordinary syscall through the public Process skin.
  */
 import * as uapi from '../uapi/index.js';
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import type { Process } from '../process/process.js';
 
 export interface VfioSession {

@@ -3,7 +3,7 @@
  * state it guards is broken behind the kernel's back.
  */
 import { describe, expect, it } from 'vitest';
-import { Host } from '../../src/host.js';
+import { Host } from '../../src/host/host.js';
 import { checkInvariants } from '../../src/testing/invariants.js';
 import { IsolationLab } from '../../src/testing/lab.js';
 import { SW2, sw2Topology } from '../../src/testing/sw2.js';

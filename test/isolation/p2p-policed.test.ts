@@ -4,7 +4,7 @@
  * must reach the peer's registers, not RAM — and only because the IOMMU allowed it.
  */
 import { describe, expect, it } from 'vitest';
-import { Host } from '../../src/host.js';
+import { Host } from '../../src/host/host.js';
 import * as uapi from '../../src/uapi/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { enableDevice, groupIdOf } from '../../src/testing/session.js';

@@ -4,7 +4,7 @@
  * INTx-only, and no way for user space to give the device memory safely.
  */
 import { describe, expect, it } from 'vitest';
-import { Host } from '../../src/host.js';
+import { Host } from '../../src/host/host.js';
 import * as uapi from '../../src/uapi/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { CFG, CMD } from '../../src/hardware/devices/config-space.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Host } from '../../src/host.js';
+import { Host } from '../../src/host/host.js';
 import { runCli } from '../../src/tools/cli/cli.js';
 import { drawMachine } from '../../src/tools/pictures/index.js';
 import { hostState } from '../../src/tools/report/state.js';

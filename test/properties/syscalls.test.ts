@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Host } from '../../src/host.js';
+import { Host } from '../../src/host/host.js';
 import { topologyArb } from '../../src/testing/arbitraries.js';
 import { syscallCommands, syscallWorld } from '../../src/testing/commands.js';
 

@@ -4,7 +4,7 @@
  * target, same text), and names a directory does not list look up to nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { Host } from '../../host.js';
+import { Host } from '../../host/host.js';
 import type { DirNode, FsNode } from './node.js';
 
 function same(a: FsNode, b: FsNode): boolean {

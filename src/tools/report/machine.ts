@@ -3,7 +3,7 @@
  * the reason each function landed where it did, and which groups VFIO could use now.
  * Pure functions of a Host, so the CLI, the playground and tests share them.
  */
-import type { Host } from '../../host.js';
+import type { Host } from '../../host/host.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
 import { groupViability } from '../../kernel/vfio/viability.js';
 import { PCI_ACS } from '../../hardware/topology/pci-consts.js';

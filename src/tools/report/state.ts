@@ -8,7 +8,7 @@
  * and its type1 backend) or VfioGroup.iommufd, and the iommufd contexts processes hold open.
  * Pure: it never changes the host.
  */
-import type { Host } from '../../host.js';
+import type { Host } from '../../host/host.js';
 import type { FaultRecord } from '../../hardware/iommu/faults.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { PciFunction } from '../../hardware/topology/model.js';

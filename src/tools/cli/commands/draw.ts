@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Host } from '../../../host.js';
+import { Host } from '../../../host/host.js';
 import { looksLikeScenario } from '../../../scenarios/index.js';
 import { drawMachine } from '../../pictures/index.js';
 import { hostState } from '../../report/state.js';

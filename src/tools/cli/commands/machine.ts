@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Host } from '../../../host.js';
+import { Host } from '../../../host/host.js';
 import { formatMachine, machineReport } from '../../report/machine.js';
 import { EXIT_OK, type CliCommand } from '../io.js';
 import { loadTopologyArg } from '../load.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Host } from '../../../host.js';
+import { Host } from '../../../host/host.js';
 import { formatMachine } from '../../report/machine.js';
 import { UsageError, type CliCommand } from '../io.js';
 import { bundledPath } from './generate.js';

@@ -6,23 +6,23 @@
  * Determinism: the same topology, the same calls in the same order and the same seed give
  * byte-identical traces and results. Nothing here reads the wall clock or Math.random.
  */
-import { SystemError } from './base/errors.js';
-import type { Failure } from './base/result.js';
-import type { Clock } from './base/clock.js';
-import type { Rng } from './base/rng.js';
-import type { Trace } from './base/trace.js';
-import { parseTopology } from './hardware/topology/index.js';
-import type { Topology } from './hardware/topology/model.js';
-import { defaultTopologyJson } from './hardware/default-machine.js';
-import { Kernel } from './kernel/kernel.js';
-import type { Iommu } from './hardware/iommu/iommu.js';
-import type { FaultRecord } from './hardware/iommu/faults.js';
-import type { PhysMem } from './hardware/memory/phys-mem.js';
-import { Machine } from './hardware/machine.js';
-import { Process } from './process/process.js';
-import type { DeviceModel, DeviceModelMaker } from './hardware/devices/model.js';
+import { SystemError } from '../base/errors.js';
+import type { Failure } from '../base/result.js';
+import type { Clock } from '../base/clock.js';
+import type { Rng } from '../base/rng.js';
+import type { Trace } from '../base/trace.js';
+import { parseTopology } from '../hardware/topology/index.js';
+import type { Topology } from '../hardware/topology/model.js';
+import { defaultTopologyJson } from '../hardware/default-machine.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { Iommu } from '../hardware/iommu/iommu.js';
+import type { FaultRecord } from '../hardware/iommu/faults.js';
+import type { PhysMem } from '../hardware/memory/phys-mem.js';
+import { Machine } from '../hardware/machine.js';
+import { Process } from '../process/process.js';
+import type { DeviceModel, DeviceModelMaker } from '../hardware/devices/model.js';
 
-export type { DeviceModelMaker } from './hardware/devices/model.js';
+export type { DeviceModelMaker } from '../hardware/devices/model.js';
 
 export interface HostOptions {
   /** Seed for every random choice a device model may make (default 1). */
