@@ -13,7 +13,7 @@ import type { Topology } from '../hardware/topology/model.js';
 import type { Machine } from '../hardware/machine.js';
 import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
-import { FrameAllocator } from '../hardware/memory/frame-allocator.js';
+import { FrameAllocator } from './mm/frame-allocator.js';
 import { ok } from '../base/result.js';
 import { DevFs } from './fs/devfs.js';
 import { charDevice, staticDir } from './fs/node.js';

@@ -1,2 +1,1 @@
 export { PhysMem, CHUNK_SIZE, CHUNK_SHIFT, MAX_PHYS } from './phys-mem.js';
-export { FrameAllocator, type FrameAllocatorOptions } from './frame-allocator.js';

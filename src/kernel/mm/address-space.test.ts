@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameAllocator } from '../../hardware/memory/frame-allocator.js';
+import { FrameAllocator } from './frame-allocator.js';
 import { PhysMem } from '../../hardware/memory/phys-mem.js';
 import { AddressSpace, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './address-space.js';
 
