@@ -20,6 +20,10 @@ class Probe extends PciDeviceModel {
   }
   protected mmioWrite(): void {}
   protected onReset(): void {}
+  /** Drive the INTx level as a model's interrupt logic does. */
+  level(asserted: boolean): void {
+    this.setIntx(asserted);
+  }
 }
 
 const topology = parseTopology(defaultTopologyJson);
@@ -69,6 +73,19 @@ describe('Machine', () => {
     expect(seen).toEqual([0x31, 0x32]);
     expect(ran).toEqual(['handler']);
     expect(m.trace.list().map((e) => e.text)).toContain('spurious interrupt: vector 0x32 on CPU 0');
+  });
+
+  it("takes a function's INTx line to the handler the kernel requested for it, and nowhere once freed", () => {
+    const m = new Machine(topology, { models: { [EDU]: (fn, ctx) => new Probe(fn, ctx) } });
+    const probe = m.model(EDU) as Probe;
+    const got: boolean[] = [];
+    m.interrupts.requestLine(EDU, (asserted) => got.push(asserted));
+    probe.level(true);
+    probe.level(false);
+    m.interrupts.freeLine(EDU);
+    probe.level(true);
+    expect(got).toEqual([true, false]);
+    expect(probe.intxLine).toBe(true);
   });
 
   it('sends a translated access a BAR decodes to that device (the IOMMU → fabric wire)', () => {

@@ -5,8 +5,9 @@
  * per PCI function. Every wire between them is made here, explicitly:
  *
  *   device model ──DMA──▶ fabric ──▶ IOMMU ──▶ fabric.physAccess (a BAR, or RAM)
- *                           │          └─MSI (remapped)─▶ interrupt controller ──▶ kernel handler
- *                           └─MSI (no IOMMU / boot window)─▶ interrupt controller
+ *        │                  │          └─MSI (remapped)─▶ interrupt controller ──▶ kernel handler
+ *        │                  └─MSI (no IOMMU / boot window)─▶ interrupt controller
+ *        └──INTx level───────────────────────────────────▶ interrupt controller
  *
  * The kernel (src/kernel) boots on a Machine and constructs no hardware; it programs it (IOMMU
  * domains and IRTEs, handlers in the interrupt controller) as Linux programs a real one.
@@ -71,7 +72,10 @@ export class Machine {
       modelOf: (fn) => this.models.get(fn.bdf), msiSink,
       iommuEnabledAt: topology.iommu?.enabledAtNs ?? 0n,
     });
-    this.deviceContext = { clock: this.clock, phys: this.phys, iommu: this.iommu, trace: this.trace, msiSink, fabric: this.fabric, rng: this.rng };
+    this.deviceContext = {
+      clock: this.clock, phys: this.phys, iommu: this.iommu, trace: this.trace, fabric: this.fabric, rng: this.rng,
+      msiSink, intxSink: (bdf, asserted) => this.interrupts.intx(bdf, asserted),
+    };
     const makers = new Map(Object.entries(opts.models ?? {}).map(([bdf, make]) => [this.fn(bdf).bdf, make] as const));
     for (const fn of topology.functions) this.models.set(fn.bdf, (makers.get(fn.bdf) ?? createDeviceModel)(fn, this.deviceContext));
   }

@@ -3,10 +3,13 @@
  * through, reduced to what VFIO needs): a message-signalled interrupt that reaches the CPUs —
  * from the IOMMU after remapping, or straight from the fabric on a machine without one — runs
  * the handler the kernel bound to its (destination CPU, vector), as request_irq() binds a
- * handler to a vector. A message nobody is bound to is spurious and only traced.
+ * handler to a vector. A message nobody is bound to is spurious and only traced. A function's
+ * INTx line (level-triggered, through the IOAPIC) runs the handler the kernel requested for
+ * that function's line, on every change of level; a line nobody requested goes nowhere.
  *
- * Invariants: a (destination, vector) pair has at most one handler; the table is owned here and
- * changed only through bind/unbind; observers (a test lab) see every message before dispatch.
+ * Invariants: a (destination, vector) pair and a function's INTx line each have at most one
+ * handler; the tables are owned here and changed only through bind/unbind and
+ * requestLine/freeLine; observers (a test lab) see every message before dispatch.
  */
 import type { MsiMessage } from '../iommu/interrupt-remap.js';
 import type { Trace } from '../../base/trace.js';
@@ -18,6 +21,7 @@ export function vectorKey(destination: number, vector: number): number {
 
 export class InterruptController {
   private readonly handlers = new Map<number, () => void>();
+  private readonly lines = new Map<string, (asserted: boolean) => void>();
   private readonly observers: Array<(msg: MsiMessage) => void> = [];
 
   constructor(private readonly trace: Trace) {}
@@ -49,6 +53,21 @@ export class InterruptController {
   /** How many vectors have a handler, over every CPU. */
   get boundCount(): number {
     return this.handlers.size;
+  }
+
+  /** The INTx line of function `bdf` changed level (the device model drives it). */
+  intx(bdf: string, asserted: boolean): void {
+    this.lines.get(bdf)?.(asserted);
+  }
+
+  /** request_irq(pdev->irq, …): `handler` runs on every level change of `bdf`'s INTx line. */
+  requestLine(bdf: string, handler: (asserted: boolean) => void): void {
+    this.lines.set(bdf, handler);
+  }
+
+  /** free_irq: `bdf`'s line goes nowhere again. */
+  freeLine(bdf: string): void {
+    this.lines.delete(bdf);
   }
 
   /** Watch every message that reaches the CPUs (the isolation lab records them); returns an unsubscribe function. */

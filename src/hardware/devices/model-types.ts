@@ -22,6 +22,8 @@ export interface DeviceContext {
   readonly iommu: Iommu | null;
   /** Where an MSI lands when no IOMMU decodes it (machines without an IOMMU). */
   readonly msiSink?: (msg: MsiMessage) => void;
+  /** Where the function's INTx line goes when its level changes (the interrupt controller). */
+  readonly intxSink?: (bdf: string, asserted: boolean) => void;
   /** The host trace (kind 'dma' | 'irq' | 'device'). */
   readonly trace?: { add(kind: 'dma' | 'irq' | 'device', who: string, text: string): void };
   /** The PCIe fabric: when present, DMA goes fabric (P2P, ACS) → IOMMU → memory. */
@@ -90,8 +92,6 @@ export interface DeviceModel {
   reset(): void;
   /** The INTx line as the interrupt controller sees it. */
   readonly intxLine: boolean;
-  /** The host's INTx handler (set by the kernel): called when the line changes. */
-  onIntx: ((asserted: boolean) => void) | null;
   /** D-state programmed through the PM capability (0 = D0, 3 = D3hot). */
   readonly powerState: number;
   /** The host kernel programs MSI-X entry `vector` (pci_write_msi_msg), decode or not. */

@@ -48,7 +48,6 @@ export { getLE, putLE, U32 } from './le-bytes.js';
 export abstract class PciDeviceModel implements DeviceModel {
   readonly config: ConfigSpace;
   readonly rom: Uint8Array | null;
-  onIntx: ((asserted: boolean) => void) | null = null;
   powerState = 0;
   /** The requester id the IOMMU sees for this function's DMA. */
   readonly requesterId: number;
@@ -311,7 +310,7 @@ export abstract class PciDeviceModel implements DeviceModel {
     if (out === this.lineOut) return;
     this.lineOut = out;
     this.ctx.trace?.add('irq', this.fn.bdf, `INTx ${out ? 'asserted' : 'deasserted'}`);
-    this.onIntx?.(out);
+    this.ctx.intxSink?.(this.fn.bdf, out);
   }
 
   // ---- MSI / MSI-X -------------------------------------------------------------------

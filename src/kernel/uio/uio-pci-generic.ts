@@ -82,9 +82,9 @@ export function uioPciGenericDriver(k: Kernel): PciDriver {
       };
       const u = uio.register(info, dev.bdf);
       if (irq) {
-        model.onIntx = (asserted) => {
+        k.machine.interrupts.requestLine(dev.bdf, (asserted) => {
           if (asserted && u.live && checkAndMaskIntx(model)) uio.notify(u);
-        };
+        });
       }
       dev.drvdata = { model, uio: u } satisfies Gdev;
       return okVoid();
@@ -92,7 +92,7 @@ export function uioPciGenericDriver(k: Kernel): PciDriver {
     remove(dev: PciDev): 'done' {
       const g = dev.drvdata as Gdev;
       uio.unregister(g.uio);
-      if (g.model.onIntx !== null) g.model.onIntx = null;
+      if (dev.fn.interruptPin !== 0) k.machine.interrupts.freeLine(dev.bdf);
       // pci_disable_device(): bus mastering off
       g.model.configWrite(CFG.COMMAND, 2, command(g.model) & ~CMD.MASTER);
       dev.drvdata = null;

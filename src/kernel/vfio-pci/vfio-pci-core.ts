@@ -121,9 +121,9 @@ export class VfioPciCoreDevice {
     this.irqType = 'none';
     this.powerState = 0;
     migrationReset(this);
-    m.onIntx = (asserted) => {
+    this.k.machine.interrupts.requestLine(m.fn.bdf, (asserted) => {
       if (asserted) this.intxHandler();
-    };
+    });
     this.trace(`enabled (reset ${this.resetWorks ? 'works' : 'unavailable'})`);
   }
 
@@ -141,7 +141,7 @@ export class VfioPciCoreDevice {
     if (this.resetWorks) this.functionReset();
     else this.needsReset = true;
     this.model.configWrite(CFG.COMMAND, 2, CMD.INTX_DISABLE);
-    this.model.onIntx = null;
+    this.k.machine.interrupts.freeLine(this.model.fn.bdf);
     this.vconf = null;
     this.trace('disabled');
   }
