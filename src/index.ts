@@ -12,6 +12,7 @@ export { ERRNO, errnoNumber, errnoCode, type ErrnoCode } from './base/errno.js';
 export * as uapi from './uapi/index.js';
 export { parseTopology, loadTopology, safeParseTopology, TopologyError } from './hardware/topology/index.js';
 export type { Topology, PciFunction } from './hardware/topology/model.js';
+export type { Machine, MachineOptions } from './hardware/machine.js';
 export type { TraceEntry, TraceKind } from './base/trace.js';
 export * as devices from './hardware/devices/index.js';
 export * as scenario from './scenarios/index.js';
