@@ -30,9 +30,9 @@ import type { PciFunction, Topology } from './topology/model.js';
 
 export interface MachineOptions {
   /** Seed of the machine's PRNG, the only randomness device models may use (default 1). */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** Device models by full BDF, replacing the function's built-in (or inert) model. */
-  readonly models?: Readonly<Record<string, DeviceModelMaker>>;
+  readonly models?: Readonly<Record<string, DeviceModelMaker>> | undefined;
 }
 
 export class Machine {

@@ -73,7 +73,7 @@ export class Host {
   constructor(topology?: unknown, opts: HostOptions = {}) {
     const parsed = topology === undefined ? parseTopology(defaultTopologyJson) : isTopology(topology) ? topology : parseTopology(topology);
     this.topology = opts.grouping === undefined || opts.grouping === parsed.kernel.grouping ? parsed : { ...parsed, kernel: { ...parsed.kernel, grouping: opts.grouping } };
-    const m = new Machine(this.topology, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.models === undefined ? {} : { models: opts.models }) });
+    const m = new Machine(this.topology, { seed: opts.seed, models: opts.models });
     this.machine = m;
     this.clock = m.clock;
     this.trace = m.trace;
