@@ -46,6 +46,8 @@ export interface SpawnOptions {
   readonly rlimitMemlock?: bigint;
   /** Exactly the capabilities held, by Linux name; default: all for uid 0, none otherwise. */
   readonly caps?: readonly string[];
+  /** Start with fds 0, 1 and 2 open on /dev/null (default true, as every Linux process has them); false: none open. */
+  readonly stdio?: boolean;
 }
 
 export const DEFAULT_RLIMIT_MEMLOCK = 8n << 20n;
@@ -97,7 +99,7 @@ export class Host {
   spawn(opts: SpawnOptions = {}): Process {
     const uid = opts.uid ?? 0;
     const caps = opts.caps !== undefined ? new Set(opts.caps) : uid === 0 ? null : new Set<string>();
-    const t = this.kernel.spawn({ uid, gid: opts.gid ?? 0, caps }, opts.rlimitMemlock ?? DEFAULT_RLIMIT_MEMLOCK);
+    const t = this.kernel.spawn({ uid, gid: opts.gid ?? 0, caps }, opts.rlimitMemlock ?? DEFAULT_RLIMIT_MEMLOCK, opts.stdio ?? true);
     return new Process(t);
   }
 

@@ -14,7 +14,7 @@ import type { Machine } from '../hardware/machine.js';
 import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from './mm/frame-allocator.js';
-import { ok } from '../base/result.js';
+import { ok, type Result } from '../base/result.js';
 import { DevFs } from './fs/devfs.js';
 import { charDevice, staticDir } from './fs/node.js';
 import { sysfsRoot } from './fs/sysfs.js';
@@ -27,6 +27,8 @@ import { ModuleParams } from './params.js';
 import { hostDriver } from './pci/driver.js';
 import { PciCore } from './pci/driver-core.js';
 import { PciDev } from './pci/pci-dev.js';
+import { installMemDevs, openNull } from './fs/mem-devs.js';
+import { O_RDWR } from '../uapi/posix.js';
 import { Task, type Credentials } from './task.js';
 import { uioPciGenericDriver } from './uio/uio-pci-generic.js';
 import { UioCore } from './uio/uio.js';
@@ -115,6 +117,7 @@ export class Kernel {
     if (topo.iommu !== null) this.formGroups();
     this.registerDrivers();
     this.initVfio();
+    installMemDevs(this.devfs);
     for (const dev of this.pci.devices) {
       if (dev.fn.driver === null) continue;
       const drv = this.pci.driver(dev.fn.driver)!;
@@ -180,14 +183,37 @@ export class Kernel {
     this.trace.add('kernel', 'kernel', `tainted: ${why}`);
   }
 
-  /** Create a task (a process) with the given credentials. */
-  spawn(cred: Credentials, rlimitMemlock: bigint): Task {
+  /**
+   * Create a task (a process) with the given credentials. Its fds 0, 1 and 2 are open on
+   * /dev/null (one description, as a shell's redirection would leave them) unless `stdio`
+   * is false — a process whose parent closed them.
+   */
+  spawn(cred: Credentials, rlimitMemlock: bigint, stdio = true): Task {
     const t = new Task(this, this.nextPid++, cred, rlimitMemlock, new AddressSpace(this.framePool, this.phys));
+    if (stdio) {
+      const f = openNull(O_RDWR);
+      t.installFd(f);
+      t.installFd(f.get());
+      t.installFd(f.get());
+    }
     this.tasks.set(t.pid, t);
     return t;
   }
 
-  /** Process exit: close every fd, then tear down the address space. */
+  /**
+   * fork(2): a child with a copy of the parent's credentials, rlimits, fd table (shared
+   * open file descriptions) and address space (see AddressSpace.fork). ENOMEM changes nothing.
+   */
+  fork(parent: Task): Result<Task> {
+    const mm = parent.mm.fork();
+    if (!mm.ok) return mm;
+    const t = new Task(this, this.nextPid++, parent.cred, parent.rlimitMemlock, mm.value);
+    parent.copyFdsTo(t);
+    this.tasks.set(t.pid, t);
+    return ok(t);
+  }
+
+  /** Process exit (do_exit): close every fd (exit_files), then tear down the address space (exit_mm). */
   exit(t: Task): void {
     for (const fd of t.openFds()) t.removeFd(fd)?.put();
     t.mm.destroy();

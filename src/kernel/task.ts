@@ -83,6 +83,15 @@ export class Task {
     return e.file;
   }
 
+  /**
+   * fork(2)'s copy_files/dup_fd: the child's table holds the same open file descriptions
+   * (one more reference each), with the same fd numbers and close-on-exec flags.
+   */
+  copyFdsTo(child: Task): void {
+    for (const [fd, e] of this.fds) child.fds.set(fd, { file: e.file.get(), cloexec: e.cloexec });
+    child.rlimitNofile = this.rlimitNofile;
+  }
+
   /** Open fds, ascending. */
   openFds(): number[] {
     return [...this.fds.keys()].sort((a, b) => a - b);

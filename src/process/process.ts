@@ -239,8 +239,27 @@ export class Process {
     this.writeMem(addr, b);
   }
 
-  /** Exit: close every fd and drop the address space. The Process is unusable afterwards. */
-  exit(): void {
+  /**
+   * fork(2): a child process with a copy of this one's fd table (the same open file
+   * descriptions: container, group, device, iommufd and eventfd fds work from both, and
+   * closing one side's fd leaves the other's open), credentials, capabilities and rlimits,
+   * and a copy of its address space (private memory copied, MAP_SHARED and BAR mappings
+   * shared; pins stay with this process). Throws ENOMEM when the copy does not fit.
+   */
+  fork(): Process {
+    const r = this.task.kernel.fork(this.task);
+    this.traceCall('fork()', r, r.ok ? String(r.value.pid) : undefined);
+    return new Process(this.unwrap(r, 'fork'));
+  }
+
+  /**
+   * Exit: close every fd (what the last reference of each releases — DMA mappings, pins and
+   * their locked_vm — goes with it) and drop the address space. The Process is unusable
+   * afterwards. `status` is recorded in the trace only (there is no wait()).
+   */
+  exit(status = 0): void {
+    checkInt('status', status);
     this.task.kernel.exit(this.task);
+    this.traceCall(`exit(${status})`, { ok: true, value: undefined });
   }
 }

@@ -109,7 +109,9 @@ export class ScenarioRun {
     opts: RunOptions = {},
   ) {
     this.host = scenarioHost(scenario, opts.loadTopology);
-    this.procs.set('main', this.host.spawn());
+    // scenario processes start with no fds 0-2, so the fd numbers in their traces (and the
+    // pictures and tour built from them) count from 0
+    this.procs.set('main', this.host.spawn({ stdio: false }));
     this.host.trace.add('note', 'scenario', `scenario ${scenario.name}${scenario.title ? `: ${scenario.title}` : ''}`);
   }
 
@@ -212,7 +214,7 @@ export class ScenarioRun {
         return [];
       case 'spawn': {
         const opts = { ...(step.uid !== undefined ? { uid: step.uid } : {}), ...(step.gid !== undefined ? { gid: step.gid } : {}), ...(step.caps !== undefined ? { caps: step.caps } : {}), ...(step.rlimitMemlock !== undefined ? { rlimitMemlock: evalValue(step.rlimitMemlock, this.vars) } : {}) };
-        this.procs.set(step.as, h.spawn(opts));
+        this.procs.set(step.as, h.spawn({ ...opts, stdio: false }));
         return [];
       }
       case 'run':

@@ -57,6 +57,23 @@ export const MAP_STACK = 0x20000;
 export const MAP_HUGETLB = 0x40000;
 export const MAP_SYNC = 0x80000;
 export const MAP_FIXED_NOREPLACE = 0x100000;
+/** MAP_HUGETLB's page size, log2 in flag bits 26..31 (asm-generic/hugetlb_encode.h); 0 means the default size. */
+export const MAP_HUGE_SHIFT = 26;
+export const MAP_HUGE_MASK = 0x3f;
+export const MAP_HUGE_2MB = 21 << MAP_HUGE_SHIFT;
+export const MAP_HUGE_1GB = 30 << MAP_HUGE_SHIFT;
+
+// ---- memfd_create(2) (include/uapi/linux/memfd.h) ----
+export const MFD_CLOEXEC = 0x0001;
+export const MFD_ALLOW_SEALING = 0x0002;
+export const MFD_HUGETLB = 0x0004;
+export const MFD_NOEXEC_SEAL = 0x0008;
+export const MFD_EXEC = 0x0010;
+/** The hugetlb size of MFD_HUGETLB uses the same encoding as MAP_HUGE_*. */
+export const MFD_HUGE_SHIFT = MAP_HUGE_SHIFT;
+export const MFD_HUGE_MASK = MAP_HUGE_MASK;
+export const MFD_HUGE_2MB = MAP_HUGE_2MB;
+export const MFD_HUGE_1GB = MAP_HUGE_1GB;
 
 // ---- eventfd(2) ----
 export const EFD_SEMAPHORE = 1 << 0;

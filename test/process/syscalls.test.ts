@@ -36,7 +36,7 @@ describe('process: errors', () => {
   });
 
   it('uses the lowest free fd and EBADF after close', () => {
-    const p = new Host().spawn();
+    const p = new Host().spawn({ stdio: false }); // fds 0-2 closed, as by a parent before exec
     const a = p.eventfd();
     const b = p.eventfd();
     expect([a, b]).toEqual([0, 1]);

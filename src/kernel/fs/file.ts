@@ -52,6 +52,11 @@ export interface FileOperations<P = unknown> {
   pwrite?(f: OpenFile<P>, data: Uint8Array, off: bigint, ctx: SyscallContext): Result<number>;
   ioctl?(f: OpenFile<P>, request: number, arg: unknown, ctx: SyscallContext): Result<number>;
   mmap?(f: OpenFile<P>, req: MmapRequest, ctx: SyscallContext): Result<DeviceMapping>;
+  /**
+   * lseek(2) (f_op->llseek): the new position, already stored in `f.pos`. A file without it
+   * cannot seek (vfs_llseek without FMODE_LSEEK: ESPIPE).
+   */
+  llseek?(f: OpenFile<P>, offset: bigint, whence: number, ctx: SyscallContext): Result<bigint>;
   /** The last reference is gone. Never fails. */
   release?(f: OpenFile<P>): void;
 }
@@ -60,6 +65,8 @@ export class OpenFile<P = unknown> {
   /** fds and kernel references that keep this description alive. */
   refs = 1;
   released = false;
+  /** The file position (f_pos), shared by every fd of this description, as after dup or fork. */
+  pos = 0n;
 
   constructor(
     readonly ops: FileOperations<P>,

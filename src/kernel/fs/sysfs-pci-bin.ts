@@ -104,7 +104,6 @@ function mmapResource(f: OpenFile<ResourceFile>, req: MmapRequest): Result<Devic
   const nr = (req.length + PAGE - 1n) / PAGE;
   if (!(start < sizePages && sizePages - start >= nr)) return fail('EINVAL', 'pci_mmap_resource: range does not fit the BAR (pci_mmap_fits)');
   f.get();
-  let released = false;
   const inBar = (off: bigint, len: number): number | null => {
     const p = req.offset + off;
     return p + BigInt(len) <= bar.size ? Number(p) : null;
@@ -134,9 +133,11 @@ function mmapResource(f: OpenFile<ResourceFile>, req: MmapRequest): Result<Devic
       return okVoid();
     },
     physAddr: (off) => bar.address + req.offset + off,
+    // each VMA piece (after a partial munmap, or inherited by fork) holds its own vm_file reference
+    split() {
+      f.get();
+    },
     unmapped() {
-      if (released) return;
-      released = true;
       f.put();
     },
   });

@@ -6,8 +6,11 @@
  *
  * Invariants:
  * - VMAs are page-aligned, non-empty, non-overlapping and kept sorted by start.
- * - A frame belongs to at most one anonymous page. A pinned frame stays allocated while
- *   pinned, even after munmap; the last unpin frees it (Linux's page refcount).
+ * - A frame belongs to at most one private anonymous page, or to one shmem object (shared
+ *   by every mapping of it). A pinned frame stays allocated while pinned, even after munmap
+ *   or exit; the last unpin frees it (Linux's page refcount). The pin table that decides
+ *   this is shared by a process and the children it forks (`fork()`), since shmem frames
+ *   are; `pinnedFrames()` counts only the pins taken through this address space.
  * - `lockedVm` counts pages accounted against RLIMIT_MEMLOCK by pinning users (type1,
  *   iommufd); only they change it.
  */
@@ -16,9 +19,11 @@ import { PAGE_SHIFT } from '../../base/u64.js';
 import type { DeviceMapping } from '../fs/file.js';
 import { walkAccess, type AccessPiece } from './cpu-access.js';
 import type { FramePool, PhysAccess } from './frames.js';
-import { MAP_FIXED, MAP_FIXED_NOREPLACE, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
+import { forkVmas } from './fork-copy.js';
+import { hugetlbPages, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_SHARED, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
 import { PinTable } from './pin-table.js';
-import { anonBacking, anonFrame, HUGE_PAGES, type Vma } from './vma.js';
+import { ShmemObject } from './shmem.js';
+import { anonBacking, anonFrame, vmaBlockPages, type Vma } from './vma.js';
 import { placeMapping, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
 
 export {
@@ -38,11 +43,16 @@ export {
 } from './mm-constants.js';
 
 const PAGE = 1n << BigInt(PAGE_SHIFT);
-const HUGE = PAGE * BigInt(HUGE_PAGES);
+
+/** A pool whose frees do nothing: the per-mm pin counter only counts. */
+const COUNT_ONLY: FramePool = { alloc: () => null, free: () => {} };
 
 export class AddressSpace {
   private readonly vmas: Vma[] = [];
-  private readonly pins: PinTable;
+  /** Pin counts deciding frame lifetime, shared with forked children (see the invariants). */
+  readonly pins: PinTable;
+  /** Pins taken through this address space (pinnedFrames()). */
+  private readonly ownPins = new PinTable(COUNT_ONLY);
   /** Pages charged to RLIMIT_MEMLOCK (mm->locked_vm). */
   lockedVm = 0n;
   /** Pages pinned (mm->pinned_vm), which iommufd's accounting modes use. */
@@ -51,8 +61,29 @@ export class AddressSpace {
   constructor(
     private readonly frames: FramePool,
     private readonly phys: PhysAccess,
+    pins?: PinTable,
   ) {
-    this.pins = new PinTable(frames);
+    this.pins = pins ?? new PinTable(frames);
+  }
+
+  /**
+   * fork(2)'s dup_mmap(): a new address space with a copy of every VMA. Private anonymous
+   * pages are copied (copy-on-write seen as copies: a pinned page stays with this mm, the
+   * child gets its own copy, as copy_present_page does); shmem and device mappings are
+   * shared (vm_ops->open on each device VMA). locked_vm and pinned_vm start at 0 (mm_init).
+   * ENOMEM when the copies do not fit; then nothing changed.
+   */
+  fork(): Result<AddressSpace> {
+    const child = new AddressSpace(this.frames, this.phys, this.pins);
+    const r = forkVmas(this.vmas, this.frames, this.phys, (pfn) => this.pins.dropFrame(pfn));
+    if (!r.ok) return r;
+    child.vmas.push(...r.value);
+    return ok(child);
+  }
+
+  /** A shmem object (a memfd) owned by this process's family; it starts with one user. */
+  newShmem(size: bigint, blockPages: number, name: string): ShmemObject {
+    return new ShmemObject(this.frames, this.pins, size, blockPages, name);
   }
 
   /** The VMAs, in address order (read-only snapshot). */
@@ -77,30 +108,51 @@ export class AddressSpace {
    * Create a mapping (do_mmap after the caller checked flags and the file). Returns the address.
    * MAP_FIXED replaces whatever was there; MAP_FIXED_NOREPLACE fails EEXIST instead.
    */
-  map(addr: bigint, len: bigint, prot: number, flags: number, device: DeviceMapping | null, pgoff = 0n): Result<bigint> {
+  map(addr: bigint, len: bigint, prot: number, flags: number, device: DeviceMapping | ShmemObject | null, pgoff = 0n): Result<bigint> {
     if (len === 0n) return fail('EINVAL', 'do_mmap: zero length');
-    const length = (len + PAGE - 1n) & ~(PAGE - 1n);
+    const huge = device === null && flags & MAP_HUGETLB ? hugetlbPages(flags) : device instanceof ShmemObject ? device.blockPages : 1;
+    if (huge === null) return fail('EINVAL', 'ksys_mmap_pgoff: no hstate of the MAP_HUGE_* size');
+    const align = PAGE * BigInt(huge);
+    const length = (len + align - 1n) & ~(align - 1n);
     if (length > TASK_SIZE) return fail('ENOMEM', 'do_mmap: length exceeds TASK_SIZE');
     let start: bigint | null;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
       if (addr & (PAGE - 1n)) return fail('EINVAL', 'do_mmap: MAP_FIXED address not page aligned');
       if (addr < MMAP_MIN_ADDR || addr + length > TASK_SIZE) return fail(addr < MMAP_MIN_ADDR ? 'EPERM' : 'ENOMEM', 'do_mmap: fixed address outside the user range');
+      if (addr & (align - 1n)) return fail('EINVAL', 'hugetlb_get_unmapped_area: prepare_hugepage_range: MAP_FIXED address not huge-page aligned');
       if (flags & MAP_FIXED_NOREPLACE && this.overlaps(addr, addr + length)) return fail('EEXIST', 'do_mmap: MAP_FIXED_NOREPLACE over an existing mapping');
+      if (flags & MAP_FIXED) {
+        const s = this.checkSplit(addr, addr + length);
+        if (!s.ok) return s;
+      }
       start = addr;
     } else {
-      start = placeMapping(this.vmas, addr & ~(PAGE - 1n), length);
+      start = placeMapping(this.vmas, addr & ~(align - 1n), length, huge > 1 ? align : undefined);
       if (start === null) return fail('ENOMEM', 'get_unmapped_area: no room');
     }
     if (flags & MAP_FIXED) this.unmapRange(start, start + length);
-    const vma: Vma = {
-      start,
-      end: start + length,
-      prot,
-      flags,
-      backing: device ? { kind: 'device', mapping: device, pgoff } : anonBacking(),
-    };
+    const vma: Vma = { start, end: start + length, prot, flags, backing: this.newBacking(device, flags, huge, length, pgoff) };
     this.vmas.splice(this.lowerBound(start), 0, vma);
     return ok(start);
+  }
+
+  /** The backing of a new VMA: the driver's, a shmem object's (shmem_zero_setup for MAP_SHARED anonymous), or private anonymous. */
+  private newBacking(device: DeviceMapping | ShmemObject | null, flags: number, huge: number, length: bigint, pgoff: bigint): Vma['backing'] {
+    if (device instanceof ShmemObject) return { kind: 'shmem', obj: device.get(), pgoff };
+    if (device !== null) return { kind: 'device', mapping: device, pgoff };
+    if ((flags & 0x0f) !== 0x02 && flags & MAP_SHARED) return { kind: 'shmem', obj: this.newShmem(length, huge, huge > 1 ? 'anon_hugepage (deleted)' : '/dev/zero (deleted)'), pgoff: 0n };
+    return huge > 1 ? anonBacking(huge, true) : anonBacking();
+  }
+
+  /** A cut at `at` inside a hugetlb VMA must be huge-page aligned (hugetlb_vm_op_split: EINVAL). */
+  private checkSplit(start: bigint, end: bigint): Result<void> {
+    for (const at of [start, end]) {
+      const v = this.find(at);
+      if (v === undefined || v.start === at) continue;
+      const bytes = BigInt(vmaBlockPages(v)) << 12n;
+      if (at & (bytes - 1n)) return fail('EINVAL', 'hugetlb_vm_op_split: cut not aligned to the huge page size');
+    }
+    return okVoid();
   }
 
   /** munmap(2): addr page aligned, len > 0; unmapping holes is not an error. */
@@ -108,6 +160,8 @@ export class AddressSpace {
     if (addr & (PAGE - 1n) || len === 0n) return fail('EINVAL', 'do_vmi_munmap: unaligned address or zero length');
     const end = addr + ((len + PAGE - 1n) & ~(PAGE - 1n));
     if (end > TASK_SIZE || end < addr) return fail('EINVAL', 'do_vmi_munmap: range outside the user address space');
+    const s = this.checkSplit(addr, end);
+    if (!s.ok) return s;
     this.unmapRange(addr, end);
     return okVoid();
   }
@@ -130,11 +184,12 @@ export class AddressSpace {
         v.end = cutStart;
         i++;
       } else if (cutEnd < v.end) {
-        if (v.backing.kind === 'device') v.backing.pgoff += cutEnd - v.start;
+        if (v.backing.kind !== 'anon') v.backing.pgoff += cutEnd - v.start;
         v.start = cutEnd;
         i++;
       } else {
         if (v.backing.kind === 'device') v.backing.mapping.unmapped?.();
+        if (v.backing.kind === 'shmem') v.backing.obj.put();
         this.vmas.splice(i, 1);
       }
     }
@@ -146,6 +201,7 @@ export class AddressSpace {
       v.backing.mapping.split?.();
       return { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff + (at - v.start) };
     }
+    if (v.backing.kind === 'shmem') return { kind: 'shmem', obj: v.backing.obj.get(), pgoff: v.backing.pgoff + (at - v.start) };
     return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
   }
 
@@ -155,11 +211,12 @@ export class AddressSpace {
     const b = v.backing;
     const first = Number(start >> 12n);
     const last = Number(end >> 12n);
+    const bp = b.blockPages;
     for (const [blk, base] of [...b.blocks]) {
-      const bs = blk * HUGE_PAGES;
-      if (bs + HUGE_PAGES <= first || bs >= last) continue;
+      const bs = blk * bp;
+      if (bs + bp <= first || bs >= last) continue;
       b.blocks.delete(blk);
-      for (let k = 0; k < HUGE_PAGES; k++) {
+      for (let k = 0; k < bp; k++) {
         const vpn = bs + k;
         if (vpn >= first && vpn < last) this.dropFrame(base + k);
         else b.pages.set(vpn, base + k);
@@ -179,20 +236,26 @@ export class AddressSpace {
     this.pins.dropFrame(pfn);
   }
 
-  /** The frame behind an anonymous page, allocating it (and its 2 MiB block when it fits). */
+  /**
+   * The frame behind a memory page, allocating it: a shmem object's page, or an anonymous
+   * page (with its whole block when the block fits in the VMA; a hugetlb page always).
+   */
   private populate(v: Vma, vpn: number): number | null {
+    if (v.backing.kind === 'shmem') return v.backing.obj.populate(Number((v.backing.pgoff + (BigInt(vpn) << 12n) - v.start) >> 12n));
     if (v.backing.kind !== 'anon') return null;
     const b = v.backing;
     const have = anonFrame(b, vpn);
     if (have !== undefined) return have;
-    const blk = Math.floor(vpn / HUGE_PAGES);
-    const bs = BigInt(blk * HUGE_PAGES) << 12n;
-    if (bs >= v.start && bs + HUGE <= v.end && !this.blockTouched(b.pages, blk)) {
-      const base = this.frames.alloc(HUGE_PAGES, HUGE_PAGES);
+    const bp = b.blockPages;
+    const blk = Math.floor(vpn / bp);
+    const bs = BigInt(blk * bp) << 12n;
+    if (b.hugetlb || (bs >= v.start && bs + (BigInt(bp) << 12n) <= v.end && !this.blockTouched(b.pages, blk, bp))) {
+      const base = this.frames.alloc(bp, bp);
       if (base !== null) {
         b.blocks.set(blk, base);
-        return base + (vpn - blk * HUGE_PAGES);
+        return base + (vpn - blk * bp);
       }
+      if (b.hugetlb) return null;
     }
     const pfn = this.frames.alloc(1, 1);
     if (pfn === null) return null;
@@ -200,10 +263,22 @@ export class AddressSpace {
     return pfn;
   }
 
-  private blockTouched(pages: Map<number, number>, blk: number): boolean {
+  private blockTouched(pages: Map<number, number>, blk: number, bp: number): boolean {
     if (pages.size === 0) return false;
-    for (let k = 0; k < HUGE_PAGES; k++) if (pages.has(blk * HUGE_PAGES + k)) return true;
+    for (let k = 0; k < bp; k++) if (pages.has(blk * bp + k)) return true;
     return false;
+  }
+
+  /** The frame behind a memory page without allocating, or undefined. */
+  private frameOf(v: Vma, a: bigint): number | undefined {
+    if (v.backing.kind === 'anon') return anonFrame(v.backing, Number(a >> 12n));
+    if (v.backing.kind === 'shmem') return v.backing.obj.frameAt(Number((v.backing.pgoff + a - v.start) >> 12n));
+    return undefined;
+  }
+
+  /** Is `a` beyond the end of the shmem object behind `v` (an access there is SIGBUS)? */
+  private beyondObject(v: Vma, a: bigint): boolean {
+    return v.backing.kind === 'shmem' && v.backing.pgoff + (a - v.start) >= v.backing.obj.size;
   }
 
   /** A CPU load of `len` bytes at `addr`. */
@@ -216,7 +291,8 @@ export class AddressSpace {
         out.set(d.value, off);
         return null;
       }
-      const pfn = anonFrame(v.backing, Number(a >> 12n));
+      if (this.beyondObject(v, a)) return 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)';
+      const pfn = this.frameOf(v, a);
       if (pfn !== undefined) out.set(this.phys.read((BigInt(pfn) << 12n) | (a & 0xfffn), n), off);
       return null;
     });
@@ -232,7 +308,7 @@ export class AddressSpace {
         return d.ok ? null : (d.why ?? 'device write failed');
       }
       const pfn = this.populate(v, Number(a >> 12n));
-      if (pfn === null) return 'out of memory';
+      if (pfn === null) return this.beyondObject(v, a) ? 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)' : 'out of memory';
       this.phys.write((BigInt(pfn) << 12n) | (a & 0xfffn), chunk);
       return null;
     });
@@ -258,6 +334,8 @@ export class AddressSpace {
         return fail('EFAULT', 'vaddr_get_pfns: address not mapped with the needed access');
       }
       if (v.backing.kind === 'device' && v.backing.mapping.physAddr === undefined) return fail('EFAULT', 'vaddr_get_pfns: mapping has no pfns');
+      const stop = v.end < end ? v.end : end;
+      if (this.beyondObject(v, stop - 1n)) return fail('EFAULT', 'pin_user_pages: page beyond the end of the shmem object');
       a = v.end;
     }
     const runs: PinnedRun[] = [];
@@ -305,20 +383,22 @@ export class AddressSpace {
   }
 
   private unpinFrames(pfns: number[]): void {
-    this.pins.unpinFrames(pfns);
+    for (const p of pfns) this.unpinFrame(p);
   }
 
   private unpinFrame(pfn: number): void {
+    this.ownPins.unpinFrame(pfn);
     this.pins.unpinFrame(pfn);
   }
 
   private pinFrame(pfn: number): void {
+    this.ownPins.pinFrame(pfn);
     this.pins.pinFrame(pfn);
   }
 
-  /** Number of frames currently pinned at least once. */
+  /** Number of frames currently pinned at least once through this address space. */
   pinnedFrames(): number {
-    return this.pins.pinnedFrames;
+    return this.ownPins.pinnedFrames;
   }
 
   /** Physical address behind a user address, or null (for tests and pictures). */
@@ -326,7 +406,7 @@ export class AddressSpace {
     const v = this.find(addr);
     if (v === undefined) return null;
     if (v.backing.kind === 'device') return v.backing.mapping.physAddr?.(v.backing.pgoff + (addr - v.start)) ?? null;
-    const pfn = anonFrame(v.backing, Number(addr >> 12n));
+    const pfn = this.frameOf(v, addr);
     return pfn === undefined ? null : (BigInt(pfn) << 12n) | (addr & 0xfffn);
   }
 

@@ -13,4 +13,6 @@ export interface FramePool {
 export interface PhysAccess {
   read(pa: bigint, len: number): Uint8Array;
   write(pa: bigint, data: Uint8Array): void;
+  /** memmove within physical memory (fork's page copies). */
+  copy(dstPa: bigint, srcPa: bigint, len: number): void;
 }

@@ -2,6 +2,7 @@
  * The mmap(2) / mprotect flag values and the x86-64 user address-space bounds, and the shapes
  * an address space hands out (a CPU access fault, a pinned run). Values are Linux's.
  */
+import { MAP_HUGE_MASK, MAP_HUGE_SHIFT } from '../../uapi/posix.js';
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -11,6 +12,19 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_FIXED_NOREPLACE = 0x100000;
+export { MAP_HUGETLB } from '../../uapi/posix.js';
+
+/**
+ * Pages per hugetlb page for MAP_HUGETLB `flags` (hstate_sizelog): 0 picks the default
+ * (2 MiB); x86-64 has hstates for 2 MiB and 1 GiB only; null for any other size.
+ */
+export function hugetlbPages(flags: number): number | null {
+  // the same encoding serves MAP_HUGE_* and MFD_HUGE_*
+  const log = (flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+  if (log === 0 || log === 21) return 512;
+  if (log === 30) return 512 * 512;
+  return null;
+}
 
 /** x86-64 user address space: [mmap_min_addr, TASK_SIZE). */
 export const MMAP_MIN_ADDR = 0x10000n;

@@ -44,11 +44,12 @@ export function vmaOverlaps(vmas: readonly Vma[], start: bigint, end: bigint): b
 
 /**
  * Choose where a new mapping goes (get_unmapped_area): the hint if it is free, else the
- * highest free gap below MMAP_BASE. Mappings of 2 MiB or more are 2 MiB aligned.
+ * highest free gap below MMAP_BASE. Mappings of 2 MiB or more are 2 MiB aligned; a hugetlb
+ * mapping is aligned to its page size (hugetlb_get_unmapped_area) and the caller aligned the hint.
  */
-export function placeMapping(vmas: readonly Vma[], hint: bigint, len: bigint): bigint | null {
+export function placeMapping(vmas: readonly Vma[], hint: bigint, len: bigint, hugeAlign?: bigint): bigint | null {
   if (hint !== 0n && hint >= MMAP_MIN_ADDR && hint + len <= TASK_SIZE && !vmaOverlaps(vmas, hint, hint + len)) return hint;
-  const align = len >= HUGE ? HUGE : PAGE;
+  const align = hugeAlign ?? (len >= HUGE ? HUGE : PAGE);
   let top = MMAP_BASE;
   for (let i = vmas.length - 1; i >= -1; i--) {
     const v = i >= 0 ? vmas[i]! : undefined;

@@ -1,0 +1,80 @@
+/**
+ * A shmem object (mm/shmem.c): the memory behind a MAP_SHARED anonymous mapping or a memfd.
+ * Every mapping of it, in whichever process (after fork), sees the same frames; its pages
+ * live as long as the object, not as long as one mapping.
+ *
+ * Invariants:
+ * - `users` counts the VMAs and open files that refer to the object; the last put frees
+ *   every frame (a pinned frame when its last pin goes, through the pin table).
+ * - Pages are populated lazily, one block at a time (`blockPages` frames: 1, or a hugetlb
+ *   page), and only below `size`; truncation frees whole blocks at or past the new end.
+ */
+import { alignUp } from '../../base/u64.js';
+import type { FramePool } from './frames.js';
+import type { PinTable } from './pin-table.js';
+
+export class ShmemObject {
+  /** Block index → first pfn of the block's frames. */
+  private readonly blocks = new Map<number, number>();
+  users = 1;
+
+  constructor(
+    private readonly frames: FramePool,
+    /** The pin table of the creating process's family: frames are freed through it. */
+    readonly pins: PinTable,
+    /** i_size in bytes. */
+    public size: bigint,
+    readonly blockPages = 1,
+    /** For traces and /proc: "memfd:NAME" or "/dev/zero (deleted)". */
+    readonly name = '/dev/zero (deleted)',
+  ) {}
+
+  get(): this {
+    this.users++;
+    return this;
+  }
+
+  put(): void {
+    if (--this.users > 0) return;
+    this.truncate(0n);
+  }
+
+  /** Bytes per block. */
+  get blockBytes(): bigint {
+    return BigInt(this.blockPages) << 12n;
+  }
+
+  /** The frame of page `idx`, or undefined when never populated. */
+  frameAt(idx: number): number | undefined {
+    const base = this.blocks.get(Math.floor(idx / this.blockPages));
+    return base === undefined ? undefined : base + (idx % this.blockPages);
+  }
+
+  /** The frame of page `idx`, allocating its block; null beyond i_size or out of memory. */
+  populate(idx: number): number | null {
+    if (BigInt(idx) << 12n >= this.size) return null;
+    const have = this.frameAt(idx);
+    if (have !== undefined) return have;
+    const blk = Math.floor(idx / this.blockPages);
+    const base = this.frames.alloc(this.blockPages, this.blockPages);
+    if (base === null) return null;
+    this.blocks.set(blk, base);
+    return base + (idx % this.blockPages);
+  }
+
+  /** shmem_setattr → shmem_truncate_range: drop the blocks wholly past the new size. */
+  truncate(size: bigint): void {
+    const keep = Number(alignUp(size, this.blockBytes) >> 12n) / this.blockPages;
+    for (const [blk, base] of [...this.blocks]) {
+      if (blk < keep) continue;
+      this.blocks.delete(blk);
+      for (let k = 0; k < this.blockPages; k++) this.pins.dropFrame(base + k);
+    }
+    this.size = size;
+  }
+
+  /** Populated pages (for tests and /proc). */
+  residentPages(): number {
+    return this.blocks.size * this.blockPages;
+  }
+}
