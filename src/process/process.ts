@@ -137,6 +137,16 @@ export class Process {
     return this.unwrap(r, 'write', { fd });
   }
 
+  /** lseek(2): the new file position. ESPIPE on a file that cannot seek (an eventfd, a VFIO fd). */
+  lseek(fd: number, offset: bigint, whence: number): bigint {
+    checkInt('fd', fd);
+    checkBigint('offset', offset);
+    checkInt('whence', whence);
+    const r = files.sysLseek(this.task, fd, offset, whence);
+    this.traceCall(`lseek(${fd}, ${offset}, ${whence})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'lseek', { fd });
+  }
+
   fcntl(fd: number, cmd: number, arg = 0): number {
     checkInt('fd', fd);
     checkInt('cmd', cmd);

@@ -94,6 +94,10 @@ export const FD_CLOEXEC = 1;
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 export const SEEK_END = 2;
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
+/** The largest whence lseek accepts (include/uapi/linux/fs.h). */
+export const SEEK_MAX = SEEK_HOLE;
 
 // ---- resources ----
 export const RLIMIT_MEMLOCK = 8;

@@ -8,6 +8,8 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import { OpenFile as OpenFileClass } from '../fs/file.js';
 import type { FsNode, TextFileNode } from '../fs/node.js';
+import { SEEK_MAX } from '../../uapi/posix.js';
+import { openTextFile, textFsOf } from '../fs/text-file.js';
 import { MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
 import type { Task } from '../task.js';
 
@@ -44,23 +46,6 @@ function accessMask(flags: number): number {
   return acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
 }
 
-/** A text attribute opened as a file: read returns its text, write stores it. */
-const textFops = {
-  kind: 'sysfs',
-  read(f: OpenFile<TextFileNode>) {
-    const node = f.priv;
-    if (!node.read) return fail('EIO');
-    const r = node.read();
-    return r.ok ? ok(new TextEncoder().encode(r.value)) : r;
-  },
-  write(f: OpenFile<TextFileNode>, data: Uint8Array, ctx: SyscallContext) {
-    const node = f.priv;
-    if (!node.write) return fail('EIO');
-    const r = node.write(new TextDecoder().decode(data), ctx);
-    return r.ok ? ok(data.length) : r;
-  },
-};
-
 /** open(2). */
 export function sysOpen(t: Task, path: string, flags: number): Result<number> {
   const r = t.kernel.vfs.resolve(path);
@@ -75,7 +60,9 @@ export function sysOpen(t: Task, path: string, flags: number): Result<number> {
     if (!o.ok) return o;
     file = o.value;
   } else if (node.type === 'file') {
-    file = new OpenFileClass(textFops as never, node, flags, r.value.path);
+    const o = openTextFile(node, textFsOf(r.value.path), flags, r.value.path, canRead(flags), canWrite(flags));
+    if (!o.ok) return o;
+    file = o.value;
   } else {
     file = new OpenFileClass({ kind: 'dir' }, node, flags, r.value.path);
   }
@@ -186,6 +173,8 @@ export function sysReadFile(t: Task, path: string): Result<string> {
   if (node.type === 'dir') return fail('EISDIR');
   if (node.type !== 'file') return fail('EINVAL', 'readFile: not a text file');
   if (!mayAccess(node, who(t), MAY_READ) || !node.read) return fail('EACCES');
+  const o = openTextFile(node, textFsOf(r.value.path), O_RDONLY, r.value.path, true, false);
+  if (!o.ok) return o;
   return node.read();
 }
 
@@ -197,8 +186,22 @@ export function sysWriteFile(t: Task, path: string, data: string): Result<void> 
   if (node.type === 'dir') return fail('EISDIR');
   if (node.type !== 'file') return fail('EINVAL', 'writeFile: not a text file');
   if (!mayAccess(node, who(t), MAY_WRITE) || !node.write) return fail('EACCES');
-  return node.write(data, { task: t });
+  const o = openTextFile(node, textFsOf(r.value.path), O_WRONLY, r.value.path, false, true);
+  if (!o.ok) return o;
+  const w = o.value.ops.write!(o.value, new TextEncoder().encode(data), { task: t });
+  return w.ok ? okVoid() : w;
 }
+
+/** lseek(2): EINVAL for a whence past SEEK_MAX (ksys_lseek), ESPIPE for a file that cannot seek (vfs_llseek). */
+export function sysLseek(t: Task, fd: number, offset: bigint, whence: number): Result<bigint> {
+  const f = fileOf(t, fd);
+  if (!f.ok) return f;
+  if (whence < 0 || whence > SEEK_MAX) return fail('EINVAL', 'ksys_lseek: whence > SEEK_MAX');
+  const file = f.value;
+  if (!file.ops.llseek) return fail('ESPIPE', 'vfs_llseek: file has no llseek (no FMODE_LSEEK)');
+  return file.ops.llseek(file, offset, whence, { task: t });
+}
+
 
 /** getdents(2) on a directory, names only, without "." and "..". */
 export function sysReaddir(t: Task, path: string): Result<string[]> {
