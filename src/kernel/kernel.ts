@@ -28,6 +28,7 @@ import { hostDriver } from './pci/driver.js';
 import { PciCore } from './pci/driver-core.js';
 import { PciDev } from './pci/pci-dev.js';
 import { installMemDevs, openNull } from './fs/mem-devs.js';
+import { procRoot } from './fs/procfs.js';
 import { O_RDWR } from '../uapi/posix.js';
 import { Task, type Credentials } from './task.js';
 import { uioPciGenericDriver } from './uio/uio-pci-generic.js';
@@ -107,7 +108,7 @@ export class Kernel {
     this.pci = new PciCore(this.trace);
     this.vfio = new VfioCore(this);
     this.uio = new UioCore(this);
-    this.vfs = new Vfs(staticDir({ dev: this.devfs.root(), sys: sysfsRoot(this) }));
+    this.vfs = new Vfs(staticDir({ dev: this.devfs.root(), sys: sysfsRoot(this), proc: procRoot(this) }));
     this.boot();
   }
 

@@ -29,6 +29,8 @@ export interface LinkNode extends Attrs {
   readonly type: 'link';
   /** As readlink(2) prints it: relative targets are resolved against the link's directory. */
   readonly target: string;
+  /** A link whose target depends on who looks (/proc/self: the caller's pid, proc_self_get_link). */
+  readonly targetFor?: (pid: number) => string;
 }
 
 /** A character device: opening it creates an OpenFile through its driver. */

@@ -35,8 +35,8 @@ export class Vfs {
     if (!resolved.path.startsWith('/dev/')) this.owners.set(resolved.path, { uid: node.uid, gid: node.gid });
   }
 
-  /** Resolve `path`; `followLast` false leaves a final symlink unresolved (lstat/readlink). */
-  resolve(path: string, followLast = true): Result<Resolved> {
+  /** Resolve `path` for the process `pid`; `followLast` false leaves a final symlink unresolved (lstat/readlink). */
+  resolve(path: string, followLast = true, pid = 0): Result<Resolved> {
     if (typeof path !== 'string' || !path.startsWith('/')) return fail('ENOENT', 'vfs: relative paths are not supported');
     const todo = split(path);
     const stack: Array<{ name: string; node: FsNode }> = [];
@@ -55,8 +55,9 @@ export class Vfs {
       const isLast = todo.length === 0;
       if (node.type === 'link' && (!isLast || followLast)) {
         if (++links > MAX_LINKS) return fail('ELOOP');
-        if (node.target.startsWith('/')) stack.length = 0;
-        todo.unshift(...split(node.target));
+        const target = linkTarget(node, pid);
+        if (target.startsWith('/')) stack.length = 0;
+        todo.unshift(...split(target));
         continue;
       }
       stack.push({ name, node });
@@ -70,6 +71,11 @@ export class Vfs {
     }
     return ok({ node, path: canonical });
   }
+}
+
+/** What a link points to for the process `pid` (readlink(2) prints the same). */
+export function linkTarget(node: { target: string; targetFor?: (pid: number) => string }, pid: number): string {
+  return node.targetFor ? node.targetFor(pid) : node.target;
 }
 
 function split(path: string): string[] {

@@ -138,9 +138,13 @@ export class AddressSpace {
 
   /** The backing of a new VMA: the driver's, a shmem object's (shmem_zero_setup for MAP_SHARED anonymous), or private anonymous. */
   private newBacking(device: DeviceMapping | ShmemObject | null, flags: number, huge: number, length: bigint, pgoff: bigint): Vma['backing'] {
-    if (device instanceof ShmemObject) return { kind: 'shmem', obj: device.get(), pgoff };
+    if (device instanceof ShmemObject) return { kind: 'shmem', obj: device.mapGet(), pgoff };
     if (device !== null) return { kind: 'device', mapping: device, pgoff };
-    if ((flags & 0x0f) !== 0x02 && flags & MAP_SHARED) return { kind: 'shmem', obj: this.newShmem(length, huge, huge > 1 ? 'anon_hugepage (deleted)' : '/dev/zero (deleted)'), pgoff: 0n };
+    if ((flags & 0x0f) !== 0x02 && flags & MAP_SHARED) {
+      const obj = this.newShmem(length, huge, huge > 1 ? 'anon_hugepage (deleted)' : '/dev/zero (deleted)');
+      obj.maps = 1;
+      return { kind: 'shmem', obj, pgoff: 0n };
+    }
     return huge > 1 ? anonBacking(huge, true) : anonBacking();
   }
 
@@ -189,7 +193,7 @@ export class AddressSpace {
         i++;
       } else {
         if (v.backing.kind === 'device') v.backing.mapping.unmapped?.();
-        if (v.backing.kind === 'shmem') v.backing.obj.put();
+        if (v.backing.kind === 'shmem') v.backing.obj.mapPut();
         this.vmas.splice(i, 1);
       }
     }
@@ -201,7 +205,7 @@ export class AddressSpace {
       v.backing.mapping.split?.();
       return { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff + (at - v.start) };
     }
-    if (v.backing.kind === 'shmem') return { kind: 'shmem', obj: v.backing.obj.get(), pgoff: v.backing.pgoff + (at - v.start) };
+    if (v.backing.kind === 'shmem') return { kind: 'shmem', obj: v.backing.obj.mapGet(), pgoff: v.backing.pgoff + (at - v.start) };
     return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
   }
 

@@ -31,7 +31,7 @@ export function forkVmas(parent: readonly Vma[], frames: FramePool, phys: PhysAc
   out.length = 0;
   for (const v of parent) {
     if (v.backing.kind === 'anon') out.push(copies.shift()!);
-    else if (v.backing.kind === 'shmem') out.push({ ...v, backing: { kind: 'shmem', obj: v.backing.obj.get(), pgoff: v.backing.pgoff } });
+    else if (v.backing.kind === 'shmem') out.push({ ...v, backing: { kind: 'shmem', obj: v.backing.obj.mapGet(), pgoff: v.backing.pgoff } });
     else {
       v.backing.mapping.split?.();
       out.push({ ...v, backing: { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff } });

@@ -17,6 +17,8 @@ export class ShmemObject {
   /** Block index → first pfn of the block's frames. */
   private readonly blocks = new Map<number, number>();
   users = 1;
+  /** How many VMAs map the object (for pagemap's PM_MMAP_EXCLUSIVE). */
+  maps = 0;
 
   constructor(
     private readonly frames: FramePool,
@@ -37,6 +39,18 @@ export class ShmemObject {
   put(): void {
     if (--this.users > 0) return;
     this.truncate(0n);
+  }
+
+  /** One more VMA maps the object (mmap, a split, fork). */
+  mapGet(): this {
+    this.maps++;
+    return this.get();
+  }
+
+  /** A VMA of the object went away. */
+  mapPut(): void {
+    this.maps--;
+    this.put();
   }
 
   /** Bytes per block. */

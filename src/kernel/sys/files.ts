@@ -10,7 +10,7 @@ import { OpenFile as OpenFileClass } from '../fs/file.js';
 import type { FsNode, TextFileNode } from '../fs/node.js';
 import { SEEK_MAX } from '../../uapi/posix.js';
 import { openTextFile, textFsOf } from '../fs/text-file.js';
-import { MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
+import { linkTarget, MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
 import type { Task } from '../task.js';
 
 export const O_RDONLY = 0;
@@ -48,7 +48,7 @@ function accessMask(flags: number): number {
 
 /** open(2). */
 export function sysOpen(t: Task, path: string, flags: number): Result<number> {
-  const r = t.kernel.vfs.resolve(path);
+  const r = t.kernel.vfs.resolve(path, true, t.pid);
   if (!r.ok) return r;
   const node = r.value.node;
   if (flags & O_DIRECTORY && node.type !== 'dir') return fail('ENOTDIR');
@@ -162,7 +162,7 @@ export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): Result<
 }
 
 function textNode(t: Task, path: string): Result<{ node: FsNode; path: string }> {
-  return t.kernel.vfs.resolve(path);
+  return t.kernel.vfs.resolve(path, true, t.pid);
 }
 
 /** open + read + close of a text file (sysfs attribute). */
@@ -205,7 +205,7 @@ export function sysLseek(t: Task, fd: number, offset: bigint, whence: number): R
 
 /** getdents(2) on a directory, names only, without "." and "..". */
 export function sysReaddir(t: Task, path: string): Result<string[]> {
-  const r = t.kernel.vfs.resolve(path);
+  const r = t.kernel.vfs.resolve(path, true, t.pid);
   if (!r.ok) return r;
   if (r.value.node.type !== 'dir') return fail('ENOTDIR');
   return ok(r.value.node.list());
@@ -213,14 +213,14 @@ export function sysReaddir(t: Task, path: string): Result<string[]> {
 
 /** readlink(2): EINVAL when the path is not a link. */
 export function sysReadlink(t: Task, path: string): Result<string> {
-  const r = t.kernel.vfs.resolve(path, false);
+  const r = t.kernel.vfs.resolve(path, false, t.pid);
   if (!r.ok) return r;
-  return r.value.node.type === 'link' ? ok(r.value.node.target) : fail('EINVAL');
+  return r.value.node.type === 'link' ? ok(linkTarget(r.value.node, t.pid)) : fail('EINVAL');
 }
 
 /** chown(2): CAP_CHOWN needed to give a file away (root only here). */
 export function sysChown(t: Task, path: string, uid: number, gid: number): Result<void> {
-  const r = t.kernel.vfs.resolve(path);
+  const r = t.kernel.vfs.resolve(path, true, t.pid);
   if (!r.ok) return r;
   if (!t.capable('CAP_CHOWN')) return fail('EPERM');
   t.kernel.vfs.chown(r.value, uid, gid);
