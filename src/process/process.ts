@@ -12,6 +12,7 @@ import type { Task } from '../kernel/task.js';
 import { createEventFd } from '../kernel/eventfd.js';
 import * as files from '../kernel/sys/files.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
+import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBigint, checkBytes, checkInt, checkLength, checkString } from './args.js';
 import { requestLabel } from './request-label.js';
 
@@ -135,6 +136,24 @@ export class Process {
     const r = files.sysWrite(this.task, fd, data);
     this.traceCall(`write(${fd}, ${data.length} bytes)`, r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'write', { fd });
+  }
+
+  /** memfd_create(2): an fd on a new anonymous shmem (or MFD_HUGETLB hugetlbfs) file of size 0. */
+  memfdCreate(name: string, flags = 0): number {
+    checkString('name', name);
+    checkInt('flags', flags);
+    const r = sysMemfdCreate(this.task, name, flags);
+    this.traceCall(`memfd_create("${name}", 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    return this.unwrap(r, 'memfd_create');
+  }
+
+  /** ftruncate(2). */
+  ftruncate(fd: number, length: bigint): void {
+    checkInt('fd', fd);
+    checkBigint('length', length);
+    const r = sysFtruncate(this.task, fd, length);
+    this.traceCall(`ftruncate(${fd}, 0x${length.toString(16)})`, r);
+    this.unwrap(r, 'ftruncate', { fd });
   }
 
   /** lseek(2): the new file position. ESPIPE on a file that cannot seek (an eventfd, a VFIO fd). */

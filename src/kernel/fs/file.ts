@@ -6,6 +6,7 @@
  * kernel-held references. When it drops to zero `release` runs exactly once.
  */
 import type { Result } from '../../base/result.js';
+import type { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 
 /** Who is calling: the task, and the kernel it runs on. */
@@ -51,7 +52,10 @@ export interface FileOperations<P = unknown> {
   pread?(f: OpenFile<P>, len: number, off: bigint, ctx: SyscallContext): Result<Uint8Array>;
   pwrite?(f: OpenFile<P>, data: Uint8Array, off: bigint, ctx: SyscallContext): Result<number>;
   ioctl?(f: OpenFile<P>, request: number, arg: unknown, ctx: SyscallContext): Result<number>;
-  mmap?(f: OpenFile<P>, req: MmapRequest, ctx: SyscallContext): Result<DeviceMapping>;
+  /** A driver's mapping, or the shmem object a memfd maps (shmem_mmap). */
+  mmap?(f: OpenFile<P>, req: MmapRequest, ctx: SyscallContext): Result<DeviceMapping | ShmemObject>;
+  /** ftruncate(2) on a regular file (notify_change → setattr). Files without it: EINVAL. */
+  truncate?(f: OpenFile<P>, length: bigint, ctx: SyscallContext): Result<void>;
   /**
    * lseek(2) (f_op->llseek): the new position, already stored in `f.pos`. A file without it
    * cannot seek (vfs_llseek without FMODE_LSEEK: ESPIPE).

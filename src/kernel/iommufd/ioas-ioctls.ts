@@ -9,6 +9,8 @@ import { reply, reservedSet, type Cmd } from './cmd.js';
 import { Ioas } from './ioas.js';
 import type { IovaRange } from './io-pagetable.js';
 import { accountModeFor, IoptPages } from './pages.js';
+import { memfdObject } from '../fs/memfd.js';
+import { canWrite } from '../sys/files.js';
 import { u32, u64 } from './ucmd.js';
 
 const MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
@@ -111,8 +113,11 @@ export function ioasMap(c: Cmd): Result<number> {
 }
 
 /**
- * iommufd_ioas_map_file(): the simulator has no memfd or dma-buf, so after the common
- * checks every file is refused as memfd_pin_folios() refuses a non-memfd (EINVAL).
+ * iommufd_ioas_map_file() → iopt_map_file_pages(): the source is a file range, pinned with
+ * memfd_pin_folios() when a domain needs it — a memfd (or hugetlbfs memfd) works, any other
+ * file fails there with EINVAL (at MAP_FILE when a domain is attached, else at attach).
+ * Not modelled: dma-buf sources, and the file reference iopt_pages keeps (closing every fd
+ * and mapping of the memfd frees its unpinned pages).
  */
 export function ioasMapFile(c: Cmd): Result<number> {
   const flags = u32(c.f, 'flags');
@@ -121,9 +126,21 @@ export function ioasMapFile(c: Cmd): Result<number> {
   if ((flags & PERMS) === 0) return fail('EINVAL', 'iommufd_ioas_map_file: neither READABLE nor WRITEABLE');
   const io = getIoas(c, u32(c.f, 'ioas_id'), 'iommufd_ioas_map_file');
   if (!io.ok) return io;
+  const start = u64(c.f, 'start');
+  const length = u64(c.f, 'length');
+  if (length === 0n) return fail('EINVAL', 'iopt_map_file_pages: zero length');
+  if (start + length - 1n > U64_MAX) return fail('EOVERFLOW', 'iopt_map_file_pages: start + length overflows');
   const fd = c.f.fd as number;
-  if (fd < 0 || c.task.file(fd) === undefined) return fail('EBADF', 'iommufd_ioas_map_file: fd is not open');
-  return fail('EINVAL', 'memfd_pin_folios: not a memfd (vfio-sim has no memfd or dma-buf)');
+  const file = fd < 0 ? undefined : c.task.file(fd);
+  if (file === undefined) return fail('EBADF', 'iopt_map_file_pages: fd is not open');
+  const write = (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0;
+  if (write && !canWrite(file.flags)) return fail('EPERM', 'iopt_alloc_file_pages: writeable mapping of a file not open for writing');
+  const pages = new IoptPages(c.task, start, length, write, accountModeFor(c.task, c.ctx.accountMode), memfdObject(file));
+  const fixed = flags & IOMMU_IOAS_MAP_FIXED_IOVA ? u64(c.f, 'iova') : null;
+  const r = io.value.iopt.mapPieces([{ pages, off: 0n, length }], length, fixed, start, (flags & IOMMU_IOAS_MAP_READABLE) !== 0, write);
+  if (!r.ok) return r;
+  reply(c, { iova: r.value });
+  return ok(0);
 }
 
 /** iommufd_ioas_copy(): share the source's backing, no new pin or charge. */

@@ -14,6 +14,7 @@ import { fail, okVoid, type Result } from '../../base/result.js';
 import { alignDown, alignUp, PAGE_SIZE_N } from '../../base/u64.js';
 import type { Kernel } from '../kernel.js';
 import type { PinnedRun } from '../mm/address-space.js';
+import type { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 
 /** How a source object is charged (enum iopt_pages_account_mode). */
@@ -46,7 +47,24 @@ export class IoptPages {
     /** Mapped WRITEABLE: pinning asks for write access; COPY may hand write access on. */
     readonly writable: boolean,
     public account: AccountMode,
+    /**
+     * IOMMU_IOAS_MAP_FILE's source (IOPT_ADDRESS_FILE): the memfd's shmem object, or null for
+     * a file that is not one (pinning then fails as memfd_pin_folios does). `uva` is then
+     * the file offset. undefined: a user VA range of `task`.
+     */
+    readonly file?: ShmemObject | null,
   ) {}
+
+  private pin(start: bigint, len: bigint): Result<PinnedRun[]> {
+    if (this.file === undefined) return this.task.mm.pin(start, len, this.writable);
+    if (this.file === null) return fail('EINVAL', 'memfd_pin_folios: not a memfd or hugetlbfs file');
+    return this.file.pinRange(start, len);
+  }
+
+  private unpin(runs: readonly PinnedRun[]): void {
+    if (this.file === undefined) this.task.mm.unpin(runs);
+    else this.file?.unpinRuns(runs);
+  }
 
   private get span(): [bigint, bigint] {
     return [alignDown(this.uva, PAGE_SIZE_N), alignUp(this.uva + this.length, PAGE_SIZE_N)];
@@ -59,19 +77,19 @@ export class IoptPages {
       return okVoid();
     }
     const [s, e] = this.span;
-    const r = this.task.mm.pin(s, e - s, this.writable);
+    const r = this.pin(s, e - s);
     if (!r.ok) return fail(r.code, `iopt_pages_fill: ${r.why ?? 'pin_user_pages failed'}`);
     // iommufd pins with pin_user_pages_remote(), which refuses VM_IO | VM_PFNMAP areas such
     // as an mmap'd BAR (check_vma_flags: EFAULT); only type1's vaddr_get_pfns() follows them
     if (r.value.some((run) => run.mmio)) {
-      this.task.mm.unpin(r.value);
+      this.unpin(r.value);
       return fail('EFAULT', 'pin_user_pages_remote: VM_IO | VM_PFNMAP mapping (a device BAR) cannot be pinned');
     }
     let pages = 0n;
     for (const run of r.value) if (!run.mmio) pages += run.bytes / PAGE_SIZE_N;
     const c = this.charge(pages);
     if (!c.ok) {
-      this.task.mm.unpin(r.value);
+      this.unpin(r.value);
       return c;
     }
     this.runs = r.value;
@@ -84,7 +102,7 @@ export class IoptPages {
   release(): void {
     if (this.pinRefs === 0) return;
     if (--this.pinRefs > 0) return;
-    this.task.mm.unpin(this.runs!);
+    this.unpin(this.runs!);
     this.uncharge(this.charged);
     this.runs = null;
     this.charged = 0n;

@@ -9,7 +9,9 @@
  * - Pages are populated lazily, one block at a time (`blockPages` frames: 1, or a hugetlb
  *   page), and only below `size`; truncation frees whole blocks at or past the new end.
  */
+import { fail, ok, type Result } from '../../base/result.js';
 import { alignUp } from '../../base/u64.js';
+import type { PinnedRun } from './mm-constants.js';
 import type { FramePool } from './frames.js';
 import type { PinTable } from './pin-table.js';
 
@@ -85,6 +87,35 @@ export class ShmemObject {
       for (let k = 0; k < this.blockPages; k++) this.pins.dropFrame(base + k);
     }
     this.size = size;
+  }
+
+  /**
+   * memfd_pin_folios(): pin the pages of [start, start + len) (page aligned), allocating
+   * missing ones; EINVAL when the range reaches i_size. Runs carry file offsets as `vaddr`.
+   */
+  pinRange(start: bigint, len: bigint): Result<PinnedRun[]> {
+    if (len <= 0n || start + len - 1n >= this.size) return fail('EINVAL', 'memfd_pin_folios: range reaches past i_size');
+    const runs: PinnedRun[] = [];
+    const pinned: number[] = [];
+    for (let off = start; off < start + len; off += 4096n) {
+      const pfn = this.populate(Number(off >> 12n));
+      if (pfn === null) {
+        for (const p of pinned) this.pins.unpinFrame(p);
+        return fail('ENOMEM', 'memfd_alloc_folio: out of memory');
+      }
+      this.pins.pinFrame(pfn);
+      pinned.push(pfn);
+      const pa = BigInt(pfn) << 12n;
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.pa + last.bytes === pa) runs[runs.length - 1] = { ...last, bytes: last.bytes + 4096n };
+      else runs.push({ vaddr: off, pa, bytes: 4096n, mmio: false });
+    }
+    return ok(runs);
+  }
+
+  /** unpin_folios(): undo pinRange. */
+  unpinRuns(runs: readonly PinnedRun[]): void {
+    for (const r of runs) for (let k = 0n; k < r.bytes; k += 4096n) this.pins.unpinFrame(Number((r.pa + k) >> 12n));
   }
 
   /** Populated pages (for tests and /proc). */

@@ -5,6 +5,9 @@
  */
 import { fail, type Result } from '../../base/result.js';
 import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, PROT_WRITE } from '../mm/address-space.js';
+import { isHugetlbFile } from '../fs/memfd.js';
+import { MAP_HUGETLB } from '../mm/mm-constants.js';
+import { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 import { canRead, canWrite } from './files.js';
 
@@ -21,6 +24,7 @@ export function sysMmap(t: Task, addr: bigint, length: bigint, prot: number, fla
   if (offset & 0xfffn) return fail('EINVAL', 'sys_mmap: offset not page aligned');
   const file = flags & MAP_ANONYMOUS ? undefined : t.file(fd);
   if (!(flags & MAP_ANONYMOUS) && file === undefined) return fail('EBADF', 'ksys_mmap_pgoff: fd not open');
+  if (file !== undefined && flags & MAP_HUGETLB && !isHugetlbFile(file)) return fail('EINVAL', 'ksys_mmap_pgoff: MAP_HUGETLB of a file not on hugetlbfs');
   if (length === 0n) return fail('EINVAL', 'do_mmap: zero length');
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return fail('EINVAL', 'do_mmap: need MAP_SHARED or MAP_PRIVATE');
@@ -31,8 +35,10 @@ export function sysMmap(t: Task, addr: bigint, length: bigint, prot: number, fla
   if (!file.ops.mmap) return fail('ENODEV', 'do_mmap: file has no mmap');
   const m = file.ops.mmap(file, { offset, length, prot, flags }, { task: t });
   if (!m.ok) return m;
-  const r = t.mm.map(addr, length, prot, flags, m.value, 0n);
-  if (!r.ok) m.value.unmapped?.();
+  const backing = m.value;
+  if (backing instanceof ShmemObject) return t.mm.map(addr, length, prot, flags, backing, offset);
+  const r = t.mm.map(addr, length, prot, flags, backing, 0n);
+  if (!r.ok) backing.unmapped?.();
   return r;
 }
 
