@@ -344,35 +344,49 @@ export class AddressSpace {
     }
     const runs: PinnedRun[] = [];
     const pinned: number[] = [];
-    for (let a = addr; a < end; a += PAGE) {
+    // the open run of memory pages, in page numbers (bigint only at run boundaries: a 1 GiB
+    // hugetlb page is 262144 pages)
+    let open: { vpn: number; pfn: number; n: number } | null = null;
+    const flush = () => {
+      if (open !== null) runs.push({ vaddr: BigInt(open.vpn) << 12n, pa: BigInt(open.pfn) << 12n, bytes: BigInt(open.n) << 12n, mmio: false });
+      open = null;
+    };
+    for (let a = addr; a < end; ) {
       const v = this.find(a)!;
-      let pa: bigint;
-      let mmio = false;
+      const stop = v.end < end ? v.end : end;
       if (v.backing.kind === 'device') {
-        const p = v.backing.mapping.physAddr!(v.backing.pgoff + (a - v.start));
-        if (p === null) {
-          this.unpinFrames(pinned);
-          return fail('EFAULT', 'vaddr_get_pfns: no pfn behind the mapping');
+        flush();
+        for (; a < stop; a += PAGE) {
+          const pa = v.backing.mapping.physAddr!(v.backing.pgoff + (a - v.start));
+          if (pa === null) {
+            this.unpinFrames(pinned);
+            return fail('EFAULT', 'vaddr_get_pfns: no pfn behind the mapping');
+          }
+          const last = runs[runs.length - 1];
+          if (last && last.mmio && last.pa + last.bytes === pa && last.vaddr + last.bytes === a) runs[runs.length - 1] = { ...last, bytes: last.bytes + PAGE };
+          else runs.push({ vaddr: a, pa, bytes: PAGE, mmio: true });
         }
-        pa = p;
-        mmio = true;
-      } else {
-        const pfn = this.populate(v, Number(a >> 12n));
+        continue;
+      }
+      const lastVpn = Number(stop >> 12n);
+      for (let vpn = Number(a >> 12n); vpn < lastVpn; vpn++) {
+        const pfn = this.populate(v, vpn);
         if (pfn === null) {
           this.unpinFrames(pinned);
           return fail('ENOMEM', 'pin_user_pages: out of memory');
         }
         this.pinFrame(pfn);
         pinned.push(pfn);
-        pa = BigInt(pfn) << 12n;
+        const o = open as { vpn: number; pfn: number; n: number } | null;
+        if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n++;
+        else {
+          flush();
+          open = { vpn, pfn, n: 1 };
+        }
       }
-      const last = runs[runs.length - 1];
-      if (last && last.mmio === mmio && last.pa + last.bytes === pa && last.vaddr + last.bytes === a) {
-        runs[runs.length - 1] = { ...last, bytes: last.bytes + PAGE };
-      } else {
-        runs.push({ vaddr: a, pa, bytes: PAGE, mmio });
-      }
+      a = stop;
     }
+    flush();
     return ok(runs);
   }
 
