@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.js';
 import type { PciDev } from '../pci/pci-dev.js';
 import { PARAM_TABLE } from '../params.js';
 import { storeGroupType } from '../iommu/group-type.js';
+import { debugfsRoot } from './debugfs.js';
 import { compareNames } from './devfs.js';
 import { computedDir, link, roFile, rwFile, staticDir, type DirNode, type FsNode } from './node.js';
 import { configNode, resourceBars, resourceNode } from './sysfs-pci-bin.js';
@@ -41,6 +42,7 @@ function depthOf(path: string): number {
 export function sysfsRoot(k: Kernel): DirNode {
   return staticDir({
     kernel: staticDir({
+      debug: debugfsRoot(k),
       iommu_groups: computedDir(
         () => k.iommuCore.list().map((g) => [String(g.id), groupDir(k, g.id)] as const),
         undefined,
