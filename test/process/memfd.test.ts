@@ -23,6 +23,8 @@ describe('memfd_create(2)', () => {
     expect(p.lseek(fd, 0n, uapi.SEEK_END)).toBe(0x2000n);
     p.ftruncate(fd, 2n);
     expect(new TextDecoder().decode(p.pread(fd, 100, 0n))).toBe('he');
+    p.ftruncate(fd, 5n); // the cut bytes come back as zeros
+    expect([...p.pread(fd, 100, 0n)]).toEqual([0x68, 0x65, 0, 0, 0]);
   });
 
   it('refuses bad flags, names and truncations as mm/memfd.c and do_ftruncate do', () => {

@@ -83,7 +83,8 @@ export class AddressSpace {
 
   /** A shmem object (a memfd) owned by this process's family; it starts with one user. */
   newShmem(size: bigint, blockPages: number, name: string): ShmemObject {
-    return new ShmemObject(this.frames, this.pins, size, blockPages, name);
+    const zero = (pa: bigint, len: bigint) => this.phys.write(pa, new Uint8Array(Number(len)));
+    return new ShmemObject(this.frames, zero, this.pins, size, blockPages, name);
   }
 
   /** The VMAs, in address order (read-only snapshot). */

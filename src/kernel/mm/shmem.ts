@@ -24,6 +24,8 @@ export class ShmemObject {
 
   constructor(
     private readonly frames: FramePool,
+    /** Clears the tail of a page cut by truncation. */
+    private readonly zero: (pa: bigint, len: bigint) => void,
     /** The pin table of the creating process's family: frames are freed through it. */
     readonly pins: PinTable,
     /** i_size in bytes. */
@@ -78,9 +80,16 @@ export class ShmemObject {
     return base + (idx % this.blockPages);
   }
 
-  /** shmem_setattr → shmem_truncate_range: drop the blocks wholly past the new size. */
+  /**
+   * shmem_setattr → shmem_truncate_range: drop the blocks wholly past the new size, and
+   * zero the rest of a kept block past it (truncate_inode_partial_folio), so growing the
+   * file again shows zeros there.
+   */
   truncate(size: bigint): void {
     const keep = Number(alignUp(size, this.blockBytes) >> 12n) / this.blockPages;
+    const tail = size % this.blockBytes;
+    const base = tail === 0n ? undefined : this.blocks.get(keep - 1);
+    if (base !== undefined && size < this.size) this.zero((BigInt(base) << 12n) + tail, this.blockBytes - tail);
     for (const [blk, base] of [...this.blocks]) {
       if (blk < keep) continue;
       this.blocks.delete(blk);
