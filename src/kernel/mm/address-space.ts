@@ -22,8 +22,10 @@ import type { FramePool, PhysAccess } from './frames.js';
 import { forkVmas } from './fork-copy.js';
 import { hugetlbPages, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_SHARED, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
 import { PinTable } from './pin-table.js';
+import { pinWalk } from './pin-walk.js';
 import { ShmemObject } from './shmem.js';
-import { anonBacking, anonFrame, vmaBlockPages, type Vma } from './vma.js';
+import { anonBacking, vmaBlockPages, type Vma } from './vma.js';
+import { beyondObject, frameOf, populatePage, releaseAnon } from './vma-pages.js';
 import { placeMapping, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
 
 export {
@@ -210,80 +212,17 @@ export class AddressSpace {
     return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
   }
 
-  /** Free (or orphan, when pinned) the frames of anonymous pages in [start, end) of `v`. */
-  private releasePages(v: Vma, start: bigint, end: bigint): void {
-    if (v.backing.kind !== 'anon') return;
-    const b = v.backing;
-    const first = Number(start >> 12n);
-    const last = Number(end >> 12n);
-    const bp = b.blockPages;
-    for (const [blk, base] of [...b.blocks]) {
-      const bs = blk * bp;
-      if (bs + bp <= first || bs >= last) continue;
-      b.blocks.delete(blk);
-      for (let k = 0; k < bp; k++) {
-        const vpn = bs + k;
-        if (vpn >= first && vpn < last) this.dropFrame(base + k);
-        else b.pages.set(vpn, base + k);
-      }
-    }
-    if (b.pages.size > 0) {
-      for (const [vpn, pfn] of [...b.pages]) {
-        if (vpn >= first && vpn < last) {
-          b.pages.delete(vpn);
-          this.dropFrame(pfn);
-        }
-      }
-    }
-  }
-
   private dropFrame(pfn: number): void {
     this.pins.dropFrame(pfn);
   }
 
-  /**
-   * The frame behind a memory page, allocating it: a shmem object's page, or an anonymous
-   * page (with its whole block when the block fits in the VMA; a hugetlb page always).
-   */
+  /** Free (or orphan, when pinned) the frames of anonymous pages in [start, end) of `v`. */
+  private releasePages(v: Vma, start: bigint, end: bigint): void {
+    if (v.backing.kind === 'anon') releaseAnon(v.backing, start, end, (pfn) => this.dropFrame(pfn));
+  }
+
   private populate(v: Vma, vpn: number): number | null {
-    if (v.backing.kind === 'shmem') return v.backing.obj.populate(Number((v.backing.pgoff + (BigInt(vpn) << 12n) - v.start) >> 12n));
-    if (v.backing.kind !== 'anon') return null;
-    const b = v.backing;
-    const have = anonFrame(b, vpn);
-    if (have !== undefined) return have;
-    const bp = b.blockPages;
-    const blk = Math.floor(vpn / bp);
-    const bs = BigInt(blk * bp) << 12n;
-    if (b.hugetlb || (bs >= v.start && bs + (BigInt(bp) << 12n) <= v.end && !this.blockTouched(b.pages, blk, bp))) {
-      const base = this.frames.alloc(bp, bp);
-      if (base !== null) {
-        b.blocks.set(blk, base);
-        return base + (vpn - blk * bp);
-      }
-      if (b.hugetlb) return null;
-    }
-    const pfn = this.frames.alloc(1, 1);
-    if (pfn === null) return null;
-    b.pages.set(vpn, pfn);
-    return pfn;
-  }
-
-  private blockTouched(pages: Map<number, number>, blk: number, bp: number): boolean {
-    if (pages.size === 0) return false;
-    for (let k = 0; k < bp; k++) if (pages.has(blk * bp + k)) return true;
-    return false;
-  }
-
-  /** The frame behind a memory page without allocating, or undefined. */
-  private frameOf(v: Vma, a: bigint): number | undefined {
-    if (v.backing.kind === 'anon') return anonFrame(v.backing, Number(a >> 12n));
-    if (v.backing.kind === 'shmem') return v.backing.obj.frameAt(Number((v.backing.pgoff + a - v.start) >> 12n));
-    return undefined;
-  }
-
-  /** Is `a` beyond the end of the shmem object behind `v` (an access there is SIGBUS)? */
-  private beyondObject(v: Vma, a: bigint): boolean {
-    return v.backing.kind === 'shmem' && v.backing.pgoff + (a - v.start) >= v.backing.obj.size;
+    return populatePage(v, vpn, this.frames);
   }
 
   /** A CPU load of `len` bytes at `addr`. */
@@ -296,8 +235,8 @@ export class AddressSpace {
         out.set(d.value, off);
         return null;
       }
-      if (this.beyondObject(v, a)) return 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)';
-      const pfn = this.frameOf(v, a);
+      if (beyondObject(v, a)) return 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)';
+      const pfn = frameOf(v, a);
       if (pfn !== undefined) out.set(this.phys.read((BigInt(pfn) << 12n) | (a & 0xfffn), n), off);
       return null;
     });
@@ -313,7 +252,7 @@ export class AddressSpace {
         return d.ok ? null : (d.why ?? 'device write failed');
       }
       const pfn = this.populate(v, Number(a >> 12n));
-      if (pfn === null) return this.beyondObject(v, a) ? 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)' : 'out of memory';
+      if (pfn === null) return beyondObject(v, a) ? 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)' : 'out of memory';
       this.phys.write((BigInt(pfn) << 12n) | (a & 0xfffn), chunk);
       return null;
     });
@@ -340,55 +279,10 @@ export class AddressSpace {
       }
       if (v.backing.kind === 'device' && v.backing.mapping.physAddr === undefined) return fail('EFAULT', 'vaddr_get_pfns: mapping has no pfns');
       const stop = v.end < end ? v.end : end;
-      if (this.beyondObject(v, stop - 1n)) return fail('EFAULT', 'pin_user_pages: page beyond the end of the shmem object');
+      if (beyondObject(v, stop - 1n)) return fail('EFAULT', 'pin_user_pages: page beyond the end of the shmem object');
       a = v.end;
     }
-    const runs: PinnedRun[] = [];
-    const pinned: number[] = [];
-    // the open run of memory pages, in page numbers (bigint only at run boundaries: a 1 GiB
-    // hugetlb page is 262144 pages)
-    let open: { vpn: number; pfn: number; n: number } | null = null;
-    const flush = () => {
-      if (open !== null) runs.push({ vaddr: BigInt(open.vpn) << 12n, pa: BigInt(open.pfn) << 12n, bytes: BigInt(open.n) << 12n, mmio: false });
-      open = null;
-    };
-    for (let a = addr; a < end; ) {
-      const v = this.find(a)!;
-      const stop = v.end < end ? v.end : end;
-      if (v.backing.kind === 'device') {
-        flush();
-        for (; a < stop; a += PAGE) {
-          const pa = v.backing.mapping.physAddr!(v.backing.pgoff + (a - v.start));
-          if (pa === null) {
-            this.unpinFrames(pinned);
-            return fail('EFAULT', 'vaddr_get_pfns: no pfn behind the mapping');
-          }
-          const last = runs[runs.length - 1];
-          if (last && last.mmio && last.pa + last.bytes === pa && last.vaddr + last.bytes === a) runs[runs.length - 1] = { ...last, bytes: last.bytes + PAGE };
-          else runs.push({ vaddr: a, pa, bytes: PAGE, mmio: true });
-        }
-        continue;
-      }
-      const lastVpn = Number(stop >> 12n);
-      for (let vpn = Number(a >> 12n); vpn < lastVpn; vpn++) {
-        const pfn = this.populate(v, vpn);
-        if (pfn === null) {
-          this.unpinFrames(pinned);
-          return fail('ENOMEM', 'pin_user_pages: out of memory');
-        }
-        this.pinFrame(pfn);
-        pinned.push(pfn);
-        const o = open as { vpn: number; pfn: number; n: number } | null;
-        if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n++;
-        else {
-          flush();
-          open = { vpn, pfn, n: 1 };
-        }
-      }
-      a = stop;
-    }
-    flush();
-    return ok(runs);
+    return pinWalk({ find: (a) => this.find(a), populate: (v, vpn) => this.populate(v, vpn), pin: (pfn) => this.pinFrame(pfn), unpin: (pfns) => this.unpinFrames(pfns) }, addr, end);
   }
 
   /** Undo pin() for the given runs (MMIO runs are not refcounted). */
@@ -425,7 +319,7 @@ export class AddressSpace {
     const v = this.find(addr);
     if (v === undefined) return null;
     if (v.backing.kind === 'device') return v.backing.mapping.physAddr?.(v.backing.pgoff + (addr - v.start)) ?? null;
-    const pfn = this.frameOf(v, addr);
+    const pfn = frameOf(v, addr);
     return pfn === undefined ? null : (BigInt(pfn) << 12n) | (addr & 0xfffn);
   }
 

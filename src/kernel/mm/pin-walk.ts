@@ -1,0 +1,76 @@
+/**
+ * The second half of pin_user_pages for an address space (the first, in AddressSpace.pin,
+ * checked every VMA): each page's frame is populated and pinned, and the result is folded
+ * into physically contiguous runs; device (PFN map) pages become MMIO runs, which are not
+ * refcounted. Page numbers stay `number`s inside a run (a 1 GiB hugetlb page is 262144
+ * pages); bigint only at run boundaries. On failure every pin taken is dropped.
+ */
+import { fail, ok, type Result } from '../../base/result.js';
+import type { PinnedRun } from './mm-constants.js';
+import type { Vma } from './vma.js';
+
+const PAGE = 0x1000n;
+
+export interface PinOps {
+  find(a: bigint): Vma | undefined;
+  populate(v: Vma, vpn: number): number | null;
+  pin(pfn: number): void;
+  unpin(pfns: number[]): void;
+}
+
+export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRun[]> {
+  const runs: PinnedRun[] = [];
+  const pinned: number[] = [];
+  // the open run of memory pages, in page numbers (bigint only at run boundaries: a 1 GiB
+  // hugetlb page is 262144 pages)
+  let open: { vpn: number; pfn: number; n: number } | null = null;
+  const flush = () => {
+    if (open !== null) runs.push({ vaddr: BigInt(open.vpn) << 12n, pa: BigInt(open.pfn) << 12n, bytes: BigInt(open.n) << 12n, mmio: false });
+    open = null;
+  };
+  for (let a = addr; a < end; ) {
+    const v = ops.find(a)!;
+    const stop = v.end < end ? v.end : end;
+    if (v.backing.kind === 'device') {
+      flush();
+      if (!deviceRuns(v, a, stop, runs)) {
+        ops.unpin(pinned);
+        return fail('EFAULT', 'vaddr_get_pfns: no pfn behind the mapping');
+      }
+      a = stop;
+      continue;
+    }
+    const lastVpn = Number(stop >> 12n);
+    for (let vpn = Number(a >> 12n); vpn < lastVpn; vpn++) {
+      const pfn = ops.populate(v, vpn);
+      if (pfn === null) {
+        ops.unpin(pinned);
+        return fail('ENOMEM', 'pin_user_pages: out of memory');
+      }
+      ops.pin(pfn);
+      pinned.push(pfn);
+      const o = open as { vpn: number; pfn: number; n: number } | null;
+      if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n++;
+      else {
+        flush();
+        open = { vpn, pfn, n: 1 };
+      }
+    }
+    a = stop;
+  }
+  flush();
+  return ok(runs);
+}
+
+/** MMIO runs for the device pages [a, stop) of `v` (follow_pfnmap); false when one has no pfn. */
+function deviceRuns(v: Vma, a: bigint, stop: bigint, runs: PinnedRun[]): boolean {
+  if (v.backing.kind !== 'device') return false;
+  for (; a < stop; a += PAGE) {
+    const pa = v.backing.mapping.physAddr!(v.backing.pgoff + (a - v.start));
+    if (pa === null) return false;
+    const last = runs[runs.length - 1];
+    if (last && last.mmio && last.pa + last.bytes === pa && last.vaddr + last.bytes === a) runs[runs.length - 1] = { ...last, bytes: last.bytes + PAGE };
+    else runs.push({ vaddr: a, pa, bytes: PAGE, mmio: true });
+  }
+  return true;
+}

@@ -1,0 +1,78 @@
+/**
+ * The pages behind memory VMAs: which frame backs a page (without or with allocating it),
+ * and the release of anonymous pages when part of a VMA goes. An anonymous page's frame is
+ * allocated with its whole block when the block lies inside the VMA (a hugetlb VMA: always,
+ * and never a single page); a shmem VMA's frames belong to its object.
+ */
+import type { FramePool } from './frames.js';
+import { anonFrame, type AnonBacking, type Vma } from './vma.js';
+
+/** Free (or orphan, when pinned: `drop` decides) the frames of anonymous pages in [start, end). */
+export function releaseAnon(b: AnonBacking, start: bigint, end: bigint, drop: (pfn: number) => void): void {
+  const first = Number(start >> 12n);
+  const last = Number(end >> 12n);
+  const bp = b.blockPages;
+  for (const [blk, base] of [...b.blocks]) {
+    const bs = blk * bp;
+    if (bs + bp <= first || bs >= last) continue;
+    b.blocks.delete(blk);
+    for (let k = 0; k < bp; k++) {
+      const vpn = bs + k;
+      if (vpn >= first && vpn < last) drop(base + k);
+      else b.pages.set(vpn, base + k);
+    }
+  }
+  if (b.pages.size > 0) {
+    for (const [vpn, pfn] of [...b.pages]) {
+      if (vpn >= first && vpn < last) {
+        b.pages.delete(vpn);
+        drop(pfn);
+      }
+    }
+  }
+}
+
+/**
+ * The frame behind a memory page, allocating it: a shmem object's page, or an anonymous
+ * page (with its whole block when the block fits in the VMA; a hugetlb page always).
+ */
+export function populatePage(v: Vma, vpn: number, frames: FramePool): number | null {
+  if (v.backing.kind === 'shmem') return v.backing.obj.populate(Number((v.backing.pgoff + (BigInt(vpn) << 12n) - v.start) >> 12n));
+  if (v.backing.kind !== 'anon') return null;
+  const b = v.backing;
+  const have = anonFrame(b, vpn);
+  if (have !== undefined) return have;
+  const bp = b.blockPages;
+  const blk = Math.floor(vpn / bp);
+  const bs = BigInt(blk * bp) << 12n;
+  if (b.hugetlb || (bs >= v.start && bs + (BigInt(bp) << 12n) <= v.end && !blockTouched(b.pages, blk, bp))) {
+    const base = frames.alloc(bp, bp);
+    if (base !== null) {
+      b.blocks.set(blk, base);
+      return base + (vpn - blk * bp);
+    }
+    if (b.hugetlb) return null;
+  }
+  const pfn = frames.alloc(1, 1);
+  if (pfn === null) return null;
+  b.pages.set(vpn, pfn);
+  return pfn;
+}
+
+function blockTouched(pages: Map<number, number>, blk: number, bp: number): boolean {
+  if (pages.size === 0) return false;
+  for (let k = 0; k < bp; k++) if (pages.has(blk * bp + k)) return true;
+  return false;
+}
+
+/** The frame behind a memory page without allocating, or undefined. */
+export function frameOf(v: Vma, a: bigint): number | undefined {
+  if (v.backing.kind === 'anon') return anonFrame(v.backing, Number(a >> 12n));
+  if (v.backing.kind === 'shmem') return v.backing.obj.frameAt(Number((v.backing.pgoff + a - v.start) >> 12n));
+  return undefined;
+}
+
+/** Is `a` beyond the end of the shmem object behind `v` (an access there is SIGBUS)? */
+export function beyondObject(v: Vma, a: bigint): boolean {
+  return v.backing.kind === 'shmem' && v.backing.pgoff + (a - v.start) >= v.backing.obj.size;
+}
