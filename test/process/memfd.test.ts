@@ -66,6 +66,34 @@ describe('memfd_create(2)', () => {
   });
 });
 
+describe('MAP_PRIVATE of a memfd', () => {
+  it('reads the file until a page is written; the written page is a private copy (do_cow_fault)', () => {
+    const p = new Host().spawn();
+    const fd = p.memfdCreate('cow');
+    p.ftruncate(fd, 0x2000n);
+    p.pwrite(fd, Uint8Array.of(1), 0n);
+    const priv = p.mmap(0n, 0x2000n, PROT_RW, uapi.MAP_PRIVATE, fd, 0n);
+    const shared = p.mmap(0n, 0x2000n, PROT_RW, uapi.MAP_SHARED, fd, 0n);
+    expect(p.readMem(priv, 1)[0]).toBe(1);
+    expect(p.task.mm.virtToPhys(priv)).toBe(p.task.mm.virtToPhys(shared));
+    p.writeMem(shared + 0x1000n, Uint8Array.of(4)); // the file changes under an unwritten private page
+    expect(p.readMem(priv + 0x1000n, 1)[0]).toBe(4);
+    p.writeMem(priv, Uint8Array.of(2));
+    expect(p.readMem(priv, 1)[0]).toBe(2);
+    expect(p.readMem(shared, 1)[0]).toBe(1);
+    expect(p.pread(fd, 1, 0n)[0]).toBe(1);
+    expect(p.task.mm.virtToPhys(priv)).not.toBe(p.task.mm.virtToPhys(shared));
+    const pm = p.open('/proc/self/pagemap', uapi.O_RDONLY);
+    const e = (va: bigint) => new DataView(p.pread(pm, 8, (va / 4096n) * 8n).buffer).getBigUint64(0, true);
+    expect(e(priv) >> 56n).toBe(0x81n); // PRESENT | EXCLUSIVE, not FILE
+    expect(e(priv + 0x1000n) & (1n << 61n)).toBe(1n << 61n); // still the file's page
+    const child = p.fork();
+    child.writeMem(priv, Uint8Array.of(3));
+    expect(p.readMem(priv, 1)[0]).toBe(2);
+    expect(p.readFile('/proc/self/maps')).toContain(' rw-p ');
+  });
+});
+
 describe('IOMMU_IOAS_MAP_FILE', () => {
   it('maps a memfd range: the device reads the file\'s bytes, pinned when the domain needs them', () => {
     const d = boundDevice();

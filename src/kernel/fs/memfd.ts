@@ -13,7 +13,10 @@
  *   hugetlbfs mapping needs a huge-aligned offset (EINVAL) and a writable one grows i_size
  *   to cover it (hugetlbfs_file_mmap). Access past i_size is SIGBUS.
  *
- * Not modelled: seals (F_ADD_SEALS), and MAP_PRIVATE mappings of a memfd (refused ENODEV).
+ * - MAP_PRIVATE mappings read the file until a page is written; the writer gets a private
+ *   copy of that page (do_cow_fault), which the file and other mappings never see.
+ *
+ * Not modelled: seals (F_ADD_SEALS).
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { O_LARGEFILE, O_RDWR, SEEK_CUR, SEEK_END, SEEK_SET } from '../../uapi/posix.js';
@@ -91,11 +94,10 @@ const memfdFops: FileOperations<Memfd> = {
   },
   mmap(f, req) {
     const obj = f.priv.obj;
-    if ((req.flags & 0x0f) === MAP_PRIVATE) return fail('ENODEV', 'vfio-sim: MAP_PRIVATE of a memfd is not modelled');
     if (obj.blockPages > 1) {
       if (req.offset & (obj.blockBytes - 1n)) return fail('EINVAL', 'hugetlbfs_file_mmap: offset not huge-page aligned');
       const len = ((req.length + obj.blockBytes - 1n) & ~(obj.blockBytes - 1n)) + req.offset;
-      if (req.prot & 2 && obj.size < len) obj.size = len;
+      if (req.prot & 2 && (req.flags & 0x0f) !== MAP_PRIVATE && obj.size < len) obj.size = len;
     }
     return ok(obj);
   },

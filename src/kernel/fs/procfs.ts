@@ -65,7 +65,7 @@ const hex = (v: bigint, w = 8) => v.toString(16).padStart(w, '0');
 export function mapsText(task: Task): string {
   let out = '';
   for (const v of task.mm.list()) {
-    const perms = `${v.prot & 1 ? 'r' : '-'}${v.prot & 2 ? 'w' : '-'}${v.prot & 4 ? 'x' : '-'}${v.backing.kind === 'anon' ? 'p' : 's'}`;
+    const perms = `${v.prot & 1 ? 'r' : '-'}${v.prot & 2 ? 'w' : '-'}${v.prot & 4 ? 'x' : '-'}${v.backing.kind === 'anon' || (v.backing.kind === 'shmem' && v.backing.cow !== null) ? 'p' : 's'}`;
     const off = v.backing.kind === 'anon' ? 0n : v.backing.pgoff;
     const name = v.backing.kind === 'shmem' ? v.backing.obj.name : v.backing.kind === 'device' ? v.backing.mapping.name : '';
     const head = `${hex(v.start)}-${hex(v.end)} ${perms} ${hex(off)} 00:00 0`;

@@ -20,7 +20,7 @@ import type { DeviceMapping } from '../fs/file.js';
 import { walkAccess, type AccessPiece } from './cpu-access.js';
 import type { FramePool, PhysAccess } from './frames.js';
 import { forkVmas } from './fork-copy.js';
-import { hugetlbPages, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_SHARED, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
+import { hugetlbPages, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, MAP_SHARED, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
 import { PinTable } from './pin-table.js';
 import { pinWalk } from './pin-walk.js';
 import { ShmemObject } from './shmem.js';
@@ -141,12 +141,12 @@ export class AddressSpace {
 
   /** The backing of a new VMA: the driver's, a shmem object's (shmem_zero_setup for MAP_SHARED anonymous), or private anonymous. */
   private newBacking(device: DeviceMapping | ShmemObject | null, flags: number, huge: number, length: bigint, pgoff: bigint): Vma['backing'] {
-    if (device instanceof ShmemObject) return { kind: 'shmem', obj: device.mapGet(), pgoff };
+    if (device instanceof ShmemObject) return { kind: 'shmem', obj: device.mapGet(), pgoff, cow: (flags & 0x0f) === MAP_PRIVATE ? anonBacking(1) : null };
     if (device !== null) return { kind: 'device', mapping: device, pgoff };
     if ((flags & 0x0f) !== 0x02 && flags & MAP_SHARED) {
       const obj = this.newShmem(length, huge, huge > 1 ? 'anon_hugepage (deleted)' : '/dev/zero (deleted)');
       obj.maps = 1;
-      return { kind: 'shmem', obj, pgoff: 0n };
+      return { kind: 'shmem', obj, pgoff: 0n, cow: null };
     }
     return huge > 1 ? anonBacking(huge, true) : anonBacking();
   }
@@ -208,7 +208,7 @@ export class AddressSpace {
       v.backing.mapping.split?.();
       return { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff + (at - v.start) };
     }
-    if (v.backing.kind === 'shmem') return { kind: 'shmem', obj: v.backing.obj.mapGet(), pgoff: v.backing.pgoff + (at - v.start) };
+    if (v.backing.kind === 'shmem') return { kind: 'shmem', obj: v.backing.obj.mapGet(), pgoff: v.backing.pgoff + (at - v.start), cow: v.backing.cow };
     return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
   }
 
@@ -218,11 +218,12 @@ export class AddressSpace {
 
   /** Free (or orphan, when pinned) the frames of anonymous pages in [start, end) of `v`. */
   private releasePages(v: Vma, start: bigint, end: bigint): void {
-    if (v.backing.kind === 'anon') releaseAnon(v.backing, start, end, (pfn) => this.dropFrame(pfn));
+    const b = v.backing.kind === 'anon' ? v.backing : v.backing.kind === 'shmem' ? v.backing.cow : null;
+    if (b !== null) releaseAnon(b, start, end, (pfn) => this.dropFrame(pfn));
   }
 
-  private populate(v: Vma, vpn: number): number | null {
-    return populatePage(v, vpn, this.frames);
+  private populate(v: Vma, vpn: number, write: boolean): number | null {
+    return populatePage(v, vpn, this.frames, this.phys, write);
   }
 
   /** A CPU load of `len` bytes at `addr`. */
@@ -251,7 +252,7 @@ export class AddressSpace {
         const d = v.backing.mapping.write(v.backing.pgoff + (a - v.start), chunk);
         return d.ok ? null : (d.why ?? 'device write failed');
       }
-      const pfn = this.populate(v, Number(a >> 12n));
+      const pfn = this.populate(v, Number(a >> 12n), true);
       if (pfn === null) return beyondObject(v, a) ? 'access beyond the end of the shmem object (shmem_fault: VM_FAULT_SIGBUS)' : 'out of memory';
       this.phys.write((BigInt(pfn) << 12n) | (a & 0xfffn), chunk);
       return null;
@@ -282,7 +283,7 @@ export class AddressSpace {
       if (beyondObject(v, stop - 1n)) return fail('EFAULT', 'pin_user_pages: page beyond the end of the shmem object');
       a = v.end;
     }
-    return pinWalk({ find: (a) => this.find(a), populate: (v, vpn) => this.populate(v, vpn), pin: (pfn) => this.pinFrame(pfn), unpin: (pfns) => this.unpinFrames(pfns) }, addr, end);
+    return pinWalk({ find: (a) => this.find(a), populate: (v, vpn) => this.populate(v, vpn, write), pin: (pfn) => this.pinFrame(pfn), unpin: (pfns) => this.unpinFrames(pfns) }, addr, end);
   }
 
   /** Undo pin() for the given runs (MMIO runs are not refcounted). */

@@ -18,20 +18,25 @@ export function forkVmas(parent: readonly Vma[], frames: FramePool, phys: PhysAc
   const out: Vma[] = [];
   const allocated: Array<[number, number]> = [];
   for (const v of parent) {
-    if (v.backing.kind !== 'anon') continue;
-    const b = copyAnon(v.backing, frames, phys, allocated);
+    const src = v.backing.kind === 'anon' ? v.backing : v.backing.kind === 'shmem' ? v.backing.cow : null;
+    if (src === null) continue;
+    const b = copyAnon(src, frames, phys, allocated);
     if (b === null) {
       for (const [pfn, n] of allocated) for (let k = 0; k < n; k++) drop(pfn + k);
       return fail('ENOMEM', 'dup_mmap: copy_page_range: out of memory for the child\'s copies');
     }
-    out.push({ ...v, backing: b });
+    out.push(v.backing.kind === 'shmem' ? { ...v, backing: { kind: 'shmem', obj: v.backing.obj, pgoff: v.backing.pgoff, cow: b } } : { ...v, backing: b });
   }
   // only now, with every copy made, take the shared references (nothing to undo after this)
   const copies = [...out];
   out.length = 0;
   for (const v of parent) {
     if (v.backing.kind === 'anon') out.push(copies.shift()!);
-    else if (v.backing.kind === 'shmem') out.push({ ...v, backing: { kind: 'shmem', obj: v.backing.obj.mapGet(), pgoff: v.backing.pgoff } });
+    else if (v.backing.kind === 'shmem' && v.backing.cow !== null) {
+      const c = copies.shift()!;
+      v.backing.obj.mapGet();
+      out.push(c);
+    } else if (v.backing.kind === 'shmem') out.push({ ...v, backing: { kind: 'shmem', obj: v.backing.obj.mapGet(), pgoff: v.backing.pgoff, cow: null } });
     else {
       v.backing.mapping.split?.();
       out.push({ ...v, backing: { kind: 'device', mapping: v.backing.mapping, pgoff: v.backing.pgoff } });

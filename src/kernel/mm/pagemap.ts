@@ -34,7 +34,10 @@ export function pagemapEntry(mm: AddressSpace, addr: bigint, showPfn: boolean): 
     e |= PM_PRESENT;
     if (showPfn) e |= (pa >> 12n) & PM_PFRAME_MASK;
     if (v.backing.kind === 'anon') e |= PM_MMAP_EXCLUSIVE;
-    if (v.backing.kind === 'shmem') e |= PM_FILE | (v.backing.obj.maps === 1 ? PM_MMAP_EXCLUSIVE : 0n);
+    if (v.backing.kind === 'shmem') {
+      const copied = v.backing.cow !== null && v.backing.cow.pages.has(Number(addr >> 12n));
+      e |= copied ? PM_MMAP_EXCLUSIVE : PM_FILE | (v.backing.obj.maps === 1 ? PM_MMAP_EXCLUSIVE : 0n);
+    }
   }
   return e;
 }

@@ -4,7 +4,7 @@
  * allocated with its whole block when the block lies inside the VMA (a hugetlb VMA: always,
  * and never a single page); a shmem VMA's frames belong to its object.
  */
-import type { FramePool } from './frames.js';
+import type { FramePool, PhysAccess } from './frames.js';
 import { anonFrame, type AnonBacking, type Vma } from './vma.js';
 
 /** Free (or orphan, when pinned: `drop` decides) the frames of anonymous pages in [start, end). */
@@ -36,8 +36,8 @@ export function releaseAnon(b: AnonBacking, start: bigint, end: bigint, drop: (p
  * The frame behind a memory page, allocating it: a shmem object's page, or an anonymous
  * page (with its whole block when the block fits in the VMA; a hugetlb page always).
  */
-export function populatePage(v: Vma, vpn: number, frames: FramePool): number | null {
-  if (v.backing.kind === 'shmem') return v.backing.obj.populate(Number((v.backing.pgoff + (BigInt(vpn) << 12n) - v.start) >> 12n));
+export function populatePage(v: Vma, vpn: number, frames: FramePool, phys: PhysAccess, write: boolean): number | null {
+  if (v.backing.kind === 'shmem') return populateShmem(v, vpn, frames, phys, write);
   if (v.backing.kind !== 'anon') return null;
   const b = v.backing;
   const have = anonFrame(b, vpn);
@@ -59,6 +59,32 @@ export function populatePage(v: Vma, vpn: number, frames: FramePool): number | n
   return pfn;
 }
 
+/**
+ * A shmem VMA's page: the object's, or — a write to a MAP_PRIVATE mapping (do_cow_fault) —
+ * a private copy of it, allocated once and kept in the VMA's overlay.
+ */
+function populateShmem(v: Vma, vpn: number, frames: FramePool, phys: PhysAccess, write: boolean): number | null {
+  if (v.backing.kind !== 'shmem') return null;
+  const { obj, cow, pgoff } = v.backing;
+  const idx = objIndex(v.start, pgoff, vpn);
+  if (cow !== null) {
+    const mine = anonFrame(cow, vpn);
+    if (mine !== undefined || !write) return mine ?? obj.populate(idx);
+  }
+  const src = obj.populate(idx);
+  if (cow === null || src === null) return src;
+  const pfn = frames.alloc(1, 1);
+  if (pfn === null) return null;
+  phys.copy(BigInt(pfn) << 12n, BigInt(src) << 12n, 4096);
+  cow.pages.set(vpn, pfn);
+  return pfn;
+}
+
+/** The object page behind `vpn` of a shmem VMA starting at `start` with offset `pgoff`. */
+function objIndex(start: bigint, pgoff: bigint, vpn: number): number {
+  return Number((pgoff + (BigInt(vpn) << 12n) - start) >> 12n);
+}
+
 function blockTouched(pages: Map<number, number>, blk: number, bp: number): boolean {
   if (pages.size === 0) return false;
   for (let k = 0; k < bp; k++) if (pages.has(blk * bp + k)) return true;
@@ -68,7 +94,10 @@ function blockTouched(pages: Map<number, number>, blk: number, bp: number): bool
 /** The frame behind a memory page without allocating, or undefined. */
 export function frameOf(v: Vma, a: bigint): number | undefined {
   if (v.backing.kind === 'anon') return anonFrame(v.backing, Number(a >> 12n));
-  if (v.backing.kind === 'shmem') return v.backing.obj.frameAt(Number((v.backing.pgoff + a - v.start) >> 12n));
+  if (v.backing.kind === 'shmem') {
+    const mine = v.backing.cow === null ? undefined : anonFrame(v.backing.cow, Number(a >> 12n));
+    return mine ?? v.backing.obj.frameAt(Number((v.backing.pgoff + a - v.start) >> 12n));
+  }
   return undefined;
 }
 

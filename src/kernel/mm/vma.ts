@@ -34,6 +34,11 @@ export interface ShmemBacking {
   readonly obj: ShmemObject;
   /** Byte offset into the object of this VMA's first page. */
   pgoff: bigint;
+  /**
+   * A MAP_PRIVATE mapping of the file: the private copies its written pages got (keyed by
+   * vpn, as anonymous pages are); reads of other pages see the file. null for MAP_SHARED.
+   */
+  readonly cow: AnonBacking | null;
 }
 
 export interface DeviceBacking {
