@@ -15,6 +15,30 @@ export function checkBigint(name: string, v: unknown): bigint {
   return v;
 }
 
+const S64_MIN = -(1n << 63n);
+const U64_LIMIT = 1n << 64n;
+
+/** A bigint a 64-bit register can hold (signed or unsigned): [-2^63, 2^64). */
+function check64(name: string, v: unknown): bigint {
+  const n = checkBigint(name, v);
+  if (n < S64_MIN || n >= U64_LIMIT) throw outOfRange(name, '>= -(2n ** 63n) and < 2n ** 64n', `${n}n`);
+  return n;
+}
+
+/**
+ * An `unsigned long` / `size_t` argument (address, length, mmap offset): the register's
+ * value, as the kernel reads it. A negative bigint is its two's complement, as C would pass
+ * it (a length of -0x1000 is 2^64 - 0x1000); a bigint no register holds is ERR_OUT_OF_RANGE.
+ */
+export function checkU64(name: string, v: unknown): bigint {
+  return BigInt.asUintN(64, check64(name, v));
+}
+
+/** A `loff_t` argument (pread/pwrite position): the register read as signed, so 2^63 and up are negative. */
+export function checkS64(name: string, v: unknown): bigint {
+  return BigInt.asIntN(64, check64(name, v));
+}
+
 export function checkString(name: string, v: unknown): string {
   if (typeof v !== 'string') throw invalidArgType(name, 'of type string', v);
   return v;

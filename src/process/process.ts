@@ -13,7 +13,7 @@ import { createEventFd } from '../kernel/eventfd.js';
 import * as files from '../kernel/sys/files.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
-import { checkBigint, checkBytes, checkInt, checkLength, checkString } from './args.js';
+import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
 import { requestLabel } from './request-label.js';
 
 export class Process {
@@ -70,20 +70,20 @@ export class Process {
   }
 
   mmap(addr: bigint, length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint {
-    checkBigint('addr', addr);
-    checkBigint('length', length);
+    addr = checkU64('addr', addr);
+    length = checkU64('length', length);
     checkInt('prot', prot);
     checkInt('flags', flags);
     checkInt('fd', fd);
-    checkBigint('offset', offset);
+    offset = checkU64('offset', offset);
     const r = sysMmap(this.task, addr, length, prot, flags, fd, offset);
     this.traceCall(`mmap(0x${addr.toString(16)}, 0x${length.toString(16)}, ${prot}, 0x${flags.toString(16)}, ${fd}, 0x${offset.toString(16)})`, r, r.ok ? `0x${r.value.toString(16)}` : undefined);
     return this.unwrap(r, 'mmap');
   }
 
   munmap(addr: bigint, length: bigint): void {
-    checkBigint('addr', addr);
-    checkBigint('length', length);
+    addr = checkU64('addr', addr);
+    length = checkU64('length', length);
     const r = sysMunmap(this.task, addr, length);
     this.traceCall(`munmap(0x${addr.toString(16)}, 0x${length.toString(16)})`, r);
     this.unwrap(r, 'munmap');
@@ -92,7 +92,7 @@ export class Process {
   pread(fd: number, length: number, offset: bigint): Uint8Array {
     checkInt('fd', fd);
     checkLength('length', length);
-    checkBigint('offset', offset);
+    offset = checkS64('offset', offset);
     const r = files.sysPread(this.task, fd, length, offset);
     this.traceCall(`pread(${fd}, ${length}, 0x${offset.toString(16)})`, r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'pread', { fd });
@@ -101,7 +101,7 @@ export class Process {
   pwrite(fd: number, data: Uint8Array, offset: bigint): number {
     checkInt('fd', fd);
     checkBytes('data', data);
-    checkBigint('offset', offset);
+    offset = checkS64('offset', offset);
     const r = files.sysPwrite(this.task, fd, data, offset);
     this.traceCall(`pwrite(${fd}, ${data.length} bytes, 0x${offset.toString(16)})`, r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'pwrite', { fd });
@@ -150,7 +150,7 @@ export class Process {
   /** ftruncate(2). */
   ftruncate(fd: number, length: bigint): void {
     checkInt('fd', fd);
-    checkBigint('length', length);
+    length = checkS64('length', length);
     const r = sysFtruncate(this.task, fd, length);
     this.traceCall(`ftruncate(${fd}, 0x${length.toString(16)})`, r);
     this.unwrap(r, 'ftruncate', { fd });
@@ -159,7 +159,7 @@ export class Process {
   /** lseek(2): the new file position. ESPIPE on a file that cannot seek (an eventfd, a VFIO fd). */
   lseek(fd: number, offset: bigint, whence: number): bigint {
     checkInt('fd', fd);
-    checkBigint('offset', offset);
+    offset = checkS64('offset', offset);
     checkInt('whence', whence);
     const r = files.sysLseek(this.task, fd, offset, whence);
     this.traceCall(`lseek(${fd}, ${offset}, ${whence})`, r, r.ok ? String(r.value) : undefined);
@@ -211,7 +211,7 @@ export class Process {
   // ---- CPU loads and stores (not syscalls) -------------------------------------------
 
   readMem(addr: bigint, length: number): Uint8Array {
-    checkBigint('addr', addr);
+    addr = checkU64('addr', addr);
     checkLength('length', length);
     const r = this.task.mm.load(addr, length);
     if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
@@ -220,7 +220,7 @@ export class Process {
   }
 
   writeMem(addr: bigint, data: Uint8Array): void {
-    checkBigint('addr', addr);
+    addr = checkU64('addr', addr);
     checkBytes('data', data);
     const r = this.task.mm.store(addr, data);
     if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
@@ -262,9 +262,9 @@ export class Process {
   }
 
   write64(addr: bigint, v: bigint): void {
-    checkBigint('value', v);
+    const u = checkU64('value', v);
     const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    new DataView(b.buffer).setBigUint64(0, u, true);
     this.writeMem(addr, b);
   }
 

@@ -111,7 +111,7 @@ export class AddressSpace {
    * Create a mapping (do_mmap after the caller checked flags and the file). Returns the address.
    * MAP_FIXED replaces whatever was there; MAP_FIXED_NOREPLACE fails EEXIST instead.
    */
-  map(addr: bigint, len: bigint, prot: number, flags: number, device: DeviceMapping | ShmemObject | null, pgoff = 0n): Result<bigint> {
+  map(addr: bigint, len: bigint, prot: number, flags: number, device: DeviceMapping | ShmemObject | null, pgoff = 0n, mayMapLow = false): Result<bigint> {
     if (len === 0n) return fail('EINVAL', 'do_mmap: zero length');
     const huge = device === null && flags & MAP_HUGETLB ? hugetlbPages(flags) : device instanceof ShmemObject ? device.blockPages : 1;
     if (huge === null) return fail('EINVAL', 'ksys_mmap_pgoff: no hstate of the MAP_HUGE_* size');
@@ -120,9 +120,13 @@ export class AddressSpace {
     if (length > TASK_SIZE) return fail('ENOMEM', 'do_mmap: length exceeds TASK_SIZE');
     let start: bigint | null;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-      if (addr & (PAGE - 1n)) return fail('EINVAL', 'do_mmap: MAP_FIXED address not page aligned');
-      if (addr < MMAP_MIN_ADDR || addr + length > TASK_SIZE) return fail(addr < MMAP_MIN_ADDR ? 'EPERM' : 'ENOMEM', 'do_mmap: fixed address outside the user range');
-      if (addr & (align - 1n)) return fail('EINVAL', 'hugetlb_get_unmapped_area: prepare_hugepage_range: MAP_FIXED address not huge-page aligned');
+      // __get_unmapped_area's order: a hugetlb file's get_unmapped_area first
+      // (prepare_hugepage_range: EINVAL), then the range (ENOMEM), the alignment (EINVAL),
+      // then security_mmap_addr -> cap_mmap_addr: below mmap_min_addr needs CAP_SYS_RAWIO (EPERM).
+      if (huge > 1 && addr & (align - 1n)) return fail('EINVAL', 'hugetlb_get_unmapped_area: prepare_hugepage_range: MAP_FIXED address not huge-page aligned');
+      if (addr > TASK_SIZE - length) return fail('ENOMEM', '__get_unmapped_area: fixed address beyond TASK_SIZE - len');
+      if (addr & (PAGE - 1n)) return fail('EINVAL', '__get_unmapped_area: MAP_FIXED address not page aligned');
+      if (addr < MMAP_MIN_ADDR && !mayMapLow) return fail('EPERM', 'cap_mmap_addr: below mmap_min_addr without CAP_SYS_RAWIO');
       if (flags & MAP_FIXED_NOREPLACE && this.overlaps(addr, addr + length)) return fail('EEXIST', 'do_mmap: MAP_FIXED_NOREPLACE over an existing mapping');
       if (flags & MAP_FIXED) {
         const s = this.checkSplit(addr, addr + length);
@@ -162,11 +166,14 @@ export class AddressSpace {
     return okVoid();
   }
 
-  /** munmap(2): addr page aligned, len > 0; unmapping holes is not an error. */
+  /**
+   * munmap(2) (do_vmi_munmap): addr page aligned and inside user space, len at most what is
+   * left above it, and not zero after page rounding; unmapping holes is not an error.
+   */
   unmap(addr: bigint, len: bigint): Result<void> {
-    if (addr & (PAGE - 1n) || len === 0n) return fail('EINVAL', 'do_vmi_munmap: unaligned address or zero length');
+    if (addr & (PAGE - 1n) || addr > TASK_SIZE || len > TASK_SIZE - addr) return fail('EINVAL', 'do_vmi_munmap: unaligned address or range outside the user address space');
     const end = addr + ((len + PAGE - 1n) & ~(PAGE - 1n));
-    if (end > TASK_SIZE || end < addr) return fail('EINVAL', 'do_vmi_munmap: range outside the user address space');
+    if (end === addr) return fail('EINVAL', 'do_vmi_munmap: zero length');
     const s = this.checkSplit(addr, end);
     if (!s.ok) return s;
     this.unmapRange(addr, end);

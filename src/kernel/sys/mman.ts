@@ -4,9 +4,10 @@
  * the fd; file mappings ask the file's driver for a DeviceMapping.
  */
 import { fail, type Result } from '../../base/result.js';
+import { U64_MAX } from '../../base/u64.js';
 import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, PROT_WRITE } from '../mm/address-space.js';
 import { isHugetlbFile } from '../fs/memfd.js';
-import { MAP_HUGETLB } from '../mm/mm-constants.js';
+import { MAP_HUGETLB, TASK_SIZE } from '../mm/mm-constants.js';
 import { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 import { canRead, canWrite } from './files.js';
@@ -26,18 +27,25 @@ export function sysMmap(t: Task, addr: bigint, length: bigint, prot: number, fla
   if (!(flags & MAP_ANONYMOUS) && file === undefined) return fail('EBADF', 'ksys_mmap_pgoff: fd not open');
   if (file !== undefined && flags & MAP_HUGETLB && !isHugetlbFile(file)) return fail('EINVAL', 'ksys_mmap_pgoff: MAP_HUGETLB of a file not on hugetlbfs');
   if (length === 0n) return fail('EINVAL', 'do_mmap: zero length');
+  // Arguments arrive as u64 register values. do_mmap: PAGE_ALIGN(len) wrapping to 0 is ENOMEM,
+  // as is a len beyond TASK_SIZE (__get_unmapped_area); then file_mmap_ok: a device file maps
+  // up to ULONG_MAX (file_mmap_size_max), so the page offset must leave room for len.
+  const aligned = (length + 0xfffn) & ~0xfffn;
+  if (aligned > TASK_SIZE) return fail('ENOMEM', aligned > U64_MAX ? 'do_mmap: PAGE_ALIGN(len) wraps to 0' : '__get_unmapped_area: len > TASK_SIZE');
+  if (file !== undefined && offset >> 12n > (U64_MAX - aligned) >> 12n) return fail('EOVERFLOW', 'do_mmap: file_mmap_ok: offset + len beyond ULONG_MAX');
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return fail('EINVAL', 'do_mmap: need MAP_SHARED or MAP_PRIVATE');
   if (type === MAP_SHARED_VALIDATE && flags & ~KNOWN_FLAGS) return fail('EOPNOTSUPP', 'do_mmap: unknown flag with MAP_SHARED_VALIDATE');
-  if (file === undefined) return t.mm.map(addr, length, prot, flags, null);
+  if (file === undefined) return t.mm.map(addr, length, prot, flags, null, 0n, t.capable('CAP_SYS_RAWIO'));
   if (type !== MAP_PRIVATE && prot & PROT_WRITE && !canWrite(file.flags)) return fail('EACCES', 'do_mmap: shared writable mapping of a file not open for writing');
   if (!canRead(file.flags)) return fail('EACCES', 'do_mmap: file not open for reading');
   if (!file.ops.mmap) return fail('ENODEV', 'do_mmap: file has no mmap');
   const m = file.ops.mmap(file, { offset, length, prot, flags }, { task: t });
   if (!m.ok) return m;
   const backing = m.value;
-  if (backing instanceof ShmemObject) return t.mm.map(addr, length, prot, flags, backing, offset);
-  const r = t.mm.map(addr, length, prot, flags, backing, 0n);
+  const low = t.capable('CAP_SYS_RAWIO');
+  if (backing instanceof ShmemObject) return t.mm.map(addr, length, prot, flags, backing, offset, low);
+  const r = t.mm.map(addr, length, prot, flags, backing, 0n, low);
   if (!r.ok) backing.unmapped?.();
   return r;
 }
