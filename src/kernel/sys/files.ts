@@ -12,6 +12,7 @@ import { SEEK_MAX } from '../../uapi/posix.js';
 import { openTextFile, textFsOf } from '../fs/text-file.js';
 import { linkTarget, MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
 import type { Task } from '../task.js';
+import { O_APPEND, O_DIRECT, O_NOATIME } from '../../uapi/posix.js';
 
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
@@ -151,14 +152,31 @@ export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): Result<
       return ok(0);
     case F_GETFL:
       return ok(e.file.flags & ~O_CLOEXEC);
-    case F_SETFL: {
-      const SETFL_MASK = O_NONBLOCK | 0o2000; // O_NONBLOCK | O_APPEND
-      e.file.flags = (e.file.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
-      return ok(0);
-    }
+    case F_SETFL:
+      return setfl(t, e.file, arg);
     default:
       return fail('EINVAL', `fcntl: unsupported command ${cmd}`);
   }
+}
+
+/** The open-status flags F_SETFL may change (fs/fcntl.c SETFL_MASK; O_NDELAY is O_NONBLOCK on x86-64). */
+const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
+
+/**
+ * F_SETFL (fs/fcntl.c setfl), in its order: O_NOATIME only for the inode's owner or
+ * CAP_FOWNER (inode_owner_or_capable, EPERM); O_DIRECT only where the file can do direct
+ * I/O (FMODE_CAN_ODIRECT, EINVAL) -- no file here can: devices, sysfs, eventfd, anon inodes.
+ * Then the whole mask is replaced. No inode is append-only, so O_APPEND always changes.
+ */
+function setfl(t: Task, file: OpenFile, arg: number): Result<number> {
+  if (arg & O_NOATIME && !(file.flags & O_NOATIME) && !t.capable('CAP_FOWNER')) {
+    const node = t.kernel.vfs.resolve(file.path);
+    const owner = node.ok ? node.value.node.uid : 0;
+    if (owner !== t.cred.uid) return fail('EPERM', 'setfl: O_NOATIME needs the inode owner or CAP_FOWNER (inode_owner_or_capable)');
+  }
+  if (arg & O_DIRECT) return fail('EINVAL', 'setfl: O_DIRECT on a file without FMODE_CAN_ODIRECT');
+  file.flags = (file.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
+  return ok(0);
 }
 
 function textNode(t: Task, path: string): Result<{ node: FsNode; path: string }> {
