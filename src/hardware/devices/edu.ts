@@ -39,6 +39,16 @@ export const EDU = {
 
 const DMA_DELAY_NS = 100_000_000n;
 const FACT_NS_PER_STEP = 100n;
+/** 34! has 32 factors of two (17 + 8 + 4 + 2 + 1), so from n = 34 on the u32 product is 0. */
+const FACT_ZERO_FROM = 34;
+
+/** n! in u32 arithmetic, as edu_fact_thread's `ret *= val--` loop leaves it, in constant time. */
+export function factorialU32(n: number): number {
+  if (n >= FACT_ZERO_FROM) return 0;
+  let r = 1;
+  for (let i = n; i > 1; i--) r = Math.imul(r, i) >>> 0;
+  return r;
+}
 const M64 = (1n << 64n) - 1n;
 
 export class EduModel extends PciDeviceModel {
@@ -111,9 +121,7 @@ export class EduModel extends PciDeviceModel {
     const gen = this.generation;
     this.ctx.clock.after(FACT_NS_PER_STEP * BigInt(Math.max(1, Math.min(n, 1_000_000))), `edu ${this.fn.bdf} factorial`, () => {
       if (gen !== this.generation) return;
-      let r = 1;
-      for (let i = n; i > 0; i--) r = Math.imul(r, i) >>> 0;
-      this.fact = r;
+      this.fact = factorialU32(n);
       this.status &= ~EDU.STATUS_COMPUTING;
       if (this.status & EDU.STATUS_IRQFACT) this.raise(EDU.FACT_IRQ);
     });
