@@ -20,6 +20,7 @@ import type { FaultRecord } from '../hardware/iommu/faults.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { Machine } from '../hardware/machine.js';
 import { Process } from '../process/process.js';
+import { checkCount, checkNanoseconds, checkOptions } from '../process/args.js';
 import type { DeviceModel, DeviceModelMaker } from '../hardware/devices/model.js';
 
 export type { DeviceModelMaker } from '../hardware/devices/model.js';
@@ -88,12 +89,15 @@ export class Host {
 
   /** Run every event due up to now + ns. */
   advance(ns: bigint): void {
-    this.clock.advance(ns);
+    this.clock.advance(checkNanoseconds('ns', ns));
   }
 
   /** Run until idle (or `until`, or `maxEvents`); returns the number of events run. */
   run(opts?: { until?: bigint; maxEvents?: number }): number {
-    return this.clock.run(opts);
+    const o = checkOptions('opts', opts);
+    const until = o.until === undefined ? undefined : checkNanoseconds('opts.until', o.until);
+    const maxEvents = o.maxEvents === undefined ? undefined : checkCount('opts.maxEvents', o.maxEvents);
+    return this.clock.run({ ...(until !== undefined ? { until } : {}), ...(maxEvents !== undefined ? { maxEvents } : {}) });
   }
 
   spawn(opts: SpawnOptions = {}): Process {

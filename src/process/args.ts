@@ -39,6 +39,27 @@ export function checkS64(name: string, v: unknown): bigint {
   return BigInt.asIntN(64, check64(name, v));
 }
 
+/** A duration or instant of the virtual clock: a bigint of nanoseconds in [0, 2^64). */
+export function checkNanoseconds(name: string, v: unknown): bigint {
+  const n = checkBigint(name, v);
+  if (n < 0n || n >= U64_LIMIT) throw outOfRange(name, '>= 0n and < 2n ** 64n', `${n}n`);
+  return n;
+}
+
+/** An integer count >= 0 (Number.isSafeInteger), as Node's validateInteger with min 0. */
+export function checkCount(name: string, v: unknown): number {
+  const n = checkInt(name, v);
+  if (n < 0 || !Number.isSafeInteger(n)) throw outOfRange(name, '>= 0 and <= 9007199254740991', v);
+  return n;
+}
+
+/** An options bag: undefined, or a plain object (not an array, not null). */
+export function checkOptions(name: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgType(name, 'of type object', v);
+  return v as Record<string, unknown>;
+}
+
 export function checkString(name: string, v: unknown): string {
   if (typeof v !== 'string') throw invalidArgType(name, 'of type string', v);
   return v;
