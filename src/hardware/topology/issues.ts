@@ -8,10 +8,12 @@ export interface TopologyIssue {
   readonly message: string;
 }
 
+/** A key that is not an identifier (`vfio.enable_unsafe_noiommu_mode`) prints as `["..."]`. */
 export function formatPath(segments: readonly PropertyKey[]): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
+    else if (typeof s === 'string' && !/^[A-Za-z_$][\w$]*$/.test(s)) out += `[${JSON.stringify(s)}]`;
     else out += out === '' ? String(s) : `.${String(s)}`;
   }
   return out === '' ? '(root)' : out;

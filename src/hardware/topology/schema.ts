@@ -5,6 +5,7 @@
  * Cross-field rules (bus structure, BAR overlaps, …) live in validate.ts.
  */
 import { z } from 'zod';
+import { kernelParamsSchema } from './kernel-params.js';
 import { BDF_FORMAT_HINT, DEVFN_FORMAT_HINT, parseBdf, parseDevfn } from './bdf.js';
 import { ACS_NAMES } from './pci-consts.js';
 
@@ -152,10 +153,7 @@ export const iommuSchema = z.strictObject({
 
 export const kernelSchema = z.strictObject({
   grouping: z.enum(['classic', 'bus-isolation']).default('classic'),
-  params: z.record(
-    z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, { error: 'expected "module.param"' }),
-    z.union([z.boolean(), z.number()]),
-  ).default(() => ({})),
+  params: kernelParamsSchema.default(() => ({})),
   ownershipModel: z.enum(['dma-owner', 'legacy-viability']).default('dma-owner'),
 });
 

@@ -9,7 +9,7 @@ import { ok } from '../../base/result.js';
 import { hex } from '../../base/u64.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDev } from '../pci/pci-dev.js';
-import { PARAM_TABLE } from '../params.js';
+import { PARAM_TABLE } from '../../uapi/module-params.js';
 import { storeGroupType } from '../iommu/group-type.js';
 import { debugfsRoot } from './debugfs.js';
 import { compareNames } from './devfs.js';
