@@ -1,5 +1,6 @@
 /** One line per scenario step, for the trace and the CLI. */
 import type { Step } from './schema.js';
+import { resolveRequest } from './args.js';
 
 const show = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
 
@@ -13,7 +14,7 @@ export function describeStep(s: Step): string {
     case 'set-param': return `set ${s.param} = ${String(s.value)}`;
     case 'open': return `open ${s.path}${s.as ? ` as ${s.as}` : ''}`;
     case 'close': return `close ${show(s.fd)}`;
-    case 'ioctl': return `ioctl(${show(s.fd)}, ${s.request})${s.as ? ` as ${s.as}` : ''}`;
+    case 'ioctl': return `ioctl(${show(s.fd)}, ${resolveRequest(s.request)?.name ?? String(s.request)})${s.as ? ` as ${s.as}` : ''}`;
     case 'mmap': return `mmap ${show(s.length)} bytes${s.fd !== undefined ? ` of ${show(s.fd)}` : ''}${s.as ? ` as ${s.as}` : ''}`;
     case 'munmap': return `munmap ${show(s.addr)}`;
     case 'eventfd': return `eventfd${s.as ? ` as ${s.as}` : ''}`;

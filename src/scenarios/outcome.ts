@@ -1,7 +1,7 @@
 /**
  * What one scenario call produced — a value, an errno, or a signal — and its one-line text.
  * `attempt` turns the process skin's throws (SystemError, SignalError, a Node-style
- * TypeError) into an Outcome; anything else is a bug and propagates.
+ * TypeError or RangeError) into an Outcome; anything else is a bug and propagates.
  */
 import { SignalError, SystemError } from '../base/errors.js';
 import { hex, hexBytes } from './values.js';
@@ -14,9 +14,18 @@ export function attempt(fn: () => unknown): Outcome {
   } catch (e) {
     if (e instanceof SystemError) return { kind: 'errno', code: e.code, why: e.info?.why ?? '' };
     if (e instanceof SignalError) return { kind: 'signal', signal: e.signal, why: e.message };
-    if (e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_INVALID_ARG_TYPE') return { kind: 'errno', code: 'TypeError', why: e.message };
+    if (isArgError(e)) return { kind: 'errno', code: e.name, why: e.message };
     throw e;
   }
+}
+
+/**
+ * The skin's (and Host's) refusal of a JS argument, as Node's own APIs refuse one: TypeError
+ * ERR_INVALID_ARG_TYPE for a wrong type, RangeError ERR_OUT_OF_RANGE for a number out of range.
+ */
+export function isArgError(e: unknown): e is TypeError | RangeError {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (e instanceof TypeError && code === 'ERR_INVALID_ARG_TYPE') || (e instanceof RangeError && code === 'ERR_OUT_OF_RANGE');
 }
 
 export function outcomeText(o: Outcome): string {

@@ -22,7 +22,7 @@ import { getPath } from './args.js';
 import { callStep, type StepEnv } from './calls.js';
 import { describeStep } from './describe.js';
 import { checkFaults, checkOutcome, compareValue } from './expectations.js';
-import { attempt, outcomeText } from './outcome.js';
+import { attempt, isArgError, outcomeText } from './outcome.js';
 import { safeParseScenario, type Scenario, type ScenarioIssue, type Step } from './schema.js';
 import { evalValue, fromLe, hexBytes, parseBytes, toNumber, ValueError, type Vars } from './values.js';
 
@@ -139,8 +139,10 @@ export class ScenarioRun {
       outcome = r.text;
       messages = r.messages;
     } catch (e) {
-      if (!(e instanceof ValueError)) throw e;
-      messages = [`bad value: ${e.message}`];
+      // A value only the run could evaluate, or an argument the skin refuses as Node's fs
+      // would (TypeError ERR_INVALID_ARG_TYPE, RangeError ERR_OUT_OF_RANGE): a failed step.
+      if (!(e instanceof ValueError) && !isArgError(e)) throw e;
+      messages = [`${e instanceof ValueError ? 'bad value' : 'bad argument'}: ${(e as Error).message}`];
       outcome = 'not run';
     }
     if (messages.length > 0) trace.add('note', 'scenario', `step ${index} FAILED: ${messages.join('; ')}`);

@@ -48,7 +48,11 @@ const common = {
   expect: expectSchema.optional(),
 };
 
-const fdRef = z.union([z.number(), z.string()]);
+/** An fd: a number, or the name of a variable an earlier step set (an expression). */
+const fdRef = z.union([z.number().int(), z.string()], { error: 'expected an fd: an integer, or the name an earlier step gave it with "as"' });
+
+/** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read(2) moves, and what the skin takes. */
+const rwLength = z.number().int().nonnegative().max(0x7ffff000);
 
 const steps = [
   z.strictObject({ op: z.literal('note'), text: z.string() }),
@@ -61,7 +65,8 @@ const steps = [
   z.strictObject({
     op: z.literal('ioctl'),
     fd: fdRef,
-    request: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'a Linux request name such as "VFIO_IOMMU_MAP_DMA"'),
+    /** The Linux name ("VFIO_IOMMU_MAP_DMA") or the request number (0x3b71 or "0x3b71"). */
+    request: z.union([z.string().regex(/^([A-Z][A-Z0-9_]+|0x[0-9a-fA-F]+|\d+)$/), z.number().int().min(0).max(0xffffffff)], { error: 'expected a Linux request name such as "VFIO_IOMMU_MAP_DMA", or its number' }),
     arg: z.unknown().optional(),
     as: z.string().optional(),
     /** Variables to set from argument fields after a successful call: { "bar0": "offset" }. */
@@ -71,9 +76,9 @@ const steps = [
   z.strictObject({ op: z.literal('mmap'), addr: valueSchema.optional(), length: valueSchema, prot: flagsSchema, flags: flagsSchema, fd: fdRef.optional(), offset: valueSchema.optional(), as: z.string().optional(), ...common }),
   z.strictObject({ op: z.literal('munmap'), addr: valueSchema, length: valueSchema, ...common }),
   z.strictObject({ op: z.literal('eventfd'), initval: z.number().int().optional(), flags: flagsSchema.optional(), as: z.string().optional(), ...common }),
-  z.strictObject({ op: z.literal('read'), fd: fdRef, length: z.number().int().nonnegative(), as: z.string().optional(), ...common }),
+  z.strictObject({ op: z.literal('read'), fd: fdRef, length: rwLength, as: z.string().optional(), ...common }),
   z.strictObject({ op: z.literal('write'), fd: fdRef, bytes: bytesSchema.optional(), u64: valueSchema.optional(), ...common }),
-  z.strictObject({ op: z.literal('pread'), fd: fdRef, length: z.number().int().nonnegative(), offset: valueSchema, as: z.string().optional(), ...common }),
+  z.strictObject({ op: z.literal('pread'), fd: fdRef, length: rwLength, offset: valueSchema, as: z.string().optional(), ...common }),
   z.strictObject({ op: z.literal('pwrite'), fd: fdRef, offset: valueSchema, bytes: bytesSchema.optional(), value: valueSchema.optional(), size: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(), ...common }),
   z.strictObject({ op: z.literal('load'), addr: valueSchema, size: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]), as: z.string().optional(), ...common }),
   z.strictObject({ op: z.literal('store'), addr: valueSchema, size: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(), value: valueSchema.optional(), bytes: bytesSchema.optional(), ...common }),
@@ -129,7 +134,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export type ScenarioParse = { ok: true; scenario: Scenario } | { ok: false; issues: ScenarioIssue[] };
 
-/** Validate a scenario JSON value; every problem named by its field path. */
+/**
+ * Validate a scenario JSON value's shape; every problem named by its field path. What can
+ * be known before a run beyond the shape is checked by validateScenario (check.ts).
+ */
 export function safeParseScenario(json: unknown): ScenarioParse {
   const r = scenarioSchema.safeParse(json);
   if (r.success) return { ok: true, scenario: r.data };

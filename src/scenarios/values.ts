@@ -32,8 +32,25 @@ export function constantValue(name: string): bigint | undefined {
 
 const TOKEN = /\s*(?:(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|\d[\d_]*)|(\$?[A-Za-z_][A-Za-z0-9_]*)\s*(\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?|(<<|>>|[+\-|&*]))/y;
 
-function term(text: string, lit: string | undefined, name: string | undefined, sizeofArg: string | undefined, vars: Vars): bigint {
-  if (lit !== undefined) return BigInt(lit.replaceAll('_', ''));
+/**
+ * Where names come from while evaluating: the run's variables, or (when checking a file
+ * before it runs) only which names earlier steps will have set -- their values unknown.
+ */
+type Lookup = (name: string) => bigint | null | undefined;
+
+/** A term's value; null is a value known only at run time (a variable while checking). */
+type Val = bigint | null;
+
+/** No value a 64-bit register could not hold (with room for `(1 << 64) - 1`) is ever built. */
+const LIMIT = 1n << 64n;
+
+function bounded(text: string, v: bigint): bigint {
+  if (v > LIMIT || v < -LIMIT) throw new ValueError(`${JSON.stringify(text)}: the value is out of range (more than 64 bits)`);
+  return v;
+}
+
+function term(text: string, lit: string | undefined, name: string | undefined, sizeofArg: string | undefined, lookup: Lookup): Val {
+  if (lit !== undefined) return bounded(text, BigInt(lit.replaceAll('_', '')));
   const id = name!;
   if (sizeofArg !== undefined) {
     if (id !== 'sizeof') throw new ValueError(`${JSON.stringify(text)}: only sizeof(...) may take parentheses`);
@@ -42,42 +59,52 @@ function term(text: string, lit: string | undefined, name: string | undefined, s
     return BigInt(s.sizeof);
   }
   if (id.startsWith('$')) {
-    const v = vars.get(id.slice(1));
+    const v = lookup(id.slice(1));
     if (v === undefined) throw new ValueError(`${JSON.stringify(text)}: variable ${id} is not set (an earlier step sets it with "as")`);
     return v;
   }
-  const v = vars.get(id) ?? CONSTANTS.get(id);
-  if (v === undefined) throw new ValueError(`${JSON.stringify(text)}: ${id} is neither a variable nor a uapi constant`);
-  return v;
+  const v = lookup(id);
+  if (v !== undefined) return v;
+  const c = CONSTANTS.get(id);
+  if (c === undefined) throw new ValueError(`${JSON.stringify(text)}: ${id} is neither a variable nor a uapi constant (variables are set by an earlier step)`);
+  return c;
 }
 
-function apply(op: string, a: bigint, b: bigint): bigint {
+function apply(text: string, op: string, a: Val, b: Val): Val {
+  if ((op === '<<' || op === '>>') && b !== null && (b < 0n || b > 64n)) throw new ValueError(`${JSON.stringify(text)}: shift count ${b} is out of range (0 to 64)`);
+  if (a === null || b === null) return null;
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
+    case '+': return bounded(text, a + b);
+    case '-': return bounded(text, a - b);
     case '|': return a | b;
     case '&': return a & b;
-    case '*': return a * b;
-    case '<<': return a << b;
+    case '*': return bounded(text, a * b);
+    case '<<': return bounded(text, a << b);
     default: return a >> b;
   }
 }
 
 const INNER_PARENS = /(?<!sizeof\s*)\(([^()]*)\)/;
 
-/** Evaluate an expression string (see the module comment). */
-export function evalExpr(text: string, vars: Vars): bigint {
-  let src0 = text;
-  for (let m = INNER_PARENS.exec(src0); m !== null; m = INNER_PARENS.exec(src0)) {
-    const v = evalTerms(m[1]!, text, vars);
-    if (v < 0n) throw new ValueError(`${JSON.stringify(text)}: a parenthesized part is negative`);
-    src0 = src0.slice(0, m.index) + `0x${v.toString(16)}` + src0.slice(m.index + m[0].length);
+/** Evaluate an expression, each parenthesized part first (as a hidden name for its value). */
+function evalWith(text: string, lookup: Lookup): Val {
+  let src = text;
+  const parts: Val[] = [];
+  const inner: Lookup = (n) => (n.startsWith('__paren') && n.slice(7) !== '' && Number(n.slice(7)) < parts.length ? parts[Number(n.slice(7))]! : lookup(n));
+  for (let m = INNER_PARENS.exec(src); m !== null; m = INNER_PARENS.exec(src)) {
+    parts.push(evalTerms(m[1]!, text, inner));
+    src = `${src.slice(0, m.index)} __paren${parts.length - 1} ${src.slice(m.index + m[0].length)}`;
   }
-  return evalTerms(src0, text, vars);
+  return evalTerms(src, text, inner);
 }
 
-function evalTerms(expr: string, text: string, vars: Vars): bigint {
-  let acc: bigint | null = null;
+/** Evaluate an expression string (see the module comment). */
+export function evalExpr(text: string, vars: Vars): bigint {
+  return evalWith(text, (n) => vars.get(n))!;
+}
+
+function evalTerms(expr: string, text: string, lookup: Lookup): Val {
+  let acc: Val | undefined;
   let op: string | null = null;
   let pos = 0;
   const src = expr.trim();
@@ -88,30 +115,43 @@ function evalTerms(expr: string, text: string, vars: Vars): bigint {
     if (m === null) throw new ValueError(`${JSON.stringify(text)}: cannot read from "${src.slice(pos)}"`);
     pos = TOKEN.lastIndex;
     if (m[5] !== undefined) {
-      if (acc === null && m[5] === '-') { acc = 0n; op = '-'; continue; }
-      if (acc === null || op !== null) throw new ValueError(`${JSON.stringify(text)}: operator ${m[5]} needs a value on each side`);
+      if (acc === undefined && m[5] === '-') { acc = 0n; op = '-'; continue; }
+      if (acc === undefined || op !== null) throw new ValueError(`${JSON.stringify(text)}: operator ${m[5]} needs a value on each side`);
       op = m[5];
       continue;
     }
-    const v = term(text, m[1], m[2], m[3] === undefined ? undefined : m[4], vars);
-    if (acc !== null && op === null) throw new ValueError(`${JSON.stringify(text)}: two values without an operator between them`);
-    acc = acc === null ? v : apply(op!, acc, v);
+    const v = term(text, m[1], m[2], m[3] === undefined ? undefined : m[4], lookup);
+    if (acc !== undefined && op === null) throw new ValueError(`${JSON.stringify(text)}: two values without an operator between them`);
+    acc = acc === undefined ? v : apply(text, op!, acc, v);
     op = null;
   }
-  if (acc === null || op !== null) throw new ValueError(`${JSON.stringify(text)}: ends with an operator`);
+  if (acc === undefined || op !== null) throw new ValueError(`${JSON.stringify(text)}: ends with an operator`);
   return acc;
 }
 
-/** Evaluate a scenario value to a bigint. */
-export function evalValue(v: ValueInput, vars: Vars): bigint {
+function valueWith(v: ValueInput, lookup: Lookup): Val {
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) throw new ValueError(`${v} is not an integer (write large values as hex strings)`);
     return BigInt(v);
   }
-  if (typeof v === 'string') return evalExpr(v, vars);
-  const base = vars.get(v.var);
-  if (base === undefined) throw new ValueError(`variable ${v.var} is not set`);
-  return v.plus === undefined ? base : base + evalValue(v.plus, vars);
+  if (typeof v === 'string') return evalWith(v, lookup);
+  const base = lookup(v.var);
+  if (base === undefined) throw new ValueError(`variable ${v.var} is not set (an earlier step sets it with "as")`);
+  return v.plus === undefined ? base : apply(JSON.stringify(v), '+', base, valueWith(v.plus, lookup));
+}
+
+/** Evaluate a scenario value to a bigint. */
+export function evalValue(v: ValueInput, vars: Vars): bigint {
+  return valueWith(v, (n) => vars.get(n))!;
+}
+
+/**
+ * Check a value before the scenario runs: its syntax, its constants and structs, that
+ * every variable it names is set by an earlier step (`known`), and, where it uses no
+ * variable, its range. Throws ValueError; returns the value when it is known already.
+ */
+export function checkValue(v: ValueInput, known: ReadonlySet<string>): bigint | null {
+  return valueWith(v, (n) => (known.has(n) ? null : undefined));
 }
 
 /** Flags: a value or a list OR-ed together. */

@@ -1,5 +1,6 @@
 /**
- * Entry points: JSON in, Topology out. Three stages, each reporting every problem it finds
+ * Entry points: JSON in, Topology out. A depth check first (no recursion on hostile
+ * nesting), then three stages, each reporting every problem it finds
  * with a JSON path: the zod schema (shape), validate.ts (names and tree structure), then
  * building (bus numbers, SR-IOV and BAR placement). A later stage runs only when the
  * earlier ones found nothing, so paths always refer to well-formed input.
@@ -35,8 +36,35 @@ function zodIssues(error: z.ZodError): TopologyIssue[] {
   return out;
 }
 
+/** A PCI hierarchy has 256 bus numbers, and each level below the root bus takes at least one. */
+export const MAX_TREE_DEPTH = 256;
+
+/**
+ * Stage 0, before any recursive walk: how deep `children` nest, iteratively, so a hostile
+ * file nested thousands of levels deep is an issue rather than a stack overflow.
+ */
+function depthIssues(json: unknown): TopologyIssue[] {
+  const pci = typeof json === 'object' && json !== null ? (json as { pci?: unknown }).pci : undefined;
+  if (!Array.isArray(pci)) return [];
+  const out: TopologyIssue[] = [];
+  pci.forEach((root, i) => {
+    let deepest = 0;
+    const stack: Array<[unknown, number]> = [[root, 1]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop()!;
+      deepest = Math.max(deepest, depth);
+      const kids = typeof node === 'object' && node !== null ? (node as { children?: unknown }).children : undefined;
+      if (Array.isArray(kids) && depth <= MAX_TREE_DEPTH) for (const k of kids) stack.push([k, depth + 1]);
+    }
+    if (deepest > MAX_TREE_DEPTH) out.push({ path: formatPath(['pci', i]), message: `children nest more than ${MAX_TREE_DEPTH} levels deep; a PCI hierarchy has 256 bus numbers, so a tree is at most ${MAX_TREE_DEPTH} levels deep` });
+  });
+  return out;
+}
+
 export function safeParseTopology(json: unknown, opts: ParseOptions = {}): SafeParseResult {
   const models = opts.models ?? builtinModels;
+  const deep = depthIssues(json);
+  if (deep.length > 0) return { ok: false, issues: deep };
   const shape = topologySchema.safeParse(json);
   if (!shape.success) return { ok: false, issues: zodIssues(shape.error) };
   const nodes = flatten(shape.data.pci);

@@ -52,6 +52,11 @@ export function runCli(argv: readonly string[], io: CliIo): number {
       return EXIT_USAGE;
     }
     const code = (e as { code?: unknown }).code;
+    if ((e instanceof TypeError && code === 'ERR_INVALID_ARG_TYPE') || (e instanceof RangeError && code === 'ERR_OUT_OF_RANGE')) {
+      // The skin refused a value that came from the input (contract: wrong type / out of range).
+      io.err(`vfio-sim ${cmd.name}: bad input: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       io.err(`vfio-sim ${cmd.name}: ${(e as Error).message}\n\n${cmd.help}`);
       return EXIT_USAGE;

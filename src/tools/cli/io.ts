@@ -24,6 +24,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Write an output file; a path that cannot be written (no such directory, a directory) is bad input. */
+export function writeOutput(io: CliIo, path: string, data: string): void {
+  try {
+    io.writeFile(path, data);
+  } catch (e) {
+    throw new UsageError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
 export interface CliCommand {
   readonly name: string;
   readonly summary: string;

@@ -3,7 +3,7 @@
  * path), and its topology resolved relative to the scenario file.
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import { parseScenario, ScenarioInputError, ScenarioRun, type Scenario } from '../../scenarios/index.js';
+import { ScenarioInputError, ScenarioRun, validateScenario, type Scenario } from '../../scenarios/index.js';
 import { UsageError, type CliIo } from './io.js';
 import { readJson } from './load.js';
 
@@ -11,13 +11,14 @@ export function topologyLoader(io: CliIo, scenarioPath: string): (p: string) => 
   return (p) => readJson(io, isAbsolute(p) ? p : join(dirname(scenarioPath), p));
 }
 
+/**
+ * The one check every command applies to a scenario file (validate, run, draw): the shape
+ * and everything knowable before running (validateScenario), each problem with its path.
+ */
 export function loadScenario(io: CliIo, path: string, json: unknown = readJson(io, path)): Scenario {
-  try {
-    return parseScenario(json);
-  } catch (e) {
-    if (e instanceof ScenarioInputError) throw new UsageError(`${path}: ${e.message}`);
-    throw e;
-  }
+  const r = validateScenario(json);
+  if (!r.ok) throw new UsageError(`${path}: ${new ScenarioInputError('invalid scenario', r.issues).message}`);
+  return r.scenario;
 }
 
 /** A ready-to-run scenario (host built); input errors become UsageErrors. */

@@ -3,7 +3,7 @@ import { Host } from '../../../host/host.js';
 import { looksLikeScenario } from '../../../scenarios/index.js';
 import { drawMachine } from '../../pictures/index.js';
 import { hostState } from '../../report/state.js';
-import { EXIT_OK, UsageError, type CliCommand } from '../io.js';
+import { EXIT_OK, UsageError, writeOutput, type CliCommand } from '../io.js';
 import { readJson, topologyFrom } from '../load.js';
 import { startScenario } from '../scenario-load.js';
 
@@ -45,7 +45,7 @@ IOMMU address space's mappings from IOVA to host pages, and faults in red.`,
       if (!/^\d+$/.test(values.step)) throw new UsageError(`--step must be a step count (got ${values.step})`);
       step = Number(values.step);
     }
-    io.writeFile(values.out, pictureOf(io, positionals[0]!, step));
+    writeOutput(io, values.out, pictureOf(io, positionals[0]!, step));
     io.out(`wrote ${values.out}`);
     return EXIT_OK;
   },

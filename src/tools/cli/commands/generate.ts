@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jsonSchemas, jsonSchemaText } from '../../../scenarios/json-schema.js';
-import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, writeOutput, type CliCommand, type CliIo } from '../io.js';
 import { pictureOf } from './draw.js';
 
 export function bundledPath(io: CliIo, rel: string): string {
@@ -51,7 +51,7 @@ function writeOrCheck(io: CliIo, dir: string, files: Map<string, string>, check:
       }
       if (cur !== content) stale.push(path);
     } else {
-      io.writeFile(path, content);
+      writeOutput(io, path, content);
     }
   }
   if (check) {

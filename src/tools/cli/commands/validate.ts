@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { safeParseTopology } from '../../../hardware/topology/index.js';
-import { looksLikeScenario, safeParseScenario } from '../../../scenarios/index.js';
+import { looksLikeScenario, validateScenario } from '../../../scenarios/index.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from '../io.js';
 import { readJson } from '../load.js';
 import { startScenario } from '../scenario-load.js';
@@ -24,7 +24,7 @@ named by the path of the field, e.g. pci[1].children[0].bdf or steps[3].request)
     if (file === undefined || positionals.length > 1) throw new UsageError('validate takes exactly one file');
     const json = readJson(io, file);
     if (looksLikeScenario(json)) {
-      const r = safeParseScenario(json);
+      const r = validateScenario(json);
       if (!r.ok) {
         if (values.json) io.out(jsonText({ file, kind: 'scenario', valid: false, issues: r.issues }));
         else io.err(`${file}: invalid scenario:\n${r.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
