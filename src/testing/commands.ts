@@ -2,7 +2,8 @@
  * Model-based testing over the syscall surface (fast-check `fc.commands`): random
  * sequences of open/close/ioctl/mmap/pread/pwrite/bind/clock/device-attack steps against a
  * real Host, with the simulator's promises checked after every step:
- *  1. only SystemError, TypeError (code ERR_INVALID_ARG_TYPE) — and SignalError for CPU
+ *  1. only SystemError, TypeError (code ERR_INVALID_ARG_TYPE), RangeError (code
+ *     ERR_OUT_OF_RANGE) — and SignalError for CPU
  *     loads and stores — ever come out of a call;
  *  2. a failed call changes no observable state, not even its argument object;
  *  3. the isolation invariants hold (invariants.ts: no violations);
@@ -120,7 +121,8 @@ function clone(v: unknown): unknown {
 function allowed(e: unknown, cpu: boolean): boolean {
   if (e instanceof SystemError) return true;
   if (cpu && e instanceof SignalError) return true;
-  return e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_INVALID_ARG_TYPE';
+  const code = (e as { code?: unknown }).code;
+  return (e instanceof TypeError && code === 'ERR_INVALID_ARG_TYPE') || (e instanceof RangeError && code === 'ERR_OUT_OF_RANGE');
 }
 
 /** Run one step under the promises of the module comment; throws an Error naming the broken one. */
