@@ -120,3 +120,12 @@ describe('scenarios: validate refuses what run refuses; a bad step never exits 3
     expect(r.out).toMatch(/step 4 .*/);
   });
 });
+
+describe('docs/bad-input.md', () => {
+  it('is linked from the README and gives each exit code its one meaning', () => {
+    expect(readFileSync('README.md', 'utf8')).toContain('docs/bad-input.md');
+    const doc = readFileSync('docs/bad-input.md', 'utf8');
+    for (const row of ['| 0 | it held', '| 1 | a scenario ran and some expectation failed', '| 2 | bad input', '| 3 | a bug in vfio-sim']) expect(doc).toContain(row);
+    for (const cls of ['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE', 'SystemError', 'SignalError']) expect(doc).toContain(cls);
+  });
+});
