@@ -14,14 +14,14 @@ export const valueSchema = z.union([
   z.number(),
   z.string(),
   z.strictObject({ var: z.string(), plus: z.union([z.number(), z.string()]).optional() }),
-]);
+], { error: 'expected a value: a number, an expression string ("0x1000", "$buf + 0x1000", "PROT_READ | PROT_WRITE") or { "var": name, "plus": value }' });
 export type ValueInput = z.infer<typeof valueSchema>;
 
 /** Flags: one value, or a list of values OR-ed together (`["O_RDWR", "O_CLOEXEC"]`). */
-export const flagsSchema = z.union([valueSchema, z.array(valueSchema)]);
+export const flagsSchema = z.union([valueSchema, z.array(valueSchema)], { error: 'expected flags: a value, or a list of values OR-ed together (["O_RDWR", "O_CLOEXEC"])' });
 
 /** Bytes as hex (`"de ad be ef"`, spaces allowed) or as ASCII text (`{ "text": "hi" }`). */
-export const bytesSchema = z.union([z.string(), z.strictObject({ text: z.string() })]);
+export const bytesSchema = z.union([z.string(), z.strictObject({ text: z.string() })], { error: 'expected bytes: hex ("de ad be ef") or { "text": "..." }' });
 
 export const ERRNO_NAME = z.string().regex(/^E[A-Z0-9]+$/, 'an errno name such as "EINVAL"');
 
