@@ -58,6 +58,17 @@ describe('bad topologies: exit 2 with the path', () => {
   });
 });
 
+describe('a scenario given to a topology command', () => {
+  it('machine and groups say it is a scenario and what to run instead (exit 2)', () => {
+    const run = cli({});
+    for (const cmd of ['machine', 'groups']) {
+      const r = run(cmd, 'fixtures/scenarios/default.json');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/is a scenario.*vfio-sim run/);
+    }
+  });
+});
+
 describe('draw --out', () => {
   it('into a missing directory or onto a directory is exit 2 with the reason', () => {
     const run = cli({});

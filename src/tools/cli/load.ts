@@ -6,6 +6,7 @@ import { bundledTopologies, defaultTopologyJson } from '../../hardware/default-m
 import { parseTopology } from '../../hardware/topology/index.js';
 import type { Topology } from '../../hardware/topology/model.js';
 import { TopologyError } from '../../hardware/topology/index.js';
+import { looksLikeScenario } from '../../sim/scenario/index.js';
 import { UsageError, type CliIo } from './io.js';
 
 export function readJson(io: CliIo, path: string): unknown {
@@ -43,5 +44,7 @@ export function topologyFrom(json: unknown, label: string, grouping?: string): T
 export function loadTopologyArg(io: CliIo, path: string | undefined, grouping?: string): Topology {
   if (path === undefined) return topologyFrom(defaultTopologyJson, 'default machine', grouping);
   if (/^[\w-]+$/.test(path) && Object.hasOwn(bundledTopologies, path)) return topologyFrom(bundledTopologies[path], `bundled machine ${path}`, grouping);
-  return topologyFrom(readJson(io, path), path, grouping);
+  const json = readJson(io, path);
+  if (looksLikeScenario(json)) throw new UsageError(`${path} is a scenario (it has "steps"), not a topology: run it with \`vfio-sim run ${path}\`, or picture it with \`vfio-sim draw ${path} --out FILE.svg\``);
+  return topologyFrom(json, path, grouping);
 }
