@@ -69,6 +69,20 @@ describe('a scenario given to a topology command', () => {
   });
 });
 
+describe('JSON and editor conveniences', () => {
+  it('a JSON syntax error names the line and column', () => {
+    const run = cli({ '/bad.json': '{\n  "name": "t",\n  oops\n}' });
+    const r = run('validate', '/bad.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not valid JSON: .*line 3 column 3/);
+  });
+
+  it('a topology may name its JSON Schema with "$schema"', () => {
+    const run = cli({ '/t.json': { $schema: '../fixtures/schema/topology.schema.json', ...topo } });
+    expect(run('validate', '/t.json').code).toBe(0);
+  });
+});
+
 describe('draw --out', () => {
   it('into a missing directory or onto a directory is exit 2 with the reason', () => {
     const run = cli({});

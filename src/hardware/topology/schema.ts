@@ -158,6 +158,8 @@ export const kernelSchema = z.strictObject({
 });
 
 export const topologySchema = z.strictObject({
+  /** For editors: the JSON Schema this file follows (fixtures/schema/topology.schema.json). */
+  $schema: z.string().optional(),
   name: z.string().min(1),
   description: z.string().optional(),
   ramBytes: u64Field.default(0x1_0000_0000n),

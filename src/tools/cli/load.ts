@@ -19,8 +19,18 @@ export function readJson(io: CliIo, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new UsageError(`${path}: not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`${path}: not valid JSON: ${withLineColumn((e as Error).message, text)}`);
   }
+}
+
+/** Node 20 names only the offset ("at position 14"); add the line and column an editor shows. */
+function withLineColumn(message: string, text: string): string {
+  const m = /at position (\d+)/.exec(message);
+  if (m === null || /line \d+/.test(message)) return message;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line} column ${column})`;
 }
 
 /** Parse a topology JSON value, optionally forcing the grouping algorithm. */
