@@ -38,10 +38,10 @@ function checkStep(step: Step, at: (field: string) => string, known: Known, issu
   const fields = step as unknown as Record<string, unknown>;
   const proc = fields['process'];
   if (typeof proc === 'string' && !known.procs.has(proc)) issue(at('process'), `no process named ${JSON.stringify(proc)}; expected "main" or a name an earlier spawn step gives with "as" (${[...known.procs].join(', ')})`);
-  if (step.op !== 'set-param' && step.op !== 'spawn') {
+  // set-param's `value` is the text written to sysfs (the kernel judges it), not an expression.
+  if (step.op !== 'set-param') {
     for (const f of VALUE_FIELDS) if (fields[f] !== undefined) guard(at(f), () => void checkValue(fields[f] as ValueInput, known.vars));
   }
-  if (step.op === 'spawn' && step.rlimitMemlock !== undefined) guard(at('rlimitMemlock'), () => void checkValue(step.rlimitMemlock!, known.vars));
   for (const f of FLAG_FIELDS) {
     const v = fields[f];
     if (v === undefined) continue;

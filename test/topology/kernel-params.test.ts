@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
-import { safeParseTopology } from '../../src/hardware/topology/index.js';
+import { safeParseTopology, TopologyError } from '../../src/hardware/topology/index.js';
 
 const topo = (params: Record<string, unknown>) => ({ name: 't', pci: [{ bdf: '0000:00:01.0', type: 'endpoint' }], kernel: { params } });
 
@@ -58,6 +58,17 @@ describe('kernel.params validation', () => {
   it('every problem is reported in one pass', () => {
     const is = issues({ 'a.b': 1, 'vfio_iommu_type1.dma_entry_limit': -1, 'vfio.enable_unsafe_noiommu_mode': 3 });
     expect(is).toHaveLength(3);
+  });
+
+  it('new Host() refuses an unknown parameter with a TopologyError naming it, not an uncoded RangeError', () => {
+    let err: unknown;
+    try {
+      new Host(topo({ 'vfio.bogus': true }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TopologyError);
+    expect((err as TopologyError).issues.map((i) => i.path)).toEqual(['kernel.params["vfio.bogus"]']);
   });
 
   it('a Host boots with the parsed values, which read back as sysfs shows them', () => {
