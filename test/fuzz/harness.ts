@@ -54,7 +54,7 @@ function containers(v: unknown, out: Array<Record<string, unknown> | unknown[]> 
 function tweak(v: unknown, n: number): unknown {
   if (typeof v === 'number') return [v + 1, v - 1, v * 0x1000, -v, v + 0.5, 2 ** 32 + v, `0x${Math.trunc(Math.abs(v)).toString(16)}`][n % 7];
   if (typeof v === 'boolean') return !v;
-  if (typeof v === 'string') return [`${v}X`, v.slice(0, -1), v.toLowerCase(), `${v} + 0x1000`, `(${v}) << 64`, `-${v}`, ''][n % 7];
+  if (typeof v === 'string') return [`${v}X`, v.slice(0, -1), v.toLowerCase(), `${v} + 0x1000`, `(${v}) << 64`, `-${v}`, '', `${v} << 0xffffffffff`, `(${v}) * 0xffffffffffffffff * 0xffffffffffffffff`, `${v} >> (0 - 1)`][n % 10];
   return v;
 }
 
