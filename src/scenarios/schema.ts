@@ -8,6 +8,7 @@
  * or `{ "var": "buf", "plus": "0x1000" }`. Validation errors name the field path.
  */
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../base/json-depth.js';
 
 /** A number, or a string expression: literals, `$var`, uapi constant names, sizeof(struct), + - |. */
 export const valueSchema = z.union([
@@ -139,6 +140,9 @@ export type ScenarioParse = { ok: true; scenario: Scenario } | { ok: false; issu
  * be known before a run beyond the shape is checked by validateScenario (check.ts).
  */
 export function safeParseScenario(json: unknown): ScenarioParse {
+  // An inline topology is measured by parseTopology (it says why a PCI tree cannot be that deep).
+  const own = typeof json === 'object' && json !== null && !Array.isArray(json) ? { ...json, topology: undefined } : json;
+  if (nestsDeeperThan(own)) return { ok: false, issues: [{ path: '(root)', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep; no scenario needs that` }] };
   const r = scenarioSchema.safeParse(json);
   if (r.success) return { ok: true, scenario: r.data };
   return { ok: false, issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };

@@ -83,6 +83,22 @@ describe('JSON and editor conveniences', () => {
   });
 });
 
+describe('values nested deeper than any stack', () => {
+  it('a 100,000-deep array in any field is exit 2, never a stack overflow', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const files: Record<string, string> = {
+      '/p.json': `{"name":"t","pci":[],"kernel":{"params":{"vfio.enable_unsafe_noiommu_mode":${deep}}}}`,
+      '/n.json': `{"name":"t","pci":[{"bdf":"0000:00:01.0","type":"endpoint","model":"edu","params":{"dmaMask":${deep}}}]}`,
+      '/s.json': `{"name":"s","steps":[{"op":"ioctl","fd":0,"request":"VFIO_GET_API_VERSION","arg":${deep}},{"op":"note","text":${deep}}]}`,
+      '/a.json': `{"name":"s","steps":[{"op":"ioctl","fd":0,"request":"VFIO_IOMMU_MAP_DMA","arg":{"argsz":${deep}}}]}`,
+    };
+    const run = cli(files);
+    for (const [f, cmds] of [['/p.json', ['validate', 'machine']], ['/n.json', ['validate', 'machine']], ['/s.json', ['validate', 'run']], ['/a.json', ['validate', 'run']]] as const) {
+      for (const c of cmds) expect(run(c, f).code, `${c} ${f}`).toBe(2);
+    }
+  });
+});
+
 describe('draw --out', () => {
   it('into a missing directory or onto a directory is exit 2 with the reason', () => {
     const run = cli({});

@@ -33,10 +33,14 @@ const junk = (): fc.Arbitrary<unknown> =>
     fc.jsonValue({ maxDepth: 3 }),
   );
 
-type Mutation = { kind: 'set' | 'tweak' | 'delete' | 'add' | 'dup' | 'nest'; at: number; value: unknown; key: string };
+type Mutation = { kind: 'set' | 'tweak' | 'delete' | 'add' | 'dup' | 'nest' | 'deep'; at: number; value: unknown; key: string };
+
+/** Stands for an array nested DEEP levels, spliced into the file's text (no JS value that deep is built). */
+const DEEP_MARK = '\u0000deep';
+const DEEP = 50_000;
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom('set', 'set', 'tweak', 'tweak', 'tweak', 'delete', 'add', 'dup', 'nest'),
+  kind: fc.constantFrom('set', 'set', 'tweak', 'tweak', 'tweak', 'delete', 'add', 'dup', 'nest', 'deep'),
   at: fc.nat(),
   value: junk(),
   key: fc.constantFrom('children', 'steps', 'op', 'fd', 'arg', 'request', 'bdf', 'type', 'params', 'kernel', 'iommu', 'bogus', 'ns', 'length', 'topology'),
@@ -74,6 +78,7 @@ function mutate(json: unknown, muts: readonly Mutation[]): unknown {
     else if (m.kind === 'add') Array.isArray(c) ? c.push(value) : (rec[m.key] = value);
     else if (m.kind === 'dup' && k !== undefined) Array.isArray(c) ? c.push(structuredClone(c[k as number])) : (rec[`${String(k)}2`] = structuredClone(rec[k]));
     else if (m.kind === 'nest' && k !== undefined) rec[k] = { [m.key]: [rec[k]] };
+    else if (m.kind === 'deep' && k !== undefined) rec[k] = DEEP_MARK;
   }
   return root;
 }
@@ -113,7 +118,8 @@ export const cliCaseArb: fc.Arbitrary<[CliInput, string[]]> = cliInputArb.chain(
 export function runCliOn(input: CliInput, argv: readonly string[]): { code: number; out: string; err: string } {
   const json = input.json;
   const file = `${input.dir}/fuzz-input.json`;
-  const text = JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null';
+  const deep = `${'['.repeat(DEEP)}${']'.repeat(DEEP)}`;
+  const text = (JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null').replaceAll(JSON.stringify(DEEP_MARK), deep);
   let out = '';
   let err = '';
   const code = runCli([argv[0]!, file, ...argv.slice(1)], {

@@ -7,6 +7,7 @@
  * true/false or 0/1, an integer as a JSON integer in the C type's range.
  */
 import { z } from 'zod';
+import { describeValue } from '../../base/json-depth.js';
 import { kstrtobool, kstrtoint32 } from '../../base/kstrtox.js';
 import { findParam, PARAM_TABLE, type ParamDef } from '../../uapi/module-params.js';
 
@@ -20,13 +21,13 @@ function paramValue(d: ParamDef, v: unknown): boolean | number | string {
     if (typeof v === 'boolean') return v;
     if (v === 0 || v === 1) return v === 1;
     const b = typeof v === 'string' ? kstrtobool(v) : undefined;
-    return b ?? `expected a bool: true, false, 0, 1 or a string kstrtobool accepts (y, Y, 1, n, N, 0, on, off); got ${JSON.stringify(v) ?? String(v)}`;
+    return b ?? `expected a bool: true, false, 0, 1 or a string kstrtobool accepts (y, Y, 1, n, N, 0, on, off); got ${describeValue(v)}`;
   }
   const [lo, hi] = RANGE[d.type];
   const fn = d.type === 'int' ? 'kstrtoint' : 'kstrtouint';
   if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) return v;
   const n = typeof v === 'string' ? kstrtoint32(v, d.type === 'uint') : undefined;
-  return n ?? `expected an integer in [${lo}, ${hi}] (${d.type === 'int' ? 'int' : 'unsigned int'}), or a string ${fn} accepts; got ${JSON.stringify(v) ?? String(v)}`;
+  return n ?? `expected an integer in [${lo}, ${hi}] (${d.type === 'int' ? 'int' : 'unsigned int'}), or a string ${fn} accepts; got ${describeValue(v)}`;
 }
 
 export const kernelParamsSchema = z.record(z.string(), z.unknown()).transform((rec, ctx) => {

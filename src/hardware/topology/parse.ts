@@ -6,6 +6,7 @@
  * earlier ones found nothing, so paths always refer to well-formed input.
  */
 import type { z } from 'zod';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../base/json-depth.js';
 import { buildTopology } from './build.js';
 import { flatten } from './flatten.js';
 import { formatPath, TopologyError, type TopologyIssue } from './issues.js';
@@ -65,6 +66,7 @@ export function safeParseTopology(json: unknown, opts: ParseOptions = {}): SafeP
   const models = opts.models ?? builtinModels;
   const deep = depthIssues(json);
   if (deep.length > 0) return { ok: false, issues: deep };
+  if (nestsDeeperThan(json)) return { ok: false, issues: [{ path: '(root)', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep; no topology needs that (a PCI tree is at most ${MAX_TREE_DEPTH} levels)` }] };
   const shape = topologySchema.safeParse(json);
   if (!shape.success) return { ok: false, issues: zodIssues(shape.error) };
   const nodes = flatten(shape.data.pci);
