@@ -6,7 +6,7 @@ import { bundledTopologies, defaultTopologyJson } from '../../hardware/default-m
 import { parseTopology } from '../../hardware/topology/index.js';
 import type { Topology } from '../../hardware/topology/model.js';
 import { TopologyError } from '../../hardware/topology/index.js';
-import { looksLikeScenario } from '../../sim/scenario/index.js';
+import { looksLikeScenario } from '../../scenarios/index.js';
 import { UsageError, type CliIo } from './io.js';
 
 export function readJson(io: CliIo, path: string): unknown {
