@@ -165,7 +165,8 @@ const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
 /**
  * F_SETFL (fs/fcntl.c setfl), in its order: O_NOATIME only for the inode's owner or
  * CAP_FOWNER (inode_owner_or_capable, EPERM); O_DIRECT only where the file can do direct
- * I/O (FMODE_CAN_ODIRECT, EINVAL) -- no file here can: devices, sysfs, eventfd, anon inodes.
+ * I/O (FMODE_CAN_ODIRECT, EINVAL) -- no file here can: devices, sysfs, eventfd, anon inodes,
+ * memfds (memfd_create's file comes from shmem_file_setup, not shmem_file_open, which sets it).
  * Then the whole mask is replaced. No inode is append-only, so O_APPEND always changes.
  */
 function setfl(t: Task, file: OpenFile, arg: number): Result<number> {
