@@ -189,6 +189,7 @@ const SIGNATURES: Readonly<Record<string, readonly Kind[]>> = {
   pread: ['fd', 'int', 'u64'], pwrite: ['fd', 'bytes', 'u64'], eventfd: ['int', 'flags'], read: ['fd', 'int'], write: ['fd', 'bytes'], fcntl: ['fd', 'int', 'flags'],
   readFile: ['path'], writeFile: ['path', 'text'], readdir: ['path'], readlink: ['path'], chown: ['path', 'int', 'int'],
   readMem: ['addr', 'int'], writeMem: ['addr', 'bytes'], read8: ['addr'], read16: ['addr'], read32: ['addr'], read64: ['addr'],
+  lseek: ['fd', 'u64', 'int'], ftruncate: ['fd', 'u64'], memfdCreate: ['text', 'flags'],
   write8: ['addr', 'int'], write16: ['addr', 'int'], write32: ['addr', 'int'], write64: ['addr', 'u64'], 'host.advance': ['u64'], 'host.run': ['opts'],
 };
 
