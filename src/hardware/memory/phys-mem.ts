@@ -13,6 +13,8 @@
  * taking a byte address as a safe-integer `number` for hot loops (the IOMMU's DMA path).
  */
 
+import { ExternalFrames } from './external.js';
+
 export const CHUNK_SHIFT = 16;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 /** Physical addresses are below 2^52 (x86-64 MAXPHYADDR); all fit a safe integer. */
@@ -32,12 +34,18 @@ function toNum(pa: bigint): number {
 
 export class PhysMem {
   private readonly chunks = new Map<number, Uint8Array>();
+  /** Frames whose bytes live outside the simulator (external.ts); empty unless `vfio-sim exec` runs. */
+  readonly external = new ExternalFrames();
 
   // ---- number fast paths (byte address as a safe integer) ----
 
   /** Copy `len` bytes at physical `pa` into `dst[dstOff..]`. */
   readAt(pa: number, dst: Uint8Array, dstOff: number, len: number): void {
     checkRange(pa, len);
+    if (this.external.touches(pa, len)) {
+      this.external.each(pa, len, (b, pfn, off, o, n) => b.read(pfn, off, dst, dstOff + o, n), (a, o, n) => this.readAt(a, dst, dstOff + o, n));
+      return;
+    }
     let off = pa % CHUNK_SIZE;
     let idx = (pa - off) / CHUNK_SIZE;
     let done = 0;
@@ -56,6 +64,10 @@ export class PhysMem {
   /** Copy `src[srcOff..srcOff+len)` to physical `pa`. */
   writeAt(pa: number, src: Uint8Array, srcOff: number, len: number): void {
     checkRange(pa, len);
+    if (this.external.touches(pa, len)) {
+      this.external.each(pa, len, (b, pfn, off, o, n) => b.write(pfn, off, src, srcOff + o, n), (a, o, n) => this.writeAt(a, src, srcOff + o, n));
+      return;
+    }
     let off = pa % CHUNK_SIZE;
     let idx = (pa - off) / CHUNK_SIZE;
     let done = 0;
@@ -73,6 +85,10 @@ export class PhysMem {
   /** Set `len` bytes at `pa` to `value`. Zero-filling untouched memory stays free; zero-filling a whole chunk releases it. */
   fillAt(pa: number, len: number, value: number): void {
     checkRange(pa, len);
+    if (this.external.touches(pa, len)) {
+      this.writeAt(pa, new Uint8Array(len).fill(value & 0xff), 0, len);
+      return;
+    }
     const v = value & 0xff;
     let off = pa % CHUNK_SIZE;
     let idx = (pa - off) / CHUNK_SIZE;
@@ -89,7 +105,7 @@ export class PhysMem {
 
   readU32At(pa: number): number {
     const off = pa % CHUNK_SIZE;
-    if (off <= CHUNK_SIZE - 4 && pa >= 0 && pa + 4 <= MAX_PHYS) {
+    if (off <= CHUNK_SIZE - 4 && pa >= 0 && pa + 4 <= MAX_PHYS && this.external.size === 0) {
       const c = this.chunks.get((pa - off) / CHUNK_SIZE);
       if (c === undefined) return 0;
       return (c[off]! | (c[off + 1]! << 8) | (c[off + 2]! << 16) | (c[off + 3]! << 24)) >>> 0;
@@ -137,6 +153,12 @@ export class PhysMem {
     checkRange(d, len);
     checkRange(s, len);
     if (len === 0 || d === s) return;
+    if (this.external.touches(d, len) || this.external.touches(s, len)) {
+      const tmp = new Uint8Array(len);
+      this.readAt(s, tmp, 0, len);
+      this.writeAt(d, tmp, 0, len);
+      return;
+    }
     if (d > s && d < s + len) this.copyBackward(d, s, len);
     else this.copyForward(d, s, len);
   }

@@ -1,0 +1,85 @@
+/**
+ * A real program's memory, seen from the server: /proc/<pid>/mem for bytes and
+ * /proc/<pid>/maps for what the program has mapped. Reads and writes are synchronous, so a
+ * device's DMA lands in the program's page before the simulator takes its next step. An
+ * address the program has not mapped fails (null / false), never touching anything else.
+ * (The program allows the server to ptrace-access it: prctl(PR_SET_PTRACER) in the shim.)
+ */
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+
+/** x86-64 user addresses end at 2^47 (TASK_SIZE); beyond is never the program's memory. */
+const USER_END = 1n << 47n;
+
+export interface RealMapping {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly read: boolean;
+  readonly write: boolean;
+}
+
+export class ClientMemory {
+  private fd: number | null = null;
+
+  constructor(readonly pid: number) {}
+
+  private handle(): number | null {
+    if (this.fd === null) {
+      try {
+        this.fd = openSync(`/proc/${this.pid}/mem`, 'r+');
+      } catch {
+        return null;
+      }
+    }
+    return this.fd;
+  }
+
+  /** `len` bytes at `addr`, or null when any of them is not readable. */
+  read(addr: bigint, len: number): Uint8Array | null {
+    const out = new Uint8Array(len);
+    return this.readInto(addr, out, 0, len) ? out : null;
+  }
+
+  readInto(addr: bigint, dst: Uint8Array, off: number, len: number): boolean {
+    const fd = this.handle();
+    if (fd === null || addr < 0n || addr >= USER_END) return false;
+    try {
+      return len === 0 || readSync(fd, dst, off, len, addr) === len;
+    } catch {
+      return false;
+    }
+  }
+
+  write(addr: bigint, data: Uint8Array, off = 0, len = data.length): boolean {
+    const fd = this.handle();
+    if (fd === null || addr < 0n || addr >= USER_END) return false;
+    try {
+      return len === 0 || writeSync(fd, data, off, len, Number(addr)) === len;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The program's mappings overlapping [start, end), from /proc/<pid>/maps. */
+  mappings(start: bigint, end: bigint): RealMapping[] {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${this.pid}/maps`, 'latin1');
+    } catch {
+      return [];
+    }
+    const out: RealMapping[] = [];
+    for (const line of text.split('\n')) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) (.)(.)/.exec(line);
+      if (m === null) continue;
+      const s = BigInt(`0x${m[1]}`);
+      const e = BigInt(`0x${m[2]}`);
+      if (e > start && s < end) out.push({ start: s, end: e, read: m[3] === 'r', write: m[4] === 'w' });
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Client memory as simulated memory. The simulated process of a real program has no RAM of
+ * its own: when the program hands the kernel a buffer (MAP_DMA's vaddr, IOAS_MAP's user_va, a
+ * bitmap pointer), the range is mapped in the simulated address space with the program's own
+ * protections and each of its frames is attached to PhysMem's external-frame seam, backed by
+ * the program's page at that address. Pinning, the IOMMU and a device's DMA then reach the
+ * program's real memory; a page the program did not map is not mirrored, so the kernel's own
+ * checks answer EFAULT. Pages stay mirrored for the program's lifetime (the program's later
+ * munmap is not seen; DMA to such a page is dropped and reads as zero).
+ */
+import type { FrameBackend } from '../hardware/memory/external.js';
+import type { PhysMem } from '../hardware/memory/phys-mem.js';
+import type { Process } from '../process/process.js';
+import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/posix.js';
+import type { ClientMemory } from './client-memory.js';
+
+const PAGE = 4096n;
+
+export class Mirror implements FrameBackend {
+  /** Attached frame → the program's virtual address of that page. */
+  private readonly frames = new Map<number, bigint>();
+
+  constructor(
+    private readonly p: Process,
+    private readonly phys: PhysMem,
+    private readonly mem: ClientMemory,
+  ) {}
+
+  read(pfn: number, off: number, dst: Uint8Array, dstOff: number, len: number): void {
+    const va = this.frames.get(pfn);
+    if (va === undefined || !this.mem.readInto(va + BigInt(off), dst, dstOff, len)) dst.fill(0, dstOff, dstOff + len);
+  }
+
+  write(pfn: number, off: number, src: Uint8Array, srcOff: number, len: number): void {
+    const va = this.frames.get(pfn);
+    if (va !== undefined) this.mem.write(va + BigInt(off), src, srcOff, len);
+  }
+
+  /** Mirror every page of [addr, addr + len) the program has mapped and the simulated process has not. */
+  ensure(addr: bigint, len: bigint): void {
+    const start = addr & ~(PAGE - 1n);
+    const end = (addr + len + PAGE - 1n) & ~(PAGE - 1n);
+    if (end <= start || end - start > 1n << 36n) return;
+    const mm = this.p.task.mm;
+    for (const m of this.mem.mappings(start, end)) {
+      const prot = (m.read ? PROT_READ : 0) | (m.write ? PROT_WRITE : 0);
+      if (prot === 0) continue;
+      const s = m.start > start ? m.start : start;
+      const e = m.end < end ? m.end : end;
+      let run: bigint | null = null;
+      for (let a = s; a <= e; a += PAGE) {
+        const free = a < e && mm.find(a) === undefined;
+        if (free && run === null) run = a;
+        if (!free && run !== null) {
+          this.mapRun(run, a, prot);
+          run = null;
+        }
+      }
+    }
+  }
+
+  private mapRun(start: bigint, end: bigint, prot: number): void {
+    const mm = this.p.task.mm;
+    const r = mm.map(start, end - start, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, null);
+    if (!r.ok) return;
+    const pinned = mm.pin(start, end - start, false);
+    if (!pinned.ok) return;
+    mm.unpin(pinned.value);
+    for (let a = start; a < end; a += PAGE) {
+      const pa = mm.virtToPhys(a);
+      if (pa === null) continue;
+      const pfn = Number(pa >> 12n);
+      this.frames.set(pfn, a);
+      this.phys.external.attach(pfn, this);
+    }
+  }
+
+  /** Before the simulated process exits: its frames go back to simulated RAM (freeing zeroes them). */
+  detachAll(): void {
+    for (const pfn of this.frames.keys()) this.phys.external.detach(pfn);
+    this.frames.clear();
+  }
+}
