@@ -20,12 +20,17 @@ export interface RunOptions {
   /** Virtual ns per MMIO access (default 100). */
   readonly mmioNs?: bigint;
   readonly stdio?: StdioOptions;
+  /** Collect stdout and stderr instead of passing them through (tests). */
+  readonly capture?: boolean;
   readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RunResult {
   readonly status: number;
   readonly signal: NodeJS.Signals | null;
+  /** With `capture`: what the program wrote. */
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
 export const DEFAULT_MMIO_NS = 100n;
@@ -38,12 +43,17 @@ export async function runProgram(host: Host, o: RunOptions): Promise<RunResult> 
   await server.listen(sockPath);
   try {
     const env = { ...(o.env ?? process.env), LD_PRELOAD: shim, VFIO_SIM_SOCK: sockPath, VFIO_SIM_SERVER_PID: String(process.pid) };
-    const child = spawn(o.program, [...(o.args ?? [])], { stdio: o.stdio ?? 'inherit', env });
+    const stdio: StdioOptions = o.capture ? ['ignore', 'pipe', 'pipe'] : (o.stdio ?? 'inherit');
+    const child = spawn(o.program, [...(o.args ?? [])], { stdio, env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
     return await new Promise<RunResult>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         const num = signal !== null ? (constants.signals[signal] ?? 0) : 0;
-        resolve({ status: code ?? 128 + num, signal });
+        resolve({ status: code ?? 128 + num, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
       });
     });
   } finally {

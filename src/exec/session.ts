@@ -214,8 +214,8 @@ export class Session {
     try {
       clock.advance(this.opts.mmioNs);
       if (store) {
-        const b = new Uint8Array(size);
-        new DataView(b.buffer).setBigUint64(0, value, true);
+        const b = new Uint8Array(8);
+        new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
         this.lastRead = null;
         this.p.writeMem(addr, b.subarray(0, size));
         return ok0();

@@ -1,0 +1,48 @@
+/* Small helpers shared by the test programs: open a device through the legacy container. */
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHECK(x) do { if ((x) < 0) { perror(#x); exit(1); } } while (0)
+
+static int vfio_open_device(const char *bdf, int *container_out) {
+  char path[256], link[256];
+  snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/iommu_group", bdf);
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  CHECK(n);
+  link[n] = 0;
+  int container = open("/dev/vfio/vfio", O_RDWR);
+  CHECK(container);
+  snprintf(path, sizeof path, "/dev/vfio/%s", basename(link));
+  int group = open(path, O_RDWR);
+  CHECK(group);
+  CHECK(ioctl(group, VFIO_GROUP_SET_CONTAINER, &container));
+  CHECK(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+  int device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+  CHECK(device);
+  *container_out = container;
+  return device;
+}
+
+static uint64_t region_offset(int device, unsigned index, uint64_t *size) {
+  struct vfio_region_info r = { .argsz = sizeof r, .index = index };
+  CHECK(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &r));
+  if (size) *size = r.size;
+  return r.offset;
+}
+
+static void bus_master(int device) {
+  uint64_t cfg = region_offset(device, VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+  uint16_t cmd;
+  CHECK(pread(device, &cmd, 2, cfg + PCI_COMMAND));
+  cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+  CHECK(pwrite(device, &cmd, 2, cfg + PCI_COMMAND));
+}
