@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* Small helpers shared by the test programs: open a device through the legacy container. */
 #include <fcntl.h>
 #include <libgen.h>
@@ -13,7 +14,7 @@
 
 #define CHECK(x) do { if ((x) < 0) { perror(#x); exit(1); } } while (0)
 
-static int vfio_open_device(const char *bdf, int *container_out) {
+__attribute__((unused)) static int vfio_open_device(const char *bdf, int *container_out) {
   char path[256], link[256];
   snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/iommu_group", bdf);
   ssize_t n = readlink(path, link, sizeof link - 1);
@@ -32,14 +33,14 @@ static int vfio_open_device(const char *bdf, int *container_out) {
   return device;
 }
 
-static uint64_t region_offset(int device, unsigned index, uint64_t *size) {
+__attribute__((unused)) static uint64_t region_offset(int device, unsigned index, uint64_t *size) {
   struct vfio_region_info r = { .argsz = sizeof r, .index = index };
   CHECK(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &r));
   if (size) *size = r.size;
   return r.offset;
 }
 
-static void bus_master(int device) {
+__attribute__((unused)) static void bus_master(int device) {
   uint64_t cfg = region_offset(device, VFIO_PCI_CONFIG_REGION_INDEX, NULL);
   uint16_t cmd;
   CHECK(pread(device, &cmd, 2, cfg + PCI_COMMAND));

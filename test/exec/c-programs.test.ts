@@ -1,0 +1,120 @@
+/**
+ * Unmodified C programs against the simulator through `vfio-sim exec`'s preload library:
+ * each test compiles a program of test/exec/c with cc, runs it, and checks what it printed
+ * and what the simulated machine saw.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { Process } from '../../src/process/process.js';
+import { cannotRunC, CPrograms, runC } from './support/c-programs.js';
+
+const why = cannotRunC();
+if (why !== null) console.warn(`test/exec: C programs skipped: ${why}`);
+const hasFork = typeof (Process.prototype as { fork?: unknown }).fork === 'function';
+if (!hasFork) console.warn('test/exec: the forking client is skipped: Process.fork() (issue 13) is not on this branch yet');
+
+describe.skipIf(why !== null)('C programs under vfio-sim exec', () => {
+  let progs: CPrograms;
+  beforeAll(() => {
+    progs = new CPrograms();
+  });
+  afterAll(() => rmSync(progs.dir, { recursive: true, force: true }));
+
+  it('runs the example of Documentation/driver-api/vfio.rst', async () => {
+    const r = await runC(progs, 'vfio-rst');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('container=3 group=4 device=5\n');
+    expect(r.stdout).toContain('device num_regions=9 num_irqs=5');
+    expect(r.stdout).toContain('region 0 size=0x100000 offset=0x0 flags=0x7\n');
+    expect(r.stdout).toContain('region 7 size=0x1000 offset=0x70000000000');
+    expect(r.stdout).toMatch(/reset=0\nok\n$/);
+    // the MAP_DMA reached the simulated type1 backend with the program's buffer
+    expect(r.host.trace.toString()).toMatch(/ioctl\(\d+, VFIO_IOMMU_MAP_DMA\) = 0/);
+  }, 30_000);
+
+  it('drives edu: MMIO through the trap, MSI on a real eventfd, DMA both ways through its own memory', async () => {
+    const r = await runC(progs, 'edu-driver');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'ident=0x010000ed',
+        'liveness=0xedcba987',
+        'factorial(10)=3628800 irq_status=0x1 count=1',
+        'dma to device: poll=1 irq_status=0x100',
+        'dma to ram: done after a few polls',
+        'copy matches',
+        'unmapped 1048576 bytes',
+        'ok',
+        '',
+      ].join('\n'),
+    );
+    expect(r.host.faults()).toEqual([]);
+    // the 100 ms DMA timer ran on the virtual clock
+    expect(r.host.clock.now()).toBeGreaterThanOrEqual(200_000_000n);
+  }, 30_000);
+
+  it('gives the same trace for the same program', async () => {
+    const a = await runC(progs, 'edu-driver');
+    const b = await runC(progs, 'edu-driver');
+    expect(a.host.trace.toString()).toBe(b.host.trace.toString());
+    expect(a.host.trace.toString()).toContain('VFIO_DEVICE_SET_IRQS');
+  }, 30_000);
+
+  it('runs the iommufd cdev flow, with the EMSGSIZE write-back of num_iovas', async () => {
+    const r = await runC(progs, 'iommufd-cdev');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('cdev=vfio0 device=3 iommufd=4\n');
+    expect(r.stdout).toContain('ranges first call: -1 Message too long num_iovas=2\n');
+    expect(r.stdout).toContain('range 1: 0xfef00000-0xffffffffffff\n');
+    expect(r.stdout).toContain('copy matches\n');
+    expect(r.stdout).toMatch(/unmapped 8192\nok\n$/);
+  }, 30_000);
+
+  it('answers bad input with the errno Linux gives', async () => {
+    const r = await runC(progs, 'bad-input');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'unknown ioctl: -1 ENOTTY',
+        'unknown device ioctl: -1 ENOTTY',
+        'GET_INFO NULL: -1 EFAULT',
+        'GET_INFO bad pointer: -1 EFAULT',
+        'MAP_DMA of unmapped memory: -1 EFAULT',
+        'MAP_DMA writable of read-only memory: -1 EFAULT',
+        'MAP_DMA read-only of read-only memory: 0 ok',
+        'MAP_DMA argsz 8: -1 EINVAL',
+        'GET_DEVICE_FD on a device fd: -1 ENOTTY',
+        'close: 0 ok',
+        'close again: -1 EBADF',
+        'ok',
+        '',
+      ].join('\n'),
+    );
+  }, 30_000);
+
+  it('ends a program whose MMIO instruction it cannot emulate, naming the bytes', async () => {
+    const r = await runC(progs, 'undecodable');
+    expect(r.stdout).toBe('ident=0x010000ed\n');
+    expect(r.stderr).toMatch(/cannot emulate the instruction at 0x[0-9a-f]+ accessing MMIO address 0x[0-9a-f]+ \(bytes 83 /);
+    expect(r.status).toBe(139);
+    expect(r.signal).toBe('SIGSEGV');
+  }, 30_000);
+
+  it('serves several threads of one program at once', async () => {
+    const r = await runC(progs, 'threads');
+    expect(r.status).toBe(0);
+    for (let i = 0; i < 4; i++) expect(r.stdout).toContain(`thread ${i}: 400/400\n`);
+  }, 30_000);
+
+  it.skipIf(!hasFork)('a forked child shares the parent open files', async () => {
+    const r = await runC(progs, 'fork');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('child: info=0 regions=9 ident=0x010000ed liveness=0xeeeeeeee\n');
+    expect(r.stdout).toContain('parent: child exited 0; liveness=0xeeeeeeee\n');
+    expect(r.stdout).toMatch(/parent: info=0\nok\n$/);
+  }, 30_000);
+});
