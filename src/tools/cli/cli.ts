@@ -3,7 +3,7 @@
  * without a process. Bad input gets a one-paragraph message and exit 2, never a stack.
  */
 import { COMMANDS } from './commands.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
 
@@ -47,21 +47,46 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   try {
     return cmd.run(args, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`vfio-sim ${cmd.name}: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const code = (e as { code?: unknown }).code;
-    if ((e instanceof TypeError && code === 'ERR_INVALID_ARG_TYPE') || (e instanceof RangeError && code === 'ERR_OUT_OF_RANGE')) {
-      // The skin refused a value that came from the input (contract: wrong type / out of range).
-      io.err(`vfio-sim ${cmd.name}: bad input: ${(e as Error).message}`);
-      return EXIT_USAGE;
-    }
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`vfio-sim ${cmd.name}: ${(e as Error).message}\n\n${cmd.help}`);
-      return EXIT_USAGE;
-    }
-    io.err(`vfio-sim ${cmd.name}: internal error (a bug in vfio-sim): ${(e as Error).stack ?? String(e)}`);
-    return EXIT_INTERNAL;
+    return failed(cmd, e, io);
   }
+}
+
+/**
+ * runCli for the executable: a command with `runAsync` (exec) runs to its end; options after
+ * `--` belong to the program it runs, so only those before it ask for help.
+ */
+export async function runCliAsync(argv: readonly string[], io: CliIo): Promise<number> {
+  const cmd = COMMANDS.find((c) => c.name === argv[0]);
+  const own = argv.slice(1, argv.includes('--') ? argv.indexOf('--') : argv.length);
+  if (cmd?.runAsync === undefined || own.includes('--help') || own.includes('-h')) {
+    if (cmd?.runAsync !== undefined) {
+      io.out(cmd.help);
+      return EXIT_OK;
+    }
+    return runCli(argv, io);
+  }
+  try {
+    return await cmd.runAsync(argv.slice(1), io);
+  } catch (e) {
+    return failed(cmd, e, io);
+  }
+}
+
+function failed(cmd: CliCommand, e: unknown, io: CliIo): number {
+  if (e instanceof UsageError) {
+    io.err(`vfio-sim ${cmd.name}: ${e.message}`);
+    return EXIT_USAGE;
+  }
+  const code = (e as { code?: unknown }).code;
+  if ((e instanceof TypeError && code === 'ERR_INVALID_ARG_TYPE') || (e instanceof RangeError && code === 'ERR_OUT_OF_RANGE')) {
+    // The skin refused a value that came from the input (contract: wrong type / out of range).
+    io.err(`vfio-sim ${cmd.name}: bad input: ${(e as Error).message}`);
+    return EXIT_USAGE;
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`vfio-sim ${cmd.name}: ${(e as Error).message}\n\n${cmd.help}`);
+    return EXIT_USAGE;
+  }
+  io.err(`vfio-sim ${cmd.name}: internal error (a bug in vfio-sim): ${(e as Error).stack ?? String(e)}`);
+  return EXIT_INTERNAL;
 }

@@ -39,4 +39,6 @@ export interface CliCommand {
   /** Full help text, examples first. */
   readonly help: string;
   run(argv: string[], io: CliIo): number;
+  /** A command that waits for a real child process (exec); runCliAsync prefers it. */
+  runAsync?(argv: string[], io: CliIo): Promise<number>;
 }

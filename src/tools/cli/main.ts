@@ -6,9 +6,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { argv, exit, stderr, stdout } from 'node:process';
-import { runCli } from './cli.js';
+import { runCliAsync } from './cli.js';
 
-const code = runCli(argv.slice(2), {
+const code = await runCliAsync(argv.slice(2), {
   out: (t) => void stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => void stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   readFile: (p) => readFileSync(p, 'utf8'),
