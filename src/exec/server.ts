@@ -130,14 +130,12 @@ export class ExecServer {
   }
 
   private prefork(s: Session): Reply {
-    const fork = (s.p as { fork?: () => Process }).fork;
-    if (typeof fork !== 'function') return { err: 0, ret: 0n, acts: [], payload: null };
     try {
-      const child = fork.call(s.p);
+      const child = s.p.fork();
       const token = this.nextToken++;
       this.forks.set(token, { child, parent: s });
       return { err: 0, ret: BigInt(token), acts: [], payload: null };
-    } catch (e) {
+    } catch {
       return { err: errnoNumber('EAGAIN'), ret: -1n, acts: [], payload: null };
     }
   }

@@ -31,10 +31,9 @@ export class Session {
   readonly fds = new Map<number, number>();
   /** Real eventfd → the simulated eventfd the kernel signals for it. */
   readonly eventfds = new Map<number, number>();
-  /** Read position of simulated text files (sysfs), by simulated fd. */
-  private readonly textPos = new Map<number, number>();
   private lastRead: { addr: bigint; value: bigint } | null = null;
   conns = 0;
+  private ended = false;
 
   constructor(
     readonly host: Host,
@@ -115,7 +114,6 @@ export class Session {
     this.fds.delete(real);
     if (sim === undefined) return { err: errnoNumber('EBADF'), ret: -1n, acts: [], payload: null };
     for (const s of this.fds.values()) if (s === sim) return ok0();
-    this.textPos.delete(sim);
     return this.call(() => (this.p.close(sim), 0));
   }
 
@@ -157,7 +155,7 @@ export class Session {
   read(real: number, len: number, off: bigint, hasOff: boolean): Reply {
     const sim = this.fds.get(real) ?? -1;
     try {
-      const data = this.isText(sim) ? this.readText(sim, len, hasOff ? Number(off) : null) : hasOff ? this.p.pread(sim, len, off) : this.p.read(sim, len);
+      const data = hasOff ? this.p.pread(sim, len, off) : this.p.read(sim, len);
       return { err: 0, ret: BigInt(data.length), acts: [], payload: data };
     } catch (e) {
       return errReply(e);
@@ -166,34 +164,11 @@ export class Session {
 
   write(real: number, data: Uint8Array, off: bigint, hasOff: boolean): Reply {
     const sim = this.fds.get(real) ?? -1;
-    return this.call(() => (hasOff && !this.isText(sim) ? this.p.pwrite(sim, data, off) : this.p.write(sim, data)));
+    return this.call(() => (hasOff ? this.p.pwrite(sim, data, off) : this.p.write(sim, data)));
   }
 
   lseek(real: number, off: bigint, whence: number): Reply {
-    const sim = this.fds.get(real) ?? -1;
-    if (!this.isText(sim)) return { err: 0, ret: off, acts: [], payload: null };
-    const base = whence === 0 ? 0 : whence === 1 ? (this.textPos.get(sim) ?? 0) : this.textOf(sim).length;
-    const pos = base + Number(off);
-    if (pos < 0) return { err: errnoNumber('EINVAL'), ret: -1n, acts: [], payload: null };
-    this.textPos.set(sim, pos);
-    return { err: 0, ret: BigInt(pos), acts: [], payload: null };
-  }
-
-  private isText(sim: number): boolean {
-    return this.p.task.file(sim)?.ops.kind === 'sysfs';
-  }
-
-  private textOf(sim: number): Uint8Array {
-    return this.p.read(sim, 1 << 20);
-  }
-
-  /** sysfs text read with a file position (every read of the node returns the whole text). */
-  private readText(sim: number, len: number, at: number | null): Uint8Array {
-    const text = this.textOf(sim);
-    const pos = at ?? this.textPos.get(sim) ?? 0;
-    const out = text.slice(pos, pos + len);
-    if (at === null) this.textPos.set(sim, pos + out.length);
-    return out;
+    return this.call(() => this.p.lseek(this.fds.get(real) ?? -1, off, whence));
   }
 
   fcntl(real: number, cmd: number, arg: number): Reply {
@@ -238,6 +213,8 @@ export class Session {
 
   /** Exit of the real process: the simulated one exits too (fds closed, pins released). */
   end(): void {
+    if (this.ended) return;
+    this.ended = true;
     this.mirror.detachAll();
     try {
       this.p.exit();
