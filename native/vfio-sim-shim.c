@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <linux/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -39,7 +40,7 @@
 
 enum { OP_HELLO = 1, OP_OPEN, OP_CLOSE, OP_IOCTL, OP_MMAP, OP_MUNMAP, OP_READ, OP_WRITE, OP_MMIO,
        OP_READLINK, OP_READDIR, OP_STAT, OP_DUP, OP_FCNTL, OP_SLEEP, OP_WAIT, OP_PREFORK,
-       OP_REGISTER, OP_ECHO, OP_FSTAT, OP_REALPATH, OP_EXIT, OP_LSEEK };
+       OP_REGISTER, OP_ECHO, OP_FSTAT, OP_REALPATH, OP_EXIT, OP_LSEEK, OP_HUGE };
 enum { ACT_SIGNAL = 1, ACT_NEWFD = 2, ACT_WATCH = 3 };
 
 struct req { uint32_t len, op; uint64_t a[6]; };
@@ -428,8 +429,35 @@ static void *sim_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
   return r;
 }
 
+/* MAP_HUGETLB without reserved huge pages fails on most machines: the program gets ordinary
+ * memory aligned to the huge page size, and the simulator backs its mirror with huge pages. */
+static void *huge_mmap(void *addr, size_t len, int prot, int flags) {
+  REAL(void *, mmap, void *, size_t, int, int, int, off_t);
+  REAL(int, munmap, void *, size_t);
+  int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+  size_t hsz = (size_t)1 << (shift ? shift : 21);
+  size_t l = (len + hsz - 1) & ~(hsz - 1);
+  int f = (flags & ~(MAP_HUGETLB | (MAP_HUGE_MASK << MAP_HUGE_SHIFT))) | MAP_NORESERVE;
+  char *r;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    r = real_mmap(addr, l, prot, f, -1, 0);
+  } else {
+    char *raw = real_mmap(NULL, l + hsz, prot, f, -1, 0);
+    if (raw == MAP_FAILED) return raw;
+    r = (char *)(((uintptr_t)raw + hsz - 1) & ~(uintptr_t)(hsz - 1));
+    if (r > raw) real_munmap(raw, (size_t)(r - raw));
+    if (r + l < raw + l + hsz) real_munmap(r + l, (size_t)(raw + l + hsz - (r + l)));
+  }
+  if (r == MAP_FAILED) return r;
+  uint64_t a[6] = { (uint64_t)(uintptr_t)r, l, (uint64_t)(flags & (MAP_HUGE_MASK << MAP_HUGE_SHIFT)) };
+  int64_t ret;
+  rpc(OP_HUGE, a, NULL, 0, NULL, 0, &ret);
+  return r;
+}
+
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
   if (is_sim(fd)) return sim_mmap(addr, len, prot, flags, fd, off);
+  if (g_on && (flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS)) return huge_mmap(addr, len, prot, flags);
   REAL(void *, mmap, void *, size_t, int, int, int, off_t);
   return real_mmap(addr, len, prot, flags, fd, off);
 }

@@ -58,7 +58,10 @@ interface Row {
 function rowFor(kind: string | undefined, request: number): Row | null {
   if (kind === 'iommufd') {
     const r = iommufdIoctl(request);
-    return r ? { name: r.name, arg: 'struct', struct: r.struct } : null;
+    if (r) return { name: r.name, arg: 'struct', struct: r.struct };
+    // iommufd's vfio compat answers the container's requests on /dev/iommu
+    const c = vfioIoctl('container', request);
+    return c ? { name: c.name, arg: c.arg, struct: c.struct } : null;
   }
   // The kernel's file kinds are 'vfio-container', 'vfio-group', 'vfio-device', 'vfio-migration'.
   const fd = kind?.startsWith('vfio-') ? kind.slice(5) : kind;
@@ -73,7 +76,8 @@ export function prepareIoctl(kind: string | undefined, request: number, addr: bi
   if (row === null) return ok({ ...base, name: `0x${request.toString(16)}`, arg: addr, returnsFd: false });
   const returnsFd = RETURNS_FD.has(row.name);
   if (row.arg === 'none') return ok({ ...base, name: row.name, arg: undefined, returnsFd });
-  if (row.arg === 'value') return ok({ ...base, name: row.name, arg: addr, returnsFd });
+  // contract §6: a by-value argument is a number (a bigint keeps what a number cannot hold)
+  if (row.arg === 'value') return ok({ ...base, name: row.name, arg: addr <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(addr) : addr, returnsFd });
   if (row.arg === 'string') {
     const s = cString(env, addr);
     return s === null ? fail('EFAULT', 'strndup_user: bad pointer') : ok({ ...base, name: row.name, arg: s, returnsFd });

@@ -11,7 +11,7 @@
 import type { FrameBackend } from '../hardware/memory/external.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import type { Process } from '../process/process.js';
-import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/posix.js';
+import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/posix.js';
 import type { ClientMemory } from './client-memory.js';
 
 const PAGE = 4096n;
@@ -19,6 +19,8 @@ const PAGE = 4096n;
 export class Mirror implements FrameBackend {
   /** Attached frame → the program's virtual address of that page. */
   private readonly frames = new Map<number, bigint>();
+  /** The program's MAP_HUGETLB ranges (served as ordinary memory by the real kernel): start → [end, mmap flags]. */
+  private readonly huge = new Map<bigint, readonly [bigint, number]>();
 
   constructor(
     private readonly p: Process,
@@ -36,12 +38,36 @@ export class Mirror implements FrameBackend {
     if (va !== undefined) this.mem.write(va + BigInt(off), src, srcOff, len);
   }
 
+  /** The program asked for MAP_HUGETLB at [start, end): mirror it with simulated huge pages. */
+  addHuge(start: bigint, end: bigint, flags: number): void {
+    this.huge.set(start, [end, flags]);
+  }
+
+  /** A forked child: its simulated pages at the parent's mirrored addresses are copies; they are the child's own pages. */
+  adopt(parent: Mirror): void {
+    const mm = this.p.task.mm;
+    for (const [s, h] of parent.huge) this.huge.set(s, h);
+    for (const va of parent.frames.values()) {
+      const pa = mm.virtToPhys(va);
+      if (pa === null) continue;
+      this.frames.set(Number(pa >> 12n), va);
+      this.phys.external.attach(Number(pa >> 12n), this);
+    }
+  }
+
   /** Mirror every page of [addr, addr + len) the program has mapped and the simulated process has not. */
   ensure(addr: bigint, len: bigint): void {
-    const start = addr & ~(PAGE - 1n);
-    const end = (addr + len + PAGE - 1n) & ~(PAGE - 1n);
+    let start = addr & ~(PAGE - 1n);
+    let end = (addr + len + PAGE - 1n) & ~(PAGE - 1n);
     if (end <= start || end - start > 1n << 36n) return;
     const mm = this.p.task.mm;
+    for (const [s, [e, flags]] of this.huge) {
+      if (s < end && start < e && mm.find(s) === undefined) {
+        this.mapRun(s, e, PROT_READ | PROT_WRITE, MAP_HUGETLB | flags);
+        if (s < start) start = s;
+        if (e > end) end = e;
+      }
+    }
     for (const m of this.mem.mappings(start, end)) {
       const prot = (m.read ? PROT_READ : 0) | (m.write ? PROT_WRITE : 0);
       if (prot === 0) continue;
@@ -59,9 +85,9 @@ export class Mirror implements FrameBackend {
     }
   }
 
-  private mapRun(start: bigint, end: bigint, prot: number): void {
+  private mapRun(start: bigint, end: bigint, prot: number, extra = 0): void {
     const mm = this.p.task.mm;
-    const r = mm.map(start, end - start, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, null);
+    const r = mm.map(start, end - start, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | extra, null);
     if (!r.ok) return;
     const pinned = mm.pin(start, end - start, false);
     if (!pinned.ok) return;

@@ -34,6 +34,7 @@ export const OP = {
   REALPATH: 21,
   EXIT: 22,
   LSEEK: 23,
+  HUGE: 24,
 } as const;
 
 /** Write `val` (8 bytes) to real fd `fd` — a simulated eventfd was signalled. */

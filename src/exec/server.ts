@@ -182,6 +182,9 @@ export class ExecServer {
         return s.register(n(0), n(1));
       case OP.FCNTL:
         return s.fcntl(n(0), n(1), n(2));
+      case OP.HUGE:
+        s.mirror.addHuge(a[0]!, a[0]! + a[1]!, n(2));
+        return ok0();
       case OP.SLEEP:
         return s.sleep(a[0]!);
       case OP.PREFORK:

@@ -49,6 +49,7 @@ export class Session {
   inherit(parent: Session): void {
     for (const [r, s] of parent.fds) this.fds.set(r, s);
     for (const [r, s] of parent.eventfds) this.eventfds.set(r, s);
+    this.mirror.adopt(parent.mirror);
   }
 
   // ---- fds ----------------------------------------------------------------------
