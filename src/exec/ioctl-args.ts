@@ -20,6 +20,8 @@ export interface ArgEnv {
   fdIn(realFd: number): number;
   /** Make [addr, addr + len) of the program's memory the simulated process's memory. */
   mirror(addr: bigint, len: bigint): void;
+  /** After the call: the frames the kernel populated there are the program's pages. */
+  attach(addr: bigint, len: bigint): void;
 }
 
 export interface PreparedIoctl {
@@ -141,7 +143,10 @@ function applyRef(ref: StructRef, struct: string, obj: Obj, addr: bigint, env: A
     case 'user-mem': {
       const p = obj[ref.ptr];
       const len = typeof ref.len === 'number' ? BigInt(ref.len) : obj[ref.len];
-      if (typeof p === 'bigint' && p !== 0n && typeof len === 'bigint' && len > 0n) env.mirror(p, len);
+      if (typeof p === 'bigint' && p !== 0n && typeof len === 'bigint' && len > 0n) {
+        env.mirror(p, len);
+        after.push(() => env.attach(p, len));
+      }
       return ok(undefined);
     }
     case 'array':

@@ -15,6 +15,8 @@ import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, PROT_READ
 import type { ClientMemory } from './client-memory.js';
 
 const PAGE = 4096n;
+/** Mirrors up to this size are populated before the call; larger ones are attached after it. */
+const EAGER = 1n << 20n;
 
 export class Mirror implements FrameBackend {
   /** Attached frame → the program's virtual address of that page. */
@@ -88,14 +90,26 @@ export class Mirror implements FrameBackend {
   private mapRun(start: bigint, end: bigint, prot: number, extra = 0): void {
     const mm = this.p.task.mm;
     const r = mm.map(start, end - start, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | extra, null);
-    if (!r.ok) return;
+    if (!r.ok || end - start > EAGER) return;
+    // small ranges (bitmaps, uuids) are populated now: the kernel may store into them during the call
     const pinned = mm.pin(start, end - start, false);
     if (!pinned.ok) return;
     mm.unpin(pinned.value);
-    for (let a = start; a < end; a += PAGE) {
+    this.attach(start, end - start);
+  }
+
+  /**
+   * Attach the frames now behind [addr, addr + len) (populated by the kernel's pin during the
+   * call, before any device can reach them) to the program's pages.
+   */
+  attach(addr: bigint, len: bigint): void {
+    const mm = this.p.task.mm;
+    const start = addr & ~(PAGE - 1n);
+    for (let a = start; a < addr + len; a += PAGE) {
       const pa = mm.virtToPhys(a);
       if (pa === null) continue;
       const pfn = Number(pa >> 12n);
+      if (this.frames.get(pfn) === a) continue;
       this.frames.set(pfn, a);
       this.phys.external.attach(pfn, this);
     }

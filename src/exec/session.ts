@@ -132,7 +132,7 @@ export class Session {
   ioctl(real: number, request: number, arg: bigint): Reply {
     const sim = this.fds.get(real) ?? -1;
     const kind = this.p.task.file(sim)?.ops.kind;
-    const env = { read: (a: bigint, n: number) => this.mem.read(a, n), write: (a: bigint, d: Uint8Array) => this.mem.write(a, d), fdIn: (fd: number) => this.fdIn(fd), mirror: (a: bigint, n: bigint) => this.mirror.ensure(a, n) };
+    const env = { read: (a: bigint, n: number) => this.mem.read(a, n), write: (a: bigint, d: Uint8Array) => this.mem.write(a, d), fdIn: (fd: number) => this.fdIn(fd), mirror: (a: bigint, n: bigint) => this.mirror.ensure(a, n), attach: (a: bigint, n: bigint) => this.mirror.attach(a, n) };
     const prep = prepareIoctl(kind, request, arg, env);
     if (process.env.VFIO_SIM_DEBUG) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))}\n`);
     if (!prep.ok) return { err: errnoNumber(prep.code), ret: -1n, acts: [], payload: null };
