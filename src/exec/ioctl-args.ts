@@ -94,11 +94,13 @@ export function prepareIoctl(kind: string | undefined, request: number, addr: bi
 }
 
 function prepareStruct(name: string, struct: StructName, addr: bigint, env: ArgEnv, returnsFd: boolean): Result<PreparedIoctl> {
-  const head = env.read(addr, 4);
+  // one read of the whole struct when it is there (the usual case), else argsz first
+  const whole = env.read(addr, sizeofStruct(struct));
+  const head = whole ?? env.read(addr, 4);
   if (head === null) return fail('EFAULT', 'copy_from_user: bad argument pointer');
   const argsz = u32At(head, 0);
   const fixedLen = Math.min(argsz, sizeofStruct(struct));
-  const fixed = fixedLen <= 4 ? head.slice(0, Math.max(fixedLen, 0)) : env.read(addr, fixedLen);
+  const fixed = whole !== null ? whole.slice(0, fixedLen) : fixedLen <= 4 ? head.slice(0, Math.max(fixedLen, 0)) : env.read(addr, fixedLen);
   if (fixed === null) return fail('EFAULT', 'copy_from_user: argument not mapped');
   const obj = decodeStruct(struct, fixed);
   const after: Array<() => void> = [];

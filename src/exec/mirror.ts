@@ -19,8 +19,8 @@ const PAGE = 4096n;
 const EAGER = 1n << 20n;
 
 export class Mirror implements FrameBackend {
-  /** Attached frame → the program's virtual address of that page. */
-  private readonly frames = new Map<number, bigint>();
+  /** Attached frame → the program's virtual address of that page (user addresses < 2^47 are exact numbers). */
+  private readonly frames = new Map<number, number>();
   /** The program's MAP_HUGETLB ranges (served as ordinary memory by the real kernel): start → [end, mmap flags]. */
   private readonly huge = new Map<bigint, readonly [bigint, number]>();
 
@@ -31,13 +31,33 @@ export class Mirror implements FrameBackend {
   ) {}
 
   read(pfn: number, off: number, dst: Uint8Array, dstOff: number, len: number): void {
-    const va = this.frames.get(pfn);
-    if (va === undefined || !this.mem.readInto(va + BigInt(off), dst, dstOff, len)) dst.fill(0, dstOff, dstOff + len);
+    this.runs(pfn, off, len, (va, o, n) => {
+      if (va === undefined || !this.mem.readInto(BigInt(va), dst, dstOff + o, n)) dst.fill(0, dstOff + o, dstOff + o + n);
+    });
   }
 
   write(pfn: number, off: number, src: Uint8Array, srcOff: number, len: number): void {
-    const va = this.frames.get(pfn);
-    if (va !== undefined) this.mem.write(va + BigInt(off), src, srcOff, len);
+    this.runs(pfn, off, len, (va, o, n) => {
+      if (va !== undefined) this.mem.write(BigInt(va), src, srcOff + o, n);
+    });
+  }
+
+  /** [off, off + len) from frame `pfn` on, as runs contiguous in the program's address space (one syscall each). */
+  private runs(pfn: number, off: number, len: number, each: (va: number | undefined, bufOff: number, n: number) => void): void {
+    let done = 0;
+    while (done < len) {
+      const first = pfn + Math.floor((off + done) / 4096);
+      const base = this.frames.get(first);
+      const start = (off + done) % 4096;
+      let n = Math.min(len - done, 4096 - start);
+      for (let k = 1; done + n < len; k++) {
+        const va = this.frames.get(first + k);
+        if (base === undefined || va !== base + 4096 * k) break;
+        n = Math.min(len - done, n + 4096);
+      }
+      each(base === undefined ? undefined : base + start, done, n);
+      done += n;
+    }
   }
 
   /** The program asked for MAP_HUGETLB at [start, end): mirror it with simulated huge pages. */
@@ -50,7 +70,7 @@ export class Mirror implements FrameBackend {
     const mm = this.p.task.mm;
     for (const [s, h] of parent.huge) this.huge.set(s, h);
     for (const va of parent.frames.values()) {
-      const pa = mm.virtToPhys(va);
+      const pa = mm.virtToPhys(BigInt(va));
       if (pa === null) continue;
       this.frames.set(Number(pa >> 12n), va);
       this.phys.external.attach(Number(pa >> 12n), this);
@@ -109,8 +129,8 @@ export class Mirror implements FrameBackend {
       const pa = mm.virtToPhys(a);
       if (pa === null) continue;
       const pfn = Number(pa >> 12n);
-      if (this.frames.get(pfn) === a) continue;
-      this.frames.set(pfn, a);
+      if (this.frames.get(pfn) === Number(a)) continue;
+      this.frames.set(pfn, Number(a));
       this.phys.external.attach(pfn, this);
     }
   }

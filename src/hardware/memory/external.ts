@@ -10,11 +10,14 @@
 export const FRAME_SHIFT = 12;
 export const FRAME_SIZE = 1 << FRAME_SHIFT;
 
-/** Where the bytes of external frames are. */
+/**
+ * Where the bytes of external frames are. An access starts at byte `off` of frame `pfn` and
+ * may run on into the following frames (pfn + 1, ...) when they have the same backend.
+ */
 export interface FrameBackend {
-  /** Copy `len` bytes at byte `off` of frame `pfn` into `dst[dstOff..]`. */
+  /** Copy `len` bytes from byte `off` of frame `pfn` on into `dst[dstOff..]`. */
   read(pfn: number, off: number, dst: Uint8Array, dstOff: number, len: number): void;
-  /** Copy `src[srcOff..srcOff+len)` to byte `off` of frame `pfn`. */
+  /** Copy `src[srcOff..srcOff+len)` to byte `off` of frame `pfn` on. */
   write(pfn: number, off: number, src: Uint8Array, srcOff: number, len: number): void;
 }
 
@@ -51,8 +54,8 @@ export class ExternalFrames {
   }
 
   /**
-   * Split [pa, pa + len) at frame edges: external pieces go to their backend, the others
-   * to `local(pa, bufOff, n)`.
+   * Split [pa, pa + len) into runs of frames with one backend (or none): external runs go to
+   * their backend in one call, the others to `local(pa, bufOff, n)`.
    */
   each(pa: number, len: number, ext: (b: FrameBackend, pfn: number, off: number, bufOff: number, n: number) => void, local: (pa: number, bufOff: number, n: number) => void): void {
     let done = 0;
@@ -60,8 +63,9 @@ export class ExternalFrames {
       const a = pa + done;
       const pfn = Math.floor(a / FRAME_SIZE);
       const off = a - pfn * FRAME_SIZE;
-      const n = Math.min(len - done, FRAME_SIZE - off);
       const b = this.backends.get(pfn);
+      let n = Math.min(len - done, FRAME_SIZE - off);
+      while (done + n < len && this.backends.get(pfn + Math.ceil((off + n) / FRAME_SIZE)) === b) n = Math.min(len - done, n + FRAME_SIZE);
       if (b !== undefined) ext(b, pfn, off, done, n);
       else local(a, done, n);
       done += n;

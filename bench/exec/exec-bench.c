@@ -1,0 +1,46 @@
+/* Timing of vfio-sim exec's paths, measured inside the program (the server shares the bench's
+ * process, so only the program can time its own calls):
+ *   echo   one round trip over the shim's transport that does nothing (the floor)
+ *   ioctl  VFIO_DEVICE_GET_INFO on edu
+ *   mmio   a 4-byte load of edu's identification register (trap, decode, round trip, complete)
+ * With argv[1] = "hold FILE": map 1 MiB, write its address to FILE, wait to be killed (the DMA case). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <time.h>
+#include "../../test/exec/c/vfio-common.h"
+
+static double now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 2 && !strcmp(argv[1], "hold")) {
+    char *buf = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    FILE *f = fopen(argv[2], "w");
+    fprintf(f, "%p\n", (void *)buf);
+    fclose(f);
+    for (;;) pause();
+  }
+  int n = argc > 1 ? atoi(argv[1]) : 20000;
+  long (*echo)(long) = (long (*)(long))dlsym(RTLD_DEFAULT, "vfio_sim_echo");
+  if (!echo) { puts("not under vfio-sim exec"); return 1; }
+  int container, device = vfio_open_device("0000:06:00.0", &container);
+  bus_master(device);
+  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
+  volatile uint32_t *bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
+  for (int round = 0; round < 2; round++) { /* the first round warms up */
+    double t0 = now_ns();
+    for (int i = 0; i < n; i++) echo(i);
+    double t1 = now_ns();
+    struct vfio_device_info info = { .argsz = sizeof info };
+    for (int i = 0; i < n; i++) ioctl(device, VFIO_DEVICE_GET_INFO, &info);
+    double t2 = now_ns();
+    uint32_t sum = 0;
+    for (int i = 0; i < n; i++) sum += bar[0];
+    double t3 = now_ns();
+    if (round) printf("echo %.0f\nioctl %.0f\nmmio %.0f\nsum %u\n", (t1 - t0) / n, (t2 - t1) / n, (t3 - t2) / n, sum);
+  }
+  return 0;
+}
