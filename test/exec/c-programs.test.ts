@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { Process } from '../../src/process/process.js';
+import * as uapi from '../../src/uapi/index.js';
 import { cannotRunC, CPrograms, runC } from './support/c-programs.js';
 
 const why = cannotRunC();
@@ -117,4 +118,39 @@ describe.skipIf(why !== null)('C programs under vfio-sim exec', () => {
     expect(r.stdout).toContain('parent: child exited 0; liveness=0xeeeeeeee\n');
     expect(r.stdout).toMatch(/parent: info=0\nok\n$/);
   }, 30_000);
+});
+
+describe.skipIf(why !== null)('vfio-sim exec: processes and isolation', () => {
+  let progs: CPrograms;
+  beforeAll(() => {
+    progs = new CPrograms();
+  });
+  afterAll(() => rmSync(progs.dir, { recursive: true, force: true }));
+
+  it('a program killed while holding the device leaves nothing behind: the group opens again, viable, with no container', async () => {
+    const r = await runC(progs, 'dies');
+    expect(r.stdout).toBe('ident=0x010000ed\n');
+    expect(r.status).toBe(128 + 9);
+    const p = r.host.spawn();
+    const group = p.open('/dev/vfio/17');
+    const st = { argsz: 8, flags: 0 };
+    p.ioctl(group, uapi.VFIO_GROUP_GET_STATUS, st);
+    expect(st.flags).toBe(uapi.VFIO_GROUP_FLAGS_VIABLE);
+    expect(r.host.trace.toString()).toMatch(/container 0 freed/);
+  }, 30_000);
+
+  it('a program without access to the group node gets EACCES (uid 1000, nodes root 0600)', async () => {
+    const r = await runC(progs, 'vfio-rst', { uid: 1000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('open group: Permission denied\n');
+  }, 30_000);
+
+  it('two runs side by side do not see each other', async () => {
+    const [a, b] = await Promise.all([runC(progs, 'edu-driver'), runC(progs, 'iommufd-cdev')]);
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    expect(a.stdout).toContain('copy matches');
+    expect(b.stdout).toContain('copy matches');
+    expect(a.host.trace.toString()).not.toContain('/dev/iommu');
+  }, 60_000);
 });
