@@ -50,6 +50,7 @@ struct act { uint32_t kind; int32_t fd; uint64_t val, addr; };
 #define MAXFD 4096
 static unsigned char g_sim[MAXFD];     /* 1: the fd is a simulated file's placeholder */
 static unsigned char g_watch[MAXFD];   /* 1: a real eventfd the simulator signals */
+static unsigned char g_ours[MAXFD];    /* 1: a socket to the server (a program closing every fd keeps it) */
 static int g_on;                        /* a server is there */
 static pid_t g_pid;
 static __thread int t_sock = -1;
@@ -105,6 +106,7 @@ static int sock(void) {
   REAL(int, close, int);
   int high = real_fcntl(s, F_DUPFD_CLOEXEC, 900);
   if (high >= 0) { real_close(s); s = high; }
+  if (s < MAXFD) g_ours[s] = 1;
   t_sock = s;
   t_sock_pid = getpid();
   uint64_t a[6] = { (uint64_t)getpid(), g_fork_token, (uint64_t)getppid() };
@@ -261,6 +263,7 @@ int __openat_2(int dirfd, const char *path, int flags) { return openat(dirfd, pa
 
 int close(int fd) {
   REAL(int, close, int);
+  if (g_on && fd >= 0 && fd < MAXFD && g_ours[fd]) return 0;
   if (is_sim(fd)) {
     uint64_t a[6] = { (uint64_t)fd };
     int64_t r;
@@ -752,6 +755,7 @@ pid_t fork(void) {
   pid_t pid = real_fork();
   if (pid == 0) {
     REAL(int, close, int);
+    if (t_sock >= 0 && t_sock < MAXFD) g_ours[t_sock] = 0;
     real_close(t_sock);
     t_sock = -1;
     g_fork_token = (uint64_t)token;

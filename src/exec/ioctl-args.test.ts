@@ -94,4 +94,27 @@ describe('ioctl arguments of a real program', () => {
     const u = prepareIoctl('vfio-container', 0x3bff, BASE, env);
     expect(u.ok && u.value.arg).toBe(BASE);
   });
+
+  it("VFIO_DEVICE_FEATURE's payload is the feature's struct (fds in it carried both ways) or its bare bytes", () => {
+    const env = memory(BASE, 4096);
+    const d = dv(env.bytes);
+    d.setUint32(0, 16, true);
+    d.setUint32(4, uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, true);
+    d.setUint32(8, 2, true); // device_state
+    d.setInt32(12, -1, true);
+    const r = prepareIoctl('vfio-device', uapi.VFIO_DEVICE_FEATURE, BASE, env);
+    if (!r.ok) throw new Error(r.code);
+    const data = (r.value.arg as { data: Record<string, unknown> }).data;
+    expect(data).toEqual({ device_state: 2, data_fd: -1 });
+    data['data_fd'] = 9; // the kernel installed a data fd
+    r.value.writeBack();
+    expect(r.value.fdOut).toEqual([{ addr: BASE + 12n, simFd: 9 }]);
+    expect(d.getInt32(12, true)).toBe(9);
+
+    d.setUint32(0, 24, true);
+    d.setUint32(4, uapi.VFIO_DEVICE_FEATURE_SET | uapi.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, true);
+    env.bytes.set(Uint8Array.from({ length: 16 }, (_, i) => i + 1), 8);
+    const t = prepareIoctl('vfio-device', uapi.VFIO_DEVICE_FEATURE, BASE, env);
+    expect(t.ok && [...((t.value.arg as { data: Uint8Array }).data)]).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+  });
 });

@@ -10,6 +10,8 @@
 import { fail, ok, type Result } from '../base/result.js';
 import { iommufdIoctl, vfioIoctl, type FdKind } from '../uapi/ioctls.js';
 import { CAP_STRUCTS, RETURNS_FD, STRUCT_REFS, type StructRef } from '../uapi/struct_refs.js';
+import { vfioDeviceFeature } from '../uapi/features.js';
+import { VFIO_DEVICE_FEATURE_MASK } from '../uapi/vfio.js';
 import { sizeofStruct, structLayout, type StructName } from '../uapi/structs.js';
 import { decodeArray, decodeStruct, elemSize, encodeArray, encodeStruct, type Obj } from './struct-codec.js';
 
@@ -144,7 +146,8 @@ function applyRef(ref: StructRef, struct: string, obj: Obj, addr: bigint, env: A
       return ok(undefined);
     case 'user-mem': {
       const p = obj[ref.ptr];
-      const len = typeof ref.len === 'number' ? BigInt(ref.len) : obj[ref.len];
+      const raw = typeof ref.len === 'number' ? BigInt(ref.len) : obj[ref.len];
+      const len = typeof raw === 'number' ? BigInt(raw * (ref.unit ?? 1)) : typeof raw === 'bigint' ? raw * BigInt(ref.unit ?? 1) : raw;
       if (typeof p === 'bigint' && p !== 0n && typeof len === 'bigint' && len > 0n) {
         env.mirror(p, len);
         after.push(() => env.attach(p, len));
@@ -155,7 +158,36 @@ function applyRef(ref: StructRef, struct: string, obj: Obj, addr: bigint, env: A
       return arrayRef(ref, obj, env, after);
     case 'flex':
       return flexRef(ref, struct, obj, addr, env);
+    case 'feature-payload':
+      return featurePayload(ref.field, struct, obj, addr, env, after, fdOut);
   }
+}
+
+/** The payload after vfio_device_feature's header, by the feature id in flags. */
+function featurePayload(field: string, struct: string, obj: Obj, addr: bigint, env: ArgEnv, after: Array<() => void>, fdOut: PreparedIoctl['fdOut']): Result<void> {
+  const feature = vfioDeviceFeature(Number(obj['flags'] ?? 0) & VFIO_DEVICE_FEATURE_MASK);
+  const off = fieldOffset(struct, field);
+  const len = Math.min(Number(obj['argsz'] ?? 0) - off, MAX_ARRAY);
+  if (feature === undefined || len <= 0) return ok(undefined);
+  const at = addr + BigInt(off);
+  const bytes = env.read(at, len);
+  if (bytes === null) return fail('EFAULT', 'copy_from_user: feature payload not mapped');
+  if (feature.struct === null) {
+    obj[field] = bytes;
+    return ok(undefined);
+  }
+  const inner = decodeStruct(feature.struct, bytes);
+  for (const ref of STRUCT_REFS[feature.struct] ?? []) {
+    const r = applyRef(ref, feature.struct, inner, at, env, after, fdOut);
+    if (!r.ok) return r;
+  }
+  obj[field] = inner;
+  after.unshift(() => {
+    const out = bytes.slice();
+    encodeStruct(feature.struct!, inner, out);
+    writeChanged(env, at, bytes, out);
+  });
+  return ok(undefined);
 }
 
 function arrayRef(ref: Extract<StructRef, { kind: 'array' }>, obj: Obj, env: ArgEnv, after: Array<() => void>): Result<void> {

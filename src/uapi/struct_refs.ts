@@ -13,8 +13,10 @@ export type StructRef =
   | { readonly kind: 'fd-in'; readonly field: string }
   /** A field the kernel writes a newly installed file descriptor into. */
   | { readonly kind: 'fd-out'; readonly field: string }
-  /** A user pointer to `len` bytes (a field name or a constant) the kernel pins or accesses in place. */
-  | { readonly kind: 'user-mem'; readonly ptr: string; readonly len: string | number }
+  /** A user pointer to `len` bytes (a constant, or a field's value times `unit`) the kernel pins or accesses in place. */
+  | { readonly kind: 'user-mem'; readonly ptr: string; readonly len: string | number; readonly unit?: number }
+  /** VFIO_DEVICE_FEATURE's payload: the struct of the feature in flags (uapi/features.ts), or its bare bytes. */
+  | { readonly kind: 'feature-payload'; readonly field: string }
   /** A user pointer to `count` elements of `elem`, copied in and out as a JS array. */
   | { readonly kind: 'array'; readonly ptr: string; readonly count: string; readonly elem: string }
   /** A flexible array member of `count` elements whose element type depends on the flags. */
@@ -31,6 +33,10 @@ export const STRUCT_REFS: Readonly<Record<string, readonly StructRef[]>> = {
   vfio_irq_set: [{ kind: 'flex', field: 'data', count: 'count', elem: irqData }],
   vfio_pci_hot_reset: [{ kind: 'flex', field: 'group_fds', count: 'count', elem: () => 'fd' }],
   vfio_device_ioeventfd: [{ kind: 'fd-in', field: 'fd' }],
+  vfio_device_feature: [{ kind: 'feature-payload', field: 'data' }],
+  vfio_device_feature_mig_state: [{ kind: 'fd-out', field: 'data_fd' }],
+  vfio_device_low_power_entry_with_wakeup: [{ kind: 'fd-in', field: 'wakeup_eventfd' }],
+  vfio_device_feature_dma_logging_control: [{ kind: 'user-mem', ptr: 'ranges', len: 'num_ranges', unit: 16 }],
   vfio_device_bind_iommufd: [
     { kind: 'fd-in', field: 'iommufd' },
     { kind: 'user-mem', ptr: 'token_uuid_ptr', len: 16 },
