@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { Process } from '../../src/process/process.js';
 import * as uapi from '../../src/uapi/index.js';
+import { Host } from '../../src/host.js';
+import { bundledTopologies } from '../../src/hardware/default-machine.js';
 import { cannotRunC, CPrograms, runC } from './support/c-programs.js';
 
 const why = cannotRunC();
@@ -102,6 +104,24 @@ describe.skipIf(why !== null)('C programs under vfio-sim exec', () => {
     expect(r.stderr).toMatch(/cannot emulate the instruction at 0x[0-9a-f]+ accessing MMIO address 0x[0-9a-f]+ \(bytes 83 /);
     expect(r.status).toBe(139);
     expect(r.signal).toBe('SIGSEGV');
+  }, 30_000);
+
+  it('drives the I/OAT channel of the server machine: reset, a copy descriptor, MSI-X, completion write-back', async () => {
+    const host = new Host(bundledTopologies['server']);
+    host.bind('0000:00:04.0', 'vfio-pci');
+    const r = await runC(progs, 'ioat-copy', { host });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'chancnt=1 xfercap=20 cbver=0x33',
+        'after reset: state=3',
+        'msi-x=1 state=1 completed=0x10000000 chancmp=0x10000001',
+        'copy matches chanerr=0x0',
+        'ok',
+        '',
+      ].join('\n'),
+    );
   }, 30_000);
 
   it('serves several threads of one program at once', async () => {

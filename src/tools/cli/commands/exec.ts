@@ -3,14 +3,12 @@
  * through the preload library; `vfio-sim shim --path`: where that library is (built on
  * first use). The real work is in src/exec; this file parses options and reports.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Host } from '../../../host.js';
 import { DEFAULT_MMIO_NS, runProgram } from '../../../exec/run.js';
 import { ensureShim, ShimError } from '../../../exec/shim-build.js';
-import type { Topology } from '../../../hardware/topology/model.js';
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
-import { loadTopologyArg, readJson, topologyFrom } from '../load.js';
+import { loadTopologyArg } from '../load.js';
 
 const HELP = `Usage: vfio-sim exec [--machine FILE|NAME] [--vfio BDF]... [--uid N] [--trace FILE]
                      [--mmio-ns N] -- PROGRAM [ARGS...]
@@ -36,14 +34,6 @@ a signal killed it).
 
 The library is compiled with the system's cc on first use (vfio-sim shim --path shows where).
 See docs/c-programs.md for what is intercepted, the time policy and the limits.`;
-
-function loadMachine(io: CliIo, arg: string | undefined): Topology {
-  if (arg === undefined || arg === 'default') return loadTopologyArg(io, undefined);
-  if (existsSync(arg)) return topologyFrom(readJson(io, arg), arg);
-  const bundled = io.bundled?.(`fixtures/topologies/${arg}.json`);
-  if (bundled !== undefined && existsSync(bundled)) return topologyFrom(readJson(io, bundled), arg);
-  throw new UsageError(`--machine ${arg}: no such file and no bundled machine of that name`);
-}
 
 function parseNumber(name: string, v: string | undefined, dflt: bigint): bigint {
   if (v === undefined) return dflt;
@@ -73,7 +63,7 @@ async function runExec(argv: string[], io: CliIo): Promise<number> {
   if (program === undefined) throw new UsageError('exec needs a PROGRAM to run (vfio-sim exec [options] -- PROGRAM [ARGS...])');
   const uid = Number(parseNumber('uid', values.uid, 0n));
   const mmioNs = parseNumber('mmio-ns', values['mmio-ns'], DEFAULT_MMIO_NS);
-  const host = new Host(loadMachine(io, values.machine));
+  const host = new Host(loadTopologyArg(io, values.machine));
   const bdfs = values.vfio ?? [];
   for (const bdf of bdfs) {
     try {
