@@ -78,7 +78,7 @@ export function prepareIoctl(kind: string | undefined, request: number, addr: bi
   const row = rowFor(kind, request);
   const base = { fdOut: [] as Array<{ addr: bigint; simFd: number }>, writeBack: () => {} };
   if (row === null) return ok({ ...base, name: `0x${request.toString(16)}`, arg: addr, returnsFd: false });
-  const returnsFd = RETURNS_FD.has(row.name);
+  const returnsFd = RETURNS_FD.includes(row.name);
   if (row.arg === 'none') return ok({ ...base, name: row.name, arg: undefined, returnsFd });
   // contract §6: a by-value argument is a number (a bigint keeps what a number cannot hold)
   if (row.arg === 'value') return ok({ ...base, name: row.name, arg: addr <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(addr) : addr, returnsFd });

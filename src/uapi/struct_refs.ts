@@ -69,4 +69,4 @@ export const CAP_STRUCTS: Readonly<Record<string, Readonly<Record<number, string
 };
 
 /** Requests whose return value is a new file descriptor. */
-export const RETURNS_FD: ReadonlySet<string> = new Set(['VFIO_GROUP_GET_DEVICE_FD', 'VFIO_DEVICE_GET_GFX_DMABUF']);
+export const RETURNS_FD: readonly string[] = ['VFIO_GROUP_GET_DEVICE_FD', 'VFIO_DEVICE_GET_GFX_DMABUF'];
