@@ -13,9 +13,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Host } from '../../src/host.js';
-import { ClientMemory } from '../../src/exec/client-memory.js';
-import { Mirror } from '../../src/exec/mirror.js';
+import { Host } from '../../src/host/host.js';
+import { ClientMemory } from '../../src/host/exec/client-memory.js';
+import { Mirror } from '../../src/host/exec/mirror.js';
 import { figure, pending, timeInterleaved, type BenchCase, type BenchContext, type Figure } from '../harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { Process } from '../../src/process/process.js';
 import * as uapi from '../../src/uapi/index.js';
-import { Host } from '../../src/host.js';
+import { Host } from '../../src/host/host.js';
 import { bundledTopologies } from '../../src/hardware/default-machine.js';
 import { cannotRunC, CPrograms, runC } from './support/c-programs.js';
 

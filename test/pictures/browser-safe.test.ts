@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    // src/exec (vfio-sim exec's server: sockets, child processes, /proc) is, like the CLI, never bundled
-    if (e.isDirectory()) return p === 'src/tools/cli' || p === 'src/exec' ? [] : sources(p);
+    // src/host/exec (vfio-sim exec's server: sockets, child processes, /proc) is, like the CLI, never bundled
+    if (e.isDirectory()) return p === 'src/tools/cli' || p === 'src/host/exec' ? [] : sources(p);
     return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [p] : [];
   });
 }
 
 describe('the simulator runs in a browser', () => {
-  it('nothing under src/ except src/tools/cli and src/exec imports a node: module (the playground bundles the rest)', () => {
+  it('nothing under src/ except src/tools/cli and src/host/exec imports a node: module (the playground bundles the rest)', () => {
     const offenders = sources('src').filter((f) => /from\s+['"]node:|import\(\s*['"]node:|require\(/.test(readFileSync(f, 'utf8')));
     expect(offenders).toEqual([]);
   });

@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Host } from '../../../src/host.js';
-import { runProgram, type RunResult } from '../../../src/exec/run.js';
+import { Host } from '../../../src/host/host.js';
+import { runProgram, type RunResult } from '../../../src/host/exec/run.js';
 import { IOMMUFD_HEADER } from './uapi-header.js';
 
 const SRC = fileURLToPath(new URL('../c/', import.meta.url));

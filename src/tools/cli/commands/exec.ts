@@ -1,12 +1,12 @@
 /**
  * `vfio-sim exec`: run an unmodified C program (x86-64 Linux) against a simulated machine
  * through the preload library; `vfio-sim shim --path`: where that library is (built on
- * first use). The real work is in src/exec; this file parses options and reports.
+ * first use). The real work is in src/host/exec; this file parses options and reports.
  */
 import { parseArgs } from 'node:util';
-import { Host } from '../../../host.js';
-import { DEFAULT_MMIO_NS, runProgram } from '../../../exec/run.js';
-import { ensureShim, ShimError } from '../../../exec/shim-build.js';
+import { Host } from '../../../host/host.js';
+import { DEFAULT_MMIO_NS, runProgram } from '../../../host/exec/run.js';
+import { ensureShim, ShimError } from '../../../host/exec/shim-build.js';
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { loadTopologyArg } from '../load.js';
 

@@ -7,12 +7,12 @@
  * back, on failure too (the kernel's partial write-backs, e.g. num_iovas with EMSGSIZE).
  * Nothing here is per-ioctl: all of it follows the tables.
  */
-import { fail, ok, type Result } from '../base/result.js';
-import { iommufdIoctl, vfioIoctl, type FdKind } from '../uapi/ioctls.js';
-import { CAP_STRUCTS, RETURNS_FD, STRUCT_REFS, type StructRef } from '../uapi/struct_refs.js';
-import { vfioDeviceFeature } from '../uapi/features.js';
-import { VFIO_DEVICE_FEATURE_MASK } from '../uapi/vfio.js';
-import { sizeofStruct, structLayout, type StructName } from '../uapi/structs.js';
+import { fail, ok, type Result } from '../../base/result.js';
+import { iommufdIoctl, vfioIoctl, type FdKind } from '../../uapi/ioctls.js';
+import { CAP_STRUCTS, RETURNS_FD, STRUCT_REFS, type StructRef } from '../../uapi/struct_refs.js';
+import { vfioDeviceFeature } from '../../uapi/features.js';
+import { VFIO_DEVICE_FEATURE_MASK } from '../../uapi/vfio.js';
+import { sizeofStruct, structLayout, type StructName } from '../../uapi/structs.js';
 import { decodeArray, decodeStruct, elemSize, encodeArray, encodeStruct, type Obj } from './struct-codec.js';
 
 export interface ArgEnv {

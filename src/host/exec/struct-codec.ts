@@ -5,7 +5,7 @@
  * layer writes it). Fields that do not fit in the bytes given are left out (the caller
  * passed a shorter argsz), flexible array members are the caller's business (struct_refs).
  */
-import { isScalarKind, scalarSize, structLayout, type ScalarKind, type StructLayout } from '../uapi/structs.js';
+import { isScalarKind, scalarSize, structLayout, type ScalarKind, type StructLayout } from '../../uapi/structs.js';
 
 export type Obj = Record<string, unknown>;
 

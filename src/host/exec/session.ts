@@ -8,12 +8,12 @@
  * becomes its errno, a SignalError of an MMIO access is EFAULT (the shim raises SIGBUS).
  */
 import { readlinkSync } from 'node:fs';
-import { SignalError, SystemError } from '../base/errors.js';
-import { errnoNumber, type ErrnoCode } from '../base/errno.js';
+import { SignalError, SystemError } from '../../base/errors.js';
+import { errnoNumber, type ErrnoCode } from '../../base/errno.js';
 import type { Host } from '../host.js';
-import type { EventFd } from '../kernel/eventfd.js';
-import type { Process } from '../process/process.js';
-import { EFD_NONBLOCK } from '../kernel/eventfd.js';
+import type { EventFd } from '../../kernel/eventfd.js';
+import type { Process } from '../../process/process.js';
+import { EFD_NONBLOCK } from '../../kernel/eventfd.js';
 import { ClientMemory } from './client-memory.js';
 import { prepareIoctl } from './ioctl-args.js';
 import { Mirror } from './mirror.js';

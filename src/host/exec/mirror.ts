@@ -8,10 +8,10 @@
  * checks answer EFAULT. Pages stay mirrored for the program's lifetime (the program's later
  * munmap is not seen; DMA to such a page is dropped and reads as zero).
  */
-import type { FrameBackend } from '../hardware/memory/external.js';
-import type { PhysMem } from '../hardware/memory/phys-mem.js';
-import type { Process } from '../process/process.js';
-import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/posix.js';
+import type { FrameBackend } from '../../hardware/memory/external.js';
+import type { PhysMem } from '../../hardware/memory/phys-mem.js';
+import type { Process } from '../../process/process.js';
+import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../uapi/posix.js';
 import type { ClientMemory } from './client-memory.js';
 
 const PAGE = 4096n;

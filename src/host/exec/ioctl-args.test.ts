@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as uapi from '../uapi/index.js';
+import * as uapi from '../../uapi/index.js';
 import { prepareIoctl, type ArgEnv } from './ioctl-args.js';
 
 /** A program's memory: [base, base + size) readable and writable, nothing else. */

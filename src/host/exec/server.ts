@@ -8,10 +8,10 @@
  * when there is none.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { errnoNumber } from '../base/errno.js';
+import { errnoNumber } from '../../base/errno.js';
 import type { Host } from '../host.js';
-import type { EventFd } from '../kernel/eventfd.js';
-import type { Process } from '../process/process.js';
+import type { EventFd } from '../../kernel/eventfd.js';
+import type { Process } from '../../process/process.js';
 import { fstatReply, readdirReply, readlinkReply, realpathReply, statReply } from './paths.js';
 import { cstr, encodeReply, OP, parseRequest, type Reply, type Request } from './protocol.js';
 import { ok0, Session, type SessionOptions } from './session.js';

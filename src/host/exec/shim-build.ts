@@ -16,10 +16,10 @@ export class ShimError extends Error {
   override readonly name = 'ShimError';
 }
 
-/** The C source: native/ at the package root, from src/exec or dist/src/exec. */
+/** The C source: native/ at the package root, from src/host/exec or dist/src/host/exec. */
 export function shimSource(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../..', '../../..']) {
+  for (const up of ['../../..', '../../../..']) {
     const p = join(here, up, 'native', 'vfio-sim-shim.c');
     if (existsSync(p)) return p;
   }

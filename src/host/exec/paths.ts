@@ -3,9 +3,9 @@
  * (with each entry's d_type) and stat, answered from the simulated VFS as the program's
  * simulated process sees it.
  */
-import { errnoNumber } from '../base/errno.js';
-import type { FsNode } from '../kernel/fs/node.js';
-import type { Process } from '../process/process.js';
+import { errnoNumber } from '../../base/errno.js';
+import type { FsNode } from '../../kernel/fs/node.js';
+import type { Process } from '../../process/process.js';
 import { errReply } from './session.js';
 import type { Reply } from './protocol.js';
 
