@@ -163,13 +163,13 @@ export class IoPagetable {
   /** iopt_area_fill_domains(): pin the area's pages and map it into every domain. */
   private fillArea(iova: bigint, a: Area, length: bigint, domains: readonly IoptDomain[]): Result<void> {
     if (domains.length === 0) return okVoid();
-    const p = a.pages.acquire();
+    const p = a.pages.acquire(a.off, length);
     if (!p.ok) return p;
     for (let i = 0; i < domains.length; i++) {
       const r = this.mapInto(domains[i]!, iova, a, length);
       if (!r.ok) {
         for (let j = 0; j <= i; j++) this.unmapFrom(domains[j]!, iova, length);
-        a.pages.release();
+        a.pages.release(a.off, length);
         return r;
       }
     }
@@ -180,7 +180,7 @@ export class IoPagetable {
     if (this.domains.length === 0) return;
     const len = e.last - e.start + 1n;
     for (const d of this.domains) this.unmapFrom(d, e.start, len);
-    e.value.pages.release();
+    e.value.pages.release(e.value.off, len);
   }
 
   /**
@@ -208,7 +208,7 @@ export class IoPagetable {
       if (!r.ok) {
         for (const x of done) {
           this.unmapFrom(d, x.start, x.last - x.start + 1n);
-          if (first) x.value.pages.release();
+          if (first) x.value.pages.release(x.value.off, x.last - x.start + 1n);
         }
         this.unreserve(d);
         return r;
@@ -226,7 +226,7 @@ export class IoPagetable {
     if (i < 0) return;
     for (const e of this.areas.entries()) this.unmapFrom(d, e.start, e.last - e.start + 1n);
     this.domains.splice(i, 1);
-    if (this.domains.length === 0) for (const e of this.areas.entries()) e.value.pages.release();
+    if (this.domains.length === 0) for (const e of this.areas.entries()) e.value.pages.release(e.value.off, e.last - e.start + 1n);
     this.unreserve(d);
     this.iovaAlignment = this.alignmentFor(this.domains, this.disableLargePages);
   }
@@ -320,7 +320,12 @@ export class IoPagetable {
     if ((iova & (this.iovaAlignment - 1n)) !== 0n) return fail('EINVAL', 'iopt_area_split: cut not aligned to iova_alignment');
     const a = e.value;
     const right: Area = { pages: a.pages, off: a.off + (iova - e.start), read: a.read, write: a.write };
-    if (this.domains.length > 0) a.pages.acquire();
+    if (this.domains.length > 0) {
+      // both halves hold their pages before the whole lets go: all are pinned, nothing can fail
+      a.pages.acquire(a.off, iova - e.start);
+      a.pages.acquire(right.off, e.last - iova + 1n);
+      a.pages.release(a.off, e.last - e.start + 1n);
+    }
     this.areas.remove(e.start);
     this.areas.insert(e.start, iova - 1n, a);
     this.areas.insert(iova, e.last, right);

@@ -143,7 +143,7 @@ export function ioasMapFile(c: Cmd): Result<number> {
   return ok(0);
 }
 
-/** iommufd_ioas_copy(): share the source's backing, no new pin or charge. */
+/** iommufd_ioas_copy(): share the source's backing; only pages of the new areas not already pinned are pinned and charged. */
 export function ioasCopy(c: Cmd): Result<number> {
   const flags = u32(c.f, 'flags');
   if ((flags & ~MAP_FLAGS) !== 0) return fail('EOPNOTSUPP', 'iommufd_ioas_copy: unknown flags');

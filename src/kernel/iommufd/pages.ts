@@ -4,13 +4,14 @@
  * many areas (COPY, compat cuts) and domains share it.
  *
  * Invariants:
- *  - `runs !== null` exactly while `pinRefs > 0`; the pinned range is the page-aligned span
- *    of [uva, uva + length).
- *  - while pinned, `charged` pages are counted in the account the mode names (per-UID
+ *  - each page of the source is pinned at most once, while at least one area (or access)
+ *    whose index range covers it holds it; pages no area holds are not pinned — a COPY of
+ *    one page out of a large mapping pins and charges that page only.
+ *  - `charged` pages are counted in the account the mode names (per-UID
  *    locked_vm for 'user', the source mm's locked_vm for 'mm', nothing for 'none') and in
  *    the source mm's pinned_vm in every mode (do_update_pinned()).
  */
-import { fail, okVoid, type Result } from '../../base/result.js';
+import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { alignDown, alignUp, PAGE_SIZE_N } from '../../base/u64.js';
 import type { Kernel } from '../kernel.js';
 import type { PinnedRun } from '../mm/address-space.js';
@@ -35,9 +36,41 @@ export interface PhysSegment {
   readonly bytes: bigint;
 }
 
+/** A run of pages pinned together, with how many areas/accesses hold each of them. */
+interface PinSpan {
+  /** First and last page index (from the page holding `uva`), inclusive. */
+  first: bigint;
+  last: bigint;
+  refs: number;
+  runs: PinnedRun[];
+}
+
+/** Split `runs` (ascending by vaddr) at source address `va`: [below, at-or-above]. */
+function splitRuns(runs: readonly PinnedRun[], va: bigint): [PinnedRun[], PinnedRun[]] {
+  const lo: PinnedRun[] = [];
+  const hi: PinnedRun[] = [];
+  for (const r of runs) {
+    if (r.vaddr + r.bytes <= va) lo.push(r);
+    else if (r.vaddr >= va) hi.push(r);
+    else {
+      const cut = va - r.vaddr;
+      lo.push({ ...r, bytes: cut });
+      hi.push({ ...r, vaddr: va, pa: r.pa + cut, bytes: r.bytes - cut });
+    }
+  }
+  return [lo, hi];
+}
+
+function cpuPages(runs: readonly PinnedRun[]): bigint {
+  let n = 0n;
+  for (const r of runs) if (!r.mmio) n += r.bytes / PAGE_SIZE_N;
+  return n;
+}
+
 export class IoptPages {
-  pinRefs = 0;
-  runs: PinnedRun[] | null = null;
+  /** Pinned page spans, disjoint and ascending (the kernel's pinned-pfn interval trees). */
+  private spans: PinSpan[] = [];
+  /** Pages currently charged (npinned / last_npinned). */
   charged = 0n;
 
   constructor(
@@ -66,46 +99,107 @@ export class IoptPages {
     else this.file?.unpinRuns(runs);
   }
 
-  private get span(): [bigint, bigint] {
-    return [alignDown(this.uva, PAGE_SIZE_N), alignUp(this.uva + this.length, PAGE_SIZE_N)];
+  private get base(): bigint {
+    return alignDown(this.uva, PAGE_SIZE_N);
   }
 
-  /** Take a pin reference; the first one pins and charges (EFAULT, ENOMEM). */
-  acquire(): Result<void> {
-    if (this.pinRefs > 0) {
-      this.pinRefs++;
-      return okVoid();
+  /** Page index range of source bytes [off, off + len) (iopt_area_index / iopt_area_last_index). */
+  private index(off: bigint, len: bigint): [bigint, bigint] {
+    const s = alignDown(this.uva + off, PAGE_SIZE_N);
+    const e = alignUp(this.uva + off + len, PAGE_SIZE_N);
+    return [(s - this.base) / PAGE_SIZE_N, (e - this.base) / PAGE_SIZE_N - 1n];
+  }
+
+  /** Whether any page is pinned. */
+  get pinned(): boolean {
+    return this.spans.length > 0;
+  }
+
+  /** Make page index `at` the first page of a span when a span straddles it. */
+  private splitAt(at: bigint): void {
+    const i = this.spans.findIndex((s) => s.first < at && at <= s.last);
+    if (i < 0) return;
+    const s = this.spans[i]!;
+    const [lo, hi] = splitRuns(s.runs, this.base + at * PAGE_SIZE_N);
+    this.spans.splice(i, 1, { first: s.first, last: at - 1n, refs: s.refs, runs: lo }, { first: at, last: s.last, refs: s.refs, runs: hi });
+  }
+
+  /** Index ranges inside [first, last] that no span covers. */
+  private holes(first: bigint, last: bigint): Array<[bigint, bigint]> {
+    const out: Array<[bigint, bigint]> = [];
+    let cur = first;
+    for (const s of this.spans) {
+      if (s.last < cur || s.first > last) continue;
+      if (s.first > cur) out.push([cur, s.first - 1n]);
+      cur = s.last + 1n;
     }
-    const [s, e] = this.span;
-    const r = this.pin(s, e - s);
-    if (!r.ok) return fail(r.code, `iopt_pages_fill: ${r.why ?? 'pin_user_pages failed'}`);
-    // iommufd pins with pin_user_pages_remote(), which refuses VM_IO | VM_PFNMAP areas such
-    // as an mmap'd BAR (check_vma_flags: EFAULT); only type1's vaddr_get_pfns() follows them
+    if (cur <= last) out.push([cur, last]);
+    return out;
+  }
+
+  /** Pin one hole; iommufd's pin_user_pages_remote() refuses VM_IO | VM_PFNMAP (EFAULT). */
+  private pinHole(first: bigint, last: bigint): Result<PinnedRun[]> {
+    const r = this.pin(this.base + first * PAGE_SIZE_N, (last - first + 1n) * PAGE_SIZE_N);
+    if (!r.ok) return fail(r.code, `pfn_reader_fill_span: ${r.why ?? 'pin_user_pages failed'}`);
+    // only type1's vaddr_get_pfns() follows a device BAR mmap (check_vma_flags: EFAULT)
     if (r.value.some((run) => run.mmio)) {
       this.unpin(r.value);
       return fail('EFAULT', 'pin_user_pages_remote: VM_IO | VM_PFNMAP mapping (a device BAR) cannot be pinned');
     }
+    return ok(r.value);
+  }
+
+  /**
+   * Pin the pages under source bytes [off, off + len) for one area (iopt_area_fill_domains →
+   * the pfn reader over the area's index range): pages another area already holds are
+   * shared, only the others are pinned and charged (EFAULT, ENOMEM). All or nothing.
+   */
+  acquire(off: bigint, len: bigint): Result<void> {
+    const [first, last] = this.index(off, len);
+    const fresh: PinSpan[] = [];
+    const undo = (): void => {
+      for (const f of fresh) this.unpin(f.runs);
+    };
+    for (const [a, b] of this.holes(first, last)) {
+      const r = this.pinHole(a, b);
+      if (!r.ok) {
+        undo();
+        return r;
+      }
+      fresh.push({ first: a, last: b, refs: 1, runs: r.value });
+    }
     let pages = 0n;
-    for (const run of r.value) if (!run.mmio) pages += run.bytes / PAGE_SIZE_N;
+    for (const f of fresh) pages += cpuPages(f.runs);
     const c = this.charge(pages);
     if (!c.ok) {
-      this.unpin(r.value);
+      undo();
       return c;
     }
-    this.runs = r.value;
-    this.charged = pages;
-    this.pinRefs = 1;
+    this.splitAt(first);
+    this.splitAt(last + 1n);
+    for (const s of this.spans) if (s.first >= first && s.last <= last) s.refs++;
+    this.spans.push(...fresh);
+    this.spans.sort((x, y) => (x.first < y.first ? -1 : 1));
+    this.charged += pages;
     return okVoid();
   }
 
-  /** Drop a pin reference; the last one unpins and uncharges. */
-  release(): void {
-    if (this.pinRefs === 0) return;
-    if (--this.pinRefs > 0) return;
-    this.unpin(this.runs!);
-    this.uncharge(this.charged);
-    this.runs = null;
-    this.charged = 0n;
+  /** Drop one area's hold on [off, off + len); pages nobody holds any more are unpinned and uncharged. */
+  release(off: bigint, len: bigint): void {
+    const [first, last] = this.index(off, len);
+    this.splitAt(first);
+    this.splitAt(last + 1n);
+    const keep: PinSpan[] = [];
+    let freed = 0n;
+    for (const s of this.spans) {
+      if (s.first >= first && s.last <= last && --s.refs === 0) {
+        this.unpin(s.runs);
+        freed += cpuPages(s.runs);
+      } else keep.push(s);
+    }
+    this.spans = keep;
+    this.uncharge(freed);
+    this.charged -= freed;
   }
 
   /** do_update_pinned(): check and charge `pages` (ENOMEM past RLIMIT_MEMLOCK). */
@@ -135,7 +229,7 @@ export class IoptPages {
     const out: PhysSegment[] = [];
     let va = this.uva + off;
     const end = va + len;
-    for (const run of this.runs ?? []) {
+    for (const run of this.spans.flatMap((x) => x.runs)) {
       if (va >= end) break;
       const runEnd = run.vaddr + run.bytes;
       if (runEnd <= va || run.vaddr >= end) continue;
