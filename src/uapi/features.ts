@@ -43,6 +43,7 @@ export const VFIO_DEVICE_FEATURES: readonly VfioDeviceFeature[] = [
   feature(V.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, 'VFIO_DEVICE_FEATURE_MIG_DATA_SIZE', ['GET'], 'vfio_device_feature_mig_data_size'),
   feature(V.VFIO_DEVICE_FEATURE_BUS_MASTER, 'VFIO_DEVICE_FEATURE_BUS_MASTER', ['SET'], 'vfio_device_feature_bus_master'),
   feature(V.VFIO_DEVICE_FEATURE_DMA_BUF, 'VFIO_DEVICE_FEATURE_DMA_BUF', ['GET'], 'vfio_device_feature_dma_buf'),
+  feature(V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, 'VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2', ['SET'], null),
 ];
 
 /** The feature with id `id` (flags & VFIO_DEVICE_FEATURE_MASK), or undefined if Linux has none. */

@@ -111,13 +111,14 @@ describe('iommufd min_size and size (iommufd_ioctl_ops)', () => {
 describe('VFIO_DEVICE_FEATURE payloads', () => {
   it('are indexed by feature id', () => {
     VFIO_DEVICE_FEATURES.forEach((f, i) => expect(f.id).toBe(i));
-    expect(VFIO_DEVICE_FEATURES.length).toBe(V.VFIO_DEVICE_FEATURE_DMA_BUF + 1);
+    expect(VFIO_DEVICE_FEATURES.length).toBe(V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 + 1);
   });
 
   it('payload minimums', () => {
     const minsz = VFIO_DEVICE_FEATURES.map((f) => f.minsz);
-    expect(minsz).toEqual([16, 8, 8, 0, 8, 0, 24, 0, 32, 8, 4, 16]);
+    expect(minsz).toEqual([16, 8, 8, 0, 8, 0, 24, 0, 32, 8, 4, 16, 0]);
     expect(vfioDeviceFeature(V.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE)?.ops).toEqual(['GET', 'SET']);
-    expect(vfioDeviceFeature(12)).toBeUndefined();
+    expect(vfioDeviceFeature(V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2)?.ops).toEqual(['SET']);
+    expect(vfioDeviceFeature(13)).toBeUndefined();
   });
 });

@@ -66,4 +66,10 @@ describe('iommufd.h enums and flags', () => {
     expect(I.IOMMU_HW_INFO_TYPE_DEFAULT).toBe(I.IOMMU_HW_INFO_TYPE_NONE);
     expect(I.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR).toBe(1);
   });
+
+  it('7.x additions: AMD hw info and guest data types, the ATS-not-supported capability', () => {
+    expect(I.IOMMU_HWPT_DATA_AMD_GUEST).toBe(3);
+    expect(I.IOMMU_HW_INFO_TYPE_AMD).toBe(4);
+    expect(I.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED).toBe(8);
+  });
 });

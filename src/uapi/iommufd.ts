@@ -97,6 +97,8 @@ export const IOMMU_VTD_S1_WPE = 1 << 2;
 export const IOMMU_HWPT_DATA_NONE = 0;
 export const IOMMU_HWPT_DATA_VTD_S1 = 1;
 export const IOMMU_HWPT_DATA_ARM_SMMUV3 = 2;
+/** AMD IOMMU guest page table (a guest DTE, struct iommu_hwpt_amd_guest), for nested stage 1. */
+export const IOMMU_HWPT_DATA_AMD_GUEST = 3;
 
 // enum iommu_hw_info_vtd_flags
 export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0;
@@ -108,11 +110,15 @@ export const IOMMU_HW_INFO_TYPE_DEFAULT = 0;
 export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2;
 export const IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3;
+/** AMD IOMMU (struct iommu_hw_info_amd: EFR and EFR2). */
+export const IOMMU_HW_INFO_TYPE_AMD = 4;
 
 // enum iommufd_hw_capabilities (a __aligned_u64 field; every bit fits a number)
 export const IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0;
 export const IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1;
 export const IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2;
+/** Negative sense on purpose: an older kernel's 0 reads as "ATS may be supported". */
+export const IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3;
 
 // enum iommufd_hw_info_flags
 export const IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0;

@@ -91,6 +91,8 @@ describe('sizes and offsets a driver depends on (x86-64)', () => {
     iommu_ioas_map: 40,
     iommu_hwpt_alloc: 48,
     iommu_hw_info: 40,
+    iommu_hw_info_amd: 16,
+    iommu_hwpt_amd_guest: 32,
     iommu_option: 24,
     iommu_vfio_ioas: 12,
     iommu_veventq_alloc: 32,

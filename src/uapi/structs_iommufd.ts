@@ -93,6 +93,7 @@ export const IOMMUFD_STRUCTS = [
     s('__reserved', 20, 'u32'),
   ]),
   layout('iommu_hwpt_arm_smmuv3', 16, [array('ste', 0, 'u64', 2)]),
+  layout('iommu_hwpt_amd_guest', 32, [array('dte', 0, 'u64', 4)]),
   layout('iommu_hwpt_alloc', 48, [
     s('size', 0, 'u32'),
     s('flags', 4, 'u32'),
@@ -114,6 +115,7 @@ export const IOMMUFD_STRUCTS = [
     s('cap_reg', 8, 'u64'),
     s('ecap_reg', 16, 'u64'),
   ]),
+  layout('iommu_hw_info_amd', 16, [s('efr', 0, 'u64'), s('efr2', 8, 'u64')]),
   layout('iommu_hw_info_arm_smmuv3', 40, [
     s('flags', 0, 'u32'),
     s('__reserved', 4, 'u32'),

@@ -94,6 +94,11 @@ describe('vfio.h values', () => {
     expect(V.VFIO_PCI_NUM_IRQS).toBe(5);
   });
 
+  it('the precopy info v2 opt-in feature and its REINIT flag', () => {
+    expect(V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2).toBe(12);
+    expect(V.VFIO_PRECOPY_INFO_REINIT).toBe(1);
+  });
+
   it('migration states', () => {
     expect(V.VFIO_DEVICE_STATE_PRE_COPY_P2P).toBe(7);
     expect(V.VFIO_DEVICE_STATE_NR).toBe(8);

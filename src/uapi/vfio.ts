@@ -257,11 +257,16 @@ export const VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT = 8;
 export const VFIO_DEVICE_FEATURE_MIG_DATA_SIZE = 9;
 export const VFIO_DEVICE_FEATURE_BUS_MASTER = 10;
 export const VFIO_DEVICE_FEATURE_DMA_BUF = 11;
+/** SET (no data) opts in to vfio_precopy_info.flags as an output field (VFIO_PRECOPY_INFO_REINIT). */
+export const VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 = 12;
 
 // VFIO_DEVICE_FEATURE_MIGRATION flags
 export const VFIO_MIGRATION_STOP_COPY = 1 << 0;
 export const VFIO_MIGRATION_P2P = 1 << 1;
 export const VFIO_MIGRATION_PRE_COPY = 1 << 2;
+
+// struct vfio_precopy_info flags (output, only after VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2)
+export const VFIO_PRECOPY_INFO_REINIT = 1 << 0;
 
 // enum vfio_device_mig_state
 export const VFIO_DEVICE_STATE_ERROR = 0;

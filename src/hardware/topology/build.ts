@@ -41,14 +41,14 @@ function iommuConfig(i: IommuParsed): IommuConfig {
     platform: i.platform, addressWidth: i.addressWidth, pageSizes: sizes,
     pageSizeBitmap: sizes.reduce((m, s) => m | s, 0n),
     interruptRemapping: i.interruptRemapping, invalidation: i.invalidation,
-    fqSize: i.fqSize, fqTimeoutNs: BigInt(i.fqTimeoutMs) * 1_000_000n, faultSlots: i.faultSlots,
+    fqSize: i.fqSize, fqTimeoutNs: BigInt(i.fqTimeoutMs) * 1_000_000n, faultSlots: i.faultSlots, dirtyTracking: i.dirtyTracking,
     enabledAtNs: i.enabledAtNs,
   };
 }
 
 const DEFAULT_IOMMU: IommuParsed = {
   platform: 'intel', addressWidth: 48, pageSizes: [1n << 12n, 1n << 21n, 1n << 30n],
-  interruptRemapping: true, invalidation: 'lazy', fqSize: 256, fqTimeoutMs: 10, faultSlots: 8, enabledAtNs: 0n,
+  interruptRemapping: true, invalidation: 'lazy', fqSize: 256, fqTimeoutMs: 10, faultSlots: 8, dirtyTracking: true, enabledAtNs: 0n,
 };
 
 /** Siblings in devfn order, each bridge's subtree right after its bus (Linux probe order). */
@@ -121,7 +121,8 @@ function draftFunction(n: FlatNode, conv: boolean, model: DeviceModelInfo | null
     model: node.model ?? null, modelInfo: model, params: node.params ?? {},
     driver: node.driver !== undefined ? node.driver : ti.pciePort && !conv ? 'pcieport' : null,
     bars: [], barsFromInput: node.bars !== undefined, internalP2P: false, untrusted: node.untrusted ?? false,
-    atsCapable: node.atsCapable ?? false, resetMethods: [], hasMmio: false,
+    atsCapable: node.atsCapable ?? false, priCapable: node.priCapable ?? false,
+    iommuDirtyTracking: node.iommuDirtyTracking ?? true, resetMethods: [], hasMmio: false,
     ...fillFunctionDefaults(node, model, platform, conv),
   };
 }
@@ -141,7 +142,8 @@ function makeVf(pf: FnDraft, index: number, bus: number, devfn: number, models: 
     interruptPin: 0, model: s.vfModel, modelInfo: m, params: {}, driver: s.vfDriver, bars: [],
     barSpecs: (m?.bars ?? []).map((b) => ({ ...b, address: undefined })), barsFromInput: false,
     capabilities: { msi: m?.msi ?? null, msix: m?.msix ?? null, pm: false, flr: true },
-    reservedRegions: [], internalP2P: false, untrusted: pf.untrusted, atsCapable: pf.atsCapable,
+    reservedRegions: [], internalP2P: false, untrusted: pf.untrusted, atsCapable: pf.atsCapable, priCapable: false,
+    iommuDirtyTracking: pf.iommuDirtyTracking,
     resetMethods: ['flr'], hasMmio: false,
   };
 }

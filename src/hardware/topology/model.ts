@@ -65,6 +65,8 @@ export interface IommuConfig {
   readonly fqTimeoutNs: bigint;
   /** Fault-recording slots (VT-d `CAP.NFR + 1`). */
   readonly faultSlots: number;
+  /** The unit can track dirty pages in second-stage tables (IOMMU_CAP_DIRTY_TRACKING). */
+  readonly dirtyTracking: boolean;
   /**
    * Host ns at which translation starts (VT-d GCMD.TE); before it device requests reach
    * memory untranslated — the pre-IOMMU boot window (threat T12). 0: from power-on.
@@ -207,6 +209,10 @@ export interface PciFunction {
   readonly internalP2P: boolean;
   readonly untrusted: boolean;
   readonly atsCapable: boolean;
+  /** Has a PRI capability (page requests; used only together with ATS). */
+  readonly priCapable: boolean;
+  /** false when the IOMMU unit translating this function cannot track dirty pages. */
+  readonly iommuDirtyTracking: boolean;
   readonly resetMethods: readonly ResetMethod[];
   /** Any memory BAR (Linux `pci_has_mmio()`). */
   readonly hasMmio: boolean;

@@ -113,6 +113,10 @@ const pciNodeFields = {
   realDmaDev: bdfField.optional(),
   untrusted: z.boolean().optional(),
   atsCapable: z.boolean().optional(),
+  /** PCIe Page Request Interface (with ATS): the device can ask the IOMMU to fault pages in. */
+  priCapable: z.boolean().optional(),
+  /** false: this function sits behind an IOMMU unit without dirty tracking (a second DMAR unit without SSADS). */
+  iommuDirtyTracking: z.boolean().optional(),
   reservedRegions: z.array(reservedRegionSchema).optional(),
   resetMethods: z.array(z.enum(RESET_METHODS)).optional(),
   sriov: sriovSchema.optional(),
@@ -147,6 +151,8 @@ export const iommuSchema = z.strictObject({
   fqSize: z.number().int().min(1).max(1 << 20).default(256),
   fqTimeoutMs: z.number().int().min(1).max(60_000).default(10),
   faultSlots: z.number().int().min(1).max(256).default(8),
+  /** Second-stage dirty tracking (VT-d ECAP.SSADS, AMD HDSup); false: IOMMU_HWPT_ALLOC_DIRTY_TRACKING is EOPNOTSUPP. */
+  dirtyTracking: z.boolean().default(true),
   /** When the OS turns translation on, in ns after power-on (threat T12's pre-boot window). */
   enabledAtNs: u64Field.default(0n),
 });

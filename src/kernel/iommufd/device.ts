@@ -109,8 +109,14 @@ function attachTo(idev: IommufdDevice, hwpt: HwptPaging): Result<void> {
 }
 
 /** The simulated IOMMU tracks dirty pages (IOMMU_CAP_DIRTY_TRACKING). */
+/**
+ * device_iommu_capable(dev, IOMMU_CAP_DIRTY_TRACKING): the IOMMU unit behind the device can
+ * track dirty pages (intel ssads_supported(), amd_iommu_hd_support()) — the topology's
+ * `iommu.dirtyTracking`, or a function's `iommuDirtyTracking: false` for a unit without it.
+ */
 export function dirtySupported(idev: IommufdDevice): boolean {
-  return idev.ctx.k.iommu !== null;
+  const k = idev.ctx.k;
+  return k.iommu !== null && k.topology.iommu?.dirtyTracking === true && idev.vdev.pdev.fn.iommuDirtyTracking;
 }
 
 /** iommufd_hw_pagetable_put(): an auto domain dies with its last device. */

@@ -4,18 +4,20 @@
  * 'amd' and 'arm' report IOMMU_HW_INFO_TYPE_NONE with no data. The user buffer at
  * `data_uptr` is a Uint8Array of at least `data_len` bytes: min(data_len, kernel length)
  * bytes are copied in, the rest up to `data_len` is zero-filled, and `data_len` then says how
- * much the kernel has.
+ * much the kernel has. Capabilities: DIRTY_TRACKING when the unit tracks dirty pages,
+ * PCI_ATS_NOT_SUPPORTED when the function has no usable ATS (iommufd_get_hw_info).
  */
 import { fail, failType, ok, type Result } from '../../base/result.js';
 import {
   IOMMU_HW_CAP_DIRTY_TRACKING,
+  IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED,
   IOMMU_HW_INFO_FLAG_INPUT_TYPE,
   IOMMU_HW_INFO_TYPE_DEFAULT,
   IOMMU_HW_INFO_TYPE_INTEL_VTD,
   IOMMU_HW_INFO_TYPE_NONE,
 } from '../../uapi/iommufd.js';
 import { reply, reservedSet, type Cmd } from './cmd.js';
-import type { IommufdDevice } from './device.js';
+import { dirtySupported, type IommufdDevice } from './device.js';
 import { u32 } from './ucmd.js';
 
 /** VT-d CAP/ECAP values of the simulated unit (QEMU intel-iommu style, 48-bit, 2M/1G pages). */
@@ -58,10 +60,14 @@ export function getHwInfo(c: Cmd): Result<number> {
     buf.set(info.value.data.subarray(0, n), 0);
     buf.fill(0, n, want);
   }
+  const fn = d.value.vdev.pdev.fn;
+  // device_iommu_capable(): DIRTY_TRACKING; PCI_ATS_SUPPORTED is pci_ats_supported() (ATS and not untrusted), reported negated
+  let caps = dirtySupported(d.value) ? IOMMU_HW_CAP_DIRTY_TRACKING : 0;
+  if (!fn.atsCapable || fn.untrusted) caps |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
   reply(c, {
     data_len: info.value.data.length,
     out_data_type: info.value.type,
-    out_capabilities: BigInt(IOMMU_HW_CAP_DIRTY_TRACKING),
+    out_capabilities: BigInt(caps),
     out_max_pasid_log2: 0,
   });
   return ok(0);

@@ -46,6 +46,7 @@ export function deviceFeature(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallCo
   const id = flags & V.VFIO_DEVICE_FEATURE_MASK;
   const feat = vfioDeviceFeature(id);
   if (feat === undefined || !implemented(d, id)) return fail('ENOTTY', `vfio_ioctl_device_feature: feature ${id} not implemented by this device`);
+  if (id === V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2) return precopyInfoV2(d, flags, argsz - 8);
   const c = checkFeature(flags, argsz - 8, feat.ops, feat.minsz);
   if (!c.ok || c.value === 0) return c;
   const data = (a.value['data'] ?? {}) as Arg;
@@ -81,6 +82,20 @@ export function deviceFeature(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallCo
   }
 }
 
+/**
+ * vfio_ioctl_device_feature_migration_precopy_info_v2() (vfio_main.c, before any driver):
+ * a device without VFIO_MIGRATION_PRE_COPY — no migration at all included — is EINVAL, not
+ * ENOTTY; then SET only, no payload; a SET opts this open device in until its last close.
+ */
+function precopyInfoV2(d: VfioPciCoreDevice, flags: number, payload: number): Result<number> {
+  const mig = migrationOf(d);
+  if (mig === null || (mig.flags & V.VFIO_MIGRATION_PRE_COPY) === 0) return fail('EINVAL', 'vfio_ioctl_device_feature_migration_precopy_info_v2: no VFIO_MIGRATION_PRE_COPY');
+  const c = checkFeature(flags, payload, ['SET'], 0);
+  if (!c.ok || c.value === 0) return c;
+  d.precopyInfoV2 = true;
+  return ok(0);
+}
+
 /** Does the device implement feature `id` (the `!device->mig_ops` / `!log_ops` / PF checks)? */
 function implemented(d: VfioPciCoreDevice, id: number): boolean {
   switch (id) {
@@ -98,6 +113,8 @@ function implemented(d: VfioPciCoreDevice, id: number): boolean {
     case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
     case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
       return (d.model.dmaLog ?? null) !== null;
+    case V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2:
+      return true; // vfio_main.c answers it for every device (EINVAL without PRE_COPY)
     default:
       return false;
   }

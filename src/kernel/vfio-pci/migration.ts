@@ -279,7 +279,11 @@ function precopyInfo(f: OpenFile<MigFile>, arg: unknown): Result<number> {
   const unread = m.data.length - Math.max(m.pos, m.initialEnd);
   const now = migrationOf(m.dev)!.save();
   const fresh = m.last !== null && !equal(now, m.last) ? writeRecord(m.dev.fn.model ?? 'device', now, false).length : 0;
-  Object.assign(a.value, { flags: 0, initial_bytes: BigInt(initial), dirty_bytes: BigInt(Math.max(0, unread) + fresh) });
+  // vfio_check_precopy_ioctl(): flags is an output only after the PRECOPY_INFOv2 opt-in (then
+  // 0: this driver never re-initialises its initial data, so never VFIO_PRECOPY_INFO_REINIT);
+  // before it the caller's flags go back unchanged, as the v1 drivers copied them
+  const flags = m.dev.precopyInfoV2 ? { flags: 0 } : {};
+  Object.assign(a.value, { ...flags, initial_bytes: BigInt(initial), dirty_bytes: BigInt(Math.max(0, unread) + fresh) });
   return ok(0);
 }
 

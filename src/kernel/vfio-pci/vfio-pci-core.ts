@@ -55,6 +55,8 @@ export class VfioPciCoreDevice {
   /** User's PM_CTRL state (through vconfig), and low power via the feature. */
   powerState = 0;
   lowPower: { wakeup: EventFd | null } | null = null;
+  /** VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 was SET (vfio_device.precopy_info_flags_fix); cleared at close. */
+  precopyInfoV2 = false;
   /** Migration FSM state and data session (variant-driver devices only use it). */
   readonly mig: MigState = initialMigState();
 
@@ -130,6 +132,7 @@ export class VfioPciCoreDevice {
   /** vfio_pci_core_disable: last close. */
   disable(): void {
     this.lowPower = null; // vfio_pci_runtime_pm_exit
+    this.precopyInfoV2 = false; // vfio_pci_core_close_device
     this.setPowerState(0); // vfio_pci_set_power_state(D0) before the reset below
     this.disableIrqs();
     for (const io of this.ioeventfds.splice(0)) io.off?.();
