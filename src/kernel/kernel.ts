@@ -91,13 +91,15 @@ export class Kernel {
     // pci_ats_supported(): the function has ATS and is not untrusted; the IOMMU driver then
     // enables the device TLB in its context entry whenever a domain is attached
     const ats = new Set(machine.topology.functions.filter((f) => f.atsCapable && !f.untrusted).map((f) => f.rid));
+    // intel probe: PRI is enabled only with ATS; a domain with a fault handler turns page requests on (iopf_for_domain_set)
+    const pri = new Set(machine.topology.functions.filter((f) => f.priCapable && ats.has(f.rid)).map((f) => f.rid));
     this.iommuCore = new IommuCore(
       hw === null
         ? null
         : {
             allocDomain: (type) => hw.allocDomain(type),
             attachRids: (rids, domain) => {
-              for (const rid of rids) hw.attach(rid, domain, { atsAllowed: ats.has(rid) });
+              for (const rid of rids) hw.attach(rid, domain, { atsAllowed: ats.has(rid), priEnabled: pri.has(rid) && domain.faultData !== null });
             },
             freeDomain: (domain) => { hw.freeDomain(domain); },
             enableFlushQueue: (domain) => { domain.enableFlushQueue(); },

@@ -17,6 +17,8 @@ interface ContextCommon {
   readonly atsAllowed: boolean;
   /** Intel FPD: faults are not recorded (the access still fails). */
   readonly faultReportingDisabled: boolean;
+  /** Page requests (PCIe PRI) from this RID are accepted into the page request queue. */
+  readonly priEnabled?: boolean;
 }
 
 export type ContextEntry =
@@ -27,6 +29,7 @@ export type ContextEntry =
 export interface AttachOptions {
   atsAllowed?: boolean;
   faultReportingDisabled?: boolean;
+  priEnabled?: boolean;
 }
 
 export class ContextTable {
@@ -46,7 +49,7 @@ export class ContextTable {
 
   /** Point `rid` at `domain`: translate, passthrough for 'identity', blocked for 'blocked'. */
   attach(rid: number, domain: IommuDomain, opts: AttachOptions = {}): void {
-    const common = { atsAllowed: opts.atsAllowed ?? false, faultReportingDisabled: opts.faultReportingDisabled ?? false };
+    const common = { atsAllowed: opts.atsAllowed ?? false, faultReportingDisabled: opts.faultReportingDisabled ?? false, priEnabled: opts.priEnabled ?? false };
     const entry: ContextEntry =
       domain.type === 'identity'
         ? { ...common, mode: 'passthrough', domain }

@@ -18,6 +18,11 @@ export class IommuDomain {
   readonly pageTable: IoPageTable;
   /** When on, device writes set the dirty bit of the leaf they hit (iommufd dirty tracking). */
   dirtyTracking = false;
+  /**
+   * The OS object page requests for this domain go to (Linux domain->fault_data with an
+   * iopf_handler); null: the domain takes no page faults and PRI is not enabled for it.
+   */
+  faultData: object | null = null;
 
   readonly id: number;
   #type: DomainType;

@@ -26,6 +26,7 @@ import { PGSIZES_4K_2M_1G, type Leaf, type Prot } from './io-pgtable.js';
 import { Iotlb, type InvalidationPolicy } from './iotlb.js';
 import { compatMessage, InterruptRemapTable, type MsiMessage } from './interrupt-remap.js';
 import { ContextTable, type AttachOptions, type ContextEntry } from './context-table.js';
+import { PageRequestQueue, type PageRequest, type PageResponseCode } from './page-requests.js';
 import type { AddressType, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
 
 export type { AttachOptions, ContextEntry } from './context-table.js';
@@ -55,6 +56,8 @@ export class Iommu {
   readonly mem: PhysMem;
   readonly iotlb: Iotlb;
   readonly faults: FaultRecorder;
+  /** Page requests (PRI) waiting for the OS. */
+  readonly prq = new PageRequestQueue();
   /** Null when interrupt remapping is off. */
   readonly irt: InterruptRemapTable | null;
   /** Where a delivered interrupt message goes (the CPUs' interrupt controller). */
@@ -227,6 +230,35 @@ export class Iommu {
     this.iotlb.insert(ctx.domain.id, leaf);
     const translation = { pa: BigInt(leaf.pfn) << 12n, size: BigInt(leaf.pages) << 12n, read: leaf.read, write: leaf.write };
     return { ok: true, bytes: 0, translation };
+  }
+
+  // ---- PCIe page requests (PRI) ----
+
+  /**
+   * A Page Request from `rid` for the page holding `iova`: accepted into the queue only when
+   * the RID's context entry translates and has PRI enabled (false otherwise: a device with
+   * PRI off cannot send one). `deliver` gets the Page Group Response later, on the clock.
+   */
+  pageRequest(rid: number, iova: bigint, access: { read: boolean; write: boolean; grpid: number }, deliver: (code: PageResponseCode) => void): boolean {
+    const ctx = this.coversFn(rid) ? this.contexts.get(rid) : undefined;
+    if (ctx === undefined || ctx.mode !== 'translate' || ctx.priEnabled !== true) return false;
+    const addr = iova & ~0xfffn;
+    this.prq.push({ rid, addr, read: access.read, write: access.write, grpid: access.grpid, domainId: ctx.domain.id, deliver, responded: false });
+    this.onEvent?.('iommu', `page request from ${this.faults.ridNameOf(rid)}: ${access.write ? 'write' : 'read'} 0x${addr.toString(16)} (group ${access.grpid})`);
+    return true;
+  }
+
+  /** The domain a queued request names, if it still exists. */
+  domainById(id: number): IommuDomain | undefined {
+    return this.domains.get(id);
+  }
+
+  /** Send the Page Group Response for `req` (once); the device sees it on the next clock step. */
+  pageResponse(req: PageRequest, code: PageResponseCode): void {
+    if (req.responded) return;
+    req.responded = true;
+    this.onEvent?.('iommu', `page response to ${this.faults.ridNameOf(req.rid)} for 0x${req.addr.toString(16)}: ${code}`);
+    this.scheduler.after(0n, `iommu page response (group ${req.grpid})`, () => req.deliver(code));
   }
 
   /** Every fault since boot, oldest first (a copy). */

@@ -14,6 +14,7 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import type { IommuGroup } from '../iommu/iommu-group.js';
 import type { VfioDevice } from '../vfio/vfio-device.js';
 import type { IGroup, IommufdCtx } from './context.js';
+import { checkIopf } from './fault.js';
 import { allocHwptPaging, HwptPaging, publishHwpt } from './hwpt.js';
 import { Ioas } from './ioas.js';
 import type { IovaRange } from './io-pagetable.js';
@@ -86,7 +87,8 @@ export function unbindDevice(idev: IommufdDevice): void {
 
 /**
  * iommufd_hw_pagetable_attach(): the first attach of a device. EINVAL when its group already
- * uses another HWPT; EADDRINUSE when its reserved regions meet mappings or allowed ranges.
+ * uses another HWPT; EADDRINUSE when its reserved regions meet mappings or allowed ranges;
+ * ENODEV from the driver when the HWPT takes page faults and the device has no PRI.
  */
 function attachTo(idev: IommufdDevice, hwpt: HwptPaging): Result<void> {
   const ig = idev.igroup;
@@ -95,7 +97,8 @@ function attachTo(idev: IommufdDevice, hwpt: HwptPaging): Result<void> {
   const r = hwpt.ioas.iopt.reserveAll(idev.resvRegions(), idev);
   if (!r.ok) return r;
   if (ig.attached.length === 0) {
-    const a = idev.group.attachDomain(hwpt.domain);
+    const iopf = checkIopf(hwpt, idev); // the driver's attach_dev: iopf_for_domain_set()
+    const a = iopf.ok ? idev.group.attachDomain(hwpt.domain) : iopf;
     if (!a.ok) {
       hwpt.ioas.iopt.unreserve(idev);
       return a;
@@ -108,7 +111,6 @@ function attachTo(idev: IommufdDevice, hwpt: HwptPaging): Result<void> {
   return okVoid();
 }
 
-/** The simulated IOMMU tracks dirty pages (IOMMU_CAP_DIRTY_TRACKING). */
 /**
  * device_iommu_capable(dev, IOMMU_CAP_DIRTY_TRACKING): the IOMMU unit behind the device can
  * track dirty pages (intel ssads_supported(), amd_iommu_hd_support()) — the topology's
@@ -129,6 +131,7 @@ export function detachDevice(idev: IommufdDevice): void {
   if (!idev.attached) return;
   const ig = idev.igroup;
   const hwpt = ig.hwpt!;
+  hwpt.fault?.autoRespond(idev);
   ig.attached.splice(ig.attached.indexOf(idev), 1);
   idev.attached = false;
   hwpt.ioas.iopt.unreserve(idev);
@@ -160,7 +163,13 @@ function replaceWith(idev: IommufdDevice, hwpt: HwptPaging): Result<void> {
       }
     }
   }
+  const iopf = checkIopf(hwpt, idev);
+  if (!iopf.ok) {
+    if (moveIoas) for (const d of ig.attached) hwpt.ioas.iopt.unreserve(d);
+    return iopf;
+  }
   idev.group.attachDomain(hwpt.domain);
+  for (const d of ig.attached) old.fault?.autoRespond(d);
   if (moveIoas) for (const d of ig.attached) old.ioas.iopt.unreserve(d);
   ig.hwpt = hwpt;
   const n = ig.attached.length;

@@ -15,6 +15,7 @@ import {
 } from '../../uapi/iommufd.js';
 import { reply, reservedSet, type Cmd } from './cmd.js';
 import { dirtySupported, IommufdDevice } from './device.js';
+import type { FaultQueue } from './fault.js';
 import { allocHwptPaging, HwptPaging, publishHwpt } from './hwpt.js';
 import { Ioas } from './ioas.js';
 import { u32 } from './ucmd.js';
@@ -29,7 +30,8 @@ function allocPaging(c: Cmd, idev: IommufdDevice, ioas: Ioas): Result<HwptPaging
   const data = u32(c.f, 'data_type') !== IOMMU_HWPT_DATA_NONE;
   if ((flags & ~CORE_PAGING_FLAGS) !== 0) return fail('EOPNOTSUPP', 'iommufd_hwpt_paging_alloc: unknown flags');
   if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !dirtySupported(idev)) return fail('EOPNOTSUPP', 'iommufd_hwpt_paging_alloc: no dirty tracking');
-  if ((flags & ~DRIVER_PAGING_FLAGS) !== 0 || data) return fail('EOPNOTSUPP', 'domain_alloc_paging_flags: flags or data the driver does not take');
+  // the driver is asked with IOMMU_HWPT_FAULT_ID_VALID stripped: the fault is iommufd's business
+  if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID & ~DRIVER_PAGING_FLAGS) !== 0 || data) return fail('EOPNOTSUPP', 'domain_alloc_paging_flags: flags or data the driver does not take');
   return allocHwptPaging(c.ctx, ioas, {
     auto: false,
     nestParent: (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0,
@@ -51,6 +53,14 @@ export function hwptAlloc(c: Cmd): Result<number> {
   else if (pt instanceof HwptPaging) return fail('EOPNOTSUPP', 'iommufd_hwpt_nested_alloc: the IOMMU driver has no nested domains');
   else return fail('EINVAL', `iommufd_hwpt_alloc: pt_id is a ${pt.type}`);
   if (!r.ok) return r;
+  if (u32(c.f, 'flags') & IOMMU_HWPT_FAULT_ID_VALID) {
+    const fault = c.ctx.table.get<FaultQueue>(u32(c.f, 'fault_id'), 'fault', 'iommufd_get_fault');
+    if (!fault.ok) {
+      r.value.destroy(); // iommufd_object_abort_and_destroy
+      return fault;
+    }
+    r.value.setFault(fault.value);
+  }
   const id = publishHwpt(c.ctx, r.value);
   if (!id.ok) return id;
   reply(c, { out_hwpt_id: id.value });

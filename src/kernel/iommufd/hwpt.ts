@@ -11,6 +11,7 @@
 import { fail, ok, type Result } from '../../base/result.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { IommufdCtx } from './context.js';
+import type { FaultQueue } from './fault.js';
 import type { Ioas } from './ioas.js';
 import type { IoptDomain } from './io-pagetable.js';
 import { IommufdObject } from './objects.js';
@@ -31,7 +32,21 @@ export class HwptPaging extends IommufdObject implements IoptDomain {
     super();
   }
 
+  /** The FAULT object its page faults go to (IOMMU_HWPT_FAULT_ID_VALID), holding one reference on it. */
+  fault: FaultQueue | null = null;
+
+  /** Route the domain's page faults to `fault` (hwpt->fault, domain->iopf_handler/fault_data). */
+  setFault(fault: FaultQueue): void {
+    this.fault = fault;
+    fault.users++;
+    this.domain.faultData = this;
+  }
+
   destroy(): void {
+    if (this.fault !== null) {
+      this.fault.users--;
+      this.domain.faultData = null;
+    }
     this.ioas.iopt.removeDomain(this);
     this.ioas.users--;
     this.domain.dirtyTracking = false;

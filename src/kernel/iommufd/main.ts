@@ -20,7 +20,8 @@ import { getDirtyBitmap, setDirtyTracking } from './dirty.js';
 import { getHwInfo } from './hw-info.js';
 import { hwptAlloc, hwptInvalidate } from './hwpt-ioctls.js';
 import { ioasAlloc, ioasAllowIovas, ioasChangeProcess, ioasCopy, ioasIovaRanges, ioasMap, ioasMapFile, ioasUnmap } from './ioas-ioctls.js';
-import { faultQueueAlloc, hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
+import { faultQueueAlloc } from './fault.js';
+import { hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
 import { iommuOption } from './options.js';
 import { copyStructFromUser, leadingSize, u32, userArg } from './ucmd.js';
 

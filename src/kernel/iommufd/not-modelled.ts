@@ -1,8 +1,8 @@
 /**
- * The iommufd commands whose objects vfio-sim does not model (fault queues, vIOMMU,
- * vDEVICE, vEVENTQ, HW queues). Each runs the checks the kernel makes before it would need
+ * The iommufd commands whose objects vfio-sim does not model (vIOMMU, vDEVICE, vEVENTQ,
+ * HW queues; fault queues are fault.ts). Each runs the checks the kernel makes before it would need
  * such an object, so sizes, flags and ids fail as Linux fails them; past those it answers
- * EOPNOTSUPP (the simulated IOMMU driver has no PRI fault path and no vIOMMU) or ENOENT
+ * EOPNOTSUPP (the simulated IOMMU driver has no vIOMMU) or ENOENT
  * (no vIOMMU can exist, so every viommu_id is missing).
  */
 import { fail, type Result } from '../../base/result.js';
@@ -10,12 +10,6 @@ import { U64_MAX } from '../../base/u64.js';
 import { reservedSet, type Cmd } from './cmd.js';
 import type { IommufdDevice } from './device.js';
 import { u32, u64 } from './ucmd.js';
-
-/** iommufd_fault_alloc(). */
-export function faultQueueAlloc(c: Cmd): Result<number> {
-  if (u32(c.f, 'flags') !== 0) return fail('EOPNOTSUPP', 'iommufd_fault_alloc: flags must be 0');
-  return fail('EOPNOTSUPP', 'iommufd_fault_alloc: vfio-sim models no I/O page fault queues');
-}
 
 /**
  * iommufd_viommu_alloc_ioctl(): the driver's vIOMMU ops are asked right after the device
