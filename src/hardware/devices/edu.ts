@@ -18,6 +18,10 @@
  * Reset: QEMU's edu has no reset handler; a function reset here clears every register.
  * Timing: the DMA completes 100 ms after the command (edu.c's timer); a factorial takes
  * 100 ns per multiplication.
+ * PRI (not in QEMU's edu; only when the topology gives the function `priCapable` and ATS):
+ * a DMA that faults in the IOMMU sends a Page Request for the faulting page instead of
+ * completing, keeps RUN set, and on the Page Group Response retries the whole transfer
+ * (SUCCESS) or completes without it (INVALID), raising 0x100 as usual.
  */
 import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
 import type { PciFunction } from '../topology/model.js';
@@ -60,6 +64,8 @@ export class EduModel extends PciDeviceModel {
   readonly buffer = new Uint8Array(EDU.DMA_SIZE);
   private readonly dmaMask: bigint;
   private generation = 0;
+  /** Page Request Group Index of the last page request (9 bits, PCIe PRI). */
+  private prgIndex = 0;
 
   constructor(fn: PciFunction, ctx: DeviceContext) {
     super(fn, ctx);
@@ -159,14 +165,32 @@ export class EduModel extends PciDeviceModel {
     }
     const o = Number(local) - EDU.DMA_START;
     const n = Number(cnt);
-    if (toRam) {
-      this.dmaWrite(this.clamp(this.dma.dst), this.buffer.slice(o, o + n));
-    } else {
-      const r = this.dmaRead(this.clamp(this.dma.src), n);
-      if (r.ok) this.buffer.set(r.data, o);
-    }
+    const bus = this.clamp(toRam ? this.dma.dst : this.dma.src);
+    const r = toRam ? this.dmaWrite(bus, this.buffer.slice(o, o + n)) : this.dmaRead(bus, n);
+    if (!r.ok && r.reason === 'iommu-fault' && this.pageRequest(bus + BigInt(r.bytesDone), toRam)) return;
+    if (r.ok && !toRam) this.buffer.set(r.data, o);
+    this.completeDma(cmd);
+  }
+
+  /** RUN clears; 0x100 is raised when the command asked for it. */
+  private completeDma(cmd: bigint): void {
     this.dma.cmd &= ~BigInt(EDU.DMA_RUN);
     if (cmd & BigInt(EDU.DMA_IRQ)) this.raise(EDU.DMA_IRQ_VALUE);
+  }
+
+  /** PRI: ask the IOMMU to fault `addr` in; true when the request went out (the DMA then waits). */
+  private pageRequest(addr: bigint, write: boolean): boolean {
+    const iommu = this.ctx.iommu;
+    if (!this.fn.priCapable || !this.fn.atsCapable || iommu === null) return false;
+    this.prgIndex = (this.prgIndex + 1) & 0x1ff;
+    const gen = this.generation;
+    const cmd = this.dma.cmd;
+    return iommu.pageRequest(this.requesterId, addr, { read: !write, write, grpid: this.prgIndex }, (code) => {
+      if (gen !== this.generation) return;
+      this.trace(`page response ${code} for 0x${addr.toString(16)}`);
+      if (code === 'success') this.finishDma();
+      else this.completeDma(cmd);
+    });
   }
 
   private raise(v: number): void {
