@@ -21,6 +21,17 @@ describe('bundled lesson scenarios', () => {
     });
   }
 
+  it('08-page-faults: the write that faulted is retried after the page response and lands', () => {
+    const f = 'fixtures/scenarios/08-page-faults.json';
+    const r = runScenario(readJsonFile(f), { loadTopology: loaderFor(f) });
+    expect(r.ok).toBe(true);
+    const lines = r.trace.map(formatEntry);
+    const req = lines.findIndex((l) => l.includes('page request from 0000:01:00.0'));
+    const resp = lines.findIndex((l) => l.includes('page response to 0000:01:00.0 for 0x200000: success'));
+    const retry = lines.findIndex((l, i) => i > resp && l.includes('write 10 bytes at 0x200000') && !l.includes('failed'));
+    expect([req >= 0, resp > req, retry > resp]).toEqual([true, true, true]);
+  });
+
   it('a run is deterministic: the same scenario gives a byte-identical trace', () => {
     const file = 'fixtures/scenarios/default.json';
     const a = runScenario(readJsonFile(file), { loadTopology: loaderFor(file) }).trace.map(formatEntry).join('\n');
