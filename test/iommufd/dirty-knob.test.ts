@@ -68,3 +68,37 @@ describe('IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED', () => {
     expect(caps({ atsCapable: true, untrusted: true })).toBe(8n);
   });
 });
+
+describe('IOMMU_GET_HW_INFO on an AMD IOMMU (amd_iommufd_hw_info)', () => {
+  function amdHost(dirtyTracking: boolean): Host {
+    return new Host({
+      name: 'amd',
+      ramBytes: '0x40000000',
+      iommu: { platform: 'amd', dirtyTracking },
+      pci: [
+        { bdf: '0000:00:00.0', type: 'host-bridge' },
+        { bdf: '0000:00:01.0', type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [{ bdf: EDU_BDF, type: 'endpoint', model: 'edu', driver: null }] },
+      ],
+    });
+  }
+
+  it('reports IOMMU_HW_INFO_TYPE_AMD with struct iommu_hw_info_amd (EFR with HDSUP only when the unit tracks dirty pages)', () => {
+    for (const dirty of [true, false]) {
+      const d = boundDevice({ host: amdHost(dirty), bdf: EDU_BDF });
+      const buf = new Uint8Array(16);
+      const a = { size: 40, dev_id: d.devId, data_len: 16, data_uptr: buf, out_data_type: 0 };
+      d.p.ioctl(d.fd, uapi.IOMMU_GET_HW_INFO, a);
+      expect(a).toMatchObject({ data_len: 16, out_data_type: uapi.IOMMU_HW_INFO_TYPE_AMD });
+      const efr = new DataView(buf.buffer).getBigUint64(0, true);
+      expect((efr >> 52n) & 1n).toBe(dirty ? 1n : 0n);
+      expect(new DataView(buf.buffer).getBigUint64(8, true)).toBe(0n);
+    }
+  });
+
+  it('an explicit other type is EOPNOTSUPP; the AMD type itself is accepted', () => {
+    const d = boundDevice({ host: amdHost(true), bdf: EDU_BDF });
+    const ask = (in_data_type: number) => d.p.ioctl(d.fd, uapi.IOMMU_GET_HW_INFO, { size: 40, flags: uapi.IOMMU_HW_INFO_FLAG_INPUT_TYPE, dev_id: d.devId, in_data_type });
+    expectErrno(() => ask(uapi.IOMMU_HW_INFO_TYPE_INTEL_VTD), 'EOPNOTSUPP');
+    expect(ask(uapi.IOMMU_HW_INFO_TYPE_AMD)).toBe(0);
+  });
+});
