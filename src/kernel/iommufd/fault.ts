@@ -80,8 +80,8 @@ export class FaultQueue extends IommufdObject {
 
   /** iommufd_fault_fops_read(): whole records only (ESPIPE otherwise), as many as fit. */
   read(len: number): Result<Uint8Array> {
-    drainPageRequests(this.ctx);
     if (len % FAULT_SIZE !== 0) return fail('ESPIPE', 'iommufd_fault_fops_read: count is not a multiple of sizeof(struct iommu_hwpt_pgfault)');
+    drainPageRequests(this.ctx);
     const n = Math.min(this.deliver.length, Math.floor(len / FAULT_SIZE));
     const out = new Uint8Array(n * FAULT_SIZE);
     for (let i = 0; i < n; i++) {
@@ -134,9 +134,9 @@ function encodeFault(b: Uint8Array, g: IopfGroup, cookie: number): void {
 
 /**
  * The IOMMU driver's page request handler (intel prq_event_thread → iommu_report_device_fault
- * → the domain's iopf_handler): each queued request goes to the FAULT of the HWPT whose
- * domain it names; one no HWPT of this context claims is left for its own context, and one
- * whose domain has no handler (or is gone) is answered INVALID at once.
+ * → the domain's iopf_handler): each queued request, whichever context it belongs to, goes
+ * to the FAULT of the HWPT whose domain it names; one whose domain has no handler (or is
+ * gone), or whose device is no longer attached there, is answered INVALID at once.
  */
 export function drainPageRequests(ctx: IommufdCtx): void {
   const hw = ctx.k.iommu;
