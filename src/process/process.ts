@@ -6,7 +6,7 @@
  * Failure into a thrown SystemError. CPU loads and stores are not syscalls: where Linux
  * would deliver a signal they throw SignalError.
  */
-import { invalidArgType, SignalError, SystemError } from '../base/errors.js';
+import { invalidArgType, outOfRange, SignalError, SystemError } from '../base/errors.js';
 import type { Result } from '../base/result.js';
 import type { Task } from '../kernel/task.js';
 import { createEventFd } from '../kernel/eventfd.js';
@@ -38,6 +38,7 @@ export class Process {
   private unwrap<T>(r: Result<T>, syscall: string, extra: { path?: string; request?: string; fd?: number } = {}): T {
     if (r.ok) return r.value;
     if (r.typeError !== undefined) throw invalidArgType(r.typeError.name, r.typeError.expected, r.typeError.actual);
+    if (r.rangeError !== undefined) throw outOfRange(r.rangeError.name, r.rangeError.range, r.rangeError.actual);
     // Built here rather than in a helper: one skin frame fewer in the recorded stack, so
     // SystemError.stackFrameLimit frames reach further into the caller's code.
     const info = { ...(extra.request !== undefined ? { request: extra.request } : {}), ...(extra.fd !== undefined ? { fd: extra.fd } : {}), ...(r.why !== undefined ? { why: r.why } : {}) };

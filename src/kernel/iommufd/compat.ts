@@ -18,7 +18,7 @@ import { reply, reservedSet, type Cmd } from './cmd.js';
 import type { IommufdCtx } from './context.js';
 import { Ioas } from './ioas.js';
 import { mapUser } from './ioas-ioctls.js';
-import { copyStructFromUser, respond, u32, u64, userArg } from './ucmd.js';
+import { copyFromUser, respond, u32, u64, userArg } from '../uaccess.js';
 
 const U32_MAX = 0xffffffff;
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -105,7 +105,7 @@ function setIommu(ctx: IommufdCtx, arg: unknown): Result<number> {
 function mapDma(ctx: IommufdCtx, arg: unknown, sc: SyscallContext): Result<number> {
   const o = userArg(arg);
   if (!o.ok) return o;
-  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_dma_map', sizeofStruct('vfio_iommu_type1_dma_map'));
+  const f = copyFromUser(o.value, 'vfio_iommu_type1_dma_map', sizeofStruct('vfio_iommu_type1_dma_map'));
   if (!f.ok) return f;
   const flags = u32(f.value, 'flags');
   if (u32(f.value, 'argsz') < offsetofend('vfio_iommu_type1_dma_map', 'size') || (flags & ~(V.VFIO_DMA_MAP_FLAG_READ | V.VFIO_DMA_MAP_FLAG_WRITE)) !== 0) {
@@ -126,7 +126,7 @@ function mapDma(ctx: IommufdCtx, arg: unknown, sc: SyscallContext): Result<numbe
 function unmapDma(ctx: IommufdCtx, arg: unknown): Result<number> {
   const o = userArg(arg);
   if (!o.ok) return o;
-  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_dma_unmap', sizeofStruct('vfio_iommu_type1_dma_unmap'));
+  const f = copyFromUser(o.value, 'vfio_iommu_type1_dma_unmap', sizeofStruct('vfio_iommu_type1_dma_unmap'));
   if (!f.ok) return f;
   const flags = u32(f.value, 'flags');
   if (u32(f.value, 'argsz') < offsetofend('vfio_iommu_type1_dma_unmap', 'size') || (flags & ~V.VFIO_DMA_UNMAP_FLAG_ALL) !== 0) {
@@ -181,7 +181,7 @@ function pagesizes(io: Ioas): bigint {
 function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
   const o = userArg(arg);
   if (!o.ok) return o;
-  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_info', offsetofend('vfio_iommu_type1_info', 'iova_pgsizes'));
+  const f = copyFromUser(o.value, 'vfio_iommu_type1_info', offsetofend('vfio_iommu_type1_info', 'iova_pgsizes'));
   if (!f.ok) return f;
   const argsz = u32(f.value, 'argsz');
   if (argsz < offsetofend('vfio_iommu_type1_info', 'iova_pgsizes')) return fail('EINVAL', 'iommufd_vfio_iommu_get_info: argsz < 16');

@@ -22,7 +22,7 @@ import type { VfioGroup } from '../vfio/group.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, detachDevice, unbindDevice, type IommufdDevice } from './device.js';
 import { iommufdCtxOfFile } from './main.js';
-import { copyStructFromUser, leadingSize, respond, u32, userArg } from './ucmd.js';
+import { copyFromUser, leadingSize, respond, u32, userArg } from '../uaccess.js';
 
 type DevFile = OpenFile<VfioDeviceFile>;
 
@@ -58,7 +58,7 @@ function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknow
   const argsz = leadingSize(o.value, 'argsz');
   if (!argsz.ok) return argsz;
   if (argsz.value < offsetofend('vfio_device_bind_iommufd', 'out_devid')) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: argsz < 16');
-  const fl = copyStructFromUser(o.value, 'vfio_device_bind_iommufd', argsz.value);
+  const fl = copyFromUser(o.value, 'vfio_device_bind_iommufd', argsz.value);
   if (!fl.ok) return fl;
   const iommufd = fl.value.iommufd as number;
   if (iommufd < 0 || (u32(fl.value, 'flags') & ~V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: negative iommufd or unknown flags');
@@ -105,7 +105,7 @@ export function attachPt(f: DevFile, arg: unknown): Result<number> {
   const o = userArg(arg);
   if (!o.ok) return o;
   const minsz = offsetofend('vfio_device_attach_iommufd_pt', 'pt_id');
-  const fl = copyStructFromUser(o.value, 'vfio_device_attach_iommufd_pt', sizeofStruct('vfio_device_attach_iommufd_pt'));
+  const fl = copyFromUser(o.value, 'vfio_device_attach_iommufd_pt', sizeofStruct('vfio_device_attach_iommufd_pt'));
   if (!fl.ok) return fl;
   const argsz = u32(fl.value, 'argsz');
   if (argsz < minsz) return fail('EINVAL', 'vfio_df_ioctl_attach_pt: argsz < 12');
@@ -126,7 +126,7 @@ export function attachPt(f: DevFile, arg: unknown): Result<number> {
 export function detachPt(f: DevFile, arg: unknown): Result<number> {
   const o = userArg(arg);
   if (!o.ok) return o;
-  const fl = copyStructFromUser(o.value, 'vfio_device_detach_iommufd_pt', sizeofStruct('vfio_device_detach_iommufd_pt'));
+  const fl = copyFromUser(o.value, 'vfio_device_detach_iommufd_pt', sizeofStruct('vfio_device_detach_iommufd_pt'));
   if (!fl.ok) return fl;
   const argsz = u32(fl.value, 'argsz');
   if (argsz < offsetofend('vfio_device_detach_iommufd_pt', 'flags')) return fail('EINVAL', 'vfio_df_ioctl_detach_pt: argsz < 8');

@@ -17,7 +17,7 @@ import { reply, reservedSet, type Cmd } from './cmd.js';
 import { dirtySupported, IommufdDevice } from './device.js';
 import { allocHwptPaging, HwptPaging, publishHwpt } from './hwpt.js';
 import { Ioas } from './ioas.js';
-import { u32 } from './ucmd.js';
+import { u32 } from '../uaccess.js';
 
 const CORE_PAGING_FLAGS = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID;
 /** What the simulated driver's domain_alloc_paging_flags() accepts. */

@@ -11,7 +11,7 @@ import type { IovaRange } from './io-pagetable.js';
 import { accountModeFor, IoptPages } from './pages.js';
 import { memfdObject } from '../fs/memfd.js';
 import { canWrite } from '../sys/files.js';
-import { u32, u64 } from './ucmd.js';
+import { u32, u64 } from '../uaccess.js';
 
 const MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 const PERMS = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;

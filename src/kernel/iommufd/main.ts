@@ -22,7 +22,7 @@ import { hwptAlloc, hwptInvalidate } from './hwpt-ioctls.js';
 import { ioasAlloc, ioasAllowIovas, ioasChangeProcess, ioasCopy, ioasIovaRanges, ioasMap, ioasMapFile, ioasUnmap } from './ioas-ioctls.js';
 import { faultQueueAlloc, hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
 import { iommuOption } from './options.js';
-import { copyStructFromUser, leadingSize, u32, userArg } from './ucmd.js';
+import { copyFromUser, leadingSize, u32, userArg } from '../uaccess.js';
 
 type Handler = (c: Cmd) => Result<number>;
 
@@ -69,7 +69,7 @@ export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, 
   const handler = HANDLERS.get(request);
   if (op === undefined || handler === undefined) return fail('ENOTTY', 'iommufd_fops_ioctl: request number does not match the table');
   if (size.value < op.minSize) return fail('EINVAL', `iommufd_fops_ioctl: size ${size.value} < ${op.minSize}`);
-  const f = copyStructFromUser(o.value, op.struct, size.value);
+  const f = copyFromUser(o.value, op.struct, size.value);
   if (!f.ok) return f;
   return handler({ ctx, task: sc.task, obj: o.value, size: size.value, f: f.value, struct: op.struct });
 }
