@@ -195,6 +195,14 @@ export function nestedArg(obj: UserArg, field: string, prefix = 'arg'): Result<U
   return ok(v as UserArg);
 }
 
+/** A payload struct at `obj[field]` (a feature's `data`), copied whole: omitted reads as zeros. */
+export function copyNested(obj: UserArg, field: string, struct: StructName, prefix = 'arg'): Result<{ obj: UserArg; f: Fields }> {
+  const n = nestedArg(obj, field, prefix);
+  if (!n.ok) return n;
+  const f = copyFromUser(n.value, struct, layoutOf(struct).sizeof, `${prefix}.${field}`);
+  return f.ok ? ok({ obj: n.value, f: f.value }) : f;
+}
+
 /** Elements of a flexible array member (`data`, `group_fds`): EFAULT when missing or short. */
 export function flexArray(obj: UserArg, field: string, count: number, prefix = 'arg'): Result<unknown[]> {
   const v = obj[field];

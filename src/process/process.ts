@@ -11,6 +11,7 @@ import type { Result } from '../base/result.js';
 import type { Task } from '../kernel/task.js';
 import { createEventFd } from '../kernel/eventfd.js';
 import * as files from '../kernel/sys/files.js';
+import { O_CLOEXEC, O_RDWR } from '../uapi/posix.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
@@ -45,7 +46,7 @@ export class Process {
     throw new SystemError(r.code, syscall, { ...(extra.path !== undefined ? { path: extra.path } : {}), info });
   }
 
-  open(path: string, flags: number = files.O_RDWR): number {
+  open(path: string, flags: number = O_RDWR): number {
     checkString('path', path);
     checkInt('flags', flags);
     const r = files.sysOpen(this.task, path, flags);
@@ -114,7 +115,7 @@ export class Process {
     const f = createEventFd(initval, flags);
     let r: Result<number>;
     if (f.ok) {
-      const fd = this.task.installFd(f.value, (flags & files.O_CLOEXEC) !== 0);
+      const fd = this.task.installFd(f.value, (flags & O_CLOEXEC) !== 0);
       r = fd === null ? { ok: false, code: 'EMFILE' } : { ok: true, value: fd };
     } else {
       r = f;

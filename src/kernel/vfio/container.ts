@@ -171,7 +171,7 @@ export class VfioContainer {
 }
 
 /** The requests vfio_fops_unl_ioctl() answers itself; the rest go to the IOMMU backend. */
-const CONTAINER_IOCTLS: readonly IoctlOp<VfioContainer>[] = [
+export const CONTAINER_IOCTLS: readonly IoctlOp<VfioContainer>[] = [
   rawOp(VFIO_GET_API_VERSION, () => ok(VFIO_API_VERSION)),
   rawOp(VFIO_CHECK_EXTENSION, (c, arg) => {
     const id = byValue(arg);

@@ -42,7 +42,7 @@ const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
       return cdevAttachDetach(f, request, arg);
     }
     if (request === V.VFIO_DEVICE_FEATURE) return drv.feature(f, arg, ctx);
-    if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg);
+    if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg, ctx);
     return drv.ioctl(f, request, arg, ctx);
   },
   // read/write: the driver does its runtime-PM wake-up itself, after its own zero-length

@@ -18,7 +18,7 @@ import {
   VFIO_GROUP_UNSET_CONTAINER,
 } from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
-import { O_RDWR } from '../sys/files.js';
+import { O_RDWR } from '../../uapi/posix.js';
 import { compatBindGroupDevice, compatIoasCreate, iommufdCtxOfFile } from '../iommufd/group-compat.js';
 import type { IommufdCtx } from '../iommufd/context.js';
 import type { IommufdDevice } from '../iommufd/device.js';

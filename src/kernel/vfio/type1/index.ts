@@ -46,7 +46,7 @@ function instance(t: Type1Iommu): IommuBackendInstance {
 }
 
 /** vfio_iommu_type1_ioctl(), as a table. */
-const TYPE1_IOCTLS: readonly IoctlOp<Type1Iommu>[] = [
+export const TYPE1_IOCTLS: readonly IoctlOp<Type1Iommu>[] = [
   rawOp(VFIO_CHECK_EXTENSION, (t, arg) => {
     const id = byValue(arg);
     return id.ok ? ok(t.checkExtension(id.value)) : id;
