@@ -26,6 +26,7 @@ import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import type { PciFunction, Topology } from '../topology/model.js';
 import type { AccessSize, DeviceModel } from '../devices/model.js';
 import { routeRequest, type AddressType, type PeerVia, type Route, type RouteOptions } from './route.js';
+import { inMsiWindow } from '../../uapi/x86.js';
 
 export interface FabricOptions extends RouteOptions {
   readonly iommu: Iommu | null;
@@ -71,8 +72,6 @@ export type FabricDmaResult =
       readonly dropped?: FabricEvent;
     };
 
-const MSI_LO = 0xfee0_0000n;
-const MSI_HI = 0xfef0_0000n;
 
 /** One memory BAR in the physical address map. */
 interface Decoder {
@@ -219,7 +218,7 @@ export class Fabric {
 
   /** No IOMMU: the bus address is the physical address; the x86 window carries MSIs. */
   private direct(rid: number, addr: bigint, piece: Uint8Array, write: boolean): void {
-    if (addr >= MSI_LO && addr < MSI_HI) {
+    if (inMsiWindow(addr)) {
       if (write && piece.length === 4) {
         const v = new DataView(piece.buffer, piece.byteOffset, 4).getUint32(0, true);
         this.msiSink?.(compatMessage(rid, Number(addr), v));

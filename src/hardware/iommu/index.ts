@@ -41,8 +41,6 @@ export {
   InterruptRemapTable,
   compatMessage,
   remappableAddress,
-  MSI_WINDOW_BASE,
-  MSI_WINDOW_END,
   type Irte,
   type IrteInit,
   type MsiMessage,
