@@ -27,6 +27,7 @@ import type { PciFunction, Topology } from '../topology/model.js';
 import type { AccessSize, DeviceModel } from '../devices/model.js';
 import { routeRequest, type AddressType, type PeerVia, type Route, type RouteOptions } from './route.js';
 import { inMsiWindow } from '../../uapi/x86.js';
+import { getLE, putLE } from '../devices/le-bytes.js';
 
 export interface FabricOptions extends RouteOptions {
   readonly iommu: Iommu | null;
@@ -71,7 +72,6 @@ export type FabricDmaResult =
       /** Set when a port dropped the request (ACS). */
       readonly dropped?: FabricEvent;
     };
-
 
 /** One memory BAR in the physical address map. */
 interface Decoder {
@@ -265,8 +265,8 @@ export class Fabric {
       const size = accessSize(o, end - i);
       if (model === undefined) {
         if (!write) buf.fill(0xff, i, i + size);
-      } else if (write) model.barWrite(bar, o, size, readLE(buf, i, size));
-      else writeLE(buf, i, size, model.barRead(bar, o, size));
+      } else if (write) model.barWrite(bar, o, size, getLE(buf, i, size));
+      else putLE(buf, i, size, model.barRead(bar, o, size));
       i += size;
       o += size;
     }
@@ -285,14 +285,4 @@ function accessSize(off: number, left: number): AccessSize {
   if (off % 4 === 0 && left >= 4) return 4;
   if (off % 2 === 0 && left >= 2) return 2;
   return 1;
-}
-
-function readLE(b: Uint8Array, at: number, size: number): bigint {
-  let v = 0n;
-  for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[at + k]!);
-  return v;
-}
-
-function writeLE(b: Uint8Array, at: number, size: number, v: bigint): void {
-  for (let k = 0; k < size; k++) b[at + k] = Number((v >> BigInt(8 * k)) & 0xffn);
 }

@@ -18,6 +18,7 @@ import { eventfdOf } from './intrs.js';
 import type { Ioeventfd, VfioPciCoreDevice } from './vfio-pci-core.js';
 import { isVga } from './regions.js';
 import { wake } from './features.js';
+import { getLE, putLE } from '../../hardware/devices/le-bytes.js';
 
 const SHIFT = 40n;
 const MASK = (1n << SHIFT) - 1n;
@@ -62,8 +63,8 @@ function vgaRw(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint, write: boole
     const p = p0 + done;
     const left = count - done;
     const size: AccessSize = p % 8 === 0 && left >= 8 ? 8 : p % 4 === 0 && left >= 4 ? 4 : p % 2 === 0 && left >= 2 ? 2 : 1;
-    if (write) m.vgaWrite?.(space, p, size, readLE(data, done, size));
-    else writeLE(data, done, size, m.vgaRead?.(space, p, size) ?? (1n << BigInt(8 * size)) - 1n);
+    if (write) m.vgaWrite?.(space, p, size, getLE(data, done, size));
+    else putLE(data, done, size, m.vgaRead?.(space, p, size) ?? (1n << BigInt(8 * size)) - 1n);
     done += size;
   }
   return ok(count);
@@ -112,22 +113,12 @@ function barRw(d: VfioPciCoreDevice, index: number, data: Uint8Array, pos: bigin
     }
     if (!bar.io && !d.memoryEnabled()) return fail('EIO', 'vfio_pci_core_do_io_rw: memory decode disabled');
     const sz = n as AccessSize;
-    if (write) d.model.barWrite(index, p, sz, readLE(data, done, sz));
-    else writeLE(data, done, sz, d.model.barRead(index, p, sz));
+    if (write) d.model.barWrite(index, p, sz, getLE(data, done, sz));
+    else putLE(data, done, sz, d.model.barRead(index, p, sz));
     done += n;
     p += n;
   }
   return ok(count);
-}
-
-function readLE(b: Uint8Array, off: number, n: number): bigint {
-  let v = 0n;
-  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i]!);
-  return v;
-}
-
-function writeLE(b: Uint8Array, off: number, n: number, v: bigint): void {
-  for (let i = 0; i < n; i++) b[off + i] = Number((v >> BigInt(8 * i)) & 0xffn);
 }
 
 /** VFIO_DEVICE_IOEVENTFD (vfio_pci_ioctl_ioeventfd + vfio_pci_ioeventfd). */
