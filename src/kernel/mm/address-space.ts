@@ -2,8 +2,8 @@
  * A process's address space (Linux's mm_struct): its VMAs, how virtual pages reach
  * physical frames, CPU loads and stores, and page pinning for DMA. The VMA lookups and
  * placement are in vma-search.ts, the CPU access walk in cpu-access.ts, the pin counts in
- * pin-table.ts, the address-space bounds in mm-constants.ts (re-exported from here); the
- * PROT_* / MAP_* flags are uapi/posix.ts's.
+ * pin-table.ts, the address-space bounds in mm-constants.ts; the PROT_* / MAP_* flags are
+ * uapi/posix.ts's.
  *
  * Invariants:
  * - VMAs are page-aligned, non-empty, non-overlapping and kept sorted by start.
@@ -29,14 +29,6 @@ import { ShmemObject } from './shmem.js';
 import { anonBacking, vmaBlockPages, type Vma } from './vma.js';
 import { beyondObject, frameOf, populatePage, releaseAnon } from './vma-pages.js';
 import { placeMapping, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
-
-export {
-  MMAP_BASE,
-  MMAP_MIN_ADDR,
-  TASK_SIZE,
-  type AccessFault,
-  type PinnedRun,
-} from './mm-constants.js';
 
 const PAGE = 1n << BigInt(PAGE_SHIFT);
 

@@ -11,7 +11,8 @@
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import { PROT_READ, PROT_WRITE } from '../../../uapi/posix.js';
-import { TASK_SIZE, type AddressSpace } from '../../mm/address-space.js';
+import type { AddressSpace } from '../../mm/address-space.js';
+import { TASK_SIZE } from '../../mm/mm-constants.js';
 import type { VfioDma } from './dma.js';
 
 /** DIRTY_BITMAP_SIZE_MAX: 256 MiB of bitmap per request. */
