@@ -16,7 +16,7 @@ import { vfioDeviceFeature } from '../../uapi/features.js';
 import type { SyscallContext } from '../fs/file.js';
 import type { StructArg } from '../ioctl-table.js';
 import { copyNested, u32 } from '../uaccess.js';
-import { eventfdOf } from './intrs.js';
+import { eventfdOf } from './irq-set-args.js';
 import { loggingReport, loggingStart, loggingStop } from './dma-logging.js';
 import { featureMigDataSize, featureMigDeviceState, featureMigration, migrationOf } from './migration.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';

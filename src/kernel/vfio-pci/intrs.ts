@@ -12,7 +12,7 @@
  * This file dispatches; argument validation is in irq-set-args.ts, INTx in intx.ts, MSI and
  * MSI-X in intrs-msi.ts.
  */
-import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import { fail, ok, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
 import type { SyscallContext } from '../fs/file.js';
 import type { StructArg } from '../ioctl-table.js';
@@ -20,9 +20,7 @@ import { u32 } from '../uaccess.js';
 import { intxDisable, intxHandler, intxMask, intxTrigger, intxUnmask, virqDisable } from './intx.js';
 import { msiDisable, msiTrigger } from './intrs-msi.js';
 import { boolAt, dataType, eventfdOf, hasDynMsix, irqCount, validate, type SetIrqs } from './irq-set-args.js';
-import type { IrqType, VfioPciCoreDevice } from './vfio-pci-core.js';
-
-export { eventfdOf, hasDynMsix, irqCount } from './irq-set-args.js';
+import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
 /** VFIO_DEVICE_GET_IRQ_INFO (vfio_pci_ioctl_get_irq_info). */
 export function getIrqInfo(d: VfioPciCoreDevice, a: StructArg): Result<number> {
@@ -92,10 +90,3 @@ export function disableIrqs(d: VfioPciCoreDevice): void {
   if (d.irqType === 'intx') intxDisable(d);
   else if (d.irqType === 'msi' || d.irqType === 'msix') msiDisable(d);
 }
-
-/** The type names used in traces. */
-export function irqTypeName(t: IrqType): string {
-  return t;
-}
-
-export { okVoid };

@@ -14,7 +14,7 @@ import * as V from '../../uapi/vfio.js';
 import type { SyscallContext } from '../fs/file.js';
 import type { StructArg } from '../ioctl-table.js';
 import { u32, u64 } from '../uaccess.js';
-import { eventfdOf } from './intrs.js';
+import { eventfdOf } from './irq-set-args.js';
 import type { Ioeventfd, VfioPciCoreDevice } from './vfio-pci-core.js';
 import { isVga } from './regions.js';
 import { wake } from './features.js';
