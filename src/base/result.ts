@@ -62,6 +62,3 @@ export function failRange(name: string, range: string, actual: unknown): Failure
   return { ok: false, code: 'EINVAL', rangeError: { name, range, actual } };
 }
 
-export function isFailure<T>(r: Result<T>): r is Failure {
-  return !r.ok;
-}

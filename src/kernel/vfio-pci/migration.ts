@@ -105,10 +105,6 @@ function stateOf(d: VfioPciCoreDevice): MigState {
   return d.mig;
 }
 
-export function migState(d: VfioPciCoreDevice): number {
-  return stateOf(d).state;
-}
-
 function endSession(m: MigState): void {
   if (m.session !== null) m.session.priv.active = false;
   m.session = null;
