@@ -104,6 +104,8 @@ const steps = [
 export const stepSchema = z.discriminatedUnion('op', steps);
 export type Step = z.infer<typeof stepSchema>;
 export type StepOp = Step['op'];
+export const STEP_OPS: readonly StepOp[] = steps.map((s) => s.shape.op.value);
+
 export const scenarioSchema = z.strictObject({
   /** For editors: the JSON Schema this file follows. */
   $schema: z.string().optional(),
