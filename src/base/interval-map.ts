@@ -16,7 +16,8 @@
  * path are trusted for key k only while `soughtKey === k` and nothing was inserted or
  * removed since (see bplus-store.ts for the tree's own invariants).
  */
-import { BPlusStore, Entry, NONE } from './bplus-store.js';
+import { Entry, NONE } from './bplus-arena.js';
+import { BPlusStore } from './bplus-store.js';
 import { U64_MAX } from './u64.js';
 
 export interface IntervalEntry<V> {
