@@ -16,7 +16,7 @@ import type { VfioDevice } from '../vfio/vfio-device.js';
 import type { IGroup, IommufdCtx } from './context.js';
 import { allocHwptPaging, HwptPaging, publishHwpt } from './hwpt.js';
 import { Ioas } from './ioas.js';
-import type { IovaRange } from './io-pagetable.js';
+import type { IovaRange } from './iova-ranges.js';
 import { IommufdObject } from './objects.js';
 
 export class IommufdDevice extends IommufdObject {

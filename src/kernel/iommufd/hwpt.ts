@@ -12,7 +12,7 @@ import { fail, ok, type Result } from '../../base/result.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { IommufdCtx } from './context.js';
 import type { Ioas } from './ioas.js';
-import type { IoptDomain } from './io-pagetable.js';
+import type { IoptDomain } from './area-mirror.js';
 import { IommufdObject } from './objects.js';
 
 export class HwptPaging extends IommufdObject implements IoptDomain {
