@@ -236,8 +236,6 @@ export class DmaEngineModel extends PciDeviceModel {
   }
 }
 
-export { numParam } from './params.js';
-
 // ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
 
 /**
