@@ -39,7 +39,7 @@ const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
     if (!granted(f)) return fail('EINVAL', NOT_BOUND);
     drv.wake?.(f);
     if (f.priv.via === 'cdev' && (request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT || request === V.VFIO_DEVICE_DETACH_IOMMUFD_PT)) {
-      return cdevAttachDetach(f, request, arg);
+      return cdevAttachDetach(f, request, arg, ctx);
     }
     if (request === V.VFIO_DEVICE_FEATURE) return drv.feature(f, arg, ctx);
     if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg, ctx);
