@@ -19,7 +19,9 @@ import {
 } from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import { O_RDWR } from '../../uapi/posix.js';
-import { compatBindGroupDevice, compatIoasCreate, iommufdCtxOfFile } from '../iommufd/group-compat.js';
+import { compatIoasCreate } from '../iommufd/compat.js';
+import { compatBindGroupDevice } from '../iommufd/group-compat.js';
+import { iommufdCtxOfFile } from '../iommufd/main.js';
 import type { IommufdCtx } from '../iommufd/context.js';
 import type { IommufdDevice } from '../iommufd/device.js';
 import { containerOfFile } from './container.js';
