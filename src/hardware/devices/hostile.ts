@@ -25,7 +25,7 @@
  */
 import type { Fabric, FabricDmaResult } from '../fabric/fabric.js';
 import type { AddressType } from '../fabric/route.js';
-import type { AtsTranslation } from '../iommu/iommu.js';
+import type { AtsTranslation } from '../iommu/iommu-types.js';
 import type { PciFunction } from '../topology/model.js';
 import { MAX_PHYS } from '../memory/phys-mem.js';
 import { CMD } from './config-space.js';

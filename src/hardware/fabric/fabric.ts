@@ -19,7 +19,8 @@
  * Invariants: nothing here changes routing state; the event log only grows; a request
  * the fabric delivers to a peer is never seen by the IOMMU.
  */
-import type { Iommu, AtsTranslation } from '../iommu/iommu.js';
+import type { Iommu } from '../iommu/iommu.js';
+import type { AtsTranslation } from '../iommu/iommu-types.js';
 import type { FaultRecord } from '../iommu/faults.js';
 import { compatMessage, type MsiMessage } from '../iommu/interrupt-remap.js';
 import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';

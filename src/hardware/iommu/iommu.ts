@@ -29,9 +29,6 @@ import { ContextTable, type AttachOptions, type ContextEntry } from './context-t
 import type { AddressType, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
 import { IOAPIC_RANGE_END, IOAPIC_RANGE_START } from '../../uapi/x86.js';
 
-export type { AttachOptions, ContextEntry } from './context-table.js';
-export type { AddressType, AtsTranslation, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
-
 const WIN_FIRST_PFN = Number(IOAPIC_RANGE_START >> 12n);
 const WIN_END_PFN = Number((IOAPIC_RANGE_END + 1n) >> 12n);
 const MAX_PHYS_PFN = MAX_PHYS / 4096;
