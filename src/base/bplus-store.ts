@@ -20,8 +20,6 @@
 import { Arena, Entry, growArr, growF64, growInt, NONE } from './bplus-arena.js';
 import { checkBPlusShape } from './bplus-check.js';
 
-export { Arena, Entry, NONE } from './bplus-arena.js';
-
 export class BPlusStore<V> {
   readonly cap: number;
   readonly min: number;

@@ -84,6 +84,13 @@ export function invalidArgType(name: string, expected: string, actual: unknown):
   return err;
 }
 
+/** Node's ERR_OUT_OF_RANGE RangeError. */
+export function outOfRange(name: string, range: string, v: unknown): RangeError {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(v)}`) as RangeError & { code: string };
+  err.code = 'ERR_OUT_OF_RANGE';
+  return err;
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';

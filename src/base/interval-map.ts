@@ -16,7 +16,9 @@
  * path are trusted for key k only while `soughtKey === k` and nothing was inserted or
  * removed since (see bplus-store.ts for the tree's own invariants).
  */
-import { BPlusStore, Entry, NONE } from './bplus-store.js';
+import { Entry, NONE } from './bplus-arena.js';
+import { BPlusStore } from './bplus-store.js';
+import { U64_MAX } from './u64.js';
 
 export interface IntervalEntry<V> {
   readonly start: bigint;
@@ -126,7 +128,7 @@ export class IntervalMap<V> {
 
   /** Every entry, ascending (safe against removal of the yielded entry). */
   *entries(): Generator<IntervalEntry<V>> {
-    yield* this.walkFrom(this.t.firstLeaf(), 0, (1n << 64n) - 1n);
+    yield* this.walkFrom(this.t.firstLeaf(), 0, U64_MAX);
   }
 
   /** The entry with the lowest start, if any. */

@@ -27,6 +27,12 @@ export interface Failure {
    * syscall skin throws a Node-style TypeError (ERR_INVALID_ARG_TYPE) instead of a SystemError.
    */
   readonly typeError?: { readonly name: string; readonly expected: string; readonly actual: unknown };
+  /**
+   * Set when the failure is a JS number the parameter or struct field cannot hold (not an
+   * integer, or outside the C type's range): the skin throws a Node-style RangeError
+   * (ERR_OUT_OF_RANGE) instead of a SystemError.
+   */
+  readonly rangeError?: { readonly name: string; readonly range: string; readonly actual: unknown };
 }
 
 export type Result<T> = Ok<T> | Failure;
@@ -51,6 +57,8 @@ export function failType(name: string, expected: string, actual: unknown): Failu
   return { ok: false, code: 'EINVAL', typeError: { name, expected, actual } };
 }
 
-export function isFailure<T>(r: Result<T>): r is Failure {
-  return !r.ok;
+/** A number `name` cannot hold: `range` says what it must be (e.g. ">= 0 and <= 4294967295"). */
+export function failRange(name: string, range: string, actual: unknown): Failure {
+  return { ok: false, code: 'EINVAL', rangeError: { name, range, actual } };
 }
+

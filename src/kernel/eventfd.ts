@@ -13,6 +13,7 @@
  * make it complete it fails with EDEADLK instead of hanging (a simulator rule, documented).
  */
 import { fail, ok, type Result } from '../base/result.js';
+import { U64_MAX } from '../base/u64.js';
 import { OpenFile, type FileOperations, type SyscallContext } from './fs/file.js';
 
 export const EFD_SEMAPHORE = 0o1;
@@ -34,7 +35,7 @@ export class EventFd {
 
   /** eventfd_signal(): add, saturating at ULLONG_MAX (the kernel never blocks); wakes subscribers. */
   signal(n = 1n): void {
-    const room = 0xffffffffffffffffn - this.count;
+    const room = U64_MAX - this.count;
     this.count += n < room ? n : room;
     this.signals++;
     this.wakeWaiters();
@@ -87,7 +88,7 @@ export const eventfdFops: FileOperations<EventFd> = {
   write(f: OpenFile<EventFd>, data: Uint8Array, ctx: SyscallContext): Result<number> {
     if (data.length < 8) return fail('EINVAL', 'eventfd_write: buffer shorter than 8 bytes');
     const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
-    if (v === 0xffffffffffffffffn) return fail('EINVAL', 'eventfd_write: ULLONG_MAX');
+    if (v === U64_MAX) return fail('EINVAL', 'eventfd_write: ULLONG_MAX');
     const e = f.priv;
     if (EVENTFD_MAX - e.count < v) {
       if (f.flags & EFD_NONBLOCK) return fail('EAGAIN', 'eventfd_write: counter would overflow');

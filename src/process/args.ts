@@ -2,7 +2,7 @@
  * Node-style argument checks for the syscall skin: a JS value of the wrong type is a
  * TypeError with code ERR_INVALID_ARG_TYPE (or ERR_OUT_OF_RANGE), never a SystemError.
  */
-import { invalidArgType } from '../base/errors.js';
+import { invalidArgType, outOfRange } from '../base/errors.js';
 
 export function checkInt(name: string, v: unknown): number {
   if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
@@ -74,10 +74,4 @@ export function checkLength(name: string, v: unknown): number {
   const n = checkInt(name, v);
   if (n < 0 || n > 0x7ffff000) throw outOfRange(name, '>= 0 and <= 2147479552', v);
   return n;
-}
-
-export function outOfRange(name: string, range: string, v: unknown): RangeError {
-  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(v)}`) as RangeError & { code: string };
-  err.code = 'ERR_OUT_OF_RANGE';
-  return err;
 }

@@ -6,11 +6,12 @@
  * Failure into a thrown SystemError. CPU loads and stores are not syscalls: where Linux
  * would deliver a signal they throw SignalError.
  */
-import { invalidArgType, SignalError, SystemError } from '../base/errors.js';
+import { invalidArgType, outOfRange, SignalError, SystemError } from '../base/errors.js';
 import type { Result } from '../base/result.js';
 import type { Task } from '../kernel/task.js';
 import { createEventFd } from '../kernel/eventfd.js';
 import * as files from '../kernel/sys/files.js';
+import { O_CLOEXEC, O_RDWR } from '../uapi/posix.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
@@ -38,13 +39,14 @@ export class Process {
   private unwrap<T>(r: Result<T>, syscall: string, extra: { path?: string; request?: string; fd?: number } = {}): T {
     if (r.ok) return r.value;
     if (r.typeError !== undefined) throw invalidArgType(r.typeError.name, r.typeError.expected, r.typeError.actual);
+    if (r.rangeError !== undefined) throw outOfRange(r.rangeError.name, r.rangeError.range, r.rangeError.actual);
     // Built here rather than in a helper: one skin frame fewer in the recorded stack, so
     // SystemError.stackFrameLimit frames reach further into the caller's code.
     const info = { ...(extra.request !== undefined ? { request: extra.request } : {}), ...(extra.fd !== undefined ? { fd: extra.fd } : {}), ...(r.why !== undefined ? { why: r.why } : {}) };
     throw new SystemError(r.code, syscall, { ...(extra.path !== undefined ? { path: extra.path } : {}), info });
   }
 
-  open(path: string, flags: number = files.O_RDWR): number {
+  open(path: string, flags: number = O_RDWR): number {
     checkString('path', path);
     checkInt('flags', flags);
     const r = files.sysOpen(this.task, path, flags);
@@ -113,7 +115,7 @@ export class Process {
     const f = createEventFd(initval, flags);
     let r: Result<number>;
     if (f.ok) {
-      const fd = this.task.installFd(f.value, (flags & files.O_CLOEXEC) !== 0);
+      const fd = this.task.installFd(f.value, (flags & O_CLOEXEC) !== 0);
       r = fd === null ? { ok: false, code: 'EMFILE' } : { ok: true, value: fd };
     } else {
       r = f;

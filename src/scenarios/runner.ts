@@ -26,8 +26,6 @@ import { attempt, isArgError, outcomeText } from './outcome.js';
 import { safeParseScenario, type Scenario, type ScenarioIssue, type Step } from './schema.js';
 import { evalValue, fromLe, hexBytes, parseBytes, toNumber, ValueError, type Vars } from './values.js';
 
-export { describeStep } from './describe.js';
-
 /** Input the runner cannot start from: the issues name the field paths. */
 export class ScenarioInputError extends Error {
   override readonly name = 'ScenarioInputError';

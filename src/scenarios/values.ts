@@ -25,11 +25,6 @@ const CONSTANTS: ReadonlyMap<string, bigint> = new Map(
   Object.entries(uapi).flatMap(([k, v]) => (typeof v === 'number' && Number.isInteger(v) ? [[k, BigInt(v)] as const] : typeof v === 'bigint' ? [[k, v] as const] : [])),
 );
 
-/** The value of a uapi constant by Linux name, or undefined. */
-export function constantValue(name: string): bigint | undefined {
-  return CONSTANTS.get(name);
-}
-
 const TOKEN = /\s*(?:(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|\d[\d_]*)|(\$?[A-Za-z_][A-Za-z0-9_]*)\s*(\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?|(<<|>>|[+\-|&*]))/y;
 
 /**

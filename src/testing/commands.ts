@@ -23,6 +23,7 @@ import { STRUCTS } from '../uapi/structs.js';
 import { checkInvariants } from './invariants.js';
 import { junkArb, u64Arb } from './arbitraries.js';
 import { HostileModel } from '../hardware/devices/hostile.js';
+import { inMsiWindow } from '../uapi/x86.js';
 
 /** The real system a command sequence runs against. */
 export class SyscallWorld {
@@ -323,7 +324,7 @@ function attackCmd(): fc.Arbitrary<Cmd> {
       const iommu = w.host.iommu;
       if (!r.ok || g === null || g === undefined || g.owner === null || iommu === null) return;
       const route = w.host.machine.fabric.route(fn, addr).kind;
-      if (route !== 'root-complex' || (addr >= 0xfee0_0000n && addr < 0xfef0_0000n)) return;
+      if (route !== 'root-complex' || inMsiWindow(addr)) return;
       const ctx = iommu.contextOf(m.requesterId);
       if (ctx?.mode !== 'translate') return;
       if (ctx.domain.pageTable.iovaToPhys(addr & ~0xfffn) === null && ctx.domain.pageTable.iovaToPhys(addr) === null) {

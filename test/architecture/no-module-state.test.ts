@@ -24,7 +24,6 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/kernel/kernel.ts:PCIEPORT_TYPES': 'PCIe port type numbers pcieport binds to (literals)',
   'src/kernel/vfio/viability.ts:LEGACY_ALLOWED': 'driver names the legacy viability rule allows (literals)',
   'src/kernel/fs/sysfs.ts:MODULES': 'module names, derived once from the constant parameter table',
-  'src/kernel/iommufd/main.ts:HANDLERS': 'static dispatch table (iommufd_ioctl_ops[]): request → handler function, no state',
   'src/hardware/fabric/route.ts:CONVENTIONAL_BRIDGES': 'topology node type names (literals)',
   'src/hardware/topology/flatten.ts:BRIDGE_TYPES': 'topology node type names (literals)',
   'src/tools/pictures/machine-svg.ts:PORTS': 'topology node type names (literals)',

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import * as uapi from '../../src/uapi/index.js';
-import type { PinnedRun } from '../../src/kernel/mm/address-space.js';
+import type { PinnedRun } from '../../src/kernel/mm/mm-constants.js';
 import { anonBuffer } from '../support/vfio.js';
 
 function setup(pages: number) {

@@ -11,7 +11,8 @@
  * in-flight work (phase, fetched descriptor, time still needed) saved; a copy resumed from
  * that state finishes the same descriptors with the same results.
  */
-import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
+import { getLE, putLE } from './le-bytes.js';
+import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
 import type { PciFunction } from '../topology/model.js';
 import { migrationFlagsParam, nsParam, numParam } from './params.js';
 import type { StateReader, StateWriter } from './state-stream.js';
@@ -235,8 +236,6 @@ export class DmaEngineModel extends PciDeviceModel {
     return true;
   }
 }
-
-export { numParam } from './params.js';
 
 // ---- what enumeration sees: identity, BARs, interrupt pin, capabilities, params ----
 

@@ -11,6 +11,7 @@ import { compatMessage } from '../iommu/interrupt-remap.js';
 import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import type { PciFunction } from '../topology/model.js';
 import type { DeviceContext, DmaOutcome } from './model-types.js';
+import { inMsiWindow } from '../../uapi/x86.js';
 
 /** Bytes of [addr, addr+len) below MAXPHYADDR: beyond it nothing answers (master abort). */
 function reachable(addr: bigint, len: number): number {
@@ -71,7 +72,7 @@ export function portWrite(ctx: DeviceContext, fn: PciFunction, rid: number, addr
 
 /** A write without an IOMMU: the interrupt window is an MSI, the rest is physical memory. */
 function writeDirect(ctx: DeviceContext, rid: number, addr: bigint, data: Uint8Array): DmaOutcome {
-  if (addr >= 0xfee0_0000n && addr < 0xfef0_0000n) {
+  if (inMsiWindow(addr)) {
     const v = new DataView(data.buffer, data.byteOffset, data.length);
     if (data.length === 4) ctx.msiSink?.(compatMessage(rid, Number(addr), v.getUint32(0, true)));
     return { ok: true, data };

@@ -30,6 +30,7 @@ import { z } from 'zod';
 import type { DeviceModelInfo } from '../topology/model-catalog.js';
 import { u64Field } from '../topology/schema.js';
 import { mmioBar, nsField } from './catalog-fields.js';
+import { U64_MAX as M64 } from '../../base/u64.js';
 
 export const EDU = {
   ID: 0x00, LIVENESS: 0x04, FACTORIAL: 0x08, STATUS: 0x20, IRQ_STATUS: 0x24, IRQ_RAISE: 0x60, IRQ_ACK: 0x64,
@@ -53,7 +54,6 @@ export function factorialU32(n: number): number {
   for (let i = n; i > 1; i--) r = Math.imul(r, i) >>> 0;
   return r;
 }
-const M64 = (1n << 64n) - 1n;
 
 export class EduModel extends PciDeviceModel {
   private addr4 = 0;

@@ -25,11 +25,13 @@
  */
 import type { Fabric, FabricDmaResult } from '../fabric/fabric.js';
 import type { AddressType } from '../fabric/route.js';
-import type { AtsTranslation } from '../iommu/iommu.js';
+import type { AtsTranslation } from '../iommu/iommu-types.js';
 import type { PciFunction } from '../topology/model.js';
 import { MAX_PHYS } from '../memory/phys-mem.js';
 import { CMD } from './config-space.js';
-import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
+import { U64_MAX as M64 } from '../../base/u64.js';
+import { getLE, putLE } from './le-bytes.js';
+import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
 import { z } from 'zod';
 import type { DeviceModelInfo } from '../topology/model-catalog.js';
 import { mmioBar } from './catalog-fields.js';
@@ -44,7 +46,6 @@ export const HOSTILE = {
 } as const;
 
 const AT_CODES: readonly AddressType[] = ['untranslated', 'translated', 'translation-request'];
-const M64 = (1n << 64n) - 1n;
 const MAX_PHYS_N = BigInt(MAX_PHYS);
 
 /** One request the attacker puts on its link. */

@@ -5,7 +5,8 @@
  * PciDeviceModel (docs/device-models.md) and handing a `DeviceModelMaker` to the Host.
  */
 export { builtinModels, createDeviceModel } from './catalog.js';
-export { PciDeviceModel, getLE, putLE, type DeviceContext, type DeviceModel, type DeviceModelMaker, type DmaOutcome, type AccessSize } from './model.js';
+export { getLE, putLE } from './le-bytes.js';
+export { PciDeviceModel, type DeviceContext, type DeviceModel, type DeviceModelMaker, type DmaOutcome, type AccessSize } from './model.js';
 export { ConfigSpace, buildConfigSpace, CFG, CMD } from './config-space.js';
 export { EduModel, EDU, eduDevice } from './edu.js';
 export { DmaEngineModel, DMAE, dmaEngineDevice } from './dma-engine.js';

@@ -1,7 +1,5 @@
 /** Little-endian register access on byte arrays (sizes 1..8), as bigint. */
 
-export const U32 = 0xffff_ffffn;
-
 /** Read `size` bytes little-endian from a byte array as a bigint. */
 export function getLE(buf: Uint8Array, off: number, size: number): bigint {
   let v = 0n;

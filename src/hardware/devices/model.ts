@@ -42,7 +42,6 @@ export type {
   DmaOutcome,
   RunState,
 } from './model-types.js';
-export { getLE, putLE, U32 } from './le-bytes.js';
 
 /** Base class for models: subclasses implement `mmioRead`/`mmioWrite` and `onReset`. */
 export abstract class PciDeviceModel implements DeviceModel {

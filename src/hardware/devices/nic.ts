@@ -7,7 +7,8 @@
  * transmitted frame is received into the next free RX buffer, or counted as dropped when
  * the RX ring has none; frames from the wire (`receive`) take the same RX path.
  */
-import { getLE, PciDeviceModel, putLE, type AccessSize, type DeviceContext } from './model.js';
+import { getLE, putLE } from './le-bytes.js';
+import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
 import { numParam } from './params.js';
 import type { PciFunction } from '../topology/model.js';
 import { z } from 'zod';

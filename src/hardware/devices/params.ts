@@ -8,8 +8,6 @@ import type { PciFunction } from '../topology/model.js';
 
 const MIGRATION_FLAG = { 'stop-copy': 0x1, p2p: 0x2, 'pre-copy': 0x4 } as const;
 export type MigrationFlagName = keyof typeof MIGRATION_FLAG;
-export const MIGRATION_FLAG_NAMES = Object.keys(MIGRATION_FLAG) as MigrationFlagName[];
-
 function asBigint(v: unknown): bigint | null {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));

@@ -19,13 +19,16 @@
  * Invariants: nothing here changes routing state; the event log only grows; a request
  * the fabric delivers to a peer is never seen by the IOMMU.
  */
-import type { Iommu, AtsTranslation } from '../iommu/iommu.js';
+import type { Iommu } from '../iommu/iommu.js';
+import type { AtsTranslation } from '../iommu/iommu-types.js';
 import type { FaultRecord } from '../iommu/faults.js';
 import { compatMessage, type MsiMessage } from '../iommu/interrupt-remap.js';
 import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import type { PciFunction, Topology } from '../topology/model.js';
 import type { AccessSize, DeviceModel } from '../devices/model.js';
 import { routeRequest, type AddressType, type PeerVia, type Route, type RouteOptions } from './route.js';
+import { inMsiWindow } from '../../uapi/x86.js';
+import { getLE, putLE } from '../devices/le-bytes.js';
 
 export interface FabricOptions extends RouteOptions {
   readonly iommu: Iommu | null;
@@ -70,9 +73,6 @@ export type FabricDmaResult =
       /** Set when a port dropped the request (ACS). */
       readonly dropped?: FabricEvent;
     };
-
-const MSI_LO = 0xfee0_0000n;
-const MSI_HI = 0xfef0_0000n;
 
 /** One memory BAR in the physical address map. */
 interface Decoder {
@@ -219,7 +219,7 @@ export class Fabric {
 
   /** No IOMMU: the bus address is the physical address; the x86 window carries MSIs. */
   private direct(rid: number, addr: bigint, piece: Uint8Array, write: boolean): void {
-    if (addr >= MSI_LO && addr < MSI_HI) {
+    if (inMsiWindow(addr)) {
       if (write && piece.length === 4) {
         const v = new DataView(piece.buffer, piece.byteOffset, 4).getUint32(0, true);
         this.msiSink?.(compatMessage(rid, Number(addr), v));
@@ -266,8 +266,8 @@ export class Fabric {
       const size = accessSize(o, end - i);
       if (model === undefined) {
         if (!write) buf.fill(0xff, i, i + size);
-      } else if (write) model.barWrite(bar, o, size, readLE(buf, i, size));
-      else writeLE(buf, i, size, model.barRead(bar, o, size));
+      } else if (write) model.barWrite(bar, o, size, getLE(buf, i, size));
+      else putLE(buf, i, size, model.barRead(bar, o, size));
       i += size;
       o += size;
     }
@@ -286,14 +286,4 @@ function accessSize(off: number, left: number): AccessSize {
   if (off % 4 === 0 && left >= 4) return 4;
   if (off % 2 === 0 && left >= 2) return 2;
   return 1;
-}
-
-function readLE(b: Uint8Array, at: number, size: number): bigint {
-  let v = 0n;
-  for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[at + k]!);
-  return v;
-}
-
-function writeLE(b: Uint8Array, at: number, size: number, v: bigint): void {
-  for (let k = 0; k < size; k++) b[at + k] = Number((v >> BigInt(8 * k)) & 0xffn);
 }

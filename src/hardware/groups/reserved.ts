@@ -6,16 +6,17 @@
  */
 import type { PciFunction, Platform, ReservedRegion, ReservedRegionType } from '../topology/index.js';
 import { PCI_CLASS } from '../topology/index.js';
+import { IOAPIC_RANGE_END, IOAPIC_RANGE_START } from '../../uapi/x86.js';
 
 /** enum iommu_resv_type order (DIRECT, DIRECT_RELAXABLE, RESERVED, MSI). */
 const TYPE_ORDER: Record<ReservedRegionType, number> = { direct: 0, 'direct-relaxable': 1, reserved: 2, msi: 3 };
 
 const PLATFORM_REGIONS: Readonly<Record<Platform, readonly ReservedRegion[]>> = {
   // IOAPIC_RANGE_START..END (drivers/iommu/intel/iommu.c): the interrupt window.
-  intel: [{ start: 0xfee0_0000n, end: 0xfeef_ffffn, type: 'msi' }],
+  intel: [{ start: IOAPIC_RANGE_START, end: IOAPIC_RANGE_END, type: 'msi' }],
   // AMD-Vi: MSI window and the HyperTransport range.
   amd: [
-    { start: 0xfee0_0000n, end: 0xfeef_ffffn, type: 'msi' },
+    { start: IOAPIC_RANGE_START, end: IOAPIC_RANGE_END, type: 'msi' },
     { start: 0xfd_0000_0000n, end: 0xff_ffff_ffffn, type: 'reserved' },
   ],
   // Arm SMMU without a hardware MSI window: MSI_IOVA_BASE, 1 MiB software MSI window.

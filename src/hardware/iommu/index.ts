@@ -1,14 +1,6 @@
 export { Iommu } from './iommu.js';
-export type {
-  IommuConfig,
-  Platform,
-  AddressType,
-  ContextEntry,
-  AttachOptions,
-  DmaOptions,
-  DmaResult,
-  AtsTranslation,
-} from './iommu.js';
+export type { IommuConfig, Platform, AddressType, DmaOptions, DmaResult, AtsTranslation } from './iommu-types.js';
+export type { ContextEntry, AttachOptions } from './context-table.js';
 export { IommuDomain, type DomainType } from './domain.js';
 export { ContextTable } from './context-table.js';
 export {
@@ -41,8 +33,6 @@ export {
   InterruptRemapTable,
   compatMessage,
   remappableAddress,
-  MSI_WINDOW_BASE,
-  MSI_WINDOW_END,
   type Irte,
   type IrteInit,
   type MsiMessage,

@@ -14,6 +14,7 @@
  *
  * Invariants: indices are allocated lowest-free-first; a freed entry is not present.
  */
+import { X86_MSI_BASE_ADDRESS_LOW } from '../../uapi/x86.js';
 
 export type SourceValidation = 'rid' | 'none' | { readonly busFrom: number; readonly busTo: number };
 
@@ -54,8 +55,6 @@ export type RemapOutcome =
   | { readonly ok: true; readonly msg: MsiMessage }
   | { readonly ok: false; readonly code: number; readonly index?: number };
 
-export const MSI_WINDOW_BASE = 0xfee0_0000;
-export const MSI_WINDOW_END = 0xfef0_0000;
 
 export class InterruptRemapTable {
   readonly size: number;
@@ -156,5 +155,5 @@ export function compatMessage(rid: number, address: number, data: number): MsiMe
 
 /** The address a remappable-format MSI for IRTE `index` uses (what the kernel writes into the device). */
 export function remappableAddress(index: number): number {
-  return MSI_WINDOW_BASE + (((index & 0x7fff) << 5) | 0x10 | (((index >> 15) & 1) << 2));
+  return Number(X86_MSI_BASE_ADDRESS_LOW) + (((index & 0x7fff) << 5) | 0x10 | (((index >> 15) & 1) << 2));
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Clock } from '../../base/clock.js';
 import { PhysMem } from '../memory/phys-mem.js';
 import { linuxFaultLine } from './faults.js';
-import { Iommu, type DmaResult, type IommuConfig } from './iommu.js';
+import { Iommu } from './iommu.js';
+import type { DmaResult, IommuConfig } from './iommu-types.js';
 import { remappableAddress, type MsiMessage } from './interrupt-remap.js';
 import { SZ_2M, SZ_4K } from './io-pgtable.js';
 

@@ -28,12 +28,10 @@ import { compatMessage, InterruptRemapTable, type MsiMessage } from './interrupt
 import { ContextTable, type AttachOptions, type ContextEntry } from './context-table.js';
 import { PageRequestQueue, type PageRequest, type PageResponseCode } from './page-requests.js';
 import type { AddressType, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
+import { IOAPIC_RANGE_END, IOAPIC_RANGE_START } from '../../uapi/x86.js';
 
-export type { AttachOptions, ContextEntry } from './context-table.js';
-export type { AddressType, AtsTranslation, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
-
-const WIN_FIRST_PFN = 0xfee00;
-const WIN_END_PFN = 0xfef00;
+const WIN_FIRST_PFN = Number(IOAPIC_RANGE_START >> 12n);
+const WIN_END_PFN = Number((IOAPIC_RANGE_END + 1n) >> 12n);
 const MAX_PHYS_PFN = MAX_PHYS / 4096;
 const U64_LIMIT = 1n << 64n;
 /** Pages of an "unbounded" contiguous run (passthrough), kept within safe integers. */

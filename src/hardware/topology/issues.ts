@@ -19,15 +19,6 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-export function joinPath(base: string, ...rest: (string | number)[]): string {
-  let out = base === '(root)' ? '' : base;
-  for (const s of rest) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else out += out === '' ? s : `.${s}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
 /** Thrown by `parseTopology` when the input is not a valid machine. */
 export class TopologyError extends Error {
   override readonly name = 'TopologyError';

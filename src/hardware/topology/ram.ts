@@ -32,6 +32,3 @@ export function overlaps(a: AddressRange, b: AddressRange): boolean {
   return a.start <= b.end && b.start <= a.end;
 }
 
-export function overlapsRam(r: AddressRange, ranges: readonly RamRange[]): boolean {
-  return ranges.some((x) => overlaps(x, r));
-}

@@ -5,11 +5,11 @@
  * Cross-field rules (bus structure, BAR overlaps, …) live in validate.ts.
  */
 import { z } from 'zod';
+import { U64_MAX } from '../../base/u64.js';
 import { kernelParamsSchema } from './kernel-params.js';
 import { BDF_FORMAT_HINT, DEVFN_FORMAT_HINT, parseBdf, parseDevfn } from './bdf.js';
 import { ACS_NAMES } from './pci-consts.js';
 
-const U64_MAX = (1n << 64n) - 1n;
 const HEX = /^0x[0-9a-fA-F]+$/;
 
 /** Number or `"0x…"` string → bigint (u64). */

@@ -4,6 +4,7 @@
  * some function types. Each issue carries the JSON path of the offending field.
  * BAR and SR-IOV placement checks run after building (resources.ts, build.ts).
  */
+import { U64_MAX } from '../../base/u64.js';
 import { formatBdf } from './bdf.js';
 import type { FlatNode } from './flatten.js';
 import { isBridgeType } from './flatten.js';
@@ -167,7 +168,7 @@ function checkBarShape(path: string, b: BarIn, bars: readonly BarIn[], report: R
   if (b.is64 && bars.some((x) => x.index === b.index + 1)) {
     report(`${path}.index`, `64-bit BAR${b.index} also occupies BAR${b.index + 1}`);
   }
-  const limit = b.io ? 0xffffn : b.is64 ? (1n << 64n) - 1n : 0xffff_ffffn;
+  const limit = b.io ? 0xffffn : b.is64 ? U64_MAX : 0xffff_ffffn;
   if (b.address !== undefined && b.address + b.size - 1n > limit) {
     report(`${path}.address`, b.io ? 'I/O BARs end below 0x10000' : '32-bit BAR must end below 4 GiB');
   }

@@ -20,7 +20,7 @@
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { O_LARGEFILE, O_RDWR, SEEK_CUR, SEEK_END, SEEK_SET } from '../../uapi/posix.js';
-import { MAP_PRIVATE } from '../mm/mm-constants.js';
+import { MAP_PRIVATE } from '../../uapi/posix.js';
 import type { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 import { OpenFile, type FileOperations } from './file.js';

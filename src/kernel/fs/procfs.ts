@@ -11,7 +11,7 @@
 import { fail, ok, type Result } from '../../base/result.js';
 import { SEEK_CUR, SEEK_SET } from '../../uapi/posix.js';
 import type { Kernel } from '../kernel.js';
-import { TASK_SIZE } from '../mm/address-space.js';
+import { TASK_SIZE } from '../mm/mm-constants.js';
 import { pagemapBytes, PM_ENTRY_BYTES } from '../mm/pagemap.js';
 import type { Task } from '../task.js';
 import { OpenFile, type FileOperations } from './file.js';

@@ -6,7 +6,7 @@
 import type { StructName } from '../../uapi/structs.js';
 import type { Task } from '../task.js';
 import type { IommufdCtx } from './context.js';
-import { respond, type Fields, type UserArg } from './ucmd.js';
+import { respond, type Fields, type UserArg } from '../uaccess.js';
 
 export interface Cmd {
   readonly ctx: IommufdCtx;

@@ -8,17 +8,18 @@
  * permission is accepted; a v2 unmap that bisects a mapping is ENOENT (type1: EINVAL); in
  * v1 mode areas are cut exactly; DMA_AVAIL is U32_MAX; no dirty tracking (ENOTTY).
  */
-import { fail, failType, ok, okVoid, type Result } from '../../base/result.js';
+import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { U64_MAX } from '../../base/u64.js';
 import { IOMMU_VFIO_IOAS_CLEAR, IOMMU_VFIO_IOAS_GET, IOMMU_VFIO_IOAS_SET } from '../../uapi/iommufd.js';
-import { offsetofend, sizeofStruct } from '../../uapi/structs.js';
+import { sizeofStruct } from '../../uapi/structs.js';
 import * as V from '../../uapi/vfio.js';
 import type { SyscallContext } from '../fs/file.js';
 import { reply, reservedSet, type Cmd } from './cmd.js';
 import type { IommufdCtx } from './context.js';
 import { Ioas } from './ioas.js';
 import { mapUser } from './ioas-ioctls.js';
-import { copyStructFromUser, respond, u32, u64, userArg } from './ucmd.js';
+import { dispatch, rawOp, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';
+import { byValue, respond, u32, u64 } from '../uaccess.js';
 
 const U32_MAX = 0xffffffff;
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -62,14 +63,9 @@ export function vfioIoas(c: Cmd): Result<number> {
   }
 }
 
-function intArg(arg: unknown): Result<number> {
-  if (typeof arg !== 'number' || !Number.isInteger(arg)) return failType('arg', 'of type number', arg);
-  return ok(arg);
-}
-
 /** iommufd_vfio_check_extension(). */
 function checkExtension(ctx: IommufdCtx, arg: unknown): Result<number> {
-  const t = intArg(arg ?? 0);
+  const t = byValue(arg);
   if (!t.ok) return t;
   switch (t.value) {
     case V.VFIO_TYPE1_IOMMU:
@@ -89,7 +85,7 @@ function checkExtension(ctx: IommufdCtx, arg: unknown): Result<number> {
 
 /** iommufd_vfio_set_iommu(): TYPE1 switches the compat IOAS to PAGE_SIZE-granular mode. */
 function setIommu(ctx: IommufdCtx, arg: unknown): Result<number> {
-  const t = intArg(arg ?? 0);
+  const t = byValue(arg);
   if (!t.ok) return t;
   if (t.value !== V.VFIO_TYPE1_IOMMU && t.value !== V.VFIO_TYPE1v2_IOMMU) return fail('EINVAL', 'iommufd_vfio_set_iommu: only TYPE1 and TYPE1v2');
   const io = compatIoas(ctx);
@@ -102,19 +98,15 @@ function setIommu(ctx: IommufdCtx, arg: unknown): Result<number> {
 }
 
 /** iommufd_vfio_map_dma(): a FIXED map of the compat IOAS; flags 0 is accepted. */
-function mapDma(ctx: IommufdCtx, arg: unknown, sc: SyscallContext): Result<number> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_dma_map', sizeofStruct('vfio_iommu_type1_dma_map'));
-  if (!f.ok) return f;
-  const flags = u32(f.value, 'flags');
-  if (u32(f.value, 'argsz') < offsetofend('vfio_iommu_type1_dma_map', 'size') || (flags & ~(V.VFIO_DMA_MAP_FLAG_READ | V.VFIO_DMA_MAP_FLAG_WRITE)) !== 0) {
+function mapDma(ctx: IommufdCtx, a: StructArg, sc: SyscallContext): Result<number> {
+  const flags = u32(a.f, 'flags');
+  if (a.argsz < a.minsz || (flags & ~(V.VFIO_DMA_MAP_FLAG_READ | V.VFIO_DMA_MAP_FLAG_WRITE)) !== 0) {
     return fail('EINVAL', 'iommufd_vfio_map_dma: argsz or flags');
   }
   const io = compatIoas(ctx);
   if (!io.ok) return io;
-  const c: Cmd = { ctx, task: sc.task, obj: o.value, size: 0, f: f.value, struct: 'vfio_iommu_type1_dma_map' };
-  const r = mapUser(c, io.value, u64(f.value, 'vaddr'), u64(f.value, 'size'), u64(f.value, 'iova'), (flags & V.VFIO_DMA_MAP_FLAG_READ) !== 0, (flags & V.VFIO_DMA_MAP_FLAG_WRITE) !== 0);
+  const c: Cmd = { ctx, task: sc.task, obj: a.obj, size: 0, f: a.f, struct: a.struct };
+  const r = mapUser(c, io.value, u64(a.f, 'vaddr'), u64(a.f, 'size'), u64(a.f, 'iova'), (flags & V.VFIO_DMA_MAP_FLAG_READ) !== 0, (flags & V.VFIO_DMA_MAP_FLAG_WRITE) !== 0);
   return r.ok ? ok(0) : r;
 }
 
@@ -123,20 +115,16 @@ function mapDma(ctx: IommufdCtx, arg: unknown, sc: SyscallContext): Result<numbe
  * range. `size` is written back with the bytes unmapped after the attempt — also when the
  * unmap itself failed part-way; early checks and cut failures write nothing.
  */
-function unmapDma(ctx: IommufdCtx, arg: unknown): Result<number> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_dma_unmap', sizeofStruct('vfio_iommu_type1_dma_unmap'));
-  if (!f.ok) return f;
-  const flags = u32(f.value, 'flags');
-  if (u32(f.value, 'argsz') < offsetofend('vfio_iommu_type1_dma_unmap', 'size') || (flags & ~V.VFIO_DMA_UNMAP_FLAG_ALL) !== 0) {
+function unmapDma(ctx: IommufdCtx, a: StructArg): Result<number> {
+  const flags = u32(a.f, 'flags');
+  if (a.argsz < a.minsz || (flags & ~V.VFIO_DMA_UNMAP_FLAG_ALL) !== 0) {
     return fail('EINVAL', 'iommufd_vfio_unmap_dma: argsz or flags');
   }
   const io = compatIoas(ctx);
   if (!io.ok) return io;
   const iopt = io.value.iopt;
-  const iova = u64(f.value, 'iova');
-  const size = u64(f.value, 'size');
+  const iova = u64(a.f, 'iova');
+  const size = u64(a.f, 'size');
   let res: Result<void> = okVoid();
   let unmapped = 0n;
   if (flags & V.VFIO_DMA_UNMAP_FLAG_ALL) {
@@ -161,7 +149,7 @@ function unmapDma(ctx: IommufdCtx, arg: unknown): Result<number> {
       if (r.code !== null) res = fail(r.code, 'iopt_unmap_iova_range: a mapping is only partly inside the range');
     }
   }
-  o.value.size = unmapped;
+  a.obj.size = unmapped;
   return res.ok ? ok(0) : res;
 }
 
@@ -178,13 +166,9 @@ function pagesizes(io: Ioas): bigint {
  * bytes; a capability is written when its unpadded struct fits in argsz (so DMA_AVAIL's 12
  * bytes are enough, iommufd_fill_cap_dma_avail); cap_offset is 24 only when all fit.
  */
-function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const f = copyStructFromUser(o.value, 'vfio_iommu_type1_info', offsetofend('vfio_iommu_type1_info', 'iova_pgsizes'));
-  if (!f.ok) return f;
-  const argsz = u32(f.value, 'argsz');
-  if (argsz < offsetofend('vfio_iommu_type1_info', 'iova_pgsizes')) return fail('EINVAL', 'iommufd_vfio_iommu_get_info: argsz < 16');
+function getInfo(ctx: IommufdCtx, a: StructArg): Result<number> {
+  const argsz = a.argsz;
+  if (argsz < a.minsz) return fail('EINVAL', `iommufd_vfio_iommu_get_info: argsz < ${a.minsz}`);
   const io = compatIoas(ctx);
   if (!io.ok) return io;
   const ranges = io.value.iopt.iovaRanges().map((r) => ({ start: r.start, end: r.last }));
@@ -205,8 +189,8 @@ function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
     if (argsz >= total + c.bytes) written.push(c.cap);
     total += align8(c.bytes);
   }
-  if (written.length > 0) o.value.caps = written;
-  respond(o.value, 'vfio_iommu_type1_info', Math.min(argsz, hdr), {
+  if (written.length > 0) a.obj.caps = written;
+  respond(a.obj, 'vfio_iommu_type1_info', Math.min(argsz, hdr), {
     argsz: total,
     flags: V.VFIO_IOMMU_INFO_PGSIZES | V.VFIO_IOMMU_INFO_CAPS,
     iova_pgsizes: pagesizes(io.value),
@@ -215,22 +199,17 @@ function getInfo(ctx: IommufdCtx, arg: unknown): Result<number> {
   return ok(0);
 }
 
+/** iommufd_vfio_ioctl()'s requests, as a table. */
+export const COMPAT_IOCTLS: readonly IoctlOp<IommufdCtx>[] = [
+  rawOp(V.VFIO_GET_API_VERSION, () => ok(V.VFIO_API_VERSION)),
+  rawOp(V.VFIO_CHECK_EXTENSION, (ctx, arg) => checkExtension(ctx, arg)),
+  rawOp(V.VFIO_SET_IOMMU, (ctx, arg) => setIommu(ctx, arg)),
+  structOp(V.VFIO_IOMMU_GET_INFO, 'vfio_iommu_type1_info', 'iova_pgsizes', getInfo),
+  structOp(V.VFIO_IOMMU_MAP_DMA, 'vfio_iommu_type1_dma_map', 'size', mapDma),
+  structOp(V.VFIO_IOMMU_UNMAP_DMA, 'vfio_iommu_type1_dma_unmap', 'size', unmapDma),
+];
+
 /** iommufd_vfio_ioctl(): every request outside iommufd's own table. */
 export function compatIoctl(ctx: IommufdCtx, request: number, arg: unknown, sc: SyscallContext): Result<number> {
-  switch (request) {
-    case V.VFIO_GET_API_VERSION:
-      return ok(V.VFIO_API_VERSION);
-    case V.VFIO_CHECK_EXTENSION:
-      return checkExtension(ctx, arg);
-    case V.VFIO_SET_IOMMU:
-      return setIommu(ctx, arg);
-    case V.VFIO_IOMMU_GET_INFO:
-      return getInfo(ctx, arg);
-    case V.VFIO_IOMMU_MAP_DMA:
-      return mapDma(ctx, arg, sc);
-    case V.VFIO_IOMMU_UNMAP_DMA:
-      return unmapDma(ctx, arg);
-    default:
-      return fail('ENOTTY', 'iommufd_vfio_ioctl: not a request iommufd knows');
-  }
+  return dispatch(COMPAT_IOCTLS, ctx, request, arg, sc, 'iommufd_vfio_ioctl');
 }

@@ -13,7 +13,7 @@
  *    and vice versa.
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
-import { offsetofend, sizeofStruct } from '../../uapi/structs.js';
+import { offsetofend } from '../../uapi/structs.js';
 import * as V from '../../uapi/vfio.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { IommuGroup } from '../iommu/iommu-group.js';
@@ -22,7 +22,8 @@ import type { VfioGroup } from '../vfio/group.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, detachDevice, unbindDevice, type IommufdDevice } from './device.js';
 import { iommufdCtxOfFile } from './main.js';
-import { copyStructFromUser, leadingSize, respond, u32, userArg } from './ucmd.js';
+import { dispatch, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';
+import { copyFromUser, leadingSize, respond, u32, userArg } from '../uaccess.js';
 
 type DevFile = OpenFile<VfioDeviceFile>;
 
@@ -58,7 +59,7 @@ function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknow
   const argsz = leadingSize(o.value, 'argsz');
   if (!argsz.ok) return argsz;
   if (argsz.value < offsetofend('vfio_device_bind_iommufd', 'out_devid')) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: argsz < 16');
-  const fl = copyStructFromUser(o.value, 'vfio_device_bind_iommufd', argsz.value);
+  const fl = copyFromUser(o.value, 'vfio_device_bind_iommufd', argsz.value);
   if (!fl.ok) return fl;
   const iommufd = fl.value.iommufd as number;
   if (iommufd < 0 || (u32(fl.value, 'flags') & ~V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: negative iommufd or unknown flags');
@@ -101,39 +102,30 @@ function bindSteps(f: DevFile, fd: number, token: boolean, sc: SyscallContext): 
 }
 
 /** vfio_df_ioctl_attach_pt(): first attach or atomic replace; writes back the HWPT id used. */
-export function attachPt(f: DevFile, arg: unknown): Result<number> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const minsz = offsetofend('vfio_device_attach_iommufd_pt', 'pt_id');
-  const fl = copyStructFromUser(o.value, 'vfio_device_attach_iommufd_pt', sizeofStruct('vfio_device_attach_iommufd_pt'));
-  if (!fl.ok) return fl;
-  const argsz = u32(fl.value, 'argsz');
-  if (argsz < minsz) return fail('EINVAL', 'vfio_df_ioctl_attach_pt: argsz < 12');
-  const flags = u32(fl.value, 'flags');
+function attachPt(f: DevFile, a: StructArg): Result<number> {
+  const { argsz, minsz } = a;
+  if (argsz < minsz) return fail('EINVAL', `vfio_df_ioctl_attach_pt: argsz < ${minsz}`);
+  const flags = u32(a.f, 'flags');
   if ((flags & ~V.VFIO_DEVICE_ATTACH_PASID) !== 0) return fail('EINVAL', 'vfio_df_ioctl_attach_pt: unknown flags');
   if (flags & V.VFIO_DEVICE_ATTACH_PASID) {
-    if (argsz < offsetofend('vfio_device_attach_iommufd_pt', 'pasid')) return fail('EINVAL', 'vfio_df_ioctl_attach_pt: PASID flag with argsz < 16');
+    if (argsz < offsetofend('vfio_device_attach_iommufd_pt', 'pasid')) return fail('EINVAL', 'vfio_df_ioctl_attach_pt: PASID flag with argsz < offsetofend(pasid)');
     return fail('EINVAL', 'iommufd_device_attach: device has no PASID capability');
   }
   const b = f.priv.iommufd!;
-  const r = attachDeviceTo(b.idev, u32(fl.value, 'pt_id'));
+  const r = attachDeviceTo(b.idev, u32(a.f, 'pt_id'));
   if (!r.ok) return r;
-  o.value.pt_id = r.value;
+  a.obj.pt_id = r.value;
   return ok(0);
 }
 
 /** vfio_df_ioctl_detach_pt(): detaching a device that is not attached succeeds. */
-export function detachPt(f: DevFile, arg: unknown): Result<number> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const fl = copyStructFromUser(o.value, 'vfio_device_detach_iommufd_pt', sizeofStruct('vfio_device_detach_iommufd_pt'));
-  if (!fl.ok) return fl;
-  const argsz = u32(fl.value, 'argsz');
-  if (argsz < offsetofend('vfio_device_detach_iommufd_pt', 'flags')) return fail('EINVAL', 'vfio_df_ioctl_detach_pt: argsz < 8');
-  const flags = u32(fl.value, 'flags');
+function detachPt(f: DevFile, a: StructArg): Result<number> {
+  const { argsz, minsz } = a;
+  if (argsz < minsz) return fail('EINVAL', `vfio_df_ioctl_detach_pt: argsz < ${minsz}`);
+  const flags = u32(a.f, 'flags');
   if ((flags & ~V.VFIO_DEVICE_DETACH_PASID) !== 0) return fail('EINVAL', 'vfio_df_ioctl_detach_pt: unknown flags');
   if (flags & V.VFIO_DEVICE_DETACH_PASID) {
-    if (argsz < offsetofend('vfio_device_detach_iommufd_pt', 'pasid')) return fail('EINVAL', 'vfio_df_ioctl_detach_pt: PASID flag with argsz < 12');
+    if (argsz < offsetofend('vfio_device_detach_iommufd_pt', 'pasid')) return fail('EINVAL', 'vfio_df_ioctl_detach_pt: PASID flag with argsz < offsetofend(pasid)');
     return ok(0);
   }
   detachDevice(f.priv.iommufd!.idev);
@@ -157,9 +149,15 @@ export function ctxOfHasGroup(f: DevFile, group: IommuGroup | null): boolean {
   return ictx !== undefined && group !== null && ictx.igroups.has(group);
 }
 
+/** The cdev-only device requests (vfio_device_fops_cdev_ioctl's ATTACH / DETACH), as a table. */
+export const CDEV_IOCTLS: readonly IoctlOp<DevFile>[] = [
+  structOp(V.VFIO_DEVICE_ATTACH_IOMMUFD_PT, 'vfio_device_attach_iommufd_pt', 'pt_id', attachPt),
+  structOp(V.VFIO_DEVICE_DETACH_IOMMUFD_PT, 'vfio_device_detach_iommufd_pt', 'flags', detachPt),
+];
+
 /** ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT on a bound cdev fd. */
-export function cdevAttachDetach(f: DevFile, request: number, arg: unknown): Result<number> {
-  return request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT ? attachPt(f, arg) : detachPt(f, arg);
+export function cdevAttachDetach(f: DevFile, request: number, arg: unknown, sc: SyscallContext): Result<number> {
+  return dispatch(CDEV_IOCTLS, f, request, arg, sc, 'vfio_device_fops_cdev_ioctl');
 }
 
 /** vfio_df_unbind_iommufd() + vfio_df_close() for a cdev fd being released (nothing when never bound). */

@@ -17,7 +17,7 @@ import type { IGroup, IommufdCtx } from './context.js';
 import { checkIopf } from './fault.js';
 import { allocHwptPaging, HwptPaging, publishHwpt } from './hwpt.js';
 import { Ioas } from './ioas.js';
-import type { IovaRange } from './io-pagetable.js';
+import type { IovaRange } from './iova-ranges.js';
 import { IommufdObject } from './objects.js';
 
 export class IommufdDevice extends IommufdObject {

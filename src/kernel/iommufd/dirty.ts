@@ -12,7 +12,7 @@ import { U64_MAX } from '../../base/u64.js';
 import { IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR } from '../../uapi/iommufd.js';
 import { reservedSet, type Cmd } from './cmd.js';
 import type { HwptPaging } from './hwpt.js';
-import { u32, u64 } from './ucmd.js';
+import { u32, u64 } from '../uaccess.js';
 
 /**
  * iommufd_hwpt_set_dirty_tracking(). Enabling clears all dirty state first. The kernel

@@ -26,7 +26,7 @@ import type { IommufdCtx } from './context.js';
 import type { IommufdDevice } from './device.js';
 import type { HwptPaging } from './hwpt.js';
 import { IommufdObject } from './objects.js';
-import { u32 } from './ucmd.js';
+import { u32 } from '../uaccess.js';
 
 const FAULT_SIZE = sizeofStruct('iommu_hwpt_pgfault');
 const RESPONSE_SIZE = sizeofStruct('iommu_hwpt_page_response');

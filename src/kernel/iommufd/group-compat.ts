@@ -17,9 +17,6 @@ import { compatIoasCreate } from './compat.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, unbindDevice, type IommufdDevice } from './device.js';
 
-export { compatIoasCreate } from './compat.js';
-export { iommufdCtxOfFile } from './main.js';
-
 /** Bind a group-opened device to `ctx` and attach it to the compat IOAS (created if needed). */
 export function compatBindGroupDevice(ctx: IommufdCtx, device: VfioDevice): Result<IommufdDevice> {
   if (device.group.type === 'noiommu') return fail('EINVAL', 'vfio_df_group_open: no-IOMMU devices skip iommufd (not modelled)');

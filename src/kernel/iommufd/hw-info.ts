@@ -21,7 +21,7 @@ import {
 import { offsetof, sizeofStruct } from '../../uapi/structs.js';
 import { reply, reservedSet, type Cmd } from './cmd.js';
 import { dirtySupported, type IommufdDevice } from './device.js';
-import { u32 } from './ucmd.js';
+import { u32 } from '../uaccess.js';
 
 /** VT-d CAP/ECAP values of the simulated unit (QEMU intel-iommu style, 48-bit, 2M/1G pages). */
 const VTD_CAP_REG = 0x00d2_0082_0066_2008n;

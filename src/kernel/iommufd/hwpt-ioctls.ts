@@ -18,7 +18,7 @@ import { dirtySupported, IommufdDevice } from './device.js';
 import type { FaultQueue } from './fault.js';
 import { allocHwptPaging, HwptPaging, publishHwpt } from './hwpt.js';
 import { Ioas } from './ioas.js';
-import { u32 } from './ucmd.js';
+import { u32 } from '../uaccess.js';
 
 const CORE_PAGING_FLAGS = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID;
 /** What the simulated driver's domain_alloc_paging_flags() accepts. */

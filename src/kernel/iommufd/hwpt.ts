@@ -13,7 +13,7 @@ import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { IommufdCtx } from './context.js';
 import type { FaultQueue } from './fault.js';
 import type { Ioas } from './ioas.js';
-import type { IoptDomain } from './io-pagetable.js';
+import type { IoptDomain } from './area-mirror.js';
 import { IommufdObject } from './objects.js';
 
 export class HwptPaging extends IommufdObject implements IoptDomain {

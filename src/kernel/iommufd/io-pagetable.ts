@@ -26,9 +26,6 @@ import type { Iommu } from '../../hardware/iommu/iommu.js';
 import { mapAreaInto, type Area, type IoptDomain, type PagePiece } from './area-mirror.js';
 import { allocIovaIn, rangeHoles, type IovaRange } from './iova-ranges.js';
 
-export type { Area, IoptDomain, PagePiece } from './area-mirror.js';
-export type { IovaRange } from './iova-ranges.js';
-
 interface Reserved extends IovaRange {
   readonly owner: object;
 }

@@ -7,11 +7,11 @@ import { PAGE_SIZE_N, U64_MAX } from '../../base/u64.js';
 import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../../uapi/iommufd.js';
 import { reply, reservedSet, type Cmd } from './cmd.js';
 import { Ioas } from './ioas.js';
-import type { IovaRange } from './io-pagetable.js';
+import type { IovaRange } from './iova-ranges.js';
 import { accountModeFor, IoptPages } from './pages.js';
 import { memfdObject } from '../fs/memfd.js';
 import { canWrite } from '../sys/files.js';
-import { u32, u64 } from './ucmd.js';
+import { u32, u64 } from '../uaccess.js';
 
 const MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 const PERMS = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;

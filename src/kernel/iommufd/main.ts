@@ -10,7 +10,7 @@
 import { fail, ok, type Result } from '../../base/result.js';
 import { IOMMUFD_CMD_BASE, IOMMUFD_CMD_HW_QUEUE_ALLOC } from '../../uapi/iommufd.js';
 import * as I from '../../uapi/iommufd.js';
-import { iommufdIoctl as uapiIommufdIoctl } from '../../uapi/ioctls.js';
+import { offsetofend, type StructName } from '../../uapi/structs.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
 import type { Cmd } from './cmd.js';
@@ -23,7 +23,7 @@ import { ioasAlloc, ioasAllowIovas, ioasChangeProcess, ioasCopy, ioasIovaRanges,
 import { faultQueueAlloc } from './fault.js';
 import { hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
 import { iommuOption } from './options.js';
-import { copyStructFromUser, leadingSize, u32, userArg } from './ucmd.js';
+import { copyFromUser, leadingSize, u32, userArg } from '../uaccess.js';
 
 type Handler = (c: Cmd) => Result<number>;
 
@@ -33,30 +33,44 @@ function destroy(c: Cmd): Result<number> {
   return r.ok ? ok(0) : r;
 }
 
-/** iommufd_ioctl_ops[], by request number. */
-const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
-  [I.IOMMU_DESTROY, destroy],
-  [I.IOMMU_IOAS_ALLOC, ioasAlloc],
-  [I.IOMMU_IOAS_ALLOW_IOVAS, ioasAllowIovas],
-  [I.IOMMU_IOAS_COPY, ioasCopy],
-  [I.IOMMU_IOAS_IOVA_RANGES, ioasIovaRanges],
-  [I.IOMMU_IOAS_MAP, ioasMap],
-  [I.IOMMU_IOAS_UNMAP, ioasUnmap],
-  [I.IOMMU_OPTION, iommuOption],
-  [I.IOMMU_VFIO_IOAS, vfioIoas],
-  [I.IOMMU_HWPT_ALLOC, hwptAlloc],
-  [I.IOMMU_GET_HW_INFO, getHwInfo],
-  [I.IOMMU_HWPT_SET_DIRTY_TRACKING, setDirtyTracking],
-  [I.IOMMU_HWPT_GET_DIRTY_BITMAP, getDirtyBitmap],
-  [I.IOMMU_HWPT_INVALIDATE, hwptInvalidate],
-  [I.IOMMU_FAULT_QUEUE_ALLOC, faultQueueAlloc],
-  [I.IOMMU_IOAS_MAP_FILE, ioasMapFile],
-  [I.IOMMU_VIOMMU_ALLOC, viommuAlloc],
-  [I.IOMMU_VDEVICE_ALLOC, vdeviceAlloc],
-  [I.IOMMU_IOAS_CHANGE_PROCESS, ioasChangeProcess],
-  [I.IOMMU_VEVENTQ_ALLOC, veventqAlloc],
-  [I.IOMMU_HW_QUEUE_ALLOC, hwQueueAlloc],
-]);
+/** One IOCTL_OP() row: request, handler, the struct and the last field of its mandatory part. */
+export interface IommufdOp {
+  readonly request: number;
+  readonly struct: StructName;
+  readonly last: string;
+  /** offsetofend(struct, last): `size` below it is EINVAL. */
+  readonly minsz: number;
+  readonly handler: Handler;
+}
+
+function op(request: number, handler: Handler, struct: StructName, last: string): IommufdOp {
+  return { request, struct, last, minsz: offsetofend(struct, last), handler };
+}
+
+/** iommufd_ioctl_ops[], in command-number order. */
+export const IOMMUFD_IOCTL_OPS: readonly IommufdOp[] = [
+  op(I.IOMMU_DESTROY, destroy, 'iommu_destroy', 'id'),
+  op(I.IOMMU_IOAS_ALLOC, ioasAlloc, 'iommu_ioas_alloc', 'out_ioas_id'),
+  op(I.IOMMU_IOAS_ALLOW_IOVAS, ioasAllowIovas, 'iommu_ioas_allow_iovas', 'allowed_iovas'),
+  op(I.IOMMU_IOAS_COPY, ioasCopy, 'iommu_ioas_copy', 'src_iova'),
+  op(I.IOMMU_IOAS_IOVA_RANGES, ioasIovaRanges, 'iommu_ioas_iova_ranges', 'out_iova_alignment'),
+  op(I.IOMMU_IOAS_MAP, ioasMap, 'iommu_ioas_map', 'iova'),
+  op(I.IOMMU_IOAS_UNMAP, ioasUnmap, 'iommu_ioas_unmap', 'length'),
+  op(I.IOMMU_OPTION, iommuOption, 'iommu_option', 'val64'),
+  op(I.IOMMU_VFIO_IOAS, vfioIoas, 'iommu_vfio_ioas', '__reserved'),
+  op(I.IOMMU_HWPT_ALLOC, hwptAlloc, 'iommu_hwpt_alloc', '__reserved'),
+  op(I.IOMMU_GET_HW_INFO, getHwInfo, 'iommu_hw_info', '__reserved'),
+  op(I.IOMMU_HWPT_SET_DIRTY_TRACKING, setDirtyTracking, 'iommu_hwpt_set_dirty_tracking', '__reserved'),
+  op(I.IOMMU_HWPT_GET_DIRTY_BITMAP, getDirtyBitmap, 'iommu_hwpt_get_dirty_bitmap', 'data'),
+  op(I.IOMMU_HWPT_INVALIDATE, hwptInvalidate, 'iommu_hwpt_invalidate', '__reserved'),
+  op(I.IOMMU_FAULT_QUEUE_ALLOC, faultQueueAlloc, 'iommu_fault_alloc', 'out_fault_fd'),
+  op(I.IOMMU_IOAS_MAP_FILE, ioasMapFile, 'iommu_ioas_map_file', 'iova'),
+  op(I.IOMMU_VIOMMU_ALLOC, viommuAlloc, 'iommu_viommu_alloc', 'out_viommu_id'),
+  op(I.IOMMU_VDEVICE_ALLOC, vdeviceAlloc, 'iommu_vdevice_alloc', 'virt_id'),
+  op(I.IOMMU_IOAS_CHANGE_PROCESS, ioasChangeProcess, 'iommu_ioas_change_process', '__reserved'),
+  op(I.IOMMU_VEVENTQ_ALLOC, veventqAlloc, 'iommu_veventq_alloc', 'out_veventq_fd'),
+  op(I.IOMMU_HW_QUEUE_ALLOC, hwQueueAlloc, 'iommu_hw_queue_alloc', 'length'),
+];
 
 /** iommufd_fops_ioctl(). */
 export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, sc: SyscallContext): Result<number> {
@@ -66,13 +80,12 @@ export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, 
   if (!o.ok) return o;
   const size = leadingSize(o.value, 'size');
   if (!size.ok) return size;
-  const op = uapiIommufdIoctl(request);
-  const handler = HANDLERS.get(request);
-  if (op === undefined || handler === undefined) return fail('ENOTTY', 'iommufd_fops_ioctl: request number does not match the table');
-  if (size.value < op.minSize) return fail('EINVAL', `iommufd_fops_ioctl: size ${size.value} < ${op.minSize}`);
-  const f = copyStructFromUser(o.value, op.struct, size.value);
+  const op = IOMMUFD_IOCTL_OPS[nr - IOMMUFD_CMD_BASE];
+  if (op === undefined || op.request !== request) return fail('ENOTTY', 'iommufd_fops_ioctl: request number does not match the table');
+  if (size.value < op.minsz) return fail('EINVAL', `iommufd_fops_ioctl: size ${size.value} < ${op.minsz}`);
+  const f = copyFromUser(o.value, op.struct, size.value);
   if (!f.ok) return f;
-  return handler({ ctx, task: sc.task, obj: o.value, size: size.value, f: f.value, struct: op.struct });
+  return op.handler({ ctx, task: sc.task, obj: o.value, size: size.value, f: f.value, struct: op.struct });
 }
 
 /** The iommufd file operations (iommufd_fops). */

@@ -9,7 +9,7 @@ import { fail, type Result } from '../../base/result.js';
 import { U64_MAX } from '../../base/u64.js';
 import { reservedSet, type Cmd } from './cmd.js';
 import type { IommufdDevice } from './device.js';
-import { u32, u64 } from './ucmd.js';
+import { u32, u64 } from '../uaccess.js';
 
 /**
  * iommufd_viommu_alloc_ioctl(): the driver's vIOMMU ops are asked right after the device

@@ -6,7 +6,7 @@ import { fail, ok, type Result } from '../../base/result.js';
 import { IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, IOMMU_OPTION_OP_SET, IOMMU_OPTION_RLIMIT_MODE } from '../../uapi/iommufd.js';
 import { reservedSet, type Cmd } from './cmd.js';
 import type { Ioas } from './ioas.js';
-import { u32, u64 } from './ucmd.js';
+import { u32, u64 } from '../uaccess.js';
 
 /** iommufd_option_rlimit_mode(): GET anyone; SET needs CAP_SYS_RESOURCE and an empty context. */
 function rlimitMode(c: Cmd): Result<bigint> {

@@ -14,7 +14,7 @@
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { alignDown, alignUp, PAGE_SIZE_N } from '../../base/u64.js';
 import type { Kernel } from '../kernel.js';
-import type { PinnedRun } from '../mm/address-space.js';
+import type { PinnedRun } from '../mm/mm-constants.js';
 import type { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FrameAllocator } from './frame-allocator.js';
 import { PhysMem } from '../../hardware/memory/phys-mem.js';
-import { AddressSpace, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './address-space.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../uapi/posix.js';
+import { AddressSpace } from './address-space.js';
 
 function mk(ramBytes = 1n << 30n): { mm: AddressSpace; phys: PhysMem; frames: FrameAllocator } {
   const phys = new PhysMem();

@@ -2,7 +2,8 @@
  * A process's address space (Linux's mm_struct): its VMAs, how virtual pages reach
  * physical frames, CPU loads and stores, and page pinning for DMA. The VMA lookups and
  * placement are in vma-search.ts, the CPU access walk in cpu-access.ts, the pin counts in
- * pin-table.ts, the flag values in mm-constants.ts (all re-exported from here).
+ * pin-table.ts, the address-space bounds in mm-constants.ts; the PROT_* / MAP_* flags are
+ * uapi/posix.ts's.
  *
  * Invariants:
  * - VMAs are page-aligned, non-empty, non-overlapping and kept sorted by start.
@@ -20,29 +21,14 @@ import type { DeviceMapping } from '../fs/file.js';
 import { walkAccess, type AccessPiece } from './cpu-access.js';
 import type { FramePool, PhysAccess } from './frames.js';
 import { forkVmas } from './fork-copy.js';
-import { hugetlbPages, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, MAP_SHARED, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
+import { MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../uapi/posix.js';
+import { hugetlbPages, MMAP_MIN_ADDR, TASK_SIZE, type AccessFault, type PinnedRun } from './mm-constants.js';
 import { PinTable } from './pin-table.js';
 import { pinWalk } from './pin-walk.js';
 import { ShmemObject } from './shmem.js';
 import { anonBacking, vmaBlockPages, type Vma } from './vma.js';
 import { beyondObject, frameOf, populatePage, releaseAnon } from './vma-pages.js';
 import { placeMapping, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
-
-export {
-  MAP_ANONYMOUS,
-  MAP_FIXED,
-  MAP_FIXED_NOREPLACE,
-  MAP_PRIVATE,
-  MAP_SHARED,
-  MMAP_BASE,
-  MMAP_MIN_ADDR,
-  PROT_EXEC,
-  PROT_READ,
-  PROT_WRITE,
-  TASK_SIZE,
-  type AccessFault,
-  type PinnedRun,
-} from './mm-constants.js';
 
 const PAGE = 1n << BigInt(PAGE_SHIFT);
 

@@ -3,7 +3,8 @@
  * for the needed protection first (so a faulting access has no effect: SIGSEGV), then the
  * range is handed out page by page; a piece that fails (a device mapping) is SIGBUS.
  */
-import { PROT_READ, PROT_WRITE, type AccessFault } from './mm-constants.js';
+import { PROT_READ, PROT_WRITE } from '../../uapi/posix.js';
+import type { AccessFault } from './mm-constants.js';
 import type { Vma } from './vma.js';
 
 /** Per piece: the VMA, the address, the offset into the caller's buffer, the length; an error text or null. */

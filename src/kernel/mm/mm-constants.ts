@@ -1,18 +1,8 @@
 /**
- * The mmap(2) / mprotect flag values and the x86-64 user address-space bounds, and the shapes
- * an address space hands out (a CPU access fault, a pinned run). Values are Linux's.
+ * The x86-64 user address-space bounds, and the shapes an address space hands out (a CPU
+ * access fault, a pinned run). Values are Linux's; the PROT_* / MAP_* flags are in uapi/posix.ts.
  */
 import { MAP_HUGE_MASK, MAP_HUGE_SHIFT } from '../../uapi/posix.js';
-
-export const PROT_READ = 1;
-export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
-export const MAP_SHARED = 0x01;
-export const MAP_PRIVATE = 0x02;
-export const MAP_FIXED = 0x10;
-export const MAP_ANONYMOUS = 0x20;
-export const MAP_FIXED_NOREPLACE = 0x100000;
-export { MAP_HUGETLB } from '../../uapi/posix.js';
 
 /**
  * Pages per hugetlb page for MAP_HUGETLB `flags` (hstate_sizelog): 0 picks the default

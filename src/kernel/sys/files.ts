@@ -12,20 +12,8 @@ import { SEEK_MAX } from '../../uapi/posix.js';
 import { openTextFile, textFsOf } from '../fs/text-file.js';
 import { linkTarget, MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
 import type { Task } from '../task.js';
-import { O_APPEND, O_DIRECT, O_NOATIME } from '../../uapi/posix.js';
+import { FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_DIRECTORY, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../../uapi/posix.js';
 
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-export const O_ACCMODE = 3;
-export const O_NONBLOCK = 0o4000;
-export const O_CLOEXEC = 0o2000000;
-export const O_DIRECTORY = 0o200000;
-export const F_GETFD = 1;
-export const F_SETFD = 2;
-export const F_GETFL = 3;
-export const F_SETFL = 4;
-export const FD_CLOEXEC = 1;
 
 function who(t: Task): { uid: number; gid: number; dacOverride: boolean } {
   return { uid: t.cred.uid, gid: t.cred.gid, dacOverride: t.capable('CAP_DAC_OVERRIDE') };

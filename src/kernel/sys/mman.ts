@@ -5,9 +5,9 @@
  */
 import { fail, type Result } from '../../base/result.js';
 import { U64_MAX } from '../../base/u64.js';
-import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, PROT_WRITE } from '../mm/address-space.js';
+import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, MAP_SHARED, PROT_WRITE } from '../../uapi/posix.js';
 import { isHugetlbFile } from '../fs/memfd.js';
-import { MAP_HUGETLB, TASK_SIZE } from '../mm/mm-constants.js';
+import { TASK_SIZE } from '../mm/mm-constants.js';
 import { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 import { canRead, canWrite } from './files.js';

@@ -24,7 +24,7 @@ import { charDevice } from '../fs/node.js';
 import { fail, ok, type Result } from '../../base/result.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
-import { O_NONBLOCK } from '../sys/files.js';
+import { O_NONBLOCK } from '../../uapi/posix.js';
 
 /** struct uio_info, reduced to what the simulator's drivers use. */
 export interface UioInfo {

@@ -15,20 +15,13 @@
 import { fail, failType, ok, type Result } from '../../base/result.js';
 import type { DmaLogRange } from '../../hardware/devices/model.js';
 import type { SyscallContext } from '../fs/file.js';
-import { PROT_WRITE } from '../mm/address-space.js';
-import { big, num, type Arg } from './args.js';
+import { PROT_WRITE } from '../../uapi/posix.js';
+import { U64_MAX } from '../../base/u64.js';
+import { copyFromUser, copyNested, u32, u64, type UserArg } from '../uaccess.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
 /** LOG_MAX_RANGES: the ranges must fit in one page. */
 export const LOG_MAX_RANGES = 4096 / 16;
-const U64_MAX = (1n << 64n) - 1n;
-
-function payload(arg: unknown): Result<Arg> {
-  const p = (arg as Arg)['data'];
-  if (p === undefined) return ok({});
-  if (p === null || typeof p !== 'object' || Array.isArray(p)) return failType('arg.data', 'of type object', p);
-  return ok(p as Arg);
-}
 
 const aligned = (x: bigint, a: bigint): boolean => (x & BigInt.asUintN(64, a - 1n)) === 0n;
 
@@ -42,33 +35,29 @@ function rangeAt(ranges: unknown, i: number, ctx: SyscallContext): Result<DmaLog
   }
   if (ranges === undefined || ranges === null || ranges === 0n) return fail('EFAULT', 'copy_from_user: ranges is NULL');
   if (!Array.isArray(ranges)) return failType('arg.data.ranges', 'an array of { iova, length }', ranges);
-  const e = ranges[i] as Arg | undefined;
+  const e = ranges[i] as UserArg | undefined;
   if (e === undefined) return fail('EFAULT', 'copy_from_user: ranges shorter than num_ranges');
   if (e === null || typeof e !== 'object') return failType(`arg.data.ranges[${i}]`, 'of type object', e);
-  const iova = big(e, 'iova');
-  if (!iova.ok) return iova;
-  const length = big(e, 'length');
-  if (!length.ok) return length;
-  return ok({ iova: iova.value, length: length.value });
+  const f = copyFromUser(e, 'vfio_device_feature_dma_logging_range', 16, `arg.data.ranges[${i}]`);
+  if (!f.ok) return f;
+  return ok({ iova: u64(f.value, 'iova'), length: u64(f.value, 'length') });
 }
 
 /** VFIO_DEVICE_FEATURE_DMA_LOGGING_START (SET). */
-export function loggingStart(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
+export function loggingStart(d: VfioPciCoreDevice, arg: UserArg, ctx: SyscallContext): Result<number> {
   const why = 'vfio_ioctl_device_feature_logging_start';
-  const p = payload(arg);
+  const p = copyNested(arg, 'data', 'vfio_device_feature_dma_logging_control');
   if (!p.ok) return p;
-  const ps = big(p.value, 'page_size');
-  if (!ps.ok) return ps;
-  const nr = num(p.value, 'num_ranges');
-  if (!nr.ok) return nr;
-  if (nr.value === 0) return fail('EINVAL', `${why}: num_ranges is 0`);
-  if (nr.value > LOG_MAX_RANGES) return fail('E2BIG', `${why}: more than ${LOG_MAX_RANGES} ranges`);
+  const ps = u64(p.value.f, 'page_size');
+  const nr = u32(p.value.f, 'num_ranges');
+  if (nr === 0) return fail('EINVAL', `${why}: num_ranges is 0`);
+  if (nr > LOG_MAX_RANGES) return fail('E2BIG', `${why}: more than ${LOG_MAX_RANGES} ranges`);
   const ranges: DmaLogRange[] = [];
-  for (let i = 0; i < nr.value; i++) {
-    const r = rangeAt(p.value['ranges'], i, ctx);
+  for (let i = 0; i < nr; i++) {
+    const r = rangeAt(p.value.obj['ranges'], i, ctx);
     if (!r.ok) return r;
     const { iova, length } = r.value;
-    if (!aligned(iova, ps.value) || !aligned(length, ps.value)) return fail('EINVAL', `${why}: range ${i} not aligned to page_size`);
+    if (!aligned(iova, ps) || !aligned(length, ps)) return fail('EINVAL', `${why}: range ${i} not aligned to page_size`);
     if (iova + length > U64_MAX) return fail('EOVERFLOW', `${why}: range ${i} wraps`);
     const last = iova + length - 1n;
     if (ranges.some((o) => iova <= o.iova + o.length - 1n && o.iova <= last)) return fail('EINVAL', `${why}: range ${i} overlaps an earlier one`);
@@ -77,10 +66,10 @@ export function loggingStart(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallCon
   const log = d.model.dmaLog!;
   if (log.active) return fail('EINVAL', 'log_start: logging already active (mlx5)');
   let granule = 4096n;
-  while (granule * 2n <= ps.value) granule *= 2n;
+  while (granule * 2n <= ps) granule *= 2n;
   log.start(ranges, granule);
-  p.value['page_size'] = granule; // the driver's granule, written back with the struct
-  if ((arg as Arg)['data'] === undefined) (arg as Arg)['data'] = p.value;
+  p.value.obj['page_size'] = granule; // the driver's granule, written back with the struct
+  if (arg['data'] === undefined) arg['data'] = p.value.obj;
   d.trace(`DMA logging started: ${ranges.length} range(s), ${granule}-byte pages`);
   return ok(0);
 }
@@ -102,22 +91,17 @@ function writable(ctx: SyscallContext, addr: bigint, len: bigint): boolean {
 }
 
 /** VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT (GET). */
-export function loggingReport(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
+export function loggingReport(d: VfioPciCoreDevice, arg: UserArg, ctx: SyscallContext): Result<number> {
   const why = 'vfio_ioctl_device_feature_logging_report';
-  const p = payload(arg);
+  const p = copyNested(arg, 'data', 'vfio_device_feature_dma_logging_report');
   if (!p.ok) return p;
-  const f: Record<string, bigint> = {};
-  for (const k of ['iova', 'length', 'page_size'] as const) {
-    const r = big(p.value, k);
-    if (!r.ok) return r;
-    f[k] = r.value;
-  }
-  const bitmap = p.value['bitmap'];
+  // the bitmap is written through in process memory: it must be an address (bigint)
+  const bitmap = p.value.obj['bitmap'];
   if (bitmap !== undefined && typeof bitmap !== 'bigint') return failType('arg.data.bitmap', 'of type bigint', bitmap);
-  const { iova, length, page_size: pgsz } = f as { iova: bigint; length: bigint; page_size: bigint };
+  const [iova, length, pgsz] = (['iova', 'length', 'page_size'] as const).map((n) => u64(p.value.f, n)) as [bigint, bigint, bigint];
   if (pgsz < 4096n || (pgsz & (pgsz - 1n)) !== 0n) return fail('EINVAL', `${why}: page_size not a power of two >= 4096`);
   if (iova + length > U64_MAX) return fail('EOVERFLOW', `${why}: iova + length wraps`);
-  const base = (bitmap as bigint | undefined) ?? 0n;
+  const base = u64(p.value.f, 'bitmap');
   const words = (length / pgsz + 63n) / 64n;
   if (length > 0n && (base === 0n || !writable(ctx, base, words * 8n))) return fail('EFAULT', 'iova_bitmap: bitmap not writable');
   const log = d.model.dmaLog!;

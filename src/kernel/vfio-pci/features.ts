@@ -14,8 +14,9 @@ import { fail, ok, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
 import { vfioDeviceFeature } from '../../uapi/features.js';
 import type { SyscallContext } from '../fs/file.js';
-import { nums, structArg, type Arg } from './args.js';
-import { eventfdOf } from './intrs.js';
+import type { StructArg } from '../ioctl-table.js';
+import { copyNested, u32 } from '../uaccess.js';
+import { eventfdOf } from './irq-set-args.js';
 import { loggingReport, loggingStart, loggingStop } from './dma-logging.js';
 import { featureMigDataSize, featureMigDeviceState, featureMigration, migrationOf } from './migration.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
@@ -34,41 +35,37 @@ function checkFeature(flags: number, payload: number, ops: readonly string[], mi
   return ok(1);
 }
 
-export function deviceFeature(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const r = nums(a.value, ['argsz', 'flags'] as const);
-  if (!r.ok) return r;
-  const { argsz, flags } = r.value;
-  if (argsz < 8) return fail('EINVAL', 'vfio_ioctl_device_feature: argsz < minsz');
+export function deviceFeature(d: VfioPciCoreDevice, a: StructArg, ctx: SyscallContext): Result<number> {
+  const { argsz, minsz, obj } = a;
+  const flags = u32(a.f, 'flags');
+  if (argsz < minsz) return fail('EINVAL', 'vfio_ioctl_device_feature: argsz < minsz');
   if (flags & ~(V.VFIO_DEVICE_FEATURE_MASK | GET | SET | PROBE)) return fail('EINVAL', 'vfio_ioctl_device_feature: unknown flags');
   if (!(flags & PROBE) && flags & GET && flags & SET) return fail('EINVAL', 'vfio_ioctl_device_feature: GET and SET without PROBE');
   const id = flags & V.VFIO_DEVICE_FEATURE_MASK;
   const feat = vfioDeviceFeature(id);
   if (feat === undefined || !implemented(d, id)) return fail('ENOTTY', `vfio_ioctl_device_feature: feature ${id} not implemented by this device`);
-  if (id === V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2) return precopyInfoV2(d, flags, argsz - 8);
-  const c = checkFeature(flags, argsz - 8, feat.ops, feat.minsz);
+  if (id === V.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2) return precopyInfoV2(d, flags, argsz - minsz);
+  const c = checkFeature(flags, argsz - minsz, feat.ops, feat.minsz);
   if (!c.ok || c.value === 0) return c;
-  const data = (a.value['data'] ?? {}) as Arg;
   switch (id) {
     case V.VFIO_DEVICE_FEATURE_MIGRATION:
-      return featureMigration(d, a.value);
+      return featureMigration(d, obj);
     case V.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
-      return featureMigDeviceState(d, a.value, (flags & GET) !== 0, (f) => ctx.task.installFd(f, true));
+      return featureMigDeviceState(d, obj, (flags & GET) !== 0, (f) => ctx.task.installFd(f, true));
     case V.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
-      return featureMigDataSize(d, a.value);
+      return featureMigDataSize(d, obj);
     case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
-      return loggingStart(d, a.value, ctx);
+      return loggingStart(d, obj, ctx);
     case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
       return loggingStop(d);
     case V.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
-      return loggingReport(d, a.value, ctx);
+      return loggingReport(d, obj, ctx);
     case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
       return lowPowerEntry(d, null);
     case V.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: {
-      const fd = data['wakeup_eventfd'];
-      if (fd !== undefined && (typeof fd !== 'number' || !Number.isInteger(fd))) return { ok: false, code: 'EINVAL', typeError: { name: 'arg.data.wakeup_eventfd', expected: 'of type number', actual: fd } };
-      const n = (fd as number | undefined) ?? 0;
+      const p = copyNested(obj, 'data', 'vfio_device_low_power_entry_with_wakeup');
+      if (!p.ok) return p;
+      const n = u32(p.value.f, 'wakeup_eventfd');
       if (n < 0) return fail('EINVAL', 'vfio_pci_core_pm_entry_with_wakeup: wakeup_eventfd < 0');
       const e = eventfdOf(ctx, n);
       if (!e.ok) return e;

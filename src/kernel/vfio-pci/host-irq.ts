@@ -11,6 +11,7 @@
  */
 import { vectorKey, type InterruptController } from '../../hardware/cpu/interrupt-controller.js';
 import { remappableAddress, type InterruptRemapTable } from '../../hardware/iommu/interrupt-remap.js';
+import { X86_MSI_BASE_ADDRESS_LOW } from '../../uapi/x86.js';
 
 const FIRST_VECTOR = 0x20;
 const LAST_VECTOR = 0xef;
@@ -78,13 +79,13 @@ export class HostIrqs {
       return { address: BigInt(remappableAddress(irtes[0]!)), datas: keys.map(() => 0), keys, irtes, ...{ addresses: irtes.map((i) => BigInt(remappableAddress(i))) } };
     }
     const dest = keys[0]! >> 8;
-    return { address: 0xfee0_0000n | (BigInt(dest) << 12n), datas: keys.map((k) => k & 0xff), keys, irtes };
+    return { address: X86_MSI_BASE_ADDRESS_LOW | (BigInt(dest) << 12n), datas: keys.map((k) => k & 0xff), keys, irtes };
   }
 
   /** The address a non-contiguous (MSI-X) vector `i` of `b` must use. */
   addressOf(b: MsiBlock, i: number): bigint {
     if (b.irtes.length > 0) return BigInt(remappableAddress(b.irtes[i]!));
-    return 0xfee0_0000n | (BigInt(b.keys[i]! >> 8) << 12n);
+    return X86_MSI_BASE_ADDRESS_LOW | (BigInt(b.keys[i]! >> 8) << 12n);
   }
 
   /** How many of `n` vectors an allocation could get now (pci_alloc_irq_vectors(1, n)'s answer). */

@@ -12,36 +12,31 @@
  * This file dispatches; argument validation is in irq-set-args.ts, INTx in intx.ts, MSI and
  * MSI-X in intrs-msi.ts.
  */
-import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import { fail, ok, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
 import type { SyscallContext } from '../fs/file.js';
-import { nums, structArg } from './args.js';
+import type { StructArg } from '../ioctl-table.js';
+import { u32 } from '../uaccess.js';
 import { intxDisable, intxHandler, intxMask, intxTrigger, intxUnmask, virqDisable } from './intx.js';
 import { msiDisable, msiTrigger } from './intrs-msi.js';
 import { boolAt, dataType, eventfdOf, hasDynMsix, irqCount, validate, type SetIrqs } from './irq-set-args.js';
-import type { IrqType, VfioPciCoreDevice } from './vfio-pci-core.js';
-
-export { eventfdOf, hasDynMsix, irqCount } from './irq-set-args.js';
+import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
 /** VFIO_DEVICE_GET_IRQ_INFO (vfio_pci_ioctl_get_irq_info). */
-export function getIrqInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const f = nums(a.value, ['argsz', 'index'] as const);
-  if (!f.ok) return f;
-  const { argsz, index } = f.value;
-  if (argsz < 16 || index >= V.VFIO_PCI_NUM_IRQS) return fail('EINVAL', 'vfio_pci_ioctl_get_irq_info: argsz < minsz or index out of range');
+export function getIrqInfo(d: VfioPciCoreDevice, a: StructArg): Result<number> {
+  const index = u32(a.f, 'index');
+  if (a.argsz < a.minsz || index >= V.VFIO_PCI_NUM_IRQS) return fail('EINVAL', 'vfio_pci_ioctl_get_irq_info: argsz < minsz or index out of range');
   if (index === V.VFIO_PCI_ERR_IRQ_INDEX && !d.fn.isPcie) return fail('EINVAL', 'vfio_pci_ioctl_get_irq_info: ERR on a non-PCIe device');
   let flags = V.VFIO_IRQ_INFO_EVENTFD;
   if (index === V.VFIO_PCI_INTX_IRQ_INDEX) flags |= V.VFIO_IRQ_INFO_MASKABLE | V.VFIO_IRQ_INFO_AUTOMASKED;
   else if (!(index === V.VFIO_PCI_MSIX_IRQ_INDEX && hasDynMsix(d))) flags |= V.VFIO_IRQ_INFO_NORESIZE;
-  Object.assign(a.value, { flags, count: irqCount(d, index) });
+  Object.assign(a.obj, { flags, count: irqCount(d, index) });
   return ok(0);
 }
 
 /** VFIO_DEVICE_SET_IRQS (vfio_pci_ioctl_set_irqs → vfio_pci_set_irqs_ioctl). */
-export function setIrqs(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
-  const v = validate(d, arg);
+export function setIrqs(d: VfioPciCoreDevice, a: StructArg, ctx: SyscallContext): Result<number> {
+  const v = validate(d, a);
   if (!v.ok) return v;
   const s = v.value;
   const action = s.flags & V.VFIO_IRQ_SET_ACTION_TYPE_MASK;
@@ -95,10 +90,3 @@ export function disableIrqs(d: VfioPciCoreDevice): void {
   if (d.irqType === 'intx') intxDisable(d);
   else if (d.irqType === 'msi' || d.irqType === 'msix') msiDisable(d);
 }
-
-/** The type names used in traces. */
-export function irqTypeName(t: IrqType): string {
-  return t;
-}
-
-export { okVoid };

@@ -9,10 +9,9 @@ import { CFG } from '../../hardware/devices/config-space.js';
 import * as V from '../../uapi/vfio.js';
 import type { EventFd } from '../eventfd.js';
 import type { SyscallContext } from '../fs/file.js';
-import { arrayField, nums, structArg } from './args.js';
+import type { StructArg } from '../ioctl-table.js';
+import { flexArray, u32 } from '../uaccess.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
-
-const SET_MINSZ = 20;
 
 /** vfio_pci_get_irq_count: from the hardware capabilities, not vconfig. */
 export function irqCount(d: VfioPciCoreDevice, index: number): number {
@@ -44,14 +43,11 @@ export interface SetIrqs {
 }
 
 /** vfio_set_irqs_validate_and_prepare. */
-export function validate(d: VfioPciCoreDevice, arg: unknown): Result<SetIrqs> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const f = nums(a.value, ['argsz', 'flags', 'index', 'start', 'count'] as const);
-  if (!f.ok) return f;
-  const { argsz, flags, index, start, count } = f.value;
+export function validate(d: VfioPciCoreDevice, a: StructArg): Result<SetIrqs> {
+  const { argsz, minsz } = a;
+  const [flags, index, start, count] = (['flags', 'index', 'start', 'count'] as const).map((n) => u32(a.f, n)) as [number, number, number, number];
   const why = 'vfio_set_irqs_validate_and_prepare';
-  if (argsz < SET_MINSZ || index >= V.VFIO_PCI_NUM_IRQS) return fail('EINVAL', `${why}: argsz < minsz or index`);
+  if (argsz < minsz || index >= V.VFIO_PCI_NUM_IRQS) return fail('EINVAL', `${why}: argsz < minsz or index`);
   if (count >= 0xffff_ffff - start) return fail('EINVAL', `${why}: start + count overflows`);
   if (flags & ~(V.VFIO_IRQ_SET_DATA_TYPE_MASK | V.VFIO_IRQ_SET_ACTION_TYPE_MASK)) return fail('EINVAL', `${why}: unknown flags`);
   const max = irqCount(d, index);
@@ -63,8 +59,8 @@ export function validate(d: VfioPciCoreDevice, arg: unknown): Result<SetIrqs> {
   else if (type !== V.VFIO_IRQ_SET_DATA_NONE) return fail('EINVAL', `${why}: data type is not exactly one of NONE, BOOL, EVENTFD`);
   let data: unknown[] = [];
   if (size > 0) {
-    if (argsz - SET_MINSZ < count * size) return fail('EINVAL', `${why}: argsz too small for ${count} elements`);
-    const r = arrayField(a.value, 'data', count);
+    if (argsz - minsz < count * size) return fail('EINVAL', `${why}: argsz too small for ${count} elements`);
+    const r = flexArray(a.obj, 'data', count);
     if (!r.ok) return r;
     data = r.value;
     for (const [i, v] of data.entries()) {

@@ -19,7 +19,8 @@ import { fail, ok, type Result } from '../../base/result.js';
 import type { DeviceMigration, RunState } from '../../hardware/devices/model.js';
 import * as V from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations } from '../fs/file.js';
-import { structArg } from './args.js';
+import { dispatch, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';
+import { copyNested, u32, type UserArg } from '../uaccess.js';
 import { readStream, writeRecord } from './migration-stream.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
@@ -102,10 +103,6 @@ export function migrationOf(d: VfioPciCoreDevice): DeviceMigration | null {
 
 function stateOf(d: VfioPciCoreDevice): MigState {
   return d.mig;
-}
-
-export function migState(d: VfioPciCoreDevice): number {
-  return stateOf(d).state;
 }
 
 function endSession(m: MigState): void {
@@ -214,12 +211,9 @@ export function featureMigDataSize(d: VfioPciCoreDevice, arg: unknown): Result<n
 
 /** VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE (GET / SET). */
 export function featureMigDeviceState(d: VfioPciCoreDevice, arg: unknown, get: boolean, install: (f: OpenFile) => number | null): Result<number> {
-  const raw = (arg as Payload)['data'];
-  if (raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) return structArg(raw, 'arg.data') as Result<never>;
-  const p = (raw ?? {}) as Payload;
-  const ds = p['device_state'];
-  if (ds !== undefined && (typeof ds !== 'number' || !Number.isInteger(ds))) return { ok: false, code: 'EINVAL', typeError: { name: 'arg.data.device_state', expected: 'of type number', actual: ds } };
-  const requested = ((ds as number | undefined) ?? 0) >>> 0;
+  const p = copyNested(arg as UserArg, 'data', 'vfio_device_feature_mig_state');
+  if (!p.ok) return p;
+  const requested = u32(p.value.f, 'device_state');
   if (get) {
     Object.assign(payloadOf(arg), { device_state: stateOf(d).state, data_fd: -1 });
     return ok(0);
@@ -265,12 +259,8 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** VFIO_MIG_GET_PRECOPY_INFO (mlx5vf_precopy_ioctl's checks, in its order). */
-function precopyInfo(f: OpenFile<MigFile>, arg: unknown): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const argsz = a.value['argsz'];
-  if (argsz !== undefined && (typeof argsz !== 'number' || !Number.isInteger(argsz))) return { ok: false, code: 'EINVAL', typeError: { name: 'arg.argsz', expected: 'of type number', actual: argsz } };
-  if (((argsz as number | undefined) ?? 0) >>> 0 < 24) return fail('EINVAL', 'vfio_precopy_info: argsz < minsz');
+function precopyInfo(f: OpenFile<MigFile>, a: StructArg): Result<number> {
+  if (a.argsz < a.minsz) return fail('EINVAL', 'vfio_precopy_info: argsz < minsz');
   const m = f.priv;
   const state = stateOf(m.dev).state;
   if (m.kind !== 'save' || (state !== S.PC && state !== S.PCP)) return fail('EINVAL', 'VFIO_MIG_GET_PRECOPY_INFO: device not in PRE_COPY');
@@ -283,9 +273,14 @@ function precopyInfo(f: OpenFile<MigFile>, arg: unknown): Result<number> {
   // 0: this driver never re-initialises its initial data, so never VFIO_PRECOPY_INFO_REINIT);
   // before it the caller's flags go back unchanged, as the v1 drivers copied them
   const flags = m.dev.precopyInfoV2 ? { flags: 0 } : {};
-  Object.assign(a.value, { ...flags, initial_bytes: BigInt(initial), dirty_bytes: BigInt(Math.max(0, unread) + fresh) });
+  Object.assign(a.obj, { ...flags, initial_bytes: BigInt(initial), dirty_bytes: BigInt(Math.max(0, unread) + fresh) });
   return ok(0);
 }
+
+/** The migration data fd's ioctls (a variant driver's file_operations). */
+export const MIG_IOCTLS: readonly IoctlOp<OpenFile<MigFile>>[] = [
+  structOp(V.VFIO_MIG_GET_PRECOPY_INFO, 'vfio_precopy_info', 'dirty_bytes', precopyInfo),
+];
 
 const RESUME_MAX = 64 << 20;
 
@@ -303,10 +298,7 @@ export const migrationFops: FileOperations<MigFile> = {
     m.append(data);
     return ok(data.length);
   },
-  ioctl(f, request, arg) {
-    if (request === V.VFIO_MIG_GET_PRECOPY_INFO) return precopyInfo(f, arg);
-    return fail('ENOTTY', 'migration data fd: unknown request');
-  },
+  ioctl: (f, request, arg, sc) => dispatch(MIG_IOCTLS, f, request, arg, sc, 'migration data fd'),
   release(f) {
     const m = f.priv.dev.mig;
     f.priv.active = false;

@@ -12,11 +12,13 @@ import { fail, ok, type Result } from '../../base/result.js';
 import type { AccessSize } from '../../hardware/devices/model.js';
 import * as V from '../../uapi/vfio.js';
 import type { SyscallContext } from '../fs/file.js';
-import { big, nums, structArg } from './args.js';
-import { eventfdOf } from './intrs.js';
+import type { StructArg } from '../ioctl-table.js';
+import { u32, u64 } from '../uaccess.js';
+import { eventfdOf } from './irq-set-args.js';
 import type { Ioeventfd, VfioPciCoreDevice } from './vfio-pci-core.js';
 import { isVga } from './regions.js';
 import { wake } from './features.js';
+import { getLE, putLE } from '../../hardware/devices/le-bytes.js';
 
 const SHIFT = 40n;
 const MASK = (1n << SHIFT) - 1n;
@@ -61,8 +63,8 @@ function vgaRw(d: VfioPciCoreDevice, data: Uint8Array, pos: bigint, write: boole
     const p = p0 + done;
     const left = count - done;
     const size: AccessSize = p % 8 === 0 && left >= 8 ? 8 : p % 4 === 0 && left >= 4 ? 4 : p % 2 === 0 && left >= 2 ? 2 : 1;
-    if (write) m.vgaWrite?.(space, p, size, readLE(data, done, size));
-    else writeLE(data, done, size, m.vgaRead?.(space, p, size) ?? (1n << BigInt(8 * size)) - 1n);
+    if (write) m.vgaWrite?.(space, p, size, getLE(data, done, size));
+    else putLE(data, done, size, m.vgaRead?.(space, p, size) ?? (1n << BigInt(8 * size)) - 1n);
     done += size;
   }
   return ok(count);
@@ -111,46 +113,27 @@ function barRw(d: VfioPciCoreDevice, index: number, data: Uint8Array, pos: bigin
     }
     if (!bar.io && !d.memoryEnabled()) return fail('EIO', 'vfio_pci_core_do_io_rw: memory decode disabled');
     const sz = n as AccessSize;
-    if (write) d.model.barWrite(index, p, sz, readLE(data, done, sz));
-    else writeLE(data, done, sz, d.model.barRead(index, p, sz));
+    if (write) d.model.barWrite(index, p, sz, getLE(data, done, sz));
+    else putLE(data, done, sz, d.model.barRead(index, p, sz));
     done += n;
     p += n;
   }
   return ok(count);
 }
 
-function readLE(b: Uint8Array, off: number, n: number): bigint {
-  let v = 0n;
-  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i]!);
-  return v;
-}
-
-function writeLE(b: Uint8Array, off: number, n: number, v: bigint): void {
-  for (let i = 0; i < n; i++) b[off + i] = Number((v >> BigInt(8 * i)) & 0xffn);
-}
-
 /** VFIO_DEVICE_IOEVENTFD (vfio_pci_ioctl_ioeventfd + vfio_pci_ioeventfd). */
-export function ioeventfd(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContext): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const f = nums(a.value, ['argsz', 'flags'] as const);
-  if (!f.ok) return f;
-  const offR = big(a.value, 'offset');
-  if (!offR.ok) return offR;
-  const dataR = big(a.value, 'data');
-  if (!dataR.ok) return dataR;
-  const fdV = a.value['fd'];
-  if (fdV !== undefined && (typeof fdV !== 'number' || !Number.isInteger(fdV))) return { ok: false, code: 'EINVAL', typeError: { name: 'arg.fd', expected: 'of type number', actual: fdV } };
-  const fd = (fdV as number | undefined) ?? 0;
-  const { argsz, flags } = f.value;
+export function ioeventfd(d: VfioPciCoreDevice, a: StructArg, ctx: SyscallContext): Result<number> {
+  const flags = u32(a.f, 'flags');
+  const offset = u64(a.f, 'offset');
+  const fd = u32(a.f, 'fd');
   const why = 'vfio_pci_ioctl_ioeventfd';
-  if (argsz < 28) return fail('EINVAL', `${why}: argsz < minsz`);
+  if (a.argsz < a.minsz) return fail('EINVAL', `${why}: argsz < minsz`);
   if (flags & ~V.VFIO_DEVICE_IOEVENTFD_SIZE_MASK) return fail('EINVAL', `${why}: unknown flags`);
   const width = flags & V.VFIO_DEVICE_IOEVENTFD_SIZE_MASK;
   if (width !== 1 && width !== 2 && width !== 4 && width !== 8) return fail('EINVAL', `${why}: not exactly one size`);
   if (fd < -1) return fail('EINVAL', `${why}: fd < -1`);
-  const bar = Number(offR.value >> SHIFT);
-  const pos = offR.value & MASK;
+  const bar = Number(offset >> SHIFT);
+  const pos = offset & MASK;
   if (bar > V.VFIO_PCI_BAR5_REGION_INDEX) return fail('EINVAL', 'vfio_pci_ioeventfd: not a BAR');
   const b = d.fn.bars.find((x) => x.index === bar);
   const len = b?.size ?? 0n;
@@ -161,7 +144,7 @@ export function ioeventfd(d: VfioPciCoreDevice, arg: unknown, ctx: SyscallContex
   }
   if (width === 8) return fail('EINVAL', 'vfio_pci_ioeventfd: 8-byte ioeventfds are not supported');
   // vfio_pci_ioeventfd matches the full 64-bit data; only the write is truncated to `width`
-  const data = dataR.value;
+  const data = u64(a.f, 'data');
   const p = Number(pos);
   const i = d.ioeventfds.findIndex((e) => e.bar === bar && e.pos === p && e.data === data && e.width === width);
   if (i >= 0) {

@@ -13,28 +13,25 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import type { AccessSize } from '../../hardware/devices/model.js';
 import * as V from '../../uapi/vfio.js';
 import type { DeviceMapping, MmapRequest, OpenFile } from '../fs/file.js';
-import { nums, structArg } from './args.js';
+import { offsetofend, sizeofStruct } from '../../uapi/structs.js';
+import type { StructArg } from '../ioctl-table.js';
+import { u32 } from '../uaccess.js';
 import type { VfioPciCoreDevice } from './vfio-pci-core.js';
 
 const PAGE = 4096n;
-const REGION_MINSZ = 32;
 const VGA_CLASS = 0x0300;
 
-export function deviceInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const f = nums(a.value, ['argsz'] as const);
-  if (!f.ok) return f;
-  const argsz = f.value.argsz;
-  if (argsz < 16) return fail('EINVAL', 'vfio_pci_ioctl_get_info: argsz < minsz');
+export function deviceInfo(d: VfioPciCoreDevice, a: StructArg): Result<number> {
+  const argsz = a.argsz;
+  if (argsz < a.minsz) return fail('EINVAL', 'vfio_pci_ioctl_get_info: argsz < minsz');
   const out: Record<string, number> = {
     flags: V.VFIO_DEVICE_FLAGS_PCI | (d.resetWorks ? V.VFIO_DEVICE_FLAGS_RESET : 0),
     num_regions: V.VFIO_PCI_NUM_REGIONS,
     num_irqs: V.VFIO_PCI_NUM_IRQS,
   };
-  if (argsz >= 20) out['cap_offset'] = 0;
-  if (argsz >= 24) out['pad'] = 0;
-  Object.assign(a.value, out);
+  if (argsz >= offsetofend('vfio_device_info', 'cap_offset')) out['cap_offset'] = 0;
+  if (argsz >= offsetofend('vfio_device_info', 'pad')) out['pad'] = 0;
+  Object.assign(a.obj, out);
   return ok(0);
 }
 
@@ -50,13 +47,10 @@ export function isVga(d: VfioPciCoreDevice): boolean {
   return d.fn.classCode >> 8 === VGA_CLASS && !d.k.params.bool('vfio_pci', 'disable_vga');
 }
 
-export function regionInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const f = nums(a.value, ['argsz', 'index'] as const);
-  if (!f.ok) return f;
-  const { argsz, index } = f.value;
-  if (argsz < REGION_MINSZ) return fail('EINVAL', 'vfio_get_region_info: argsz < minsz');
+export function regionInfo(d: VfioPciCoreDevice, a: StructArg): Result<number> {
+  const { argsz } = a;
+  const index = u32(a.f, 'index');
+  if (argsz < a.minsz) return fail('EINVAL', 'vfio_get_region_info: argsz < minsz');
   const offset = BigInt(index) << 40n;
   let size = 0n;
   let flags = 0;
@@ -89,14 +83,14 @@ export function regionInfo(d: VfioPciCoreDevice, arg: unknown): Result<number> {
   const out: Record<string, unknown> = { flags, cap_offset: 0, size, offset };
   if (caps.length > 0) {
     out['flags'] = flags | V.VFIO_REGION_INFO_FLAG_CAPS;
-    const need = REGION_MINSZ + 8 * caps.length;
+    const need = sizeofStruct('vfio_region_info') + 8 * caps.length;
     if (argsz < need) out['argsz'] = need;
     else {
-      out['cap_offset'] = REGION_MINSZ;
+      out['cap_offset'] = sizeofStruct('vfio_region_info');
       out['caps'] = caps;
     }
   }
-  Object.assign(a.value, out);
+  Object.assign(a.obj, out);
   return ok(0);
 }
 

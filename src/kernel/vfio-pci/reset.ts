@@ -16,7 +16,9 @@ import { ctxOfHasGroup, devidInCtxOf } from '../iommufd/device-bind.js';
 import { groupOfFile } from '../vfio/group-fd.js';
 import type { VfioGroup } from '../vfio/group.js';
 import type { VfioDevice, VfioDeviceFile } from '../vfio/vfio-device.js';
-import { arrayField, nums, structArg } from './args.js';
+import { sizeofStruct } from '../../uapi/structs.js';
+import type { StructArg } from '../ioctl-table.js';
+import { flexArray, u32 } from '../uaccess.js';
 import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';
 
 /** VFIO_DEVICE_RESET. */
@@ -47,18 +49,14 @@ export function resetScope(fn: PciFunction): PciFunction[] | null {
 }
 
 /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO. ENOSPC still writes the header, as Linux does. */
-export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, arg: unknown): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const r = nums(a.value, ['argsz'] as const);
-  if (!r.ok) return r;
-  const argsz = r.value.argsz;
-  if (argsz < 12) return fail('EINVAL', 'vfio_pci_ioctl_get_pci_hot_reset_info: argsz < minsz');
+export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, a: StructArg): Result<number> {
+  const { argsz, minsz } = a;
+  if (argsz < minsz) return fail('EINVAL', 'vfio_pci_ioctl_get_pci_hot_reset_info: argsz < minsz');
   const scope = resetScope(d.fn);
   if (scope === null) return fail('ENODEV', 'vfio_pci_ioctl_get_pci_hot_reset_info: no slot or bus reset');
   const cdev = f.priv.via === 'cdev';
-  if (scope.length > Math.floor((argsz - 12) / 8)) {
-    Object.assign(a.value, { count: scope.length, flags: 0 });
+  if (scope.length > Math.floor((argsz - minsz) / sizeofStruct('vfio_pci_dependent_device'))) {
+    Object.assign(a.obj, { count: scope.length, flags: 0 });
     return fail('ENOSPC', 'vfio_pci_ioctl_get_pci_hot_reset_info: buffer too small; count written');
   }
   let flags = cdev ? 0x1 | 0x2 : 0;
@@ -81,19 +79,16 @@ export function hotResetInfo(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDe
     }
     devices.push({ group_id: id, devid: id, segment: fn.segment, bus: fn.bus, devfn: fn.devfn });
   }
-  Object.assign(a.value, { flags, count: devices.length, devices });
+  Object.assign(a.obj, { flags, count: devices.length, devices });
   return ok(0);
 }
 
 /** VFIO_DEVICE_PCI_HOT_RESET. */
-export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, arg: unknown, ctx: SyscallContext): Result<number> {
-  const a = structArg(arg);
-  if (!a.ok) return a;
-  const r = nums(a.value, ['argsz', 'flags', 'count'] as const);
-  if (!r.ok) return r;
-  const { argsz, flags, count } = r.value;
+export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDeviceFile>, a: StructArg, ctx: SyscallContext): Result<number> {
+  const flags = u32(a.f, 'flags');
+  const count = u32(a.f, 'count');
   const why = 'vfio_pci_ioctl_pci_hot_reset';
-  if (argsz < 12 || flags !== 0) return fail('EINVAL', `${why}: argsz < minsz or flags`);
+  if (a.argsz < a.minsz || flags !== 0) return fail('EINVAL', `${why}: argsz < minsz or flags`);
   const cdev = f.priv.via === 'cdev';
   if (!cdev && count === 0) return fail('EINVAL', `${why}: no group fds`);
   if (cdev && count !== 0) return fail('EINVAL', `${why}: cdev device takes no group fds`);
@@ -102,7 +97,7 @@ export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDevice
   if (!cdev && count > scope.length) return fail('EINVAL', `${why}: more group fds than affected functions`);
   const groups: VfioGroup[] = [];
   if (!cdev) {
-    const fds = arrayField(a.value, 'group_fds', count);
+    const fds = flexArray(a.obj, 'group_fds', count);
     if (!fds.ok) return fds;
     for (const fd of fds.value) {
       const gf = typeof fd === 'number' ? ctx.task.file(fd) : undefined;

@@ -4,7 +4,7 @@
  * open_device / close_device / request. One static table; each call reaches the core
  * device through the VFIO device. Unknown requests (including the mdev-only GFX ones) are ENOTTY.
  */
-import { fail, type Result } from '../../base/result.js';
+import type { Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { VfioDeviceFile, VfioDeviceOps } from '../vfio/vfio-device.js';
@@ -13,22 +13,32 @@ import { getIrqInfo, setIrqs } from './intrs.js';
 import { ioeventfd, regionRw } from './rdwr.js';
 import { deviceInfo, mmapRegion, regionInfo } from './regions.js';
 import { deviceReset, hotReset, hotResetInfo } from './reset.js';
-import { coreOf } from './vfio-pci-core.js';
+import { dispatch, rawOp, structOp, type IoctlOp } from '../ioctl-table.js';
+import { coreOf, type VfioPciCoreDevice } from './vfio-pci-core.js';
 
 type DevFile = OpenFile<VfioDeviceFile>;
 
+/** What a vfio-pci ioctl handler works on: the device fd and the core device. */
+interface DevCall {
+  readonly f: DevFile;
+  readonly d: VfioPciCoreDevice;
+}
+
+/** vfio_pci_core_ioctl() (and the feature / region-info steps the generic fd routes here), as a table. */
+export const VFIO_PCI_IOCTLS: readonly IoctlOp<DevCall>[] = [
+  structOp(V.VFIO_DEVICE_GET_INFO, 'vfio_device_info', 'num_irqs', (c, a) => deviceInfo(c.d, a)),
+  structOp(V.VFIO_DEVICE_GET_REGION_INFO, 'vfio_region_info', 'offset', (c, a) => regionInfo(c.d, a)),
+  structOp(V.VFIO_DEVICE_GET_IRQ_INFO, 'vfio_irq_info', 'count', (c, a) => getIrqInfo(c.d, a)),
+  structOp(V.VFIO_DEVICE_SET_IRQS, 'vfio_irq_set', 'count', (c, a, sc) => setIrqs(c.d, a, sc)),
+  rawOp(V.VFIO_DEVICE_RESET, (c) => deviceReset(c.d)),
+  structOp(V.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, 'vfio_pci_hot_reset_info', 'count', (c, a) => hotResetInfo(c.d.k, c.d, c.f, a)),
+  structOp(V.VFIO_DEVICE_PCI_HOT_RESET, 'vfio_pci_hot_reset', 'count', (c, a, sc) => hotReset(c.d.k, c.d, c.f, a, sc)),
+  structOp(V.VFIO_DEVICE_IOEVENTFD, 'vfio_device_ioeventfd', 'fd', (c, a, sc) => ioeventfd(c.d, a, sc)),
+  structOp(V.VFIO_DEVICE_FEATURE, 'vfio_device_feature', 'flags', (c, a, sc) => deviceFeature(c.d, a, sc)),
+];
+
 function coreIoctl(f: DevFile, request: number, arg: unknown, ctx: SyscallContext): Result<number> {
-  const d = coreOf(f.priv.device);
-  switch (request) {
-    case V.VFIO_DEVICE_GET_INFO: return deviceInfo(d, arg);
-    case V.VFIO_DEVICE_GET_IRQ_INFO: return getIrqInfo(d, arg);
-    case V.VFIO_DEVICE_SET_IRQS: return setIrqs(d, arg, ctx);
-    case V.VFIO_DEVICE_RESET: return deviceReset(d);
-    case V.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: return hotResetInfo(d.k, d, f, arg);
-    case V.VFIO_DEVICE_PCI_HOT_RESET: return hotReset(d.k, d, f, arg, ctx);
-    case V.VFIO_DEVICE_IOEVENTFD: return ioeventfd(d, arg, ctx);
-    default: return fail('ENOTTY', `vfio_pci_core_ioctl: unknown request 0x${request.toString(16)}`);
-  }
+  return dispatch(VFIO_PCI_IOCTLS, { f, d: coreOf(f.priv.device) }, request, arg, ctx, 'vfio_pci_core_ioctl');
 }
 
 export const vfioPciDeviceOps: VfioDeviceOps = {
@@ -37,8 +47,8 @@ export const vfioPciDeviceOps: VfioDeviceOps = {
   closeDevice: (dev) => coreOf(dev).disable(),
   request: (dev) => coreOf(dev).reqTrigger?.signal(),
   wake: (f) => wake(coreOf(f.priv.device)),
-  feature: (f, arg, ctx) => deviceFeature(coreOf(f.priv.device), arg, ctx),
-  regionInfo: (f, arg) => regionInfo(coreOf(f.priv.device), arg),
+  feature: (f, arg, ctx) => coreIoctl(f, V.VFIO_DEVICE_FEATURE, arg, ctx),
+  regionInfo: (f, arg, ctx) => coreIoctl(f, V.VFIO_DEVICE_GET_REGION_INFO, arg, ctx),
   ioctl: coreIoctl,
   rw: (f, data, off, write) => regionRw(coreOf(f.priv.device), data, off, write),
   mmap: (f, req) => mmapRegion(coreOf(f.priv.device), f, req),

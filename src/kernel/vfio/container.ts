@@ -14,7 +14,8 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU } from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
-import { byValue, isFailure } from './type1/args.js';
+import { dispatch, rawOp, type IoctlOp } from '../ioctl-table.js';
+import { byValue } from '../uaccess.js';
 import type { Type1Iommu } from './type1/vfio-iommu.js';
 import type { VfioGroup } from './group.js';
 
@@ -163,23 +164,24 @@ export class VfioContainer {
 
   /** vfio_fops_unl_ioctl(). */
   ioctl(request: number, arg: unknown, ctx: SyscallContext): Result<number> {
-    switch (request) {
-      case VFIO_GET_API_VERSION:
-        return ok(VFIO_API_VERSION);
-      case VFIO_CHECK_EXTENSION: {
-        const id = byValue(arg);
-        return isFailure(id) ? id : ok(this.checkExtension(id));
-      }
-      case VFIO_SET_IOMMU: {
-        const type = byValue(arg);
-        return isFailure(type) ? type : this.setIommu(type, ctx);
-      }
-      default:
-        if (this.backend === null) return fail('EINVAL', 'vfio_fops_unl_ioctl: no IOMMU set on this container');
-        return this.backend.inst.ioctl(request, arg, ctx);
-    }
+    if (CONTAINER_IOCTLS.some((op) => op.request === request)) return dispatch(CONTAINER_IOCTLS, this, request, arg, ctx, 'vfio_fops_unl_ioctl');
+    if (this.backend === null) return fail('EINVAL', 'vfio_fops_unl_ioctl: no IOMMU set on this container');
+    return this.backend.inst.ioctl(request, arg, ctx);
   }
 }
+
+/** The requests vfio_fops_unl_ioctl() answers itself; the rest go to the IOMMU backend. */
+export const CONTAINER_IOCTLS: readonly IoctlOp<VfioContainer>[] = [
+  rawOp(VFIO_GET_API_VERSION, () => ok(VFIO_API_VERSION)),
+  rawOp(VFIO_CHECK_EXTENSION, (c, arg) => {
+    const id = byValue(arg);
+    return id.ok ? ok(c.checkExtension(id.value)) : id;
+  }),
+  rawOp(VFIO_SET_IOMMU, (c, arg, ctx) => {
+    const type = byValue(arg);
+    return type.ok ? c.setIommu(type.value, ctx) : type;
+  }),
+];
 
 /** File operations of a container fd (vfio_fops). */
 export const containerFops: FileOperations<VfioContainer> = {

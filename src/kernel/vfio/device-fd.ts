@@ -39,10 +39,10 @@ const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
     if (!granted(f)) return fail('EINVAL', NOT_BOUND);
     drv.wake?.(f);
     if (f.priv.via === 'cdev' && (request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT || request === V.VFIO_DEVICE_DETACH_IOMMUFD_PT)) {
-      return cdevAttachDetach(f, request, arg);
+      return cdevAttachDetach(f, request, arg, ctx);
     }
     if (request === V.VFIO_DEVICE_FEATURE) return drv.feature(f, arg, ctx);
-    if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg);
+    if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg, ctx);
     return drv.ioctl(f, request, arg, ctx);
   },
   // read/write: the driver does its runtime-PM wake-up itself, after its own zero-length

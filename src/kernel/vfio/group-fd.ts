@@ -17,15 +17,16 @@ import {
   VFIO_GROUP_SET_CONTAINER,
   VFIO_GROUP_UNSET_CONTAINER,
 } from '../../uapi/vfio.js';
-import { offsetofend } from '../../uapi/structs.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
-import { O_RDWR } from '../sys/files.js';
-import { compatBindGroupDevice, compatIoasCreate, iommufdCtxOfFile } from '../iommufd/group-compat.js';
+import { O_RDWR } from '../../uapi/posix.js';
+import { compatIoasCreate } from '../iommufd/compat.js';
+import { compatBindGroupDevice } from '../iommufd/group-compat.js';
+import { iommufdCtxOfFile } from '../iommufd/main.js';
 import type { IommufdCtx } from '../iommufd/context.js';
 import type { IommufdDevice } from '../iommufd/device.js';
 import { containerOfFile } from './container.js';
 import { openDeviceFile } from './device-fd.js';
-import { ArgReader, argObject, isFailure, type ArgObject } from './type1/args.js';
+import { dispatch, rawOp, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';
 import type { VfioDevice } from './vfio-device.js';
 import type { VfioGroup } from './group.js';
 
@@ -34,8 +35,6 @@ export interface GroupFileState {
   readonly file: OpenFile<VfioGroup>;
   containerUsers: number;
 }
-
-const STATUS_MINSZ = offsetofend('vfio_group_status', 'flags');
 
 /**
  * group->iommufd: the group was given an iommufd instead of a container
@@ -101,34 +100,25 @@ export function groupOfFile(file: OpenFile): VfioGroup | null {
 
 /** vfio_group_fops_unl_ioctl(): container requests on a group fd are ENOTTY. */
 function groupIoctl(group: VfioGroup, request: number, arg: unknown, ctx: SyscallContext): Result<number> {
-  switch (request) {
-    case VFIO_GROUP_GET_STATUS:
-      return getStatus(group, arg);
-    case VFIO_GROUP_SET_CONTAINER:
-      return setContainer(group, arg, ctx);
-    case VFIO_GROUP_UNSET_CONTAINER:
-      return unsetContainer(group);
-    case VFIO_GROUP_GET_DEVICE_FD:
-      return getDeviceFd(group, arg, ctx);
-    default:
-      return fail('ENOTTY', 'vfio_group_fops_unl_ioctl: not a group request');
-  }
+  return dispatch(GROUP_IOCTLS, group, request, arg, ctx, 'vfio_group_fops_unl_ioctl');
 }
 
+/** vfio_group_fops_unl_ioctl()'s requests, as a table. */
+export const GROUP_IOCTLS: readonly IoctlOp<VfioGroup>[] = [
+  structOp(VFIO_GROUP_GET_STATUS, 'vfio_group_status', 'flags', (g, a) => getStatus(g, a)),
+  rawOp(VFIO_GROUP_SET_CONTAINER, (g, arg, ctx) => setContainer(g, arg, ctx)),
+  rawOp(VFIO_GROUP_UNSET_CONTAINER, (g) => unsetContainer(g)),
+  rawOp(VFIO_GROUP_GET_DEVICE_FD, (g, arg, ctx) => getDeviceFd(g, arg, ctx)),
+];
+
 /** vfio_group_ioctl_get_status(). */
-function getStatus(group: VfioGroup, arg: unknown): Result<number> {
-  const o = argObject(arg);
-  if (isFailure(o)) return o;
-  const a = new ArgReader(o, 'arg');
-  const argsz = a.u32('argsz');
-  a.u32('flags');
-  if (a.failure) return a.failure;
-  if (argsz < STATUS_MINSZ) return fail('EINVAL', 'vfio_group_ioctl_get_status: argsz < 8');
+function getStatus(group: VfioGroup, a: StructArg): Result<number> {
+  if (a.argsz < a.minsz) return fail('EINVAL', `vfio_group_ioctl_get_status: argsz < ${a.minsz}`);
   if (group.dead) return fail('ENODEV', 'vfio_group_ioctl_get_status: the IOMMU group is gone');
   let flags = 0;
   if (group.attached) flags = VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
   else if (group.type === 'noiommu' || (group.iommuGroup.ownerCount === 0)) flags = VFIO_GROUP_FLAGS_VIABLE;
-  (o as ArgObject)['flags'] = flags;
+  a.obj['flags'] = flags;
   return ok(0);
 }
 

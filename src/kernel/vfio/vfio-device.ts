@@ -30,7 +30,7 @@ export interface VfioDeviceOps {
   /** Runtime-PM wake-up before an ioctl (vfio-pci: ends a low-power entry with wakeup); rw wakes itself. */
   wake?(f: DevFile): void;
   feature(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
-  regionInfo(f: DevFile, arg: unknown): Result<number>;
+  regionInfo(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
   ioctl(f: DevFile, request: number, arg: unknown, ctx: SyscallContext): Result<number>;
   rw(f: DevFile, data: Uint8Array, off: bigint, write: boolean): Result<number>;
   mmap(f: DevFile, req: MmapRequest): Result<DeviceMapping>;

@@ -10,7 +10,9 @@
  * before anything changes, so an EFAULT leaves no partial effect.
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
-import { PROT_READ, PROT_WRITE, TASK_SIZE, type AddressSpace } from '../../mm/address-space.js';
+import { PROT_READ, PROT_WRITE } from '../../../uapi/posix.js';
+import type { AddressSpace } from '../../mm/address-space.js';
+import { TASK_SIZE } from '../../mm/mm-constants.js';
 import type { VfioDma } from './dma.js';
 
 /** DIRTY_BITMAP_SIZE_MAX: 256 MiB of bitmap per request. */

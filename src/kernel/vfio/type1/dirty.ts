@@ -4,41 +4,40 @@
  * The GET_BITMAP payload (struct vfio_iommu_type1_dirty_bitmap_get) is read from
  * `arg.data` as C places it, or from the top-level fields `iova`, `size`, `bitmap`.
  */
-import { fail, ok, type Result } from '../../../base/result.js';
+import { fail, ok, type Failure, type Result } from '../../../base/result.js';
+import { U64_MAX } from '../../../base/u64.js';
 import {
   VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
   VFIO_IOMMU_DIRTY_PAGES_FLAG_START,
   VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP,
 } from '../../../uapi/vfio.js';
-import { offsetofend, sizeofStruct } from '../../../uapi/structs.js';
+import { sizeofStruct } from '../../../uapi/structs.js';
 import type { SyscallContext } from '../../fs/file.js';
-import { ArgReader, argObject, isFailure } from './args.js';
+import type { StructArg } from '../../ioctl-table.js';
+import { copyFromUser, nestedArg, u32, u64, type UserArg } from '../../uaccess.js';
 import { accessOk, checkBitmapWords, pgshiftOf, verifyBitmapSize, writeDirtyBits } from './bitmap.js';
 import { dmaLast } from './dma.js';
 import { DIRTY_BITMAP_PAGES_MAX } from './map.js';
 import type { Type1Iommu } from './vfio-iommu.js';
 
-const MINSZ = offsetofend('vfio_iommu_type1_dirty_bitmap', 'flags');
 const GET_SZ = sizeofStruct('vfio_iommu_type1_dirty_bitmap_get');
-const U64_MAX = (1n << 64n) - 1n;
 
-export function type1DirtyPages(t: Type1Iommu, arg: unknown, ctx: SyscallContext): Result<number> {
-  if (!t.v2) return fail('EACCES', 'vfio_iommu_type1_dirty_pages: v1 container');
-  const o = argObject(arg);
-  if (isFailure(o)) return o;
-  const a = new ArgReader(o, 'arg');
-  const argsz = a.u32('argsz');
-  const flags = a.u32('flags');
-  if (a.failure) return a.failure;
+/** v1 instances answer EACCES before the arg is copied (the dispatch row's `before`). */
+export function type1DirtyV1(t: Type1Iommu): Failure | null {
+  return t.v2 ? null : fail('EACCES', 'vfio_iommu_type1_dirty_pages: v1 container');
+}
+
+export function type1DirtyPages(t: Type1Iommu, a: StructArg, ctx: SyscallContext): Result<number> {
+  const flags = u32(a.f, 'flags');
   const mask = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP | VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
-  if (argsz < MINSZ || flags & ~mask) return fail('EINVAL', 'vfio_iommu_type1_dirty_pages: argsz < minsz or unknown flags');
+  if (a.argsz < a.minsz || flags & ~mask) return fail('EINVAL', 'vfio_iommu_type1_dirty_pages: argsz < minsz or unknown flags');
   if (flags === 0 || (flags & (flags - 1)) !== 0) return fail('EINVAL', 'vfio_iommu_type1_dirty_pages: exactly one flag must be set');
   if (flags === VFIO_IOMMU_DIRTY_PAGES_FLAG_START) return start(t);
   if (flags === VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
     t.dirtyTracking = false;
     return ok(0);
   }
-  return getBitmap(t, a, argsz, ctx);
+  return getBitmap(t, a, ctx);
 }
 
 function start(t: Type1Iommu): Result<number> {
@@ -51,17 +50,26 @@ function start(t: Type1Iommu): Result<number> {
   return ok(0);
 }
 
-function getBitmap(t: Type1Iommu, a: ArgReader, argsz: number, ctx: SyscallContext): Result<number> {
-  if (argsz - MINSZ < GET_SZ) return fail('EINVAL', 'vfio_iommu_type1_dirty_pages: argsz too small for dirty_bitmap_get');
-  const g = a.obj['data'] !== undefined ? a.nested('data') : a;
-  const iova = g.u64('iova');
-  const size = g.u64('size');
-  const b = g.nested('bitmap');
-  const pgsize = b.u64('pgsize');
-  const bsize = b.u64('size');
-  const data = b.u64('data');
-  const bad = a.failure ?? g.failure ?? b.failure;
-  if (bad) return bad;
+/** struct vfio_iommu_type1_dirty_bitmap_get from `arg.data` (or the top level), and its bitmap. */
+function readGet(obj: UserArg): Result<{ iova: bigint; size: bigint; pgsize: bigint; bsize: bigint; data: bigint }> {
+  const nested = obj['data'] !== undefined;
+  const g = nested ? nestedArg(obj, 'data') : ok(obj);
+  if (!g.ok) return g;
+  const prefix = nested ? 'arg.data' : 'arg';
+  const gf = copyFromUser(g.value, 'vfio_iommu_type1_dirty_bitmap_get', GET_SZ, prefix);
+  if (!gf.ok) return gf;
+  const b = nestedArg(g.value, 'bitmap', prefix);
+  if (!b.ok) return b;
+  const bf = copyFromUser(b.value, 'vfio_bitmap', sizeofStruct('vfio_bitmap'), `${prefix}.bitmap`);
+  if (!bf.ok) return bf;
+  return ok({ iova: u64(gf.value, 'iova'), size: u64(gf.value, 'size'), pgsize: u64(bf.value, 'pgsize'), bsize: u64(bf.value, 'size'), data: u64(bf.value, 'data') });
+}
+
+function getBitmap(t: Type1Iommu, a: StructArg, ctx: SyscallContext): Result<number> {
+  if (a.argsz - a.minsz < GET_SZ) return fail('EINVAL', 'vfio_iommu_type1_dirty_pages: argsz too small for dirty_bitmap_get');
+  const r = readGet(a.obj);
+  if (!r.ok) return r;
+  const { iova, size, pgsize, bsize, data } = r.value;
   if (size === 0n) return fail('EINVAL', 'vfio_iommu_type1_dirty_pages: size 0');
   const last = iova + size - 1n;
   if (last > U64_MAX) return fail('EOVERFLOW', 'vfio_iommu_type1_dirty_pages: range wraps past 2^64');

@@ -7,7 +7,7 @@
  * pages charged to the owner's locked_vm (pinned non-MMIO pages); one mapping is one
  * dma_avail slot; mappings never overlap and are never merged.
  */
-import type { PinnedRun } from '../../mm/address-space.js';
+import type { PinnedRun } from '../../mm/mm-constants.js';
 import type { Task } from '../../task.js';
 
 export interface VfioDma {

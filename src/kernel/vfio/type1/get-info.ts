@@ -18,11 +18,10 @@ import {
   VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
 } from '../../../uapi/vfio.js';
 import { offsetofend, sizeofStruct } from '../../../uapi/structs.js';
-import { ArgReader, argObject, isFailure, type ArgObject } from './args.js';
+import type { StructArg } from '../../ioctl-table.js';
 import { DIRTY_BITMAP_SIZE_MAX } from './bitmap.js';
 import type { Type1Iommu } from './vfio-iommu.js';
 
-const MINSZ = offsetofend('vfio_iommu_type1_info', 'iova_pgsizes');
 const CAPSZ = offsetofend('vfio_iommu_type1_info', 'cap_offset');
 const INFO_SZ = sizeofStruct('vfio_iommu_type1_info');
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -46,19 +45,13 @@ function buildCaps(t: Type1Iommu): Array<{ size: number; cap: Record<string, unk
   return caps;
 }
 
-export function type1GetInfo(t: Type1Iommu, arg: unknown): Result<number> {
-  const o = argObject(arg);
-  if (isFailure(o)) return o;
-  const a = new ArgReader(o, 'arg');
-  const argsz = a.u32('argsz');
-  a.u32('flags');
-  a.u64('iova_pgsizes');
-  if (a.failure) return a.failure;
-  if (argsz < MINSZ) return fail('EINVAL', 'vfio_iommu_type1_get_info: argsz < 16');
+export function type1GetInfo(t: Type1Iommu, a: StructArg): Result<number> {
+  const argsz = a.argsz;
+  if (argsz < a.minsz) return fail('EINVAL', `vfio_iommu_type1_get_info: argsz < ${a.minsz}`);
   const caps = buildCaps(t);
   const chain = caps.reduce((s, c) => s + c.size, 0);
   const need = INFO_SZ + chain;
-  const out = o as ArgObject;
+  const out = a.obj;
   let capOffset = 0;
   if (argsz < need) {
     out['argsz'] = need;

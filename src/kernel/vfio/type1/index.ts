@@ -14,8 +14,9 @@ import {
   VFIO_TYPE1v2_IOMMU,
 } from '../../../uapi/vfio.js';
 import type { IommuBackend, IommuBackendInstance } from '../container.js';
-import { byValue, isFailure } from './args.js';
-import { type1DirtyPages } from './dirty.js';
+import { dispatch, rawOp, structOp, type IoctlOp } from '../../ioctl-table.js';
+import { byValue } from '../../uaccess.js';
+import { type1DirtyPages, type1DirtyV1 } from './dirty.js';
 import { type1GetInfo } from './get-info.js';
 import { type1MapDma } from './map.js';
 import { type1UnmapDma } from './unmap.js';
@@ -40,23 +41,18 @@ function instance(t: Type1Iommu): IommuBackendInstance {
     attachGroup: (g) => t.attachGroup(g),
     detachGroup: (g) => t.detachGroup(g),
     release: () => t.release(),
-    ioctl(request, arg, ctx): Result<number> {
-      switch (request) {
-        case VFIO_CHECK_EXTENSION: {
-          const id = byValue(arg);
-          return isFailure(id) ? id : ok(t.checkExtension(id));
-        }
-        case VFIO_IOMMU_GET_INFO:
-          return type1GetInfo(t, arg);
-        case VFIO_IOMMU_MAP_DMA:
-          return type1MapDma(t, arg, ctx);
-        case VFIO_IOMMU_UNMAP_DMA:
-          return type1UnmapDma(t, arg, ctx);
-        case VFIO_IOMMU_DIRTY_PAGES:
-          return type1DirtyPages(t, arg, ctx);
-        default:
-          return fail('ENOTTY', 'vfio_iommu_type1_ioctl: unknown request');
-      }
-    },
+    ioctl: (request, arg, ctx): Result<number> => dispatch(TYPE1_IOCTLS, t, request, arg, ctx, 'vfio_iommu_type1_ioctl'),
   };
 }
+
+/** vfio_iommu_type1_ioctl(), as a table. */
+export const TYPE1_IOCTLS: readonly IoctlOp<Type1Iommu>[] = [
+  rawOp(VFIO_CHECK_EXTENSION, (t, arg) => {
+    const id = byValue(arg);
+    return id.ok ? ok(t.checkExtension(id.value)) : id;
+  }),
+  structOp(VFIO_IOMMU_GET_INFO, 'vfio_iommu_type1_info', 'iova_pgsizes', type1GetInfo),
+  structOp(VFIO_IOMMU_MAP_DMA, 'vfio_iommu_type1_dma_map', 'size', type1MapDma),
+  structOp(VFIO_IOMMU_UNMAP_DMA, 'vfio_iommu_type1_dma_unmap', 'size', type1UnmapDma),
+  structOp(VFIO_IOMMU_DIRTY_PAGES, 'vfio_iommu_type1_dirty_bitmap', 'flags', type1DirtyPages, type1DirtyV1),
+];

@@ -7,33 +7,27 @@
  * nothing is written back.
  */
 import { fail, ok, type Result } from '../../../base/result.js';
+import { U64_MAX } from '../../../base/u64.js';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_VADDR, VFIO_DMA_MAP_FLAG_WRITE } from '../../../uapi/vfio.js';
-import { offsetofend } from '../../../uapi/structs.js';
 import type { SyscallContext } from '../../fs/file.js';
-import { ArgReader, argObject, isFailure } from './args.js';
+import type { StructArg } from '../../ioctl-table.js';
+import { u32, u64 } from '../../uaccess.js';
 import type { VfioDma } from './dma.js';
 import { mapIntoDomain, unmapFromDomain } from './domain-map.js';
 import { dmaValid } from './iova-list.js';
 import { changeDmaOwner, pinDma, unpinDma } from './pinning.js';
 import type { Type1Iommu } from './vfio-iommu.js';
 
-const MINSZ = offsetofend('vfio_iommu_type1_dma_map', 'size');
-const U64_MAX = (1n << 64n) - 1n;
 /** DIRTY_BITMAP_PAGES_MAX: INT_MAX pages per tracked mapping. */
 export const DIRTY_BITMAP_PAGES_MAX = 0x7fff_ffffn;
 
-export function type1MapDma(t: Type1Iommu, arg: unknown, ctx: SyscallContext): Result<number> {
-  const o = argObject(arg);
-  if (isFailure(o)) return o;
-  const a = new ArgReader(o, 'arg');
-  const argsz = a.u32('argsz');
-  const flags = a.u32('flags');
-  const vaddr = a.u64('vaddr');
-  const iova = a.u64('iova');
-  const size = a.u64('size');
-  if (a.failure) return a.failure;
+export function type1MapDma(t: Type1Iommu, a: StructArg, ctx: SyscallContext): Result<number> {
+  const flags = u32(a.f, 'flags');
+  const vaddr = u64(a.f, 'vaddr');
+  const iova = u64(a.f, 'iova');
+  const size = u64(a.f, 'size');
   const mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR;
-  if (argsz < MINSZ || flags & ~mask) return fail('EINVAL', 'vfio_iommu_type1_map_dma: argsz < minsz or unknown flags');
+  if (a.argsz < a.minsz || flags & ~mask) return fail('EINVAL', 'vfio_iommu_type1_map_dma: argsz < minsz or unknown flags');
   if (size === 0n) return fail('EINVAL', 'vfio_dma_do_map: size is 0');
   if (iova + size - 1n > U64_MAX || vaddr + size - 1n > U64_MAX) return fail('EOVERFLOW', 'vfio_dma_do_map: iova or vaddr range wraps past 2^64');
   const read = (flags & VFIO_DMA_MAP_FLAG_READ) !== 0;

@@ -9,7 +9,8 @@
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import type { Kernel } from '../../kernel.js';
-import { PROT_READ, PROT_WRITE, type AddressSpace } from '../../mm/address-space.js';
+import { PROT_READ, PROT_WRITE } from '../../../uapi/posix.js';
+import type { AddressSpace } from '../../mm/address-space.js';
 import type { VfioDma } from './dma.js';
 
 function chargeable(dma: VfioDma): bigint {

@@ -9,17 +9,17 @@
  * On success `size` is overwritten (possibly with 0); on any error the arg is untouched.
  */
 import { fail, ok, type Result } from '../../../base/result.js';
+import { U64_MAX } from '../../../base/u64.js';
 import { VFIO_DMA_UNMAP_FLAG_ALL, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, VFIO_DMA_UNMAP_FLAG_VADDR } from '../../../uapi/vfio.js';
-import { offsetofend, sizeofStruct } from '../../../uapi/structs.js';
+import { sizeofStruct } from '../../../uapi/structs.js';
 import type { SyscallContext } from '../../fs/file.js';
-import { ArgReader, argObject, isFailure, type ArgObject } from './args.js';
+import type { StructArg } from '../../ioctl-table.js';
+import { copyFromUser, nestedArg, u32, u64, type UserArg } from '../../uaccess.js';
 import { accessOk, checkBitmapWords, pgshiftOf, verifyBitmapSize, writeDirtyBits } from './bitmap.js';
 import { dmaLast, type VfioDma } from './dma.js';
 import type { Type1Iommu } from './vfio-iommu.js';
 
-const MINSZ = offsetofend('vfio_iommu_type1_dma_unmap', 'size');
 const BITMAP_SZ = sizeofStruct('vfio_bitmap');
-const U64_MAX = (1n << 64n) - 1n;
 
 interface Bitmap {
   readonly pgsize: bigint;
@@ -28,31 +28,29 @@ interface Bitmap {
 }
 
 /** The struct vfio_bitmap in data[]: `arg.data` (as C places it) or `arg.bitmap`. */
-function readBitmap(a: ArgReader): Bitmap {
-  const b = a.obj['data'] !== undefined ? a.nested('data') : a.nested('bitmap');
-  const r = { pgsize: b.u64('pgsize'), size: b.u64('size'), data: b.u64('data') };
-  a.failure ??= b.failure;
-  return r;
+function readBitmap(obj: UserArg): Result<Bitmap> {
+  const field = obj['data'] !== undefined ? 'data' : 'bitmap';
+  const b = nestedArg(obj, field);
+  if (!b.ok) return b;
+  const f = copyFromUser(b.value, 'vfio_bitmap', BITMAP_SZ, `arg.${field}`);
+  if (!f.ok) return f;
+  return ok({ pgsize: u64(f.value, 'pgsize'), size: u64(f.value, 'size'), data: u64(f.value, 'data') });
 }
 
-export function type1UnmapDma(t: Type1Iommu, arg: unknown, ctx: SyscallContext): Result<number> {
-  const o = argObject(arg);
-  if (isFailure(o)) return o;
-  const a = new ArgReader(o, 'arg');
-  const argsz = a.u32('argsz');
-  const flags = a.u32('flags');
-  const iova = a.u64('iova');
-  const size = a.u64('size');
-  if (a.failure) return a.failure;
+export function type1UnmapDma(t: Type1Iommu, a: StructArg, ctx: SyscallContext): Result<number> {
+  const flags = u32(a.f, 'flags');
+  const iova = u64(a.f, 'iova');
+  const size = u64(a.f, 'size');
   const mask = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR;
-  if (argsz < MINSZ || flags & ~mask) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: argsz < minsz or unknown flags');
+  if (a.argsz < a.minsz || flags & ~mask) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: argsz < minsz or unknown flags');
   const getDirty = (flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) !== 0;
   if (getDirty && flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: GET_DIRTY_BITMAP with ALL or VADDR');
   let bitmap: Bitmap | null = null;
   if (getDirty) {
-    if (argsz < MINSZ + BITMAP_SZ) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: argsz too small for struct vfio_bitmap');
-    bitmap = readBitmap(a);
-    if (a.failure) return a.failure;
+    if (a.argsz < a.minsz + BITMAP_SZ) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: argsz too small for struct vfio_bitmap');
+    const b = readBitmap(a.obj);
+    if (!b.ok) return b;
+    bitmap = b.value;
     if (!accessOk(bitmap.data, bitmap.size)) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: bitmap not a user range');
     const shift = pgshiftOf(bitmap.pgsize);
     if (shift === null) return fail('EINVAL', 'vfio_iommu_type1_unmap_dma: bitmap pgsize 0');
@@ -61,7 +59,7 @@ export function type1UnmapDma(t: Type1Iommu, arg: unknown, ctx: SyscallContext):
   }
   const r = doUnmap(t, flags, iova, size, bitmap, ctx);
   if (!r.ok) return r;
-  (o as ArgObject)['size'] = r.value;
+  a.obj['size'] = r.value;
   return ok(0);
 }
 

@@ -11,6 +11,7 @@
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import { IntervalMap } from '../../../base/interval-map.js';
+import { U64_MAX } from '../../../base/u64.js';
 import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../group.js';
@@ -20,7 +21,6 @@ import { clipToAperture, excludeReserved, intersects, type IovaRange } from './i
 import { pinDma, unpinDma } from './pinning.js';
 
 export const PAGE_MASK = 0xffff_ffff_ffff_f000n;
-const U64_MAX = (1n << 64n) - 1n;
 
 export interface Type1Domain {
   readonly hw: IommuDomain;
