@@ -1,7 +1,10 @@
 // Types of tap.mjs, for the test that pins its judgement (test/kselftest/tap.test.ts).
 export interface TapResult { outcome: string; why: string }
 export function parseTap(stdout: string): { planned: number | null; results: Map<string, TapResult> };
-export interface PlanEntry { skips?: Record<string, string> }
+export interface PlanEntry {
+  skips?: Record<string, string>;
+  mustPrint?: { text: string; count: number; why: string }[];
+}
 export interface Run { status: number | null; signal: string | null; stdout: string }
 export function judge(
   entry: PlanEntry,

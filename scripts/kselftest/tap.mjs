@@ -24,7 +24,8 @@ export function parseTap(stdout) {
 
 /**
  * Compare one run with what the real kernel would do on that device.
- * @param entry   the plan entry: `skips` (test name → why) or `binarySkip` (why)
+ * @param entry   the plan entry: `skips` (test name → why), `mustPrint` ([{ text, count, why }]:
+ *                a check the real kernel runs that passes silently when it cannot run)
  * @param run     { status, signal, stdout }
  * @returns {{ ok: boolean, problems: string[], counts: {pass: number, fail: number, skip: number} }}
  */
@@ -52,6 +53,10 @@ export function judge(entry, binarySkip, run) {
   }
   for (const name of Object.keys(skips)) {
     if (!results.has(name)) problems.push(`expected skip ${name} is not a test of this binary (stale plan?)`);
+  }
+  for (const { text, count, why } of entry.mustPrint ?? []) {
+    const seen = run.stdout.split(text).length - 1;
+    if (seen !== count) problems.push(`printed "${text}" ${seen} times, ${count} expected (${why})`);
   }
   return { ok: problems.length === 0, problems, counts, wholeSkip: false };
 }

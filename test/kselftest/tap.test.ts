@@ -49,6 +49,14 @@ describe('kselftest TAP judgement', () => {
     expect(judge({}, null, { status: null, signal: 'SIGSEGV', stdout: '' }).problems).toContain('killed by SIGSEGV');
   });
 
+  it('a check that passes silently when it cannot run must show that it ran', () => {
+    const good = TAP.replace(/^not ok 3/m, 'ok 3').replace('ok 1', 'Found IOMMU mappings for IOVA 0x1000:\nok 1');
+    const entry = { skips: { [MSIX]: 'x' }, mustPrint: [{ text: 'Found IOMMU mappings', count: 1, why: 'debugfs' }] };
+    expect(judge(entry, null, { status: 0, signal: null, stdout: good }).ok).toBe(true);
+    const silent = judge(entry, null, { status: 0, signal: null, stdout: TAP.replace(/^not ok 3/m, 'ok 3') });
+    expect(silent.problems).toEqual(['printed "Found IOMMU mappings" 0 times, 1 expected (debugfs)']);
+  });
+
   it('a whole-binary skip must be exit 4 (KSFT_SKIP), nothing else', () => {
     expect(judge({}, 'no driver', { status: 4, signal: null, stdout: '' })).toMatchObject({ ok: true, wholeSkip: true });
     expect(judge({}, 'no driver', { status: 0, signal: null, stdout: 'TAP version 13\n1..1\nok 1 a.b\n' }).ok).toBe(false);
