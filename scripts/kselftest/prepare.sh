@@ -29,10 +29,10 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 need_tools() {
   local t missing=()
-  for t in apt-get apt-cache dpkg-deb tar xz make cc; do
+  for t in apt-get apt-cache dpkg-deb tar xz make gcc; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
-  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (a Debian-like system with apt, xz-utils, make and a C compiler is needed)"
+  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (a Debian-like system with apt, xz-utils, make and gcc (the selftests' lib.mk calls gcc) is needed)"
   [ "$(uname -m)" = x86_64 ] || die "the simulator's exec runs x86-64 Linux programs only (this is $(uname -m))"
 }
 
