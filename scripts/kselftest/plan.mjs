@@ -46,6 +46,15 @@ export const PLAN = [
       'no driver of the selftest library (ioat, dsa, igb, nv_falcon) probes edu (1234:11e8): main() exits KSFT_SKIP "No driver found"',
   },
   { binary: 'vfio_pci_driver_test', machine: 'server', bdfs: [CBDMA[0]] },
+  {
+    binary: 'vfio_pci_device_test',
+    machine: 'server',
+    bdfs: [CBDMA[0]],
+    skips: {
+      'vfio_pci_irq_test.msi.enable_trigger_disable':
+        'a CBDMA channel has MSI-X (1 vector) and no MSI capability, so VFIO_DEVICE_GET_IRQ_INFO reports 0 MSI vectors and the test skips "MSI: not supported"',
+    },
+  },
   { binary: 'vfio_pci_device_init_perf_test', machine: 'server', bdfs: CBDMA },
   { binary: 'vfio_dma_mapping_test', machine: 'server', bdfs: [CBDMA[0]], mustPrint: [PAGE_SIZE_CHECK] },
   {
