@@ -24,7 +24,10 @@ const PAGE_SIZE_CHECK = {
 
 const sriovPf = (m) => m.functions.find((f) => f.sriov)?.bdf ?? m.functions.find((f) => f.class?.startsWith('0200') && f.model)?.bdf;
 
+// Listed longest first: run.mjs starts them in this order, several at a time.
 export const PLAN = [
+  // Each test maps a 1 GiB DMA region in its fixture: by far the longest binary.
+  { binary: 'vfio_pci_driver_test', machine: 'server', bdfs: [CBDMA[0]] },
   {
     binary: 'vfio_pci_device_test',
     machine: 'default',
@@ -45,7 +48,6 @@ export const PLAN = [
     binarySkip: () =>
       'no driver of the selftest library (ioat, dsa, igb, nv_falcon) probes edu (1234:11e8): main() exits KSFT_SKIP "No driver found"',
   },
-  { binary: 'vfio_pci_driver_test', machine: 'server', bdfs: [CBDMA[0]] },
   {
     binary: 'vfio_pci_device_test',
     machine: 'server',
