@@ -105,11 +105,22 @@ write_sources() { # DIR KEYRING MIRROR SUITE...
 
 suite_fetched() { ls "$APTDIR/lists/"*"_dists_${SUITE}_InRelease" >/dev/null 2>&1; }
 
+# 0: the index is fetched and verified; 1: apt could not verify its signature; 2: another
+# failure (e.g. the mirror cannot be reached).
 update_suite() { # KEYRING MIRROR
+  local log="$APTDIR/update.log"
   write_sources "$APTDIR" "$1" "$2" "$SUITE"
-  rm -f "$APTDIR/lists/"*"_dists_${SUITE}_"*
-  apt_private "$APTDIR" apt-get update >&2 || true
-  suite_fetched
+  if apt_private "$APTDIR" apt-get update > "$log" 2>&1 && suite_fetched &&
+    ! grep -qE '^(W: Failed to fetch|E: )' "$log"; then
+    cat "$log" >&2
+    cp "$APTDIR/sources.list" "$APTDIR/sources.list.good" && touch "$APTDIR/fresh"
+    return 0
+  fi
+  cat "$log" >&2
+  # Leave the last good configuration for the next run's apt-cache queries.
+  [ ! -f "$APTDIR/sources.list.good" ] || cp "$APTDIR/sources.list.good" "$APTDIR/sources.list"
+  if grep -qE 'NO_PUBKEY|is not signed|EXPKEYSIG|KEYEXPIRED|signatures were invalid' "$log"; then return 1; fi
+  return 2
 }
 
 # A debian-archive-keyring newer than the system's, from the release's own suites (verified
@@ -132,20 +143,25 @@ refresh_index() {
   [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*; set VFIO_SIM_DEBIAN_MIRROR"
   keyring="${KSELFTEST_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
   say "index of $SUITE from $mirror (private apt dirs in $APTDIR)"
-  if update_suite "$keyring" "$mirror"; then return 0; fi
+  local rc=0
+  update_suite "$keyring" "$mirror" || rc=$?
+  [ "$rc" -ne 2 ] || { say "could not fetch the index of $SUITE"; return 1; }
+  [ "$rc" -ne 0 ] || return 0
   [ -z "${KSELFTEST_KEYRING:-}" ] || die "apt could not verify $SUITE with $keyring"
   say "the system keyring cannot verify $SUITE; fetching debian-archive-keyring from the release's own suites"
   keyring="$(newer_keyring "$mirror")"
   update_suite "$keyring" "$mirror" || die "apt could not verify $SUITE with $keyring either"
 }
 
+# A successful update touches $APTDIR/fresh; the index is refreshed once that is a day old.
 index_is_fresh() {
   [ -z "${KSELFTEST_REFRESH:-}" ] && suite_fetched &&
-    [ -n "$(find "$APTDIR/lists" -maxdepth 1 -name "*_dists_${SUITE}_InRelease" -mmin -1440)" ]
+    [ -n "$(find "$APTDIR" -maxdepth 1 -name fresh -mmin -1440)" ]
 }
 
 newest_source_package() {
-  apt_private "$APTDIR" apt-cache pkgnames linux-source- | grep -E '^linux-source-[0-9]+\.[0-9]+$' | sort -V | tail -n 1
+  { apt_private "$APTDIR" apt-cache pkgnames linux-source- || true; } |
+    { grep -E '^linux-source-[0-9]+\.[0-9]+$' || true; } | sort -V | tail -n 1
 }
 
 candidate_version() { # PACKAGE
