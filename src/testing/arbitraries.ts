@@ -7,7 +7,7 @@
  * BARs are left to firmware placement, and ACS lists only name real controls.
  */
 import fc from 'fast-check';
-import type { AcsCtl } from './sw2.js';
+import type { AcsCtl } from './reference-switch.js';
 import { IOAPIC_RANGE_START } from '../uapi/x86.js';
 import { U64_MAX } from '../base/u64.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/host/host.js';
 import { checkInvariants } from '../../src/testing/invariants.js';
 import { IsolationLab } from '../../src/testing/lab.js';
-import { SW2, sw2Topology } from '../../src/testing/sw2.js';
+import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 import { barRead32, barWrite32, mapDma, openVfio } from '../../src/testing/session.js';
 import { HOSTILE } from '../../src/hardware/devices/hostile.js';
 import * as uapi from '../../src/uapi/index.js';

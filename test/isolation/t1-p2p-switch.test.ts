@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IsolationLab } from '../../src/testing/lab.js';
-import { SW2, sw2Topology } from '../../src/testing/sw2.js';
+import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 
 const B_LIVENESS = 0xe010_0000n + BigInt(EDU.LIVENESS);

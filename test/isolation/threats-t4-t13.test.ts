@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IsolationLab } from '../../src/testing/lab.js';
-import { SW2, sw2Topology } from '../../src/testing/sw2.js';
+import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 import { checkInvariants } from '../../src/testing/invariants.js';
 import { groupIdOf } from '../../src/testing/session.js';
 import { EDU } from '../../src/hardware/devices/edu.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IsolationLab } from '../../src/testing/lab.js';
-import { SW2, sw2Topology, type Sw2Options } from '../../src/testing/sw2.js';
+import { SW2, sw2Topology, type Sw2Options } from '../../src/testing/reference-switch.js';
 import { remappableAddress } from '../../src/hardware/iommu/interrupt-remap.js';
 
 const RW = { read: true, write: true } as const;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopology, safeParseTopology } from '../../src/hardware/topology/index.js';
 import { IsolationLab } from '../../src/testing/lab.js';
-import { SW2, sw2Topology } from '../../src/testing/sw2.js';
+import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 
 const base = (iommu: object | null | undefined) => ({
   name: 't', ramBytes: '0x100000000', ...(iommu === undefined ? {} : { iommu }),
