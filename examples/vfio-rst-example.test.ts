@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../src/index.js';
 import { vfioRstExample } from './vfio-rst-example.js';
+import { vfioDevice } from '../test/support/kernel-state.js';
 
 describe('the vfio.rst example program', () => {
   it('runs on the default machine with the edu at 0000:06:00.0 bound to vfio-pci', () => {
     const host = new Host();
     host.bind('0000:06:00.0', 'vfio-pci');
-    const deviceLayer = host.kernel.vfio.devices.get('0000:06:00.0')!.ops.ioctl !== undefined;
+    const deviceLayer = vfioDevice(host, '0000:06:00.0')!.ops.ioctl !== undefined;
     let r: ReturnType<typeof vfioRstExample> | undefined;
     let err: unknown;
     try {

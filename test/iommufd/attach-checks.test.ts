@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { attach, boundDevice, cdevIndex, expectErrno, ioasAlloc, ioptOf, mapFixed, P, unmap, U64_MAX } from './helpers.js';
+import { iommuGroup, pciDevices } from '../support/kernel-state.js';
 
 const MSI = 0xfee00000n;
 const BOGUS_VA = 0x5000000000n;
@@ -30,8 +31,8 @@ describe('first attach to an IOAS: which failure wins', () => {
 
   it('a group already attached elsewhere: EINVAL even when the new IOAS holds an unpinnable mapping', () => {
     const host = new Host();
-    const bdfs = host.kernel.pci.devices.filter((x) => x.group !== null && x.group.devices.length > 1 && x.fn.headerType === 0).map((x) => x.bdf);
-    const members = host.kernel.pci.find(bdfs[0]!)!.group!.devices.map((x) => x.bdf);
+    const bdfs = pciDevices(host).filter((x) => x.group !== null && x.group.devices.length > 1 && x.fn.headerType === 0).map((x) => x.bdf);
+    const members = iommuGroup(host, bdfs[0]!).devices.map((x) => x.bdf);
     for (const m of members) host.bind(m, 'vfio-pci');
     const p = host.spawn();
     const fd = p.open('/dev/iommu');

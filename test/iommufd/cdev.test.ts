@@ -4,6 +4,7 @@ import { Host, uapi } from '../../src/index.js';
 import { attach, boundDevice, cdevIndex, destroy, EDU, EDU2, expectErrno, ioasAlloc, ioptOf, mapFixed, P, ranges, U64_MAX } from './helpers.js';
 import { iommuGroupOf } from '../support/sysfs.js';
 import { anonBuffer, attachContainer } from '../support/vfio.js';
+import { iommuGroup, pciDevices } from '../support/kernel-state.js';
 
 function openCdev(host: Host, bdf = EDU) {
   host.bind(bdf, 'vfio-pci');
@@ -69,7 +70,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
 
   it('a sibling owned by another iommufd, or by a kernel driver, is EPERM (iommu_device_claim_dma_owner)', () => {
     const host = new Host();
-    const multi = host.kernel.pci.devices.find((x) => x.group !== null && x.group.devices.length > 1 && x.fn.headerType === 0)!;
+    const multi = pciDevices(host).find((x) => x.group !== null && x.group.devices.length > 1 && x.fn.headerType === 0)!;
     const members = multi.group!.devices.map((x) => x.bdf);
     host.bind(members[0]!, 'vfio-pci');
     const p = host.spawn();
@@ -124,7 +125,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     attach(d.p, d.dev, ioas);
     mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, P), 0x1000n, P);
     d.p.close(d.fd);
-    const rid = d.host.kernel.pci.find(EDU)!.group!.rids[0]!;
+    const rid = iommuGroup(d.host, EDU).rids[0]!;
     expect(d.host.iommu!.dmaRead(rid, 0x1000n, 4).ok).toBe(true);
     // DETACH still works on the live context, and blocks DMA
     d.p.ioctl(d.dev, uapi.VFIO_DEVICE_DETACH_IOMMUFD_PT, { argsz: 8, flags: 0 });
@@ -132,7 +133,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     // the last reference goes with the cdev: everything is torn down and unpinned
     d.p.close(d.dev);
     expect(d.p.task.mm.pinnedVm).toBe(0n);
-    expect(d.host.kernel.pci.find(EDU)!.group!.owner).toBeNull();
+    expect(iommuGroup(d.host, EDU).owner).toBeNull();
   });
 });
 
@@ -200,8 +201,8 @@ describe('VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH', () => {
 
   it('a group attaches as a whole: a second device of the group cannot attach elsewhere (EINVAL)', () => {
     const host = new Host();
-    const bdfs = host.kernel.pci.devices.filter((x) => x.group !== null && x.group.devices.length > 1 && x.fn.headerType === 0).map((x) => x.bdf);
-    const g = host.kernel.pci.find(bdfs[0]!)!.group!;
+    const bdfs = pciDevices(host).filter((x) => x.group !== null && x.group.devices.length > 1 && x.fn.headerType === 0).map((x) => x.bdf);
+    const g = iommuGroup(host, bdfs[0]!);
     const members = g.devices.map((x) => x.bdf);
     for (const m of members) host.bind(m, 'vfio-pci');
     const p = host.spawn();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { attach, boundDevice, cdevIndex, expectErrno, ioasAlloc, iommufd, mapFixed, P } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { iommuGroup } from '../support/kernel-state.js';
 
 function compat(type: number) {
   const d = boundDevice();
@@ -216,7 +217,7 @@ describe('HWPT_ALLOC, GET_HW_INFO, dirty tracking', () => {
     attach(d.p, d.dev, a.out_hwpt_id);
     mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, 4n * P), 0x100000n, 4n * P);
     d.p.ioctl(d.fd, uapi.IOMMU_HWPT_SET_DIRTY_TRACKING, { size: 16, flags: 1, hwpt_id: a.out_hwpt_id });
-    const rid = d.host.kernel.pci.find('0000:06:00.0')!.group!.rids[0]!;
+    const rid = iommuGroup(d.host, '0000:06:00.0').rids[0]!;
     expect(d.host.iommu!.dmaWrite(rid, 0x102010n, new Uint8Array(8)).ok).toBe(true);
     const get = (flags = 0) => {
       const b = { size: 48, hwpt_id: a.out_hwpt_id, flags, iova: 0x100000n, length: 4n * P, page_size: P, data: [0n] };

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
 import { anonBuffer } from '../support/vfio.js';
+import { iommuGroup } from '../support/kernel-state.js';
 
 const EDU = '0000:06:00.0';
 const RID = 0x0600;
@@ -72,6 +73,6 @@ describe('VFIO_GROUP_SET_CONTAINER with an iommufd', () => {
     p.close(dev);
     p.close(g);
     host.bind(EDU, null);
-    expect(host.kernel.iommuCore.get(17)!.ownerCount).toBe(0);
+    expect(iommuGroup(host, 17).ownerCount).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 import { barRead32, barWrite32, mapDma, openVfio } from '../../src/testing/session.js';
 import { HOSTILE } from '../../src/hardware/devices/hostile.js';
 import * as uapi from '../../src/uapi/index.js';
+import { freeFrameExtents, tasks } from '../support/kernel-state.js';
 
 const rules = (h: Host) => checkInvariants(h).violations.map((v) => v.rule);
 
@@ -70,7 +71,7 @@ describe('isolation invariants', () => {
     g.claimDmaOwner({});
     const d = lab.iommu.allocDomain('unmanaged');
     g.attachDomain(d);
-    const free = lab.host.kernel.frames.freeExtents()[0]![0];
+    const free = freeFrameExtents(lab.host)[0]![0];
     lab.iommu.map(d, 0n, BigInt(free) << 12n, 0x1000n, { read: true, write: true });
     expect(rules(lab.host)).toEqual(['no-freed-page']);
     lab.hostile(SW2.A).attack({ kind: 'read', addr: 0n, len: 4 });
@@ -89,7 +90,7 @@ describe('isolation invariants', () => {
   it('flag memlock over the limit and released files in fd tables', () => {
     const host = new Host();
     const p = host.spawn({ uid: 1000, rlimitMemlock: 4096n });
-    const t = [...host.kernel.tasks.values()].at(-1)!;
+    const t = tasks(host).at(-1)!;
     t.mm.lockedVm = 2n;
     expect(rules(host)).toContain('memlock-limit');
     t.mm.lockedVm = 0n;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { IsolationLab } from '../../src/testing/lab.js';
 import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
+import { groupTable } from '../support/kernel-state.js';
 
 const B_LIVENESS = 0xe010_0000n + BigInt(EDU.LIVENESS);
 
@@ -30,13 +31,13 @@ describe('T1: peer-to-peer across a switch', () => {
 
   it('classic grouping still puts A and B in different groups (the known hole)', () => {
     const lab = new IsolationLab(sw2Topology({ dspAcs: [] }));
-    const g = lab.host.kernel.groupTable!;
+    const g = groupTable(lab.host);
     expect(g.groupOf(SW2.A)).not.toBe(g.groupOf(SW2.B));
   });
 
   it('bus-isolation grouping puts A and B in one group', () => {
     const lab = new IsolationLab(sw2Topology({ dspAcs: [], grouping: 'bus-isolation' }));
-    const g = lab.host.kernel.groupTable!;
+    const g = groupTable(lab.host);
     expect(g.groupOf(SW2.A)).toBe(g.groupOf(SW2.B));
   });
 

@@ -13,6 +13,7 @@ import { EDU } from '../../src/hardware/devices/edu.js';
 import * as uapi from '../../src/uapi/index.js';
 import { errnoOf } from '../support/errno.js';
 import { anonBuffer, attachContainer } from '../support/vfio.js';
+import { groupTable, pciDevice } from '../support/kernel-state.js';
 
 const RW = { read: true, write: true } as const;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -87,7 +88,7 @@ describe('T9: an ACS override that lies', () => {
   it('vulnerable: with the quirk both algorithms give A and B their own groups, yet A\'s write reaches B across the switch', () => {
     for (const grouping of ['classic', 'bus-isolation'] as const) {
       const l = new IsolationLab(sw2Topology({ dspAcs: [], acsQuirk: 'isolated', grouping, driverB: 'nvme' }));
-      const g = l.host.kernel.groupTable!;
+      const g = groupTable(l.host);
       expect(g.groupOf(SW2.A)).not.toBe(g.groupOf(SW2.B));
       l.enable(SW2.B);
       const r = l.hostile(SW2.A).attack({ kind: 'write', addr: B_LIVENESS, data: new Uint8Array([0x78, 0x56, 0x34, 0x12]) });
@@ -101,7 +102,7 @@ describe('T9: an ACS override that lies', () => {
 
   it('protected: without the lie, bus-isolation grouping puts A and B together and VFIO refuses A while B has a kernel driver (EPERM)', () => {
     const l = new IsolationLab(sw2Topology({ dspAcs: [], grouping: 'bus-isolation', driverB: 'nvme' }));
-    const g = l.host.kernel.groupTable!;
+    const g = groupTable(l.host);
     expect(g.groupOf(SW2.A)).toBe(g.groupOf(SW2.B));
     l.host.bind(SW2.A, 'vfio-pci');
     const { p, container, group } = vfioGroup(l, SW2.A);
@@ -132,7 +133,7 @@ describe('T10: a host driver inside a user-owned group', () => {
     const { p, container, group } = vfioGroup(l, GPU);
     p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
     expect(errnoOf(() => l.host.bind(AUDIO, 'snd_hda_intel'))).toBe('EBUSY');
-    expect(l.host.kernel.pci.find(AUDIO)!.driver).toBeNull();
+    expect(pciDevice(l.host, AUDIO).driver).toBeNull();
     expect(l.group(AUDIO).owner).not.toBeNull();
   });
 

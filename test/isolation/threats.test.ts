@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { IsolationLab } from '../../src/testing/lab.js';
 import { SW2, sw2Topology, type Sw2Options } from '../../src/testing/reference-switch.js';
 import { remappableAddress } from '../../src/hardware/iommu/interrupt-remap.js';
+import { groupTable } from '../support/kernel-state.js';
 
 const RW = { read: true, write: true } as const;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -35,7 +36,7 @@ describe('T2: P2P between functions of one multifunction device', () => {
     expect(r.ok).toBe(true);
     expect(l.fabric.eventLog()[0]).toMatchObject({ kind: 'p2p', via: 'internal', target: '0000:01:00.1' });
     expect(l.host.faults()).toEqual([]);
-    const g = l.host.kernel.groupTable!;
+    const g = groupTable(l.host);
     expect(g.groupOf('0000:01:00.0')).toBe(g.groupOf('0000:01:00.1'));
   });
 

@@ -12,6 +12,7 @@ import { EduModel } from '../../src/hardware/devices/edu.js';
 import type { Process } from '../../src/process/process.js';
 import { errnoOf } from '../support/errno.js';
 import { u64le } from '../support/bytes.js';
+import { iommuGroup, pciDevice } from '../support/kernel-state.js';
 
 const A = '0000:01:00.0';
 const BAR = 0xe000_0000n;
@@ -62,7 +63,7 @@ describe('uio_pci_generic: binding', () => {
     root.writeFile('/sys/bus/pci/drivers/uio_pci_generic/new_id', '1234 11e8');
     expect(root.readlink(`/sys/bus/pci/devices/${A}/driver`)).toMatch(/drivers\/uio_pci_generic$/);
     expect(root.readdir('/dev')).toEqual(expect.arrayContaining(['uio0', 'uio1']));
-    const g = host.kernel.pci.find(A)!.group!;
+    const g = iommuGroup(host, A);
     expect(g.domain).toBe(g.defaultDomain);
     const cmd = host.machine.modelOf(host.topology.byBdf(A)!).configRead(CFG.COMMAND, 2);
     expect(cmd & CMD.MEMORY).toBe(CMD.MEMORY);
@@ -77,7 +78,7 @@ describe('uio_pci_generic: binding', () => {
       return m;
     });
     expect(errnoOf(() => host.bind(A, 'uio_pci_generic'))).toBe('ENODEV');
-    expect(host.kernel.pci.find(A)!.driver).toBeNull();
+    expect(pciDevice(host, A).driver).toBeNull();
     expect(host.spawn().readdir('/dev')).not.toContain('uio0');
   });
 
@@ -252,13 +253,13 @@ describe('uio_pci_generic: DMA has no isolation of its own', () => {
     dmaToRam(host, p, bar, 0x10_0000n);
     expect(new TextDecoder().decode(host.phys.read(0x10_0000n, 8))).toBe('kernel!!');
     expect(host.faults()[0]).toMatchObject({ source: A, iova: 0x10_0000n, access: 'write', code: 0x5 });
-    const g = host.kernel.pci.find(A)!.group!;
+    const g = iommuGroup(host, A);
     expect(host.iommu!.contextOf(0x0100)?.mode).toBe('translate');
   });
 
   it('with an identity default domain (iommu.passthrough) the device again reaches any memory', () => {
     const host = new Host(topology());
-    const g = host.kernel.pci.find(A)!.group!;
+    const g = iommuGroup(host, A);
     const iommu = host.iommu!;
     const id = iommu.allocDomain('identity');
     for (const rid of g.rids) iommu.attach(rid, id);

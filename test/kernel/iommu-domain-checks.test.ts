@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import type { IommuDomain } from '../../src/hardware/iommu/index.js';
+import { iommuGroup } from '../support/kernel-state.js';
 
 const data = new Uint8Array([0xde, 0xad, 0xbe, 0xef]);
 
@@ -25,7 +26,7 @@ const GHOST = {
 describe('§5.2 a ghost alias RID is part of the group', () => {
   it('the group is the real function alone, yet both RIDs point at its domain, through VFIO too', () => {
     const h = new Host(GHOST);
-    const g = h.kernel.pci.find('0000:03:00.0')!.group!;
+    const g = iommuGroup(h, '0000:03:00.0');
     expect(g.devices.map((d) => d.bdf)).toEqual(['0000:03:00.0']);
     expect(g.rids).toEqual([0x0300, 0x0301]);
     expect(h.iommu!.contextOf(0x0301)?.domain).toBe(g.defaultDomain);
@@ -56,7 +57,7 @@ describe('§5.22/§5.27 identity default domains and ownership transitions', () 
     sh.writeFile(`/sys/kernel/iommu_groups/${id}/type`, 'identity');
     expect(h.iommu!.dmaWrite(RID, 0x10_0000n, data).ok).toBe(true);
     h.bind(EDU, 'vfio-pci');
-    const g = h.kernel.pci.find(EDU)!.group!;
+    const g = iommuGroup(h, EDU);
     expect(g.claimDmaOwner({}).ok).toBe(true);
     expect(h.iommu!.dmaWrite(RID, 0x10_0000n, data).ok).toBe(false);
     expect(h.faults().at(-1)).toMatchObject({ rid: RID, code: 0x2 });
@@ -73,7 +74,7 @@ describe('§5.22/§5.27 identity default domains and ownership transitions', () 
   it('another owner cannot claim a group VFIO holds on the user\'s domain: EPERM (iommu_group_claim_dma_owner, owner_cnt set)', () => {
     const h = new Host();
     h.bind(EDU, 'vfio-pci');
-    const g = h.kernel.pci.find(EDU)!.group!;
+    const g = iommuGroup(h, EDU);
     expect(g.claimDeviceDmaOwner({}).ok).toBe(true);
     expect(g.attachDomain(h.iommu!.allocDomain('unmanaged')).ok).toBe(true);
     expect(g.claimDmaOwner({})).toMatchObject({ ok: false, code: 'EPERM' });

@@ -10,6 +10,7 @@ import { Host } from '../../src/index.js';
 import type { IommuDomain } from '../../src/hardware/iommu/index.js';
 import { errnoOf } from '../support/errno.js';
 import { rootShell } from '../support/sysfs.js';
+import { iommuGroup } from '../support/kernel-state.js';
 
 const EDU = '0000:06:00.0'; // default machine: alone in its group, no driver
 const NVME = '0000:05:00.0'; // default machine: bound to nvme (a DMA-API driver)
@@ -39,7 +40,7 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
 
   it('frees the replaced default domain (iommu_setup_default_domain → iommu_domain_free)', () => {
     const h = new Host();
-    const g = h.kernel.pci.find(EDU)!.group!;
+    const g = iommuGroup(h, EDU);
     const before = g.defaultDomain!;
     rootShell(h).writeFile(typePath(h, EDU), 'DMA');
     expect(g.defaultDomain).not.toBe(before);
@@ -72,7 +73,7 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
   it('DMA → DMA-FQ works live under a DMA-API driver, on the same domain, and unmaps become lazy', () => {
     const h = new Host();
     const path = typePath(h, NVME);
-    const g = h.kernel.pci.find(NVME)!.group!;
+    const g = iommuGroup(h, NVME);
     const dom = g.defaultDomain as IommuDomain;
     expect(g.ownerCount).toBe(1);
     rootShell(h).writeFile(path, 'DMA-FQ');
@@ -95,7 +96,7 @@ describe('writing /sys/kernel/iommu_groups/N/type', () => {
   it('a VFIO-owned group refuses (EPERM), and type keeps showing the default domain, not the user\'s (§5.10)', () => {
     const h = new Host();
     h.bind(EDU, 'vfio-pci');
-    const g = h.kernel.pci.find(EDU)!.group!;
+    const g = iommuGroup(h, EDU);
     expect(g.claimDmaOwner({}).ok).toBe(true);
     const user = h.iommu!.allocDomain('unmanaged');
     expect(g.attachDomain(user).ok).toBe(true);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import type { IommuDomain } from '../../src/hardware/iommu/index.js';
 import { rootShell } from '../support/sysfs.js';
+import { iommuGroup, pciDevice } from '../support/kernel-state.js';
 
 const IGPU = '0000:00:02.0'; // default machine: i915, RMRR 0x7b800000-0x7f7fffff
 const XHCI = '0000:00:14.0'; // default machine: xhci_hcd, RMRR 0x7b7e0000-0x7b7fffff
@@ -20,7 +21,7 @@ const data = new Uint8Array([0xca, 0xfe, 0xf0, 0x0d]);
 
 /** The default domain of `bdf`'s group, as the hardware IOMMU sees it. */
 function defaultDomain(h: Host, bdf: string): IommuDomain {
-  return h.kernel.pci.find(bdf)!.group!.defaultDomain as IommuDomain;
+  return iommuGroup(h, bdf).defaultDomain as IommuDomain;
 }
 
 function typePath(h: Host, bdf: string): string {
@@ -31,8 +32,8 @@ function typePath(h: Host, bdf: string): string {
 describe('RMRR identity maps in the kernel default domain', () => {
   it('the iGPU on i915 reaches its RMRR 1:1 (both ends), and faults just outside it', () => {
     const h = new Host();
-    const g = h.kernel.pci.find(IGPU)!.group!;
-    expect(h.kernel.pci.find(IGPU)!.driver?.name).toBe('i915');
+    const g = iommuGroup(h, IGPU);
+    expect(pciDevice(h, IGPU).driver?.name).toBe('i915');
     expect(g.defaultType).toBe('DMA');
     expect(h.iommu!.dmaWrite(RID_IGPU, 0x7b80_0000n, data).ok).toBe(true);
     expect([...h.phys.read(0x7b80_0000n, 4)]).toEqual([...data]);
@@ -52,7 +53,7 @@ describe('RMRR identity maps in the kernel default domain', () => {
 
   it('xHCI reaches its own RMRR but not the iGPU one (each group maps only its members)', () => {
     const h = new Host();
-    expect(h.kernel.pci.find(XHCI)!.group).not.toBe(h.kernel.pci.find(IGPU)!.group);
+    expect(pciDevice(h, XHCI).group).not.toBe(pciDevice(h, IGPU).group);
     expect(h.iommu!.dmaWrite(RID_XHCI, 0x7b7e_0000n, data).ok).toBe(true);
     expect(h.iommu!.dmaWrite(RID_XHCI, 0x7b7f_fffcn, data).ok).toBe(true);
     expect(h.iommu!.dmaWrite(RID_XHCI, 0x7b80_0000n, data).ok).toBe(false);
@@ -67,7 +68,7 @@ describe('RMRR identity maps in the kernel default domain', () => {
   it('identity needs no maps; going back to DMA (a new default domain) recreates them', () => {
     const h = new Host();
     h.bind(XHCI, null);
-    const g = h.kernel.pci.find(XHCI)!.group!;
+    const g = iommuGroup(h, XHCI);
     rootShell(h).writeFile(typePath(h, XHCI), 'identity');
     expect(defaultDomain(h, XHCI).pageTable.stats().mappedBytes).toBe(0n);
     rootShell(h).writeFile(typePath(h, XHCI), 'DMA');
@@ -80,7 +81,7 @@ describe('RMRR identity maps in the kernel default domain', () => {
   it('DMA → DMA-FQ keeps the same domain and its maps', () => {
     const h = new Host();
     h.bind(XHCI, null);
-    const g = h.kernel.pci.find(XHCI)!.group!;
+    const g = iommuGroup(h, XHCI);
     const before = g.defaultDomain;
     rootShell(h).writeFile(typePath(h, XHCI), 'DMA-FQ');
     expect(g.defaultDomain).toBe(before);
@@ -92,7 +93,7 @@ describe('VFIO never sees the RMRR maps', () => {
   it('a relaxable RMRR device in VFIO: blocked while claimed, its unmanaged domain does not map the RMRR, release restores it', () => {
     const h = new Host();
     h.bind(XHCI, 'vfio-pci');
-    const g = h.kernel.pci.find(XHCI)!.group!;
+    const g = iommuGroup(h, XHCI);
     expect(g.claimDmaOwner({}).ok).toBe(true);
     expect(h.iommu!.dmaWrite(RID_XHCI, 0x7b7e_0000n, data).ok).toBe(false);
     const user = h.iommu!.allocDomain('unmanaged');
@@ -106,7 +107,7 @@ describe('VFIO never sees the RMRR maps', () => {
 
   it('threats-t13: the non-relaxable RMRR is mapped for the kernel, and still refuses an unmanaged domain (EPERM)', () => {
     const h = new Host(JSON.parse(readFileSync(new URL('../../fixtures/topologies/threats-t13.json', import.meta.url), 'utf8')));
-    const sata = h.kernel.pci.find('0000:00:17.0')!;
+    const sata = pciDevice(h, '0000:00:17.0');
     const g = sata.group!;
     expect(g.reservedRegions).toContainEqual({ start: 0x7b00_0000n, end: 0x7b0f_ffffn, type: 'direct' });
     expect(h.iommu!.dmaWrite(0x00b8, 0x7b00_0000n, data).ok).toBe(true);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
 import { iommuGroupOf, readdirOrEmpty } from '../support/sysfs.js';
+import { iommuGroup, iommuGroups } from '../support/kernel-state.js';
 
 const EDU_ALONE = '0000:06:00.0'; // group 17, behind an ACS downstream port
 const EDU_SHARED = '0000:0a:00.0'; // group 8, with its root port 0000:00:1d.0
@@ -101,10 +102,9 @@ describe('binding through sysfs', () => {
 describe('group DMA ownership and kernel drivers', () => {
   it('a DMA-API driver cannot probe into a group user space owns (EBUSY)', () => {
     const host = new Host();
-    const k = host.kernel;
     host.bind('0000:01:00.0', 'vfio-pci');
     host.bind('0000:01:00.1', null);
-    const group = k.pci.find('0000:01:00.0')!.group!;
+    const group = iommuGroup(host, '0000:01:00.0');
     expect(group.claimDmaOwner({}).ok).toBe(true);
     const sh = host.spawn();
     sh.writeFile('/sys/bus/pci/devices/0000:01:00.1/driver_override', 'snd_hda_intel');
@@ -115,7 +115,7 @@ describe('group DMA ownership and kernel drivers', () => {
   it('VFIO cannot claim a group while a member sits on a DMA-API driver (EPERM)', () => {
     const host = new Host();
     host.bind('0000:01:00.0', 'vfio-pci');
-    const group = host.kernel.pci.find('0000:01:00.0')!.group!;
+    const group = iommuGroup(host, '0000:01:00.0');
     expect(group.claimDmaOwner({})).toMatchObject({ ok: false, code: 'EPERM' });
     host.bind('0000:01:00.1', 'pci-stub');
     expect(group.claimDmaOwner({}).ok).toBe(true);
@@ -126,7 +126,7 @@ describe('grouping algorithm as a host option', () => {
   it('spec example 4: classic splits the ACS-off switch, bus-isolation does not', async () => {
     const { readFileSync } = await import('node:fs');
     const json = JSON.parse(readFileSync('fixtures/topologies/example-4.json', 'utf8')) as unknown;
-    const members = (h: Host): string[][] => h.kernel.iommuCore.list().map((g) => g.devices.map((d) => d.bdf));
+    const members = (h: Host): string[][] => iommuGroups(h).map((g) => g.devices.map((d) => d.bdf));
     const classic = members(new Host(json, { grouping: 'classic' }));
     const iso = members(new Host(json, { grouping: 'bus-isolation' }));
     expect(classic).toContainEqual(['0000:02:00.0', '0000:03:00.0']);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { hasVfioGroup, iommuGroup, registerPciDriver, vfioDevice } from '../support/kernel-state.js';
 
 describe('container ioctls', () => {
   it('GET_API_VERSION is 0 in every state; CHECK_EXTENSION answers as Linux before and after SET_IOMMU', () => {
@@ -101,7 +102,7 @@ describe('group ioctls', () => {
     const group = groupOf(host, '0000:0a:00.0');
     const members = host.spawn().readdir(`/sys/kernel/iommu_groups/${group}/devices`);
     expect(members.length).toBeGreaterThan(1);
-    host.kernel.pci.registerDriver({ name: 'dmadrv', driverManagedDma: false, ids: [], dynamicIds: [], probe: () => ({ ok: true, value: undefined }), remove: () => 'done' });
+    registerPciDriver(host, { name: 'dmadrv', driverManagedDma: false, ids: [], dynamicIds: [], probe: () => ({ ok: true, value: undefined }), remove: () => 'done' });
     const other = members.find((m) => m !== '0000:0a:00.0')!;
     host.bind(other, null);
     host.bind(other, 'dmadrv');
@@ -136,14 +137,14 @@ describe('group ioctls', () => {
     const d2 = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
     expect(d2).not.toBe(d1);
     expect(p.fcntl(d1, uapi.F_GETFD ?? 1)).toBe(1);
-    expect(p.task.kernel.vfio.devices.get(EDU)!.openCount).toBe(2);
+    expect(vfioDevice(p, EDU)!.openCount).toBe(2);
   });
 
   it('GET_DEVICE_FD with no free fd is EMFILE and consumes nothing', () => {
     const { p, g } = setup();
     p.task.rlimitNofile = p.task.openFds().length;
     expectErrno(() => p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU), 'EMFILE');
-    expect(p.task.kernel.vfio.devices.get(EDU)!.openCount).toBe(0);
+    expect(vfioDevice(p, EDU)!.openCount).toBe(0);
   });
 
   it('UNSET_CONTAINER with a device open is EBUSY and changes nothing', () => {
@@ -160,8 +161,7 @@ describe('group ioctls', () => {
   });
 
   it('several groups share one container and one domain; the last to leave releases the backend', () => {
-    const { p, c, g } = setup({ bdfs: [EDU, EDU2] });
-    const host = p.task.kernel;
+    const { host, p, c, g } = setup({ bdfs: [EDU, EDU2] });
     const g2 = p.open(`/dev/vfio/${groupOf({ spawn: () => p } as never, EDU2)}`);
     p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c);
     const t = type1Of(p, c);
@@ -236,10 +236,10 @@ describe('close orders', () => {
     const w = world();
     w.p.exit();
     expect(w.dmaOk()).toBe(false);
-    const ig = w.host.kernel.iommuCore.get(w.group)!;
+    const ig = iommuGroup(w.host, w.group);
     expect(ig.ownerCount).toBe(0);
     w.host.bind(EDU, null);
-    expect(w.host.kernel.vfio.groups.has(w.group)).toBe(false);
+    expect(hasVfioGroup(w.host, w.group)).toBe(false);
   });
 
   it('unbinding the last device while the group is attached (no device fds) revokes the container', () => {
@@ -273,7 +273,7 @@ describe('the interrupt isolation rule and the unprivileged user', () => {
     s.p.writeFile('/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts', 'N');
     const g2 = s.p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
     expectErrno(() => s.p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, s.c), 'EPERM');
-    expect(host.kernel.iommuCore.get(groupOf(host, EDU2))!.ownerCount).toBe(0);
+    expect(iommuGroup(host, groupOf(host, EDU2)).ownerCount).toBe(0);
   });
 
   it('group nodes are root 0600: EACCES for others until chowned; the container is 0666', () => {

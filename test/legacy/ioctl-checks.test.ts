@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { EDU, EDU2, expectErrno, groupOf, machine, setup } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { vfioDevice } from '../support/kernel-state.js';
 
 describe('VFIO_IOMMU_GET_INFO write-back (vfio_iommu_type1_get_info: minsz 16, capsz = offsetofend(cap_offset) = 20)', () => {
   it('argsz 20..23 gets cap_offset (0, chain not delivered); the pad is never written', () => {
@@ -65,7 +66,7 @@ describe('VFIO_GROUP_GET_DEVICE_FD name handling (strndup_user, vfio_device_get_
   it('a failed GET_DEVICE_FD consumes no fd number and leaves open_count alone', () => {
     const { p, c, g } = setup({ type: null });
     expectErrno(() => p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU), 'EINVAL');
-    expect(p.task.kernel.vfio.devices.get(EDU)!.openCount).toBe(0);
+    expect(vfioDevice(p, EDU)!.openCount).toBe(0);
     p.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
     const next = p.open('/dev/vfio/vfio');
     p.close(next);

@@ -7,6 +7,7 @@ import { Host, uapi } from '../../src/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
 import { EDU, expectErrno, map, setup } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { iommuGroup, vfioDevice } from '../support/kernel-state.js';
 
 const ORDERS = [
   ['d', 'g', 'c'],
@@ -35,7 +36,7 @@ describe('every close order of device, group and container leaves nothing behind
         expect(s.p.task.mm.lockedVm).toBe(groupHeld ? 2n : 0n);
       }
       expect(container.freed).toBe(true);
-      expect(s.host.kernel.iommuCore.get(s.group)!.ownerCount).toBe(0);
+      expect(iommuGroup(s.host, s.group).ownerCount).toBe(0);
       expect(s.p.task.mm.pinnedFrames()).toBe(0);
       expect(hw.domainsList().filter((x) => x.type === 'unmanaged').length).toBe(0);
       expect(s.p.open(`/dev/vfio/${s.group}`)).toBeGreaterThanOrEqual(0);
@@ -108,7 +109,7 @@ describe('no-IOMMU: the first device open needs CAP_SYS_RAWIO too (vfio_group_us
     const weak = host.spawn({ caps: ['CAP_DAC_OVERRIDE'] });
     const wg = weak.task.installFd(root.task.file(g)!.get())!;
     expectErrno(() => weak.ioctl(wg, uapi.VFIO_GROUP_GET_DEVICE_FD, '0000:00:03.0'), 'EPERM');
-    expect(host.kernel.vfio.devices.get('0000:00:03.0')!.openCount).toBe(0);
+    expect(vfioDevice(host, '0000:00:03.0')!.openCount).toBe(0);
     expect(root.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, '0000:00:03.0')).toBeGreaterThan(0);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi, type Process } from '../../src/index.js';
 import { EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of, unmap } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { iommuGroup } from '../support/kernel-state.js';
 
 function ranges(p: Process, c: number): Array<{ start: bigint; end: bigint }> {
   const a: Record<string, unknown> = { argsz: 512 };
@@ -28,7 +29,7 @@ describe('attaching a second group to a backed container', () => {
     expectErrno(() => p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c), 'EINVAL');
     expect(ranges(p, c)).toEqual(before);
     expect(type1Of(p, c).domains[0]!.groups.length).toBe(1);
-    expect(host.kernel.iommuCore.get(groupOf(host, EDU2))!.ownerCount).toBe(0);
+    expect(iommuGroup(host, groupOf(host, EDU2)).ownerCount).toBe(0);
     const st = { argsz: 8, flags: 0 };
     p.ioctl(g2, uapi.VFIO_GROUP_GET_STATUS, st);
     expect(st.flags).toBe(uapi.VFIO_GROUP_FLAGS_VIABLE);
@@ -74,7 +75,7 @@ describe('attaching a second group to a backed container', () => {
     unmap(p, c, 0x1000n, 0x1000n, uapi.VFIO_DMA_UNMAP_FLAG_VADDR);
     const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
     expectErrno(() => p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c), 'EBUSY');
-    expect(host.kernel.iommuCore.get(groupOf(host, EDU2))!.ownerCount).toBe(0);
+    expect(iommuGroup(host, groupOf(host, EDU2)).ownerCount).toBe(0);
   });
 
   it('a group joining a container with mappings sees them at once (one shared domain)', () => {

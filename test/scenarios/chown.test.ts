@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario, safeParseScenario } from '../../src/scenarios/index.js';
 import { readJsonFile } from './helpers.js';
+import { resolvePath } from '../support/kernel-state.js';
 
 const topo = readJsonFile('fixtures/topologies/default.json');
 const scen = (steps: unknown[]): unknown => ({ name: 't', topology: topo, steps });
@@ -33,7 +34,7 @@ describe('scenario step chown', () => {
     ]));
     expect(r.steps.filter((s) => !s.ok)).toEqual([]);
     expect(r.ok).toBe(true);
-    const n = r.host.kernel.vfs.resolve(node);
+    const n = resolvePath(r.host, node);
     expect(n.ok && [n.value.node.uid, n.value.node.gid]).toEqual([1000, 0]);
   });
 
@@ -46,7 +47,7 @@ describe('scenario step chown', () => {
       { op: 'chown', path: '/dev/vfio/999', uid: 1, expect: { errno: 'ENOENT' } },
     ]));
     expect(r.ok).toBe(true);
-    const n = r.host.kernel.vfs.resolve(node);
+    const n = resolvePath(r.host, node);
     expect(n.ok && [n.value.node.uid, n.value.node.gid]).toEqual([7, 50]);
   });
 

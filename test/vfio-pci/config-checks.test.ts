@@ -83,7 +83,7 @@ describe('command register, status, read-only and unassigned bytes', () => {
   it('BARs before any write show the host address; an MSI-X control write is dropped', () => {
     const host = machine();
     const o = openDevice(host, NIC_BDF);
-    const addr = host.kernel.topology.byBdf(NIC_BDF)!.bars.find((b) => b.index === 0)!.address;
+    const addr = host.topology.byBdf(NIC_BDF)!.bars.find((b) => b.index === 0)!.address;
     expect(BigInt(cfgRead(o, uapi.PCI_BASE_ADDRESS_0, 4)) & ~0xfn).toBe(addr & 0xffff_fff0n);
     const msix = capAt(o, uapi.PCI_CAP_ID_MSIX);
     const before = cfgRead(o, msix + uapi.PCI_MSIX_FLAGS, 2);

@@ -7,6 +7,7 @@ import { uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, drain, EDU_BDF, le32, machine, openDevice, setIrqs, u32, type Opened } from './helpers.js';
 import { errnoOf } from '../support/errno.js';
+import { vfioDevice } from '../support/kernel-state.js';
 
 const { VFIO_IRQ_SET_DATA_EVENTFD: EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER: TRIGGER, VFIO_IRQ_SET_ACTION_UNMASK: UNMASK } = uapi;
 const INTX = uapi.VFIO_PCI_INTX_IRQ_INDEX;
@@ -126,7 +127,7 @@ describe('INTx unmask irqfd (vfio_virqfd_enable)', () => {
     const o = openDevice(host, EDU_BDF);
     const trig = o.p.eventfd();
     setIrqs(o, INTX, EVENTFD | TRIGGER, 0, [trig]);
-    const core = host.kernel.vfio.devices.get(EDU_BDF)!.core as { intx: { trigger: { signals: number } | null } };
+    const core = vfioDevice(host, EDU_BDF)!.core as { intx: { trigger: { signals: number } | null } };
     const ev = core.intx.trigger!;
     o.p.close(trig);
     o.p.pwrite(o.device, u32(1), BigInt(EDU.IRQ_RAISE));

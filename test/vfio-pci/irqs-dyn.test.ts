@@ -8,6 +8,7 @@ import { Host, uapi } from '../../src/index.js';
 import { DMAE } from '../../src/hardware/devices/dma-engine.js';
 import { DMAE_BDF, drain, openDevice, setIrqs, type Opened } from './helpers.js';
 import { errnoOf } from '../support/errno.js';
+import { hostIrqs } from '../support/kernel-state.js';
 
 const MSIX = uapi.VFIO_PCI_MSIX_IRQ_INDEX;
 const MSI = uapi.VFIO_PCI_MSI_IRQ_INDEX;
@@ -79,7 +80,7 @@ describe('vfio_msi_enable on a host short of vectors', () => {
   it('returns how many it could get and enables nothing', () => {
     const h = host('intel');
     const o = openDevice(h, DMAE_BDF);
-    const irqs = h.kernel.irqs;
+    const irqs = hostIrqs(h);
     irqs.vectorLimit = 2;
     const fds = [o.p.eventfd(), o.p.eventfd(), o.p.eventfd(), o.p.eventfd()];
     expect(setIrqs(o, MSIX, EVENTFD | TRIGGER, 0, fds)).toBe(2);
@@ -93,7 +94,7 @@ describe('vfio_msi_enable on a host short of vectors', () => {
   it('applies to MSI too (edu has one vector, so ask a host with none left)', () => {
     const h = host('intel', 'edu');
     const o = openDevice(h, DMAE_BDF);
-    h.kernel.irqs.vectorLimit = 0;
+    hostIrqs(h).vectorLimit = 0;
     expect(errnoOf(() => setIrqs(o, MSI, EVENTFD | TRIGGER, 0, [o.p.eventfd()]))).toBe('ENOSPC');
   });
 });

@@ -3,6 +3,7 @@ import { uapi, SignalError } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { cfgRead, cfgWrite, drain, EDU_BDF, le32, machine, NIC_BDF, openDevice, u32 } from './helpers.js';
 import { errnoOf } from '../support/errno.js';
+import { vfioDevice } from '../support/kernel-state.js';
 
 const ri = (index: number, argsz = 32) => ({ argsz, flags: 0, index, cap_offset: 0, size: 0n, offset: 0n } as Record<string, unknown>);
 
@@ -93,7 +94,7 @@ describe('mmap rules', () => {
     const host = machine();
     const o = openDevice(host, EDU_BDF);
     const va = o.p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED, o.device, 0n);
-    const vdev = host.kernel.vfio.devices.get(EDU_BDF)!;
+    const vdev = vfioDevice(host, EDU_BDF)!;
     o.p.close(o.device);
     expect(vdev.openCount).toBe(1);
     o.p.write32(va + BigInt(EDU.LIVENESS), 5);

@@ -8,6 +8,7 @@ import { Host, uapi } from '../../src/index.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import { EDU_BDF, machine, openDevice } from './helpers.js';
 import { errnoOf } from '../support/errno.js';
+import { vfioDevice } from '../support/kernel-state.js';
 
 const VGA_BDF = '0000:05:00.0';
 const rp = (bdf: string, child: object): object => ({ bdf, type: 'root-port', acs: ['SV', 'RR', 'CR', 'UF'], children: [child] });
@@ -103,7 +104,7 @@ describe('BAR mmap pieces', () => {
   it('keeps the device open until the last piece of a split mapping is unmapped', () => {
     const host = machine();
     const o = openDevice(host, EDU_BDF);
-    const vdev = host.kernel.vfio.devices.get(EDU_BDF)!;
+    const vdev = vfioDevice(host, EDU_BDF)!;
     const cmd = new Uint8Array(2);
     cmd[0] = uapi.PCI_COMMAND_MEMORY;
     o.p.pwrite(o.device, cmd, (BigInt(uapi.VFIO_PCI_CONFIG_REGION_INDEX) << 40n) + BigInt(uapi.PCI_COMMAND));

@@ -1,0 +1,96 @@
+/**
+ * The tests' one window onto a Host's kernel-side state: what no syscall or sysfs file shows
+ * (a group's DMA owner count, a vfio device's open count, the grouping table) and the few
+ * levers a test turns (the host's vector limit, a test driver). Tests reach `host.kernel`
+ * only through here, so when the kernel's shape changes this file changes, not the tests.
+ *
+ * Read state through the syscall skin or sysfs wherever a user could; use these only where
+ * the kernel keeps the fact to itself. Every function takes a Host or one of its Processes.
+ */
+import type { Host, Process } from '../../src/index.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import type { PciDev } from '../../src/kernel/pci/pci-dev.js';
+import type { PciDriver } from '../../src/kernel/pci/driver.js';
+import type { IommuGroup } from '../../src/kernel/iommu/iommu-group.js';
+import type { VfioDevice } from '../../src/kernel/vfio/vfio-device.js';
+import type { HostIrqs } from '../../src/kernel/vfio-pci/host-irq.js';
+import type { Task } from '../../src/kernel/task.js';
+import type { GroupTable } from '../../src/hardware/groups/index.js';
+
+/** A Host, or a Process of one (its task's kernel). */
+export type KernelOwner = Host | Process;
+
+function kernelOf(o: KernelOwner): Kernel {
+  return 'kernel' in o ? o.kernel : o.task.kernel;
+}
+
+function must<T>(v: T | null | undefined, what: string): T {
+  if (v === null || v === undefined) throw new Error(`test support: no ${what}`);
+  return v;
+}
+
+/** The driver core's PCI device `bdf` (its bound `driver`, its IOMMU `group`, its function). */
+export function pciDevice(o: KernelOwner, bdf: string): PciDev {
+  return must(kernelOf(o).pci.find(bdf), `PCI device ${bdf}`);
+}
+
+/** Every PCI device the driver core knows, in probe order. */
+export function pciDevices(o: KernelOwner): readonly PciDev[] {
+  return kernelOf(o).pci.devices;
+}
+
+/** Register a PCI driver with the driver core (a test's stand-in for a kernel driver module). */
+export function registerPciDriver(o: KernelOwner, drv: PciDriver): void {
+  kernelOf(o).pci.registerDriver(drv);
+}
+
+/** The IOMMU group of device `bdf` (a string), or group number `id`: owner, domains, RIDs, members. */
+export function iommuGroup(o: KernelOwner, at: string | number): IommuGroup {
+  if (typeof at === 'number') return must(kernelOf(o).iommuCore.get(at), `IOMMU group ${at}`);
+  return must(pciDevice(o, at).group, `IOMMU group of ${at}`);
+}
+
+/** Every IOMMU group, by number. */
+export function iommuGroups(o: KernelOwner): IommuGroup[] {
+  return kernelOf(o).iommuCore.list();
+}
+
+/** The grouping algorithm's table (`groupOf(bdf)`), as the kernel computed it at boot. */
+export function groupTable(o: KernelOwner): GroupTable {
+  return must(kernelOf(o).groupTable, 'group table (no IOMMU?)');
+}
+
+/** The VFIO device `bdf` (openCount, ops, and `core`, the vfio-pci core device), or undefined if not on vfio-pci. */
+export function vfioDevice(o: KernelOwner, bdf: string): VfioDevice | undefined {
+  return kernelOf(o).vfio.devices.get(bdf);
+}
+
+/** Whether VFIO has a group object for IOMMU group `id` (it exists while a member is on vfio-pci). */
+export function hasVfioGroup(o: KernelOwner, id: number): boolean {
+  return kernelOf(o).vfio.groups.has(id);
+}
+
+/** The kernel's free RAM as [first frame, frame count] extents. */
+export function freeFrameExtents(o: KernelOwner): ReturnType<Kernel['frames']['freeExtents']> {
+  return kernelOf(o).frames.freeExtents();
+}
+
+/** Every live task, oldest first (the last is the newest spawn). */
+export function tasks(o: KernelOwner): Task[] {
+  return [...kernelOf(o).tasks.values()];
+}
+
+/** The kernel's taint reasons (e.g. no-IOMMU mode), oldest first. */
+export function taints(o: KernelOwner): readonly string[] {
+  return kernelOf(o).taints;
+}
+
+/** The host interrupt vectors vfio-pci allocates from (`vectorLimit` is a test lever). */
+export function hostIrqs(o: KernelOwner): HostIrqs {
+  return kernelOf(o).irqs;
+}
+
+/** Resolve `path` in the kernel's VFS, as a root lookup would (the inode's owner, mode...). */
+export function resolvePath(o: KernelOwner, path: string): ReturnType<Kernel['vfs']['resolve']> {
+  return kernelOf(o).vfs.resolve(path);
+}
