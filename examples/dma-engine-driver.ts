@@ -7,6 +7,7 @@
 import { Host, uapi } from '../src/index.js';
 import { DMAE } from '../src/hardware/devices/dma-engine.js';
 import type { Process } from '../src/process/process.js';
+import { openVfio } from '../src/testing/session.js';
 
 export interface MemcpyDriver {
   p: Process;
@@ -24,14 +25,9 @@ const IOVA_DATA = 0x2000_0000n;
 const COMP = 0x800n; // completion records inside the ring's page
 
 export function openEngine(host: Host, bdf: string): MemcpyDriver {
-  host.bind(bdf, 'vfio-pci');
-  const p = host.spawn();
-  const groupId = p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop()!;
-  const container = p.open('/dev/vfio/vfio');
-  const group = p.open(`/dev/vfio/${groupId}`);
-  p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-  p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
-  const device = p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf);
+  // bind to vfio-pci, container + group + type1v2 + device fd: the vfio.rst opening sequence
+  // (examples/vfio-rst-example.ts spells out each step); device enabling stays below, as a driver does it
+  const { p, container, device } = openVfio(host, bdf, { enable: false });
 
   const map = (iova: bigint, size: bigint) => {
     const va = p.mmap(0n, size, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);

@@ -4,16 +4,12 @@
  */
 import { uapi, type Host } from '../src/index.js';
 import { EDU } from '../src/hardware/devices/edu.js';
+import { openVfio } from '../src/testing/session.js';
 
 export function eduFactorial(host: Host, bdf: string, n: number, mode: 'msi' | 'intx'): { result: number; irqStatus: number; at: bigint } {
-  host.bind(bdf, 'vfio-pci');
-  const p = host.spawn();
-  const groupId = p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop()!;
-  const container = p.open('/dev/vfio/vfio');
-  const group = p.open(`/dev/vfio/${groupId}`);
-  p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-  p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
-  const device = p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf);
+  // bind to vfio-pci, container + group + type1v2 + device fd: the vfio.rst opening sequence
+  // (examples/vfio-rst-example.ts spells out each step); device enabling stays below, as a driver does it
+  const { p, device } = openVfio(host, bdf, { enable: false });
 
   const bar0 = p.mmap(0n, 0x100000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED, device, 0n);
   if (p.read32(bar0 + BigInt(EDU.ID)) !== EDU.IDENT) throw new Error('not an edu');

@@ -7,18 +7,14 @@
  */
 import { uapi, type Host } from '../src/index.js';
 import { NIC } from '../src/hardware/devices/nic.js';
+import { openVfio } from '../src/testing/session.js';
 
 const GUEST_RAM = 0x100000n; // 1 MiB of guest RAM at GPA 0
 
 export function tinyVmm(host: Host, bdf: string): { received: Uint8Array; txIrqs: bigint; rxIrqs: bigint; rxLen: number } {
-  host.bind(bdf, 'vfio-pci');
-  const p = host.spawn();
-  const groupId = p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop()!;
-  const container = p.open('/dev/vfio/vfio');
-  const group = p.open(`/dev/vfio/${groupId}`);
-  p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-  p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
-  const device = p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf);
+  // bind to vfio-pci, container + group + type1v2 + device fd: the vfio.rst opening sequence
+  // (examples/vfio-rst-example.ts spells out each step); device enabling stays below, as a driver does it
+  const { p, container, device } = openVfio(host, bdf, { enable: false });
 
   // guest RAM: IOVA == GPA
   const ram = p.mmap(0n, GUEST_RAM, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS, -1, 0n);

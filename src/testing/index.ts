@@ -7,6 +7,6 @@ export { syscallCommands, syscallWorld, guardedStep, observableState, SyscallWor
 export { checkInvariants, ownerOf, type IsolationReport, type Violation, type Exposure, type ExposureKind, type CheckOptions } from './invariants.js';
 export { IsolationLab } from './lab.js';
 export { sw2Topology, SW2, type Sw2Options, type AcsCtl } from './reference-switch.js';
-export { openVfio, mapDma, enableDevice, groupIdOf, barRead32, barWrite32, type VfioSession, type SessionOptions } from './session.js';
+export { openVfio, openContainerAndGroup, attachContainer, mapDma, enableDevice, groupIdOf, barRead32, barWrite32, type VfioSession, type SessionOptions } from './session.js';
 export { HostileModel, HOSTILE, type AttackRequest, type AttackResult } from '../hardware/devices/hostile.js';
 export { Fabric, routeRequest, type Route, type FabricEvent } from '../hardware/fabric/index.js';

@@ -22,6 +22,10 @@ export interface SessionOptions {
   readonly rlimitMemlock?: bigint;
   /** Enable memory decoding and bus mastering through the config region (default true). */
   readonly enable?: boolean;
+  /** Use this process instead of spawning one (then `uid` and `rlimitMemlock` do not apply). */
+  readonly p?: Process;
+  /** The IOMMU model for VFIO_SET_IOMMU (default VFIO_TYPE1v2_IOMMU). */
+  readonly type?: number;
 }
 
 /** The IOMMU group number of `bdf`, read from sysfs as a user would. */
@@ -29,15 +33,30 @@ export function groupIdOf(p: Process, bdf: string): number {
   return Number(p.readlink(`/sys/bus/pci/devices/${bdf}/iommu_group`).split('/').pop());
 }
 
-/** Open a container, add `bdf`'s group, select type1v2 and get the device fd. */
-export function openVfio(host: Host, bdf: string, o: SessionOptions = {}): VfioSession {
-  if (o.bind !== false) host.bind(bdf, 'vfio-pci');
-  const p = host.spawn({ uid: o.uid ?? 0, ...(o.rlimitMemlock === undefined ? {} : { rlimitMemlock: o.rlimitMemlock }) });
-  const groupId = groupIdOf(p, bdf);
+/** The first two steps: open /dev/vfio/vfio, then group `groupId`'s /dev/vfio/N (no ioctl yet). */
+export function openContainerAndGroup(p: Process, groupId: number): { container: number; group: number } {
   const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
   const group = p.open(`/dev/vfio/${groupId}`, uapi.O_RDWR);
+  return { container, group };
+}
+
+/** VFIO_GROUP_SET_CONTAINER, then VFIO_SET_IOMMU(`type`, type1v2 by default) — the usual pair. */
+export function attachContainer(p: Process, group: number, container: number, type: number = uapi.VFIO_TYPE1v2_IOMMU): void {
   p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
-  p.ioctl(container, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU);
+  p.ioctl(container, uapi.VFIO_SET_IOMMU, type);
+}
+
+/**
+ * The whole legacy opening sequence, the one copy tests, examples and the kit share: bind
+ * `bdf` to vfio-pci, open a container and the device's group, attach them (type1v2), get
+ * the device fd and (by default) enable memory decoding and bus mastering.
+ */
+export function openVfio(host: Host, bdf: string, o: SessionOptions = {}): VfioSession {
+  if (o.bind !== false) host.bind(bdf, 'vfio-pci');
+  const p = o.p ?? host.spawn({ uid: o.uid ?? 0, ...(o.rlimitMemlock === undefined ? {} : { rlimitMemlock: o.rlimitMemlock }) });
+  const groupId = groupIdOf(p, bdf);
+  const { container, group } = openContainerAndGroup(p, groupId);
+  attachContainer(p, group, container, o.type);
   const device = p.ioctl(group, uapi.VFIO_GROUP_GET_DEVICE_FD, bdf);
   if (o.enable !== false) enableDevice(p, device);
   return { p, container, group, device, groupId };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IsolationLab } from '../../src/testing/lab.js';
 import { SW2, sw2Topology } from '../../src/testing/reference-switch.js';
 import { checkInvariants } from '../../src/testing/invariants.js';
-import { groupIdOf } from '../../src/testing/session.js';
+import { groupIdOf, openContainerAndGroup } from '../../src/testing/session.js';
 import { EDU } from '../../src/hardware/devices/edu.js';
 import * as uapi from '../../src/uapi/index.js';
 import { errnoOf } from '../support/errno.js';
@@ -22,8 +22,7 @@ const dec = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
 /** Open a container and add `bdf`'s group as root; returns the process and fds. */
 function vfioGroup(l: IsolationLab, bdf: string) {
   const p = l.host.spawn();
-  const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
-  const group = p.open(`/dev/vfio/${groupIdOf(p, bdf)}`, uapi.O_RDWR);
+  const { container, group } = openContainerAndGroup(p, groupIdOf(p, bdf));
   return { p, container, group };
 }
 

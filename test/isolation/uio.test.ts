@@ -11,6 +11,7 @@ import { CFG, CMD } from '../../src/hardware/devices/config-space.js';
 import { EduModel } from '../../src/hardware/devices/edu.js';
 import type { Process } from '../../src/process/process.js';
 import { errnoOf } from '../support/errno.js';
+import { groupIdOf, openContainerAndGroup } from '../../src/testing/session.js';
 import { u64le } from '../support/bytes.js';
 import { iommuGroup, pciDevice } from '../support/kernel-state.js';
 
@@ -87,9 +88,7 @@ describe('uio_pci_generic: binding', () => {
     host.bind('0000:01:00.1', 'uio_pci_generic');
     host.bind(A, 'vfio-pci');
     const p = host.spawn();
-    const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
-    const id = p.readlink(`/sys/bus/pci/devices/${A}/iommu_group`).split('/').pop();
-    const group = p.open(`/dev/vfio/${id}`, uapi.O_RDWR);
+    const { container, group } = openContainerAndGroup(p, groupIdOf(p, A));
     expect(errnoOf(() => p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container))).toBe('EPERM');
   });
 
@@ -97,9 +96,7 @@ describe('uio_pci_generic: binding', () => {
     const host = new Host(topology({ mf: true }));
     host.bind(A, 'vfio-pci');
     const p = host.spawn();
-    const container = p.open('/dev/vfio/vfio', uapi.O_RDWR);
-    const id = p.readlink(`/sys/bus/pci/devices/${A}/iommu_group`).split('/').pop();
-    const group = p.open(`/dev/vfio/${id}`, uapi.O_RDWR);
+    const { container, group } = openContainerAndGroup(p, groupIdOf(p, A));
     p.ioctl(group, uapi.VFIO_GROUP_SET_CONTAINER, container);
     expect(errnoOf(() => host.bind('0000:01:00.1', 'uio_pci_generic'))).toBe('EBUSY');
   });

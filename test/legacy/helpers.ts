@@ -4,6 +4,7 @@ import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
 import { defaultTopologyJson } from '../../src/hardware/default-machine.js';
 import { iommuGroupOf } from '../support/sysfs.js';
+import { attachContainer, openContainerAndGroup } from '../../src/testing/session.js';
 
 export const EDU = '0000:06:00.0';
 export const EDU2 = '0000:07:00.0';
@@ -27,12 +28,11 @@ export function setup(opts: { bdfs?: string[]; type?: number | null; attach?: bo
   for (const b of bdfs) host.bind(b, 'vfio-pci');
   const p = opts.proc ?? host.spawn();
   const group = groupOf(host, bdfs[0]!);
-  const c = p.open('/dev/vfio/vfio');
-  const g = p.open(`/dev/vfio/${group}`);
+  const { container: c, group: g } = openContainerAndGroup(p, group);
   if (opts.attach !== false) {
-    p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
     const type = opts.type === undefined ? uapi.VFIO_TYPE1v2_IOMMU : opts.type;
-    if (type !== null) p.ioctl(c, uapi.VFIO_SET_IOMMU, type);
+    if (type === null) p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
+    else attachContainer(p, g, c, type);
   }
   return { host, p, c, g, group };
 }
