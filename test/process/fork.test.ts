@@ -10,6 +10,7 @@ import { attach, boundDevice, ioasAlloc, mapFixed, P } from '../iommufd/helpers.
 import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { errnoOf, expectErrno } from '../support/errno.js';
 import { readU64le, u64le } from '../support/bytes.js';
+import { hasTask, taskCount, usedFrames, vfioDevice } from '../support/kernel-state.js';
 
 const RID = 0x0600; // edu at 06:00.0
 
@@ -108,18 +109,18 @@ describe('fork: type1 containers', () => {
     expect(child.task.mm.pinnedFrames()).toBe(1);
     unmap(p, c, 0n, 0x1000n);
     expect(child.task.mm.pinnedFrames()).toBe(0);
-    expect(host.kernel.tasks.has(child.pid)).toBe(false);
+    expect(hasTask(host, child.pid)).toBe(false);
     // a process that exits with the last reference releases the container, its DMA and locked_vm
     const q = p.fork();
     p.exit();
-    const used = host.kernel.frames.usedFrames();
+    const used = usedFrames(host);
     const vb = anonBuffer(q, 0x4000n);
     map(q, c, vb, 0n, 0x4000n);
     expect(q.task.mm.lockedVm).toBe(4n);
     q.exit();
     expect(q.task.mm.lockedVm).toBe(0n);
     expect(q.task.mm.pinnedFrames()).toBe(0);
-    expect(host.kernel.frames.usedFrames()).toBe(used);
+    expect(usedFrames(host)).toBe(used);
   });
 });
 
@@ -141,7 +142,7 @@ describe('fork: credentials, rlimits, BAR mappings', () => {
     const dev = p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
     const va = p.mmap(0n, 0x1000n, PROT_RW, uapi.MAP_SHARED, dev, 0n);
     const child = p.fork();
-    const vdev = host.kernel.vfio.devices.get(EDU)!;
+    const vdev = vfioDevice(host, EDU)!;
     p.close(dev);
     child.close(dev);
     p.munmap(va, 0x1000n);
@@ -204,12 +205,12 @@ describe('fork: failure', () => {
       n++;
     }
     expect(n).toBeGreaterThan(0);
-    const before = host.kernel.frames.usedFrames();
-    const tasks = host.kernel.tasks.size;
+    const before = usedFrames(host);
+    const tasks = taskCount(host);
     const refs = p.task.file(0)!.refs;
     expect(errnoOf(() => p.fork())).toBe('ENOMEM');
-    expect(host.kernel.frames.usedFrames()).toBe(before);
-    expect(host.kernel.tasks.size).toBe(tasks);
+    expect(usedFrames(host)).toBe(before);
+    expect(taskCount(host)).toBe(tasks);
     expect(p.task.file(0)!.refs).toBe(refs);
   });
 });

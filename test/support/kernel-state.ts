@@ -75,6 +75,21 @@ export function freeFrameExtents(o: KernelOwner): ReturnType<Kernel['frames']['f
   return kernelOf(o).frames.freeExtents();
 }
 
+/** Frames of RAM the kernel has handed out (pages, page tables, pins...). */
+export function usedFrames(o: KernelOwner): number {
+  return kernelOf(o).frames.usedFrames();
+}
+
+/** Whether a task with `pid` is still in the kernel's task table (not yet reaped). */
+export function hasTask(o: KernelOwner, pid: number): boolean {
+  return kernelOf(o).tasks.has(pid);
+}
+
+/** How many tasks the kernel's task table holds. */
+export function taskCount(o: KernelOwner): number {
+  return kernelOf(o).tasks.size;
+}
+
 /** Every live task, oldest first (the last is the newest spawn). */
 export function tasks(o: KernelOwner): Task[] {
   return [...kernelOf(o).tasks.values()];
