@@ -1,8 +1,5 @@
 /** Shared set-up for the iommufd and device-cdev tests. */
 import { Host, uapi, type Process } from '../../src/index.js';
-import type { IommufdCtx } from '../../src/kernel/iommufd/context.js';
-import type { Ioas } from '../../src/kernel/iommufd/ioas.js';
-import type { IoPagetable } from '../../src/kernel/iommufd/io-pagetable.js';
 
 export const EDU = '0000:06:00.0';
 export const EDU2 = '0000:07:00.0';
@@ -85,8 +82,5 @@ export function destroy(p: Process, fd: number, id: number): void {
   p.ioctl(fd, uapi.IOMMU_DESTROY, { size: 8, id });
 }
 
-/** The io_pagetable behind an IOAS id (internal; stands in for the selftest's IOMMU_TEST_OP_ADD_RESERVED). */
-export function ioptOf(p: Process, fd: number, ioas: number): IoPagetable {
-  const ctx = p.task.file(fd)!.priv as IommufdCtx;
-  return (ctx.table.any(ioas) as Ioas).iopt;
-}
+/** The io_pagetable behind an IOAS id (kernel state, from the support window). */
+export { ioptOf } from '../support/kernel-state.js';

@@ -1,7 +1,5 @@
 /** Shared set-up for the legacy container/group/type1 tests. */
 import { Host, uapi, type Process } from '../../src/index.js';
-import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
-import type { VfioContainer } from '../../src/kernel/vfio/container.js';
 import { defaultTopologyJson } from '../../src/hardware/default-machine.js';
 import { iommuGroupOf } from '../support/sysfs.js';
 import { attachContainer, openContainerAndGroup } from '../../src/testing/session.js';
@@ -37,12 +35,8 @@ export function setup(opts: { bdfs?: string[]; type?: number | null; attach?: bo
   return { host, p, c, g, group };
 }
 
-/** The type1 instance behind a container fd (internal, for page-table checks). */
-export function type1Of(p: Process, c: number): Type1Iommu {
-  const f = p.task.file(c)!;
-  const cont = f.priv as VfioContainer;
-  return cont.backend!.inst.data as Type1Iommu;
-}
+/** The type1 instance behind a container fd (kernel state, from the support window). */
+export { type1Of } from '../support/kernel-state.js';
 
 export { expectErrno } from '../support/errno.js';
 

@@ -5,7 +5,8 @@
  * only through here, so when the kernel's shape changes this file changes, not the tests.
  *
  * Read state through the syscall skin or sysfs wherever a user could; use these only where
- * the kernel keeps the fact to itself. Every function takes a Host or one of its Processes.
+ * the kernel keeps the fact to itself. Every function takes a Host or one of its Processes;
+ * the last two read the kernel object behind one of a process's fds.
  */
 import type { Host, Process } from '../../src/index.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
@@ -16,6 +17,11 @@ import type { VfioDevice } from '../../src/kernel/vfio/vfio-device.js';
 import type { HostIrqs } from '../../src/kernel/vfio-pci/host-irq.js';
 import type { Task } from '../../src/kernel/task.js';
 import type { GroupTable } from '../../src/hardware/groups/index.js';
+import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
+import type { VfioContainer } from '../../src/kernel/vfio/container.js';
+import type { IommufdCtx } from '../../src/kernel/iommufd/context.js';
+import type { Ioas } from '../../src/kernel/iommufd/ioas.js';
+import type { IoPagetable } from '../../src/kernel/iommufd/io-pagetable.js';
 
 /** A Host, or a Process of one (its task's kernel). */
 export type KernelOwner = Host | Process;
@@ -108,4 +114,16 @@ export function hostIrqs(o: KernelOwner): HostIrqs {
 /** Resolve `path` in the kernel's VFS, as a root lookup would (the inode's owner, mode...). */
 export function resolvePath(o: KernelOwner, path: string): ReturnType<Kernel['vfs']['resolve']> {
   return kernelOf(o).vfs.resolve(path);
+}
+
+/** The type1 instance behind container fd `c` of `p` (its domains, dma ranges, `v2`). */
+export function type1Of(p: Process, c: number): Type1Iommu {
+  const cont = must(p.task.file(c), `fd ${c}`).priv as VfioContainer;
+  return cont.backend!.inst.data as Type1Iommu;
+}
+
+/** The io_pagetable behind IOAS `ioas` of iommufd `fd` (stands in for the selftest's IOMMU_TEST_OP_ADD_RESERVED). */
+export function ioptOf(p: Process, fd: number, ioas: number): IoPagetable {
+  const ctx = must(p.task.file(fd), `fd ${fd}`).priv as IommufdCtx;
+  return (ctx.table.any(ioas) as Ioas).iopt;
 }
