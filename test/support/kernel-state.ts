@@ -71,6 +71,11 @@ export function vfioDevice(o: KernelOwner, bdf: string): VfioDevice | undefined 
   return kernelOf(o).vfio.devices.get(bdf);
 }
 
+/** The names (BDFs) of every VFIO device, in registration order. */
+export function vfioDeviceNames(o: KernelOwner): string[] {
+  return [...kernelOf(o).vfio.devices.keys()];
+}
+
 /** Whether VFIO has a group object for IOMMU group `id` (it exists while a member is on vfio-pci). */
 export function hasVfioGroup(o: KernelOwner, id: number): boolean {
   return kernelOf(o).vfio.groups.has(id);
