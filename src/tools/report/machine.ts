@@ -21,6 +21,10 @@ export interface FunctionReport {
   /** The ACS controls enabled (of `acs`), or null without the capability. */
   readonly acsEnabled: readonly string[] | null;
   readonly model: string | null;
+  /** SR-IOV PFs only: how many VFs the function can have and has enabled now. */
+  readonly sriov?: { readonly totalVfs: number; readonly numVfs: number };
+  /** VFs only: the PF. */
+  readonly physfn?: string;
 }
 
 export interface GroupReport {
@@ -57,10 +61,14 @@ export function machineReport(host: Host): MachineReport {
     class: d.fn.classCode.toString(16).padStart(6, '0'),
     driver: d.driver?.name ?? null,
     group: d.group?.id ?? null,
-    reason: table?.reasonOf(d.bdf) ?? 'no IOMMU: no group',
+    reason: d.fn.isVf && table?.groupOf(d.bdf) === undefined && d.group !== null
+      ? `group ${d.group.id}: VF added at run time (pci_device_group applied to it then)`
+      : table?.reasonOf(d.bdf) ?? 'no IOMMU: no group',
     acs: d.fn.acsNames,
     acsEnabled: d.fn.acsNames === null ? null : d.fn.acsNames.filter((n) => ((d.fn.acsCtrl ?? 0) & (PCI_ACS as Record<string, number>)[n]!) !== 0),
     model: d.fn.model,
+    ...(d.sriov !== null && d.fn.sriov !== null ? { sriov: { totalVfs: d.fn.sriov.totalVfs, numVfs: d.sriov.numVfs } } : {}),
+    ...(d.fn.physfn !== null ? { physfn: d.fn.physfn.bdf } : {}),
   }));
   const model = topo.kernel.ownershipModel;
   const groups = k.iommuCore.list().map((g): GroupReport => {
