@@ -4,6 +4,7 @@
  * IOMMU group, links and driver, and leaving nothing behind when disabled.
  */
 import { describe, expect, it } from 'vitest';
+import { uapi } from '../../src/index.js';
 import { errnoOf, OK } from '../support/errno.js';
 import { dev, PF, pfOnVfioPci, server, VF0, VF1 } from './helpers.js';
 
@@ -130,5 +131,26 @@ describe('the VFs', () => {
     p.writeFile(`${dev(PF)}/driver_override`, 'vfio-pci');
     p.writeFile('/sys/bus/pci/drivers/i40e/unbind', PF);
     expect(errnoOf(() => p.writeFile('/sys/bus/pci/drivers/vfio-pci/bind', PF))).toBe('EBUSY');
+  });
+});
+
+describe('the SR-IOV extended capability in the PF config space', () => {
+  it('holds TotalVFs, offset, stride, VF device id; enabling writes NumVFs and VF Enable|MSE, disabling clears them', () => {
+    const host = server();
+    const m = host.machine.model(PF);
+    const at = 0x100;
+    expect(m.configRead(at, 4) & 0xffff).toBe(uapi.PCI_EXT_CAP_ID_SRIOV);
+    expect(m.configRead(at + uapi.PCI_SRIOV_TOTAL_VF, 2)).toBe(8);
+    expect(m.configRead(at + uapi.PCI_SRIOV_VF_OFFSET, 2)).toBe(16);
+    expect(m.configRead(at + uapi.PCI_SRIOV_VF_STRIDE, 2)).toBe(1);
+    expect(m.configRead(at + uapi.PCI_SRIOV_VF_DID, 2)).toBe(0x154c);
+    const p = host.spawn();
+    p.writeFile(`${dev(PF)}/sriov_numvfs`, '2');
+    expect(m.configRead(at + uapi.PCI_SRIOV_NUM_VF, 2)).toBe(2);
+    expect(m.configRead(at + uapi.PCI_SRIOV_CTRL, 2) & (uapi.PCI_SRIOV_CTRL_VFE | uapi.PCI_SRIOV_CTRL_MSE)).toBe(uapi.PCI_SRIOV_CTRL_VFE | uapi.PCI_SRIOV_CTRL_MSE);
+    expect(host.machine.model(VF0).configRead(uapi.PCI_DEVICE_ID, 2)).toBe(0x154c);
+    p.writeFile(`${dev(PF)}/sriov_numvfs`, '0');
+    expect(m.configRead(at + uapi.PCI_SRIOV_NUM_VF, 2)).toBe(0);
+    expect(m.configRead(at + uapi.PCI_SRIOV_CTRL, 2) & uapi.PCI_SRIOV_CTRL_VFE).toBe(0);
   });
 });

@@ -15,6 +15,8 @@
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { dmaAliases, groupRegions, placeAddedFunction } from '../../hardware/groups/index.js';
 import { makeVf, vfPlacement } from '../../hardware/topology/vf.js';
+import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE } from '../../uapi/pci_regs.js';
+import { PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_MSE, PCI_SRIOV_CTRL_VFE, PCI_SRIOV_NUM_VF } from '../../uapi/pci_regs_ext.js';
 import type { Kernel } from '../kernel.js';
 import { PciDev } from './pci-dev.js';
 
@@ -73,6 +75,7 @@ export function pciEnableSriov(k: Kernel, pf: PciDev, n: number): Result<void> {
     if (at === null) return fail('ENOMEM', `pci_iov_add_virtfn: VF ${i} would sit on a bus other than the PF's (not modelled)`);
     if (k.pci.find(at.bdf) !== undefined) return fail('EEXIST', `pci_iov_add_virtfn: ${at.bdf} already exists`);
   }
+  setVfEnable(k, pf, n);
   for (let i = 0; i < n; i++) iov.vfs.push(addVirtfn(k, pf, i));
   iov.numVfs = n;
   k.trace.add('driver', pf.bdf, `SR-IOV enabled: ${n} VFs`);
@@ -94,6 +97,7 @@ export function pciDisableSriov(k: Kernel, pf: PciDev): Result<void> {
   for (const vf of iov.vfs) removeVirtfn(k, vf);
   iov.vfs.length = 0;
   iov.numVfs = 0;
+  setVfEnable(k, pf, 0);
   k.trace.add('driver', pf.bdf, 'SR-IOV disabled');
   return okVoid();
 }
@@ -106,6 +110,30 @@ export function sriovConfigureSimple(k: Kernel, pf: PciDev, n: number): Result<n
   if (pf.sriov === null) return fail('ENODEV', 'pci_sriov_configure_simple: not a PF');
   const r = n === 0 ? pciDisableSriov(k, pf) : pciEnableSriov(k, pf, n);
   return r.ok ? ok(n) : r;
+}
+
+/** pci_find_ext_capability(pf, PCI_EXT_CAP_ID_SRIOV): the capability's offset, or null. */
+function sriovCap(k: Kernel, pf: PciDev): number | null {
+  if (!pf.fn.isPcie) return null;
+  const m = k.machine.modelOf(pf.fn);
+  for (let at = PCI_CFG_SPACE_SIZE, ttl = (PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8; at >= PCI_CFG_SPACE_SIZE && ttl > 0; ttl--) {
+    const h = m.configRead(at, 4);
+    if (h === 0 || h === 0xffffffff) return null;
+    if ((h & 0xffff) === PCI_EXT_CAP_ID_SRIOV) return at;
+    at = (h >>> 20) & 0xffc;
+  }
+  return null;
+}
+
+/** sriov_enable / sriov_disable's register writes: NumVFs, then VF Enable and VF MSE in Control. */
+function setVfEnable(k: Kernel, pf: PciDev, n: number): void {
+  const at = sriovCap(k, pf);
+  if (at === null) return;
+  const m = k.machine.modelOf(pf.fn);
+  const ctrl = m.configRead(at + PCI_SRIOV_CTRL, 2) & ~(PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+  if (n > 0) m.configWrite(at + PCI_SRIOV_NUM_VF, 2, n);
+  m.configWrite(at + PCI_SRIOV_CTRL, 2, ctrl | (n > 0 ? PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE : 0));
+  if (n === 0) m.configWrite(at + PCI_SRIOV_NUM_VF, 2, 0);
 }
 
 /** pci_iov_add_virtfn() up to device_add: the function, its pci_dev and its IOMMU group. */
