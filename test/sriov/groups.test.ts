@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
+import { errnoOf } from '../support/errno.js';
 import { dev } from './helpers.js';
 
 const ROW8 = JSON.parse(readFileSync(new URL('../../fixtures/topologies/example-8.json', import.meta.url), 'utf8')) as { pci: Array<{ acs?: string[] }> };
@@ -46,5 +47,28 @@ describe('a run-time VF behind a root port without ACS', () => {
     p.writeFile(`${dev(PF8)}/sriov_numvfs`, '0');
     expect(p.readdir(`/sys/kernel/iommu_groups/${id}/devices`)).toEqual(members);
     expect(host.machine.iommu!.contextOf(rid)).toBeUndefined();
+  });
+});
+
+describe('pci_enable_sriov refusals change nothing', () => {
+  it('a VF RID past the PF bus is ENOMEM (virtfn_add_bus; a new bus is not modelled) and no VF is left', () => {
+    const json = structuredClone(ROW8) as { pci: Array<{ children: Array<{ sriov: Record<string, unknown> }> }> };
+    Object.assign(json.pci[0]!.children[0]!.sriov, { totalVfs: 100, numVfs: 0 });
+    const host = new Host(json);
+    const p = host.spawn();
+    const before = p.readdir('/sys/bus/pci/devices');
+    // VF 64 would be at 02:00.0
+    expect(errnoOf(() => p.writeFile(`${dev(PF8)}/sriov_numvfs`, '65'))).toBe('ENOMEM');
+    expect(p.readdir('/sys/bus/pci/devices')).toEqual(before);
+    expect(p.readFile(`${dev(PF8)}/sriov_numvfs`)).toBe('0\n');
+    p.writeFile(`${dev(PF8)}/sriov_numvfs`, '64');
+    expect(p.readFile(`${dev(PF8)}/sriov_numvfs`)).toBe('64\n');
+  });
+
+  it('ERANGE comes before the driver check: an unbound PF asked for too many VFs', () => {
+    const host = new Host(ROW8);
+    host.bind(PF8, null);
+    const p = host.spawn();
+    expect(errnoOf(() => p.writeFile(`${dev(PF8)}/sriov_numvfs`, '8'))).toBe('ERANGE');
   });
 });
