@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/tools/cli/cli.js';
-import { machineReport } from '../../src/tools/report/machine.js';
+import { formatTree, machineReport } from '../../src/tools/report/machine.js';
+import { hostState } from '../../src/tools/report/state.js';
 import { dev, PF, PF1, server, VF0 } from './helpers.js';
 
 function cli(...argv: string[]): { code: number; out: string } {
@@ -35,5 +36,21 @@ describe('machine report', () => {
     expect(vf?.device).toBe('154c');
     expect(vf?.group).not.toBeNull();
     expect(r.groups.some((g) => g.members.includes(VF0))).toBe(true);
+  });
+});
+
+describe('machine tree and state', () => {
+  it('the text tree marks a PF and shows its VFs as they are now (run-time VFs in, removed boot VFs out)', () => {
+    const host = server();
+    const p = host.spawn();
+    expect(formatTree(host)).toContain(`${PF} endpoint 8086:1572 (nic) [ACS off] [SR-IOV 0/8 VFs]`);
+    p.writeFile(`${dev(PF)}/sriov_numvfs`, '2');
+    const tree = formatTree(host);
+    expect(tree).toContain('[SR-IOV 2/8 VFs]');
+    expect(tree).toContain(`${VF0} endpoint 8086:154c`);
+    expect(hostState(host).rows.map((r) => r.bdf)).toContain(VF0);
+    p.writeFile(`${dev(PF)}/sriov_numvfs`, '0');
+    expect(formatTree(host)).not.toContain(VF0);
+    expect(hostState(host).rows.map((r) => r.bdf)).not.toContain(VF0);
   });
 });

@@ -111,7 +111,14 @@ function fnLine(f: PciFunction, r: FunctionReport): string {
   const drv = r.driver === null ? 'no driver' : r.driver;
   const grp = r.group === null ? 'no group' : `group ${r.group}`;
   const model = f.model ? ` (${f.model})` : '';
-  return `${f.bdf} ${TYPE_LABEL[f.type] ?? f.type} ${r.vendor}:${r.device}${model}${acs} — ${drv}, ${grp}`;
+  const iov = r.sriov ? ` [SR-IOV ${r.sriov.numVfs}/${r.sriov.totalVfs} VFs]` : '';
+  return `${f.bdf} ${TYPE_LABEL[f.type] ?? f.type} ${r.vendor}:${r.device}${model}${acs}${iov} — ${drv}, ${grp}`;
+}
+
+/** A function's children in the tree: the functions below a bridge, and a PF's VFs as they are now. */
+export function treeChildren(host: Host, f: PciFunction): PciFunction[] {
+  const iov = host.kernel.pci.find(f.bdf)?.sriov;
+  return [...f.children, ...(iov ? iov.vfs.map((d) => d.fn) : f.vfs)];
 }
 
 /** The PCI tree as indented text, one function per line. */
@@ -120,7 +127,7 @@ export function formatTree(host: Host, report = machineReport(host)): string {
   const lines: string[] = [];
   const walk = (f: PciFunction, prefix: string, last: boolean, top: boolean): void => {
     lines.push(top ? fnLine(f, byBdf.get(f.bdf)!) : `${prefix}${last ? '└─ ' : '├─ '}${fnLine(f, byBdf.get(f.bdf)!)}`);
-    const kids = [...f.children, ...f.vfs];
+    const kids = treeChildren(host, f);
     const next = top ? '' : prefix + (last ? '   ' : '│  ');
     kids.forEach((c, i) => walk(c, top ? '' : next, i === kids.length - 1, false));
   };
