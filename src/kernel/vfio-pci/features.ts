@@ -76,7 +76,7 @@ export function deviceFeature(d: VfioPciCoreDevice, a: StructArg, ctx: SyscallCo
       d.lowPower = null;
       return ok(0);
     case V.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
-      return setVfToken(d, a.value['data']);
+      return setVfToken(d, obj['data']);
     default:
       return ok(0);
   }
