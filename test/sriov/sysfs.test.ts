@@ -52,7 +52,8 @@ describe('sriov_numvfs_store', () => {
     const host = server();
     host.bind(PF, 'vfio-pci');
     const p = host.spawn();
-    expect(p.readFile('/sys/module/vfio_pci/parameters/enable_sriov')).toBe('N\n');
+    expect(p.readFile('/sys/module/vfio_pci/parameters/enable_sriov')).toBe('Y\n'); // server's command line
+    p.writeFile('/sys/module/vfio_pci/parameters/enable_sriov', 'N');
     expect(errnoOf(() => p.writeFile(`${dev(PF)}/sriov_numvfs`, '2'))).toBe('ENOENT');
     p.writeFile('/sys/module/vfio_pci/parameters/enable_sriov', '1');
     expect(errnoOf(() => p.writeFile(`${dev(PF)}/sriov_numvfs`, '2'))).toBe(OK);
