@@ -52,6 +52,10 @@ export class Machine {
   /** What every device model is given. */
   readonly deviceContext: DeviceContext;
   private readonly models = new Map<string, DeviceModel>();
+  /** Functions that appeared after boot (SR-IOV VFs), by BDF; the topology lists the rest. */
+  private readonly added = new Map<string, PciFunction>();
+  /** Functions of the topology that went away (VFs enabled at boot, then disabled). */
+  private readonly gone = new Set<string>();
 
   constructor(topology: Topology, opts: MachineOptions = {}) {
     this.topology = topology;
@@ -102,8 +106,33 @@ export class Machine {
     return m;
   }
 
+  /**
+   * A function appears (the PF's VF Enable set a VF alive): it gets the built-in model its
+   * description names and is found by BDF from now on. Throws RangeError when the BDF is taken.
+   */
+  addFunction(fn: PciFunction): DeviceModel {
+    if ((this.topology.byBdf(fn.bdf) !== undefined && !this.gone.has(fn.bdf)) || this.added.has(fn.bdf)) throw new RangeError(`PCI function ${fn.bdf} exists`);
+    this.added.set(fn.bdf, fn);
+    const m = createDeviceModel(fn, this.deviceContext);
+    this.models.set(fn.bdf, m);
+    return m;
+  }
+
+  /** A VF goes away with its model (VF Enable cleared); throws RangeError for any other function. */
+  removeFunction(fn: PciFunction): void {
+    if (!fn.isVf || this.fn(fn.bdf) !== fn) throw new RangeError(`PCI function ${fn.bdf} is not a present VF`);
+    if (!this.added.delete(fn.bdf)) this.gone.add(fn.bdf);
+    this.models.delete(fn.bdf);
+  }
+
+  /** Functions added at run time (VFs), in the order they appeared. */
+  addedFunctions(): PciFunction[] {
+    return [...this.added.values()];
+  }
+
   private fn(bdf: string): PciFunction {
-    const fn = this.topology.byBdf(bdf);
+    const boot = this.topology.byBdf(bdf);
+    const fn = boot !== undefined && !this.gone.has(boot.bdf) ? boot : this.added.get(boot?.bdf ?? bdf);
     if (fn === undefined) throw new RangeError(`no PCI function ${bdf}`);
     return fn;
   }

@@ -26,6 +26,7 @@ import type { FramePool } from './mm/frames.js';
 import { ModuleParams } from './params.js';
 import { hostDriver } from './pci/driver.js';
 import { PciCore } from './pci/driver-core.js';
+import { adoptBootVfs, sriovConfigureSimple } from './pci/iov.js';
 import { PciDev } from './pci/pci-dev.js';
 import { installMemDevs, openNull } from './fs/mem-devs.js';
 import { procRoot } from './fs/procfs.js';
@@ -101,6 +102,7 @@ export class Kernel {
             attachRids: (rids, domain) => {
               for (const rid of rids) hw.attach(rid, domain, { atsAllowed: ats.has(rid), priEnabled: pri.has(rid) && domain.faultData !== null });
             },
+            detachRids: (rids) => { for (const rid of rids) hw.detach(rid); },
             freeDomain: (domain) => { hw.freeDomain(domain); },
             enableFlushQueue: (domain) => { domain.enableFlushQueue(); },
             isMapped: (domain, iova) => domain.pageTable.iovaToPhys(iova) !== null,
@@ -117,6 +119,7 @@ export class Kernel {
   private boot(): void {
     const topo = this.topology;
     for (const fn of topo.functions) this.pci.addDevice(new PciDev(fn));
+    adoptBootVfs(this);
     if (topo.iommu !== null) this.formGroups();
     this.registerDrivers();
     this.initVfio();
@@ -170,7 +173,9 @@ export class Kernel {
     for (const dev of this.pci.devices) {
       const name = dev.fn.driver;
       if (name === null || name === 'vfio-pci' || this.pci.driver(name)) continue;
-      this.pci.registerDriver(hostDriver(name));
+      // a driver the topology binds to an SR-IOV PF configures its VFs (sriov_configure)
+      const pfDriver = this.pci.devices.some((d) => d.fn.driver === name && d.fn.sriov !== null);
+      this.pci.registerDriver(hostDriver(name, pfDriver ? { sriovConfigure: (d, n) => sriovConfigureSimple(this, d, n) } : {}));
     }
     for (const dev of this.pci.devices) {
       const drv = dev.fn.driver === null ? undefined : this.pci.driver(dev.fn.driver);

@@ -27,7 +27,7 @@ export const PARAM_TABLE: readonly ParamDef[] = [
   { module: 'vfio_pci', name: 'nointxmask', type: 'bool', def: false, mode: 0o644, doc: 'Disable support for PCI 2.3 style INTx masking' },
   { module: 'vfio_pci', name: 'disable_vga', type: 'bool', def: false, mode: 0o444, doc: 'Disable VGA resource access through vfio-pci' },
   { module: 'vfio_pci', name: 'disable_idle_d3', type: 'bool', def: false, mode: 0o644, doc: 'Disable using the PCI D3 low power state for idle, unused devices' },
-  { module: 'vfio_pci', name: 'enable_sriov', type: 'bool', def: false, mode: 0o444, doc: 'Enable support for SR-IOV configuration' },
+  { module: 'vfio_pci', name: 'enable_sriov', type: 'bool', def: false, mode: 0o644, doc: 'Enable support for SR-IOV configuration' },
 ];
 
 /** The table entry for "module.name", or undefined. */

@@ -8,6 +8,11 @@
  * conventional PCI and 4096 for PCIe. Offsets of the capabilities are in `caps`.
  */
 import type { PciFunction } from '../topology/model.js';
+import {
+  PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_ARI, PCI_SRIOV_CTRL_MSE, PCI_SRIOV_CTRL_VFE, PCI_SRIOV_INITIAL_VF,
+  PCI_SRIOV_NUM_VF, PCI_SRIOV_SUP_PGSIZE, PCI_SRIOV_SYS_PGSIZE, PCI_SRIOV_TOTAL_VF, PCI_SRIOV_VF_DID, PCI_SRIOV_VF_OFFSET,
+  PCI_SRIOV_VF_STRIDE,
+} from '../../uapi/pci_regs_ext.js';
 
 export const CFG = {
   VENDOR: 0x00, DEVICE: 0x02, COMMAND: 0x04, STATUS: 0x06, REVISION: 0x08, CLASS: 0x09,
@@ -25,6 +30,8 @@ export interface CapOffsets {
   msi: number | null;
   pcie: number | null;
   msix: number | null;
+  /** The SR-IOV extended capability (PFs only). */
+  sriov: number | null;
 }
 
 export class ConfigSpace {
@@ -33,7 +40,7 @@ export class ConfigSpace {
   readonly wmask: Uint8Array;
   /** Bits cleared by writing 1. */
   readonly w1c: Uint8Array;
-  readonly caps: CapOffsets = { pm: null, msi: null, pcie: null, msix: null };
+  readonly caps: CapOffsets = { pm: null, msi: null, pcie: null, msix: null, sriov: null };
 
   constructor(readonly size: number) {
     this.bytes = new Uint8Array(size);
@@ -100,7 +107,28 @@ export function buildConfigSpace(fn: PciFunction): ConfigSpace {
   cs.mask(CFG.INT_LINE, 1, 0xff);
   cs.set(CFG.INT_PIN, 1, fn.interruptPin);
   layoutCaps(cs, fn);
+  if (fn.sriov !== null && fn.isPcie) layoutSriov(cs, fn.sriov, 0x100);
   return cs;
+}
+
+/**
+ * The SR-IOV extended capability (PCIe r6 §9.3.3) as the PF's driver reads it: TotalVFs and
+ * InitialVFs, First VF Offset, VF Stride, VF Device ID, 4 KiB system pages; Control
+ * (VF Enable, VF MSE, ARI), NumVFs and System Page Size writable; no VF BARs (not modelled).
+ */
+function layoutSriov(cs: ConfigSpace, s: NonNullable<PciFunction['sriov']>, at: number): void {
+  cs.caps.sriov = at;
+  cs.set(at, 4, PCI_EXT_CAP_ID_SRIOV | (1 << 16)); // version 1, last in the list
+  cs.mask(at + PCI_SRIOV_CTRL, 2, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | PCI_SRIOV_CTRL_ARI);
+  cs.set(at + PCI_SRIOV_INITIAL_VF, 2, s.totalVfs);
+  cs.set(at + PCI_SRIOV_TOTAL_VF, 2, s.totalVfs);
+  cs.mask(at + PCI_SRIOV_NUM_VF, 2, 0xffff);
+  cs.set(at + PCI_SRIOV_VF_OFFSET, 2, s.offset);
+  cs.set(at + PCI_SRIOV_VF_STRIDE, 2, s.stride);
+  if (s.vfDevice !== null) cs.set(at + PCI_SRIOV_VF_DID, 2, s.vfDevice);
+  cs.set(at + PCI_SRIOV_SUP_PGSIZE, 4, 0x553); // 4K, 8K, 64K, 256K, 1M, 4M
+  cs.set(at + PCI_SRIOV_SYS_PGSIZE, 4, 0x1);
+  cs.mask(at + PCI_SRIOV_SYS_PGSIZE, 4, 0x553);
 }
 
 function layoutCaps(cs: ConfigSpace, fn: PciFunction): void {

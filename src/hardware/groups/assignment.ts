@@ -48,6 +48,14 @@ export class GroupAssignment {
     return g;
   }
 
+  /** A group that already exists (the kernel's, after boot), with its id and members. */
+  seed(id: number, members: readonly PciFunction[], nonIsolated: boolean): GroupRecord {
+    const g: GroupRecord = { id, members: [...members], nonIsolated };
+    this.#groups.set(id, g);
+    for (const m of members) this.#byFn.set(m, g);
+    return g;
+  }
+
   reasonOf(f: PciFunction): string | undefined {
     return this.#reasons.get(f);
   }

@@ -118,3 +118,23 @@ export function deriveGroups(topology: Topology, opts: DeriveOptions = {}): Grou
     },
   };
 }
+
+/** An IOMMU group as it exists now, for placing a function that appears after boot. */
+export interface LiveGroup {
+  readonly id: number;
+  readonly members: readonly PciFunction[];
+  readonly nonIsolated: boolean;
+}
+
+/**
+ * iommu_probe_device() → pci_device_group() for one function added after boot (a VF), given
+ * the groups that exist: the id of the group it joins, or null for a new one, and why.
+ */
+export function placeAddedFunction(fn: PciFunction, live: readonly LiveGroup[], algorithm: GroupingAlgorithmName): { join: number | null; reason: string } {
+  const st = new GroupAssignment();
+  for (const g of live) st.seed(g.id, g.members, g.nonIsolated);
+  const d = algorithm === 'classic' ? classicDeviceGroup(fn, st) : busIsolationDeviceGroup(fn, st);
+  if ('defer' in d) return { join: null, reason: `new group: ${d.defer}` };
+  const id = d.group?.id ?? null;
+  return { join: id, reason: d.reason.replaceAll('{id}', id === null ? 'new' : String(id)) };
+}

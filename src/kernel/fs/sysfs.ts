@@ -12,6 +12,7 @@ import type { PciDev } from '../pci/pci-dev.js';
 import { PARAM_TABLE } from '../../uapi/module-params.js';
 import { storeGroupType } from '../iommu/group-type.js';
 import { debugfsRoot } from './debugfs.js';
+import { iovEntries } from './sysfs-iov.js';
 import { compareNames } from './devfs.js';
 import { computedDir, link, roFile, rwFile, staticDir, type DirNode, type FsNode } from './node.js';
 import { configNode, resourceBars, resourceNode } from './sysfs-pci-bin.js';
@@ -183,6 +184,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
     const vdev = k.vfio.devices.get(dev.bdf);
     return vdev === undefined ? undefined : staticDir({ [`vfio${vdev.index}`]: staticDir({ dev: roFile(() => `${VFIO_CDEV_MAJOR}:${vdev.index}\n`) }) });
   };
+  const iov = (): Array<readonly [string, FsNode]> => iovEntries(k, dev, (other) => up(depth, deviceDirPath(other)));
   const attrs = (): Array<readonly [string, FsNode]> => {
     const out: Array<readonly [string, FsNode]> = Object.entries(DEVICE_ATTRS).map(([n, make]) => [n, make(k, dev)] as const);
     for (const bar of resourceBars(fn.bars)) out.push([`resource${bar.index}`, resourceNode(() => k.machine.modelOf(fn), fn.bdf, bar)]);
@@ -191,6 +193,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
     const v = vfioDev();
     if (v !== undefined) out.push(['vfio-dev', v]);
     for (const child of k.pci.devices) if (isChild(child)) out.push([child.bdf, deviceDir(k, child)]);
+    out.push(...iov());
     return out.sort((a, b) => compareNames(a[0], b[0]));
   };
   // one name, the same node attrs() would list under it
@@ -205,7 +208,8 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
     if (name === 'iommu_group') return dev.group === null ? undefined : up(depth, `kernel/iommu_groups/${dev.group.id}`);
     if (name === 'vfio-dev') return vfioDev();
     const child = k.pci.devices.find((c) => c.bdf === name && isChild(c));
-    return child === undefined ? undefined : deviceDir(k, child);
+    if (child !== undefined) return deviceDir(k, child);
+    return iov().find(([n]) => n === name)?.[1];
   };
   return computedDir(attrs, undefined, find);
 }

@@ -19,6 +19,8 @@ export interface IommuPort<D> {
   allocDomain(type: 'DMA' | 'DMA-FQ' | 'identity' | 'blocked' | 'unmanaged'): D;
   /** Point `rids` at `domain` (translate, or block for a blocked domain). */
   attachRids(rids: readonly number[], domain: D): void;
+  /** A RID leaves the IOMMU's context table (iommu_release_device of a removed function). */
+  detachRids?(rids: readonly number[]): void;
   /** iommu_domain_free(), once no RID points at `domain` any more. */
   freeDomain?(domain: D): void;
   /** iommu_dma_init_fq(): turn a strict 'DMA' domain into 'DMA-FQ' in place. */
@@ -57,7 +59,7 @@ export class IommuGroup<D = IommuDomain> {
     readonly id: number,
     readonly reservedRegions: readonly ReservedRegion[],
     /** Every requester id the IOMMU may see from the members (alias walk), ascending. */
-    readonly rids: readonly number[],
+    public rids: readonly number[],
     defaultType: DefaultDomainType,
     private readonly port: IommuPort<D> | null,
   ) {
@@ -214,6 +216,36 @@ export class IommuGroup<D = IommuDomain> {
     this.setDomain(dom);
     this.port.freeDomain?.(old);
     return okVoid();
+  }
+
+  /**
+   * iommu_group_add_device() for a function that appeared after boot (a VF): its RIDs
+   * follow the group's current domain at once. The caller sets `dev.group`.
+   */
+  addMember(dev: PciDev, rids: readonly number[]): void {
+    const fresh = rids.filter((r) => !this.rids.includes(r));
+    this.rids = [...this.rids, ...fresh].sort((a, b) => a - b);
+    this.devices.push(dev);
+    if (this.domain !== null && fresh.length > 0) this.port?.attachRids(fresh, this.domain);
+  }
+
+  /**
+   * iommu_release_device(): the function is gone; its RIDs no longer translate. When it
+   * was the last member the group's domains are freed too (iommu_group_release) and true
+   * is returned, so the caller drops the group.
+   */
+  removeMember(dev: PciDev, rids: readonly number[]): boolean {
+    const i = this.devices.indexOf(dev);
+    if (i >= 0) this.devices.splice(i, 1);
+    dev.group = null;
+    const others = new Set(this.devices.flatMap((d) => (d.fn.rid === dev.fn.rid ? [] : [d.fn.rid])));
+    const gone = rids.filter((r) => !others.has(r));
+    this.rids = this.rids.filter((r) => !gone.includes(r));
+    this.port?.detachRids?.(gone);
+    if (this.devices.length > 0) return false;
+    for (const d of new Set([this.defaultDomain, this.blockingDomain, this.domain])) if (d !== null) this.port?.freeDomain?.(d);
+    this.domain = this.defaultDomain = this.blockingDomain = null;
+    return true;
   }
 
   /** Does any member sit on a kernel driver that uses the DMA API (dma-owner model)? */

@@ -13,6 +13,7 @@
  *    and vice versa.
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import { UUID_SIZE } from '../../base/uuid.js';
 import { offsetofend } from '../../uapi/structs.js';
 import * as V from '../../uapi/vfio.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
@@ -52,8 +53,10 @@ function ctxFromFd(sc: SyscallContext, fd: number): Result<IommufdCtx> {
   return ctx === null ? fail('EBADFD', 'iommufd_ctx_from_fd: fd is not an iommufd') : ok(ctx);
 }
 
-/** The checks of vfio_df_ioctl_bind_iommufd() before the group is blocked. */
-function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknown>; size: number; iommufd: number; token: boolean }> {
+/**
+ * The checks of vfio_df_ioctl_bind_iommufd() before the group is blocked. `token`: null without VFIO_DEVICE_BIND_FLAG_TOKEN, else the token_uuid_ptr value.
+ */
+function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknown>; size: number; iommufd: number; token: unknown }> {
   const o = userArg(arg);
   if (!o.ok) return o;
   const argsz = leadingSize(o.value, 'argsz');
@@ -64,7 +67,9 @@ function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknow
   const iommufd = fl.value.iommufd as number;
   if (iommufd < 0 || (u32(fl.value, 'flags') & ~V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: negative iommufd or unknown flags');
   if (f.priv.via !== 'cdev') return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: fd was obtained from a group');
-  return ok({ obj: o.value, size: argsz.value, iommufd, token: (u32(fl.value, 'flags') & V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0 });
+  const token = (u32(fl.value, 'flags') & V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0;
+  // token_uuid_ptr as the caller gave it: a Uint8Array, or a pointer into its memory
+  return ok({ obj: o.value, size: argsz.value, iommufd, token: token ? (argsz.value > 16 ? o.value['token_uuid_ptr'] ?? 0n : 0n) : null });
 }
 
 /** vfio_df_ioctl_bind_iommufd(). */
@@ -84,11 +89,11 @@ export function bindIommufd(f: DevFile, arg: unknown, sc: SyscallContext): Resul
 }
 
 /** The part of the bind after the group is blocked: EINVAL, EBADF/EBADFD, then the iommufd bind. */
-function bindSteps(f: DevFile, fd: number, token: boolean, sc: SyscallContext): Result<CdevBinding> {
+function bindSteps(f: DevFile, fd: number, token: unknown, sc: SyscallContext): Result<CdevBinding> {
   const device = f.priv.device;
   if (f.priv.iommufd !== null) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: fd already bound');
-  // vfio-sim models no VF tokens: a token for an ordinary function is EINVAL, as vfio-pci answers
-  if (token) return fail('EINVAL', 'vfio_pci_validate_vf_token: token given for a device that is neither PF nor VF');
+  const t = checkToken(device, token, sc);
+  if (!t.ok) return t;
   const c = ctxFromFd(sc, fd);
   if (!c.ok) return c;
   if (device.openCount !== 0) return fail('EINVAL', 'vfio_df_open: device already opened through another fd');
@@ -99,6 +104,28 @@ function bindSteps(f: DevFile, fd: number, token: boolean, sc: SyscallContext): 
   f.priv.iommufd = binding;
   device.fdOpened();
   return ok(binding);
+}
+
+/**
+ * vfio_df_check_token(): a device without match_token_uuid takes no token (EINVAL); else
+ * the driver checks the token, or its absence; the UUID is copied from token_uuid_ptr
+ * (EFAULT when unreadable).
+ */
+function checkToken(device: VfioDevice, token: unknown, sc: SyscallContext): Result<void> {
+  const match = device.ops.matchTokenUuid;
+  if (match === undefined) return token === null ? okVoid() : fail('EINVAL', 'vfio_df_check_token: the driver takes no token');
+  if (token === null) return match(device, null);
+  let uuid: Uint8Array;
+  if (token instanceof Uint8Array && token.length >= UUID_SIZE) {
+    uuid = token.slice(0, UUID_SIZE);
+  } else if (typeof token === 'bigint' && token !== 0n) {
+    const r = sc.task.mm.load(token, UUID_SIZE);
+    if (!('ok' in r) || !r.ok) return fail('EFAULT', 'vfio_df_check_token: token_uuid_ptr not readable');
+    uuid = r.value.slice();
+  } else {
+    return fail('EFAULT', 'vfio_df_check_token: token_uuid_ptr is NULL or shorter than a UUID');
+  }
+  return match(device, uuid);
 }
 
 /** vfio_df_ioctl_attach_pt(): first attach or atomic replace; writes back the HWPT id used. */

@@ -27,6 +27,13 @@ export class PciCore {
     this.byBdf.set(dev.bdf, dev);
   }
 
+  /** pci_destroy_dev(): the device is gone from the bus (unbound first by the caller). */
+  removeDevice(dev: PciDev): void {
+    const i = this.devices.indexOf(dev);
+    if (i >= 0) this.devices.splice(i, 1);
+    if (this.byBdf.get(dev.bdf) === dev) this.byBdf.delete(dev.bdf);
+  }
+
   /** bus_find_device_by_name(): sysfs_streq tolerates one trailing newline. */
   find(name: string): PciDev | undefined {
     return this.byBdf.get(name.endsWith('\n') ? name.slice(0, -1) : name);

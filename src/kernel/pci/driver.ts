@@ -25,11 +25,22 @@ export interface PciDriver {
   /** Extra static match (e.g. pcieport by port type). */
   matchExtra?(dev: PciDev): boolean;
   probe(dev: PciDev): Result<void>;
+  /**
+   * pci_driver.sriov_configure: enable `n` VFs (n > 0; returns how many) or disable them
+   * (n = 0). Absent: the driver cannot configure SR-IOV through sysfs (ENOENT).
+   */
+  sriovConfigure?(dev: PciDev, n: number): Result<number>;
+  /** A VF of a PF bound to this driver appeared (BUS_NOTIFY_ADD_DEVICE as the PF driver sees it). */
+  vfAdded?(pf: PciDev, vf: PciDev): void;
+  /** Would remove() have to wait for user space (a vfio device that is open)? */
+  inUse?(dev: PciDev): boolean;
   remove(dev: PciDev, done: () => void): 'done' | 'deferred';
 }
 
 /** A host kernel driver that owns its device's DMA (nvme, e1000e, snd_hda_intel, …). */
-export function hostDriver(name: string, opts: { driverManagedDma?: boolean; matchExtra?: (d: PciDev) => boolean } = {}): PciDriver {
+export function hostDriver(name: string, opts: {
+  driverManagedDma?: boolean; matchExtra?: (d: PciDev) => boolean; sriovConfigure?: (d: PciDev, n: number) => Result<number>;
+} = {}): PciDriver {
   const d: PciDriver = {
     name,
     driverManagedDma: opts.driverManagedDma ?? false,
@@ -39,6 +50,7 @@ export function hostDriver(name: string, opts: { driverManagedDma?: boolean; mat
     remove: () => 'done',
   };
   if (opts.matchExtra) d.matchExtra = opts.matchExtra;
+  if (opts.sriovConfigure) d.sriovConfigure = opts.sriovConfigure;
   return d;
 }
 

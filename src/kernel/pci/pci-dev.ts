@@ -9,6 +9,16 @@ import type { PciFunction } from '../../hardware/topology/model.js';
 import type { IommuGroup } from '../iommu/iommu-group.js';
 import type { PciDriver } from './driver.js';
 
+/** The kernel's side of a PF's SR-IOV capability (struct pci_sriov). */
+export interface SriovState {
+  /** num_VFs: how many VFs are enabled (sriov_numvfs). */
+  numVfs: number;
+  /** The enabled VFs, VF 0 first (virtfn0…). */
+  vfs: PciDev[];
+  /** drivers_autoprobe: whether a new VF is offered to the drivers at once. */
+  driversAutoprobe: boolean;
+}
+
 export class PciDev {
   driver: PciDriver | null = null;
   /** `driver_override` (null prints as "(null)"). */
@@ -18,8 +28,12 @@ export class PciDev {
   drvdata: unknown = null;
   /** An unbind waits for the driver to let go (vfio: until every device fd is closed). */
   unbindPending = false;
+  /** struct pci_sriov of an SR-IOV capable PF (iov.ts), null for every other function. */
+  readonly sriov: SriovState | null;
 
-  constructor(readonly fn: PciFunction) {}
+  constructor(readonly fn: PciFunction) {
+    this.sriov = fn.sriov === null ? null : { numVfs: 0, vfs: [], driversAutoprobe: true };
+  }
 
   get bdf(): string {
     return this.fn.bdf;

@@ -10,7 +10,8 @@
  * The payload is `arg.data`: an object with the payload struct's C field names
  * (`{ wakeup_eventfd }`), or for the VF token an array / Uint8Array of 16 bytes.
  */
-import { fail, ok, type Result } from '../../base/result.js';
+import { fail, failType, ok, type Result } from '../../base/result.js';
+import { UUID_SIZE } from '../../base/uuid.js';
 import * as V from '../../uapi/vfio.js';
 import { vfioDeviceFeature } from '../../uapi/features.js';
 import type { SyscallContext } from '../fs/file.js';
@@ -74,8 +75,10 @@ export function deviceFeature(d: VfioPciCoreDevice, a: StructArg, ctx: SyscallCo
     case V.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
       d.lowPower = null;
       return ok(0);
+    case V.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+      return setVfToken(d, obj['data']);
     default:
-      return ok(0); // VF token stored; nothing observable consumes it here
+      return ok(0);
   }
 }
 
@@ -101,7 +104,7 @@ function implemented(d: VfioPciCoreDevice, id: number): boolean {
     case V.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
       return true;
     case V.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
-      return d.fn.sriov !== null;
+      return d.vfToken !== null; // vfio_pci_core_feature_token: ENOTTY without a token (not a PF)
     case V.VFIO_DEVICE_FEATURE_MIGRATION:
     case V.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
     case V.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
@@ -115,6 +118,16 @@ function implemented(d: VfioPciCoreDevice, id: number): boolean {
     default:
       return false;
   }
+}
+
+/** vfio_pci_core_feature_token(), SET only: the 16 bytes replace the PF's token (no GET: it would leak). */
+function setVfToken(d: VfioPciCoreDevice, data: unknown): Result<number> {
+  const bytes = data instanceof Uint8Array ? data : Array.isArray(data) && data.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? Uint8Array.from(data as number[]) : null;
+  if (bytes === null) return failType('arg.data', 'a Uint8Array or byte array of 16 bytes', data);
+  if (bytes.length < UUID_SIZE) return fail('EFAULT', 'vfio_pci_core_feature_token: copy_from_user of the uuid');
+  d.vfToken!.uuid = bytes.slice(0, UUID_SIZE);
+  d.trace('VF token set');
+  return ok(0);
 }
 
 function lowPowerEntry(d: VfioPciCoreDevice, wakeup: import('../eventfd.js').EventFd | null): Result<number> {

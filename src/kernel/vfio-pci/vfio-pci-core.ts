@@ -8,6 +8,7 @@
  * function when a reset method exists (`resetWorks`), the last close tears the interrupt
  * setup down, removes ioeventfds, and resets again.
  */
+import type { VfToken } from './sriov.js';
 import type { DeviceModel } from '../../hardware/devices/model.js';
 import { CFG, CMD } from '../../hardware/devices/config-space.js';
 import type { EventFd } from '../eventfd.js';
@@ -59,6 +60,12 @@ export class VfioPciCoreDevice {
   precopyInfoV2 = false;
   /** Migration FSM state and data session (variant-driver devices only use it). */
   readonly mig: MigState = initialMigState();
+  /** SR-IOV PF: its VF token (vfio_pci_vf_init); null on every other function. */
+  vfToken: VfToken | null = null;
+  /** SR-IOV PF: on vfio_pci_sriov_pfs (it enabled its VFs through vfio-pci). */
+  sriovPfsItem = false;
+  /** VF: its PF's vfio-pci device when that PF enabled it (sriov_pf_core_dev), else null. */
+  sriovPf: VfioPciCoreDevice | null = null;
 
   constructor(readonly k: Kernel, readonly vdev: VfioDevice) {}
 

@@ -11,6 +11,7 @@ import type { PciDriver } from '../pci/driver.js';
 import type { VfioDevice } from '../vfio/vfio-device.js';
 import { VfioPciCoreDevice } from './vfio-pci-core.js';
 import { vfioPciDeviceOps } from './vfio-pci-ops.js';
+import { captureVf, coreSriovConfigure, vfInit, vfioPciSriovConfigure } from './sriov.js';
 
 export function vfioPciDriver(k: Kernel): PciDriver {
   return {
@@ -20,14 +21,25 @@ export function vfioPciDriver(k: Kernel): PciDriver {
     dynamicIds: [],
     probe(dev) {
       if (dev.fn.headerType !== 0) return fail('EINVAL', 'vfio_pci_probe: not a normal (type 0) header');
+      // vfio_pci_core_register_device(): the VFs of an enabled PF cannot be captured or tracked
+      if ((dev.sriov?.numVfs ?? 0) > 0) return fail('EBUSY', 'vfio_pci_core_register_device: Cannot bind to PF with SR-IOV enabled');
       const r = k.vfio.register(dev, vfioPciDeviceOps);
       if (!r.ok) return r;
       r.value.core = new VfioPciCoreDevice(k, r.value);
       dev.drvdata = r.value;
+      vfInit(k, r.value.core);
       return okVoid();
     },
+    sriovConfigure: (dev, n) => vfioPciSriovConfigure(k, dev, n),
+    vfAdded: (pf, vf) => captureVf(k, pf, vf),
+    inUse: (dev) => ((dev.drvdata as VfioDevice | null)?.openCount ?? 0) > 0,
     remove(dev, done) {
       const device = dev.drvdata as VfioDevice;
+      // vfio_pci_core_unregister_device() starts with vfio_pci_core_sriov_configure(vdev, 0)
+      if (device.core?.sriovPfsItem) {
+        const r = coreSriovConfigure(k, device.core, dev, 0);
+        if (!r.ok) k.trace.add('driver', dev.bdf, `vfio-pci: VFs stay enabled: ${r.why ?? r.code}`);
+      }
       const finish = (): void => {
         k.vfio.unregister(device);
         done();

@@ -9,6 +9,7 @@ import * as V from '../../uapi/vfio.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import type { VfioDeviceFile, VfioDeviceOps } from '../vfio/vfio-device.js';
 import { deviceFeature, wake } from './features.js';
+import { validateVfToken, vfTokenUserAdd } from './sriov.js';
 import { getIrqInfo, setIrqs } from './intrs.js';
 import { ioeventfd, regionRw } from './rdwr.js';
 import { deviceInfo, mmapRegion, regionInfo } from './regions.js';
@@ -43,8 +44,15 @@ function coreIoctl(f: DevFile, request: number, arg: unknown, ctx: SyscallContex
 
 export const vfioPciDeviceOps: VfioDeviceOps = {
   name: 'vfio-pci',
-  openDevice: (dev) => coreOf(dev).enable(),
-  closeDevice: (dev) => coreOf(dev).disable(),
+  openDevice: (dev) => {
+    coreOf(dev).enable();
+    vfTokenUserAdd(coreOf(dev).k, coreOf(dev), 1);
+  },
+  closeDevice: (dev) => {
+    vfTokenUserAdd(coreOf(dev).k, coreOf(dev), -1);
+    coreOf(dev).disable();
+  },
+  matchTokenUuid: (dev, uuid) => validateVfToken(coreOf(dev), uuid),
   request: (dev) => coreOf(dev).reqTrigger?.signal(),
   wake: (f) => wake(coreOf(f.priv.device)),
   feature: (f, arg, ctx) => coreIoctl(f, V.VFIO_DEVICE_FEATURE, arg, ctx),

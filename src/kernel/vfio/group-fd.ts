@@ -9,6 +9,7 @@
  * device closes. container_users is 1 while attached, +1 per opened device.
  */
 import { fail, failType, ok, type Result } from '../../base/result.js';
+import { uuidParse } from '../../base/uuid.js';
 import {
   VFIO_GROUP_FLAGS_CONTAINER_SET,
   VFIO_GROUP_FLAGS_VIABLE,
@@ -160,24 +161,26 @@ function unsetContainer(group: VfioGroup): Result<number> {
 
 /**
  * vfio_pci_core_match(): the name must be the device's PCI name, optionally followed by
- * space-separated options of which only one `vf_token=<uuid>` is known. vfio-sim models
- * no VF tokens, so a token for an ordinary function is EINVAL, as Linux answers it.
- * Returns 1 on a match, 0 for none, a Failure for a rejected suffix.
+ * space-separated options of which only one `vf_token=<uuid>` is known (unknown, duplicate
+ * or malformed: EINVAL); then the driver checks the token (vfio_pci_validate_vf_token:
+ * EACCES for a VF of a vfio-pci PF without the PF's token, EINVAL for a token nobody needs).
+ * A device without a match op compares the name exactly (strcmp).
+ * Returns 1 on a match, 0 for none, a Failure for a rejected suffix or token.
  */
 function matchDevice(device: VfioDevice, name: string): number | ReturnType<typeof fail> {
   const dn = device.name;
+  const check = device.ops.matchTokenUuid;
+  if (check === undefined) return name === dn ? 1 : 0;
   if (!name.startsWith(dn)) return 0;
-  if (name.length === dn.length) return 1;
-  if (name[dn.length] !== ' ') return 0;
-  const opts = name.slice(dn.length + 1).split(' ').filter((s) => s.length > 0);
-  let token = false;
-  for (const o of opts) {
-    const m = /^vf_token=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/.exec(o);
-    if (m === null || token) return fail('EINVAL', 'vfio_pci_core_match: unknown option, duplicate or malformed vf_token');
-    token = true;
+  if (name.length > dn.length && name[dn.length] !== ' ') return 0;
+  let uuid: Uint8Array | null = null;
+  for (const o of name.slice(dn.length).split(' ').filter((s) => s.length > 0)) {
+    const u: Uint8Array | null = uuid === null && o.startsWith('vf_token=') ? uuidParse(o.slice('vf_token='.length)) : null;
+    if (u === null) return fail('EINVAL', 'vfio_pci_core_match: unknown option, duplicate or malformed vf_token');
+    uuid = u;
   }
-  if (token) return fail('EINVAL', 'vfio_pci_validate_vf_token: VF token supplied for a device that neither is a VF nor has VFs');
-  return 1;
+  const v = check(device, uuid);
+  return v.ok ? 1 : v;
 }
 
 /**

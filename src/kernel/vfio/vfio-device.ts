@@ -29,6 +29,11 @@ export interface VfioDeviceOps {
   request?(dev: VfioDevice, count: number): void;
   /** Runtime-PM wake-up before an ioctl (vfio-pci: ends a low-power entry with wakeup); rw wakes itself. */
   wake?(f: DevFile): void;
+  /**
+   * match_token_uuid / the token half of match: check a VF token (null: none given) as the
+   * driver requires. Absent: the device takes no token (EINVAL when one is given).
+   */
+  matchTokenUuid?(dev: VfioDevice, uuid: Uint8Array | null): Result<void>;
   feature(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
   regionInfo(f: DevFile, arg: unknown, ctx: SyscallContext): Result<number>;
   ioctl(f: DevFile, request: number, arg: unknown, ctx: SyscallContext): Result<number>;

@@ -21,6 +21,10 @@ export interface FunctionReport {
   /** The ACS controls enabled (of `acs`), or null without the capability. */
   readonly acsEnabled: readonly string[] | null;
   readonly model: string | null;
+  /** SR-IOV PFs only: how many VFs the function can have and has enabled now. */
+  readonly sriov?: { readonly totalVfs: number; readonly numVfs: number };
+  /** VFs only: the PF. */
+  readonly physfn?: string;
 }
 
 export interface GroupReport {
@@ -57,10 +61,14 @@ export function machineReport(host: Host): MachineReport {
     class: d.fn.classCode.toString(16).padStart(6, '0'),
     driver: d.driver?.name ?? null,
     group: d.group?.id ?? null,
-    reason: table?.reasonOf(d.bdf) ?? 'no IOMMU: no group',
+    reason: d.fn.isVf && table?.groupOf(d.bdf) === undefined && d.group !== null
+      ? `group ${d.group.id}: VF added at run time (pci_device_group applied to it then)`
+      : table?.reasonOf(d.bdf) ?? 'no IOMMU: no group',
     acs: d.fn.acsNames,
     acsEnabled: d.fn.acsNames === null ? null : d.fn.acsNames.filter((n) => ((d.fn.acsCtrl ?? 0) & (PCI_ACS as Record<string, number>)[n]!) !== 0),
     model: d.fn.model,
+    ...(d.sriov !== null && d.fn.sriov !== null ? { sriov: { totalVfs: d.fn.sriov.totalVfs, numVfs: d.sriov.numVfs } } : {}),
+    ...(d.fn.physfn !== null ? { physfn: d.fn.physfn.bdf } : {}),
   }));
   const model = topo.kernel.ownershipModel;
   const groups = k.iommuCore.list().map((g): GroupReport => {
@@ -103,7 +111,14 @@ function fnLine(f: PciFunction, r: FunctionReport): string {
   const drv = r.driver === null ? 'no driver' : r.driver;
   const grp = r.group === null ? 'no group' : `group ${r.group}`;
   const model = f.model ? ` (${f.model})` : '';
-  return `${f.bdf} ${TYPE_LABEL[f.type] ?? f.type} ${r.vendor}:${r.device}${model}${acs} — ${drv}, ${grp}`;
+  const iov = r.sriov ? ` [SR-IOV ${r.sriov.numVfs}/${r.sriov.totalVfs} VFs]` : '';
+  return `${f.bdf} ${TYPE_LABEL[f.type] ?? f.type} ${r.vendor}:${r.device}${model}${acs}${iov} — ${drv}, ${grp}`;
+}
+
+/** A function's children in the tree: the functions below a bridge, and a PF's VFs as they are now. */
+export function treeChildren(host: Host, f: PciFunction): PciFunction[] {
+  const iov = host.kernel.pci.find(f.bdf)?.sriov;
+  return [...f.children, ...(iov ? iov.vfs.map((d) => d.fn) : f.vfs)];
 }
 
 /** The PCI tree as indented text, one function per line. */
@@ -112,7 +127,7 @@ export function formatTree(host: Host, report = machineReport(host)): string {
   const lines: string[] = [];
   const walk = (f: PciFunction, prefix: string, last: boolean, top: boolean): void => {
     lines.push(top ? fnLine(f, byBdf.get(f.bdf)!) : `${prefix}${last ? '└─ ' : '├─ '}${fnLine(f, byBdf.get(f.bdf)!)}`);
-    const kids = [...f.children, ...f.vfs];
+    const kids = treeChildren(host, f);
     const next = top ? '' : prefix + (last ? '   ' : '│  ');
     kids.forEach((c, i) => walk(c, top ? '' : next, i === kids.length - 1, false));
   };

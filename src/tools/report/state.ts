@@ -17,7 +17,7 @@ import { iommufdCtxOfFile } from '../../kernel/iommufd/main.js';
 import type { VfioContainer } from '../../kernel/vfio/container.js';
 import type { GroupIommufd } from '../../kernel/vfio/group-fd.js';
 import type { Type1Iommu } from '../../kernel/vfio/type1/vfio-iommu.js';
-import { machineReport, type MachineReport } from './machine.js';
+import { machineReport, treeChildren, type MachineReport } from './machine.js';
 
 export interface MappingSnap {
   readonly iova: bigint;
@@ -149,7 +149,7 @@ export function hostState(host: Host): HostState {
   if (iommu !== null) {
     const groupOf = new Map(machine.functions.map((f) => [f.bdf, f.group] as const));
     for (const d of iommu.domainsList()) {
-      const devices = host.topology.functions.filter((f) => iommu.contextOf(f.rid)?.domain === d).map((f) => f.bdf);
+      const devices = [...host.topology.functions, ...host.machine.addedFunctions()].filter((f) => iommu.contextOf(f.rid)?.domain === d).map((f) => f.bdf);
       const mappings = d.translates ? mergedLeaves(d) : [];
       if (mappings.length === 0 && d.type !== 'unmanaged') continue;
       if (devices.length === 0 && mappings.length === 0) continue;
@@ -161,7 +161,7 @@ export function hostState(host: Host): HostState {
   const rows: Array<{ bdf: string; depth: number }> = [];
   const walk = (f: PciFunction, depth: number): void => {
     rows.push({ bdf: f.bdf, depth });
-    for (const c of [...f.children, ...f.vfs]) walk(c, depth + 1);
+    for (const c of treeChildren(host, f)) walk(c, depth + 1);
   };
   for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
   const uncheckedSet = new Set(unchecked);
