@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatEntry } from '../../../base/trace.js';
 import type { ScenarioResult } from '../../../scenarios/index.js';
-import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { startScenario } from '../scenario-load.js';
 import { jsonText } from './json.js';
 
@@ -15,7 +15,15 @@ export function formatSummary(r: ScenarioResult): string {
 
 /** Run a scenario file and print its trace and summary (or JSON); the exit code says whether it held. */
 export function runScenarioFile(io: CliIo, file: string, json: boolean, quiet = false): number {
-  const run = startScenario(io, file);
+  let run;
+  try {
+    run = startScenario(io, file);
+  } catch (e) {
+    // --json promises JSON on stdout: an invalid file answers {ok:false, error} (still exit 2).
+    if (!json || !(e instanceof UsageError)) throw e;
+    io.out(jsonText({ ok: false, error: 'invalid scenario', message: e.message }));
+    return EXIT_USAGE;
+  }
   const r = run.runAll();
   if (json) {
     io.out(jsonText({ name: r.name, title: r.title, ok: r.ok, passed: r.passed, failed: r.failed, steps: r.steps, trace: r.trace }));
