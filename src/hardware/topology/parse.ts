@@ -11,6 +11,7 @@ import { buildTopology } from './build.js';
 import { flatten } from './flatten.js';
 import { formatPath, TopologyError, type TopologyIssue } from './issues.js';
 import { builtinModels } from '../devices/catalog.js';
+import { bundledTopologies } from '../default-machine.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { Topology } from './model.js';
 import { topologySchema } from './schema.js';
@@ -84,5 +85,18 @@ export function parseTopology(json: unknown, opts: ParseOptions = {}): Topology 
   return r.topology;
 }
 
-/** Same as parseTopology. */
-export const loadTopology = parseTopology;
+/**
+ * A topology by bundled machine name (`'default'`, `'server'`, `'example-4'`: the files of
+ * fixtures/topologies) or from its JSON value, as parseTopology. The library does no file
+ * I/O (it runs in browsers too): for a file of your own, pass its parsed JSON,
+ * `loadTopology(JSON.parse(readFileSync(path, 'utf8')))`.
+ */
+export function loadTopology(nameOrJson: unknown, opts: ParseOptions = {}): Topology {
+  if (typeof nameOrJson !== 'string') return parseTopology(nameOrJson, opts);
+  if (Object.hasOwn(bundledTopologies, nameOrJson)) return parseTopology(bundledTopologies[nameOrJson], opts);
+  const looksLikePath = /[/\\]|\.json$/i.test(nameOrJson);
+  const why = looksLikePath
+    ? `'${nameOrJson}' looks like a file path; the library reads no files: pass the parsed JSON, loadTopology(JSON.parse(readFileSync(path, 'utf8')))`
+    : `no bundled machine is named '${nameOrJson}'; bundled: ${Object.keys(bundledTopologies).join(', ')}`;
+  throw new TopologyError([{ path: '(root)', message: why }]);
+}

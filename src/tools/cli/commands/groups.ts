@@ -14,11 +14,12 @@ const ALGORITHMS = ['classic', 'bus-isolation', 'both'];
 export const groupsCommand: CliCommand = {
   name: 'groups',
   summary: 'derive the IOMMU groups of a topology and explain each function',
-  help: `Usage: vfio-sim groups [TOPOLOGY.json] [--algorithm classic|bus-isolation|both] [--json]
+  help: `Usage: vfio-sim groups [TOPOLOGY.json|NAME] [--algorithm classic|bus-isolation|both] [--json]
 
 Examples:
-  vfio-sim groups fixtures/topologies/example-4.json
-  vfio-sim groups fixtures/topologies/example-4.json --algorithm both
+  vfio-sim groups example-4
+  vfio-sim groups example-4 --algorithm both
+  vfio-sim groups my-machine.json
 
 --algorithm both prints the groups under the classic algorithm (what deployed kernels
 do) and under the 2025 bus-isolation rewrite, and says whether they differ.`,
