@@ -2,12 +2,14 @@
  * Entry points: JSON in, Topology out. A depth check first (no recursion on hostile
  * nesting), then three stages, each reporting every problem it finds
  * with a JSON path: the zod schema (shape), validate.ts (names and tree structure), then
- * building (bus numbers, SR-IOV and BAR placement). A later stage runs only when the
- * earlier ones found nothing, so paths always refer to well-formed input.
+ * building (bus numbers, SR-IOV and BAR placement). When the schema refuses something, the
+ * name and tree checks still run on the nodes that did parse (salvage.ts), so one pass
+ * reports every problem; building runs only on fully valid input.
  */
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../base/json-depth.js';
 import { buildTopology } from './build.js';
+import { salvagedIssues } from './salvage.js';
 import { flatten } from './flatten.js';
 import { formatPath, TopologyError, type TopologyIssue } from './issues.js';
 import { builtinModels } from '../devices/catalog.js';
@@ -69,7 +71,10 @@ export function safeParseTopology(json: unknown, opts: ParseOptions = {}): SafeP
   if (deep.length > 0) return { ok: false, issues: deep };
   if (nestsDeeperThan(json)) return { ok: false, issues: [{ path: '(root)', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep; no topology needs that (a PCI tree is at most ${MAX_TREE_DEPTH} levels)` }] };
   const shape = topologySchema.safeParse(json);
-  if (!shape.success) return { ok: false, issues: zodIssues(shape.error) };
+  if (!shape.success) {
+    const issues = zodIssues(shape.error);
+    return { ok: false, issues: [...issues, ...salvagedIssues(json, issues, models)] };
+  }
   const nodes = flatten(shape.data.pci);
   const semantic = validateInput(shape.data, nodes, models);
   if (semantic.length > 0) return { ok: false, issues: semantic };

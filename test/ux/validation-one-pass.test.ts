@@ -1,0 +1,54 @@
+/**
+ * Issue 15 item 2 (remainder): validation reports every problem in one pass, and each
+ * message says what was expected (not zod's bare "Invalid input").
+ */
+import { describe, expect, it } from 'vitest';
+import { safeParseTopology } from '../../src/hardware/topology/index.js';
+import { safeParseScenario } from '../../src/scenarios/index.js';
+
+describe('topology: schema and semantic problems in one pass', () => {
+  it('a duplicate BDF is reported next to an unknown field and a bad type', () => {
+    const r = safeParseTopology({ name: 't', pci: [
+      { bdf: '0000:00:01.0', type: 'endpoint', colour: 'red' },
+      { bdf: '0000:00:02.0', type: 'endpoint' },
+      { bdf: '0000:00:02.0', type: 'endpoint' },
+      { bdf: '0000:00:03.0', type: 'bogus' },
+    ] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const paths = r.issues.map((i) => i.path);
+    expect(paths).toContain('pci[0].colour');
+    expect(paths).toContain('pci[3].type');
+    expect(r.issues).toContainEqual({ path: 'pci[2].bdf', message: 'duplicate BDF 0000:00:02.0 (also at pci[1])' });
+  });
+
+  it('a node that fails the schema is left out with its subtree, its siblings still checked (paths as written)', () => {
+    const r = safeParseTopology({ name: 't', pci: [
+      { bdf: '0000:00:01.0', type: 'root-port', bogus: 1, children: [{ bdf: '0000:01:00.0', type: 'endpoint' }] },
+      { bdf: '0000:00:02.0', type: 'endpoint', children: [{ bdf: '0000:02:00.0', type: 'endpoint' }] },
+    ] });
+    if (r.ok) throw new Error('expected issues');
+    expect(r.issues.map((i) => i.path)).toEqual(['pci[0].bogus', 'pci[1].children']);
+    expect(r.issues[1]!.message).toMatch(/only bridges have children/);
+  });
+});
+
+describe('scenario: messages say what was expected', () => {
+  const issues = (steps: unknown[]) => {
+    const r = safeParseScenario({ name: 's', topology: 'x.json', steps });
+    if (r.ok) throw new Error('expected issues');
+    return Object.fromEntries(r.issues.map((i) => [i.path, i.message]));
+  };
+
+  it('a union names its choices and what it got', () => {
+    const m = issues([{ op: 'ioctl', fd: 3, request: 'VFIO_GET_API_VERSION', expect: { errno: 5 } }]);
+    expect(m['steps[0].expect.errno']).toBe('expected string, or one of "ok"; got number 5');
+  });
+
+  it('a wrong or missing type says what it got', () => {
+    const m = issues([{ op: 'expect-faults', count: 'x' }, { op: 'note' }]);
+    expect(m['steps[0].count']).toBe('expected number, got the string "x"');
+    expect(m['steps[1].text']).toBe('expected string, got nothing (the field is missing)');
+    expect(Object.values(m).join('\n')).not.toMatch(/Invalid input/);
+  });
+});
