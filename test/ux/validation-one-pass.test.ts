@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { safeParseTopology } from '../../src/hardware/topology/index.js';
-import { safeParseScenario } from '../../src/scenarios/index.js';
+import { readFileSync } from 'node:fs';
+import { runScenario, safeParseScenario, validateScenario } from '../../src/scenarios/index.js';
 
 describe('topology: schema and semantic problems in one pass', () => {
   it('a duplicate BDF is reported next to an unknown field and a bad type', () => {
@@ -50,5 +51,26 @@ describe('scenario: messages say what was expected', () => {
     expect(m['steps[0].count']).toBe('expected number, got the string "x"');
     expect(m['steps[1].text']).toBe('expected string, got nothing (the field is missing)');
     expect(Object.values(m).join('\n')).not.toMatch(/Invalid input/);
+  });
+});
+
+describe('flag lists inside arg', () => {
+  const map = (flags: unknown) => ({ op: 'ioctl', fd: 'c', request: 'VFIO_IOMMU_MAP_DMA', arg: { argsz: 'sizeof(vfio_iommu_type1_dma_map)', flags, vaddr: 0, iova: 0, size: 4096 } });
+  it('each flag is checked at its own path; an expression at its field', () => {
+    const r = validateScenario({ name: 's', topology: 'x.json', steps: [{ op: 'open', path: '/dev/vfio/vfio', as: 'c' }, map('VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_BOGUS'), map(['VFIO_DMA_MAP_FLAG_READ', 'NOPE_FLAG'])] });
+    if (r.ok) throw new Error('expected issues');
+    const m = Object.fromEntries(r.issues.map((i) => [i.path, i.message]));
+    expect(m['steps[1].arg.flags']).toMatch(/VFIO_DMA_MAP_FLAG_BOGUS is neither a variable nor a uapi constant/);
+    expect(m['steps[2].arg.flags[1]']).toMatch(/NOPE_FLAG is neither a variable nor a uapi constant/);
+  });
+
+  it('a valid flag list is OR-ed at run time: the default scenario with its MAP_DMA flags as a list still holds', () => {
+    const json = JSON.parse(readFileSync('fixtures/scenarios/default.json', 'utf8')) as { steps: Array<{ request?: string; arg?: { flags?: unknown } }> };
+    const step = json.steps.find((s) => s.request === 'VFIO_IOMMU_MAP_DMA')!;
+    step.arg!.flags = ['VFIO_DMA_MAP_FLAG_READ', 'VFIO_DMA_MAP_FLAG_WRITE'];
+    const r = runScenario(json, { loadTopology: (p) => JSON.parse(readFileSync(`fixtures/scenarios/${p}`, 'utf8')) });
+    expect(r.failed).toBe(0);
+    step.arg!.flags = ['VFIO_DMA_MAP_FLAG_READ'];
+    expect(runScenario(json, { loadTopology: (p) => JSON.parse(readFileSync(`fixtures/scenarios/${p}`, 'utf8')) }).failed, 'write-back DMA needs the WRITE flag').toBeGreaterThan(0);
   });
 });
