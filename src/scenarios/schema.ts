@@ -8,7 +8,7 @@
  * or `{ "var": "buf", "plus": "0x1000" }`. Validation errors name the field path.
  */
 import { z } from 'zod';
-import { explainIssue } from './zod-messages.js';
+import { explainIssue } from '../base/zod-messages.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../base/json-depth.js';
 
 /** A number, or a string expression: literals, `$var`, uapi constant names, sizeof(struct), + - |. */

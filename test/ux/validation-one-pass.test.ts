@@ -34,6 +34,16 @@ describe('topology: schema and semantic problems in one pass', () => {
   });
 });
 
+describe('topology: messages say what was expected', () => {
+  it('a wrong type or a missing field names what it got', () => {
+    const r = safeParseTopology({ name: 7, pci: [{ type: 'endpoint' }] });
+    if (r.ok) throw new Error('expected issues');
+    const m = Object.fromEntries(r.issues.map((i) => [i.path, i.message]));
+    expect(m['name']).toBe('expected string, got number 7');
+    expect(m['pci[0].bdf']).toBe('expected string, got nothing (the field is missing)');
+  });
+});
+
 describe('scenario: messages say what was expected', () => {
   const issues = (steps: unknown[]) => {
     const r = safeParseScenario({ name: 's', topology: 'x.json', steps });

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../base/json-depth.js';
+import { explainIssue } from '../../base/zod-messages.js';
 import { buildTopology } from './build.js';
 import { salvagedIssues } from './salvage.js';
 import { flatten } from './flatten.js';
@@ -70,7 +71,7 @@ export function safeParseTopology(json: unknown, opts: ParseOptions = {}): SafeP
   const deep = depthIssues(json);
   if (deep.length > 0) return { ok: false, issues: deep };
   if (nestsDeeperThan(json)) return { ok: false, issues: [{ path: '(root)', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep; no topology needs that (a PCI tree is at most ${MAX_TREE_DEPTH} levels)` }] };
-  const shape = topologySchema.safeParse(json);
+  const shape = topologySchema.safeParse(json, { error: explainIssue });
   if (!shape.success) {
     const issues = zodIssues(shape.error);
     return { ok: false, issues: [...issues, ...salvagedIssues(json, issues, models)] };

@@ -1,13 +1,14 @@
 /**
  * Messages for schema issues that say what was expected: zod's defaults ("Invalid input")
- * name neither the choices of a union nor what was found. Passed to each safeParse (no
+ * name neither the choices of a union nor what was found. Shared by the topology and
+ * scenario schemas; passed to each safeParse (no
  * global zod configuration); a schema's own `error` text still wins.
  */
 import type { z } from 'zod';
 
 type RawIssue = z.core.$ZodRawIssue;
 
-/** What a JSON value is, in the words of the scenario format. */
+/** What a JSON value is, in the words of a JSON input file. */
 function found(input: unknown): string {
   if (input === undefined) return 'nothing (the field is missing)';
   if (input === null) return 'null';
