@@ -43,9 +43,29 @@ function isValueInput(x: unknown): x is ValueInput {
 
 function scalar(kind: string, x: unknown, path: string, ev: Eval): bigint | number | boolean | null {
   if (typeof x === 'boolean') return x;
-  if (!isValueInput(x)) throw new ValueError(`${path}: expected a number or an expression string`);
-  const v = ev(x);
+  const v = Array.isArray(x) ? flagList(x, path, ev) : valueAt(x, path, ev);
   return v === null || kind === 'u64' || kind === 's64' ? v : toNumber(v, path);
+}
+
+/** One value of a field; an unknown name or bad expression is reported at the field's path. */
+function valueAt(x: unknown, path: string, ev: Eval): bigint | null {
+  if (!isValueInput(x)) throw new ValueError(`${path}: expected a number, an expression string, or a list of flags OR-ed together`);
+  try {
+    return ev(x);
+  } catch (e) {
+    if (e instanceof ValueError && !e.message.startsWith(path)) throw new ValueError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A flag list in a field (`"flags": ["VFIO_DMA_MAP_FLAG_READ", "VFIO_DMA_MAP_FLAG_WRITE"]`): OR-ed, each checked at its index. */
+function flagList(x: unknown[], path: string, ev: Eval): bigint | null {
+  let acc: bigint | null = 0n;
+  x.forEach((e, i) => {
+    const v = valueAt(e, `${path}[${i}]`, ev);
+    acc = acc === null || v === null ? null : acc | v;
+  });
+  return acc;
 }
 
 function element(type: string, x: unknown, path: string, ev: Eval): unknown {

@@ -110,7 +110,7 @@ export class ScenarioRun {
     // scenario processes start with no fds 0-2, so the fd numbers in their traces (and the
     // pictures and tour built from them) count from 0
     this.procs.set('main', this.host.spawn({ stdio: false }));
-    this.host.trace.add('note', 'scenario', `scenario ${scenario.name}${scenario.title ? `: ${scenario.title}` : ''}`);
+    this.host.trace.add('note', 'scenario', `${scenario.name}${scenario.title ? ` — ${scenario.title}` : ''}`);
   }
 
   get done(): boolean {

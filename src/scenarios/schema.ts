@@ -8,6 +8,7 @@
  * or `{ "var": "buf", "plus": "0x1000" }`. Validation errors name the field path.
  */
 import { z } from 'zod';
+import { explainIssue } from '../base/zod-messages.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../base/json-depth.js';
 
 /** A number, or a string expression: literals, `$var`, uapi constant names, sizeof(struct), + - |. */
@@ -143,7 +144,7 @@ export function safeParseScenario(json: unknown): ScenarioParse {
   // An inline topology is measured by parseTopology (it says why a PCI tree cannot be that deep).
   const own = typeof json === 'object' && json !== null && !Array.isArray(json) ? { ...json, topology: undefined } : json;
   if (nestsDeeperThan(own)) return { ok: false, issues: [{ path: '(root)', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep; no scenario needs that` }] };
-  const r = scenarioSchema.safeParse(json);
+  const r = scenarioSchema.safeParse(json, { error: explainIssue });
   if (r.success) return { ok: true, scenario: r.data };
   return { ok: false, issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
 }

@@ -21,6 +21,7 @@ import * as uapi from '../uapi/index.js';
 import { VFIO_IOCTLS, IOMMUFD_IOCTLS } from '../uapi/ioctls.js';
 import { STRUCTS } from '../uapi/structs.js';
 import { checkInvariants } from './invariants.js';
+import { stateChanges } from './state-changes.js';
 import { junkArb, u64Arb } from './arbitraries.js';
 import { HostileModel } from '../hardware/devices/hostile.js';
 import { inMsiWindow } from '../uapi/x86.js';
@@ -142,7 +143,7 @@ export function guardedStep(w: SyscallWorld, label: string, call: () => void, op
   if (failed && opts.compound !== true) {
     const after = stateVector(w.host);
     const at = stateDiff(before, after);
-    if (at >= 0) throw new Error(`step ${w.steps} ${label}: failed but changed state (item ${at})\nbefore ${showVector(before)}\nafter  ${showVector(after)}\nnow    ${observableState(w.host)}`);
+    if (at >= 0) throw new Error(`step ${w.steps} ${label}: failed but changed state: ${stateChanges(before, after).join('; ')}`, { cause: { before: showVector(before), after: showVector(after), now: observableState(w.host) } });
     if (opts.arg !== undefined && !sameValue(without(opts.arg, opts.argMayChange), without(argBefore, opts.argMayChange))) throw new Error(`step ${w.steps} ${label}: failed but changed its argument`);
   }
   const r = checkInvariants(w.host, { p2p: false });

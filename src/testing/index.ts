@@ -4,6 +4,8 @@
  */
 export { topologyArb, mappingArb, u64Arb, junkArb, structArgArb, type TopologyArbOptions, type MappingDraw } from './arbitraries.js';
 export { syscallCommands, syscallWorld, guardedStep, observableState, SyscallWorld, type SyscallCommandOptions } from './commands.js';
+export { assertProperty } from './assert-property.js';
+export { stateChanges } from './state-changes.js';
 export { checkInvariants, ownerOf, type IsolationReport, type Violation, type Exposure, type ExposureKind, type CheckOptions } from './invariants.js';
 export { IsolationLab } from './lab.js';
 export { sw2Topology, SW2, type Sw2Options, type AcsCtl } from './reference-switch.js';

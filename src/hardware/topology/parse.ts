@@ -2,15 +2,19 @@
  * Entry points: JSON in, Topology out. A depth check first (no recursion on hostile
  * nesting), then three stages, each reporting every problem it finds
  * with a JSON path: the zod schema (shape), validate.ts (names and tree structure), then
- * building (bus numbers, SR-IOV and BAR placement). A later stage runs only when the
- * earlier ones found nothing, so paths always refer to well-formed input.
+ * building (bus numbers, SR-IOV and BAR placement). When the schema refuses something, the
+ * name and tree checks still run on the nodes that did parse (salvage.ts), so one pass
+ * reports every problem; building runs only on fully valid input.
  */
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../base/json-depth.js';
+import { explainIssue } from '../../base/zod-messages.js';
 import { buildTopology } from './build.js';
+import { salvagedIssues } from './salvage.js';
 import { flatten } from './flatten.js';
 import { formatPath, TopologyError, type TopologyIssue } from './issues.js';
 import { builtinModels } from '../devices/catalog.js';
+import { bundledTopologies } from '../default-machine.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { Topology } from './model.js';
 import { topologySchema } from './schema.js';
@@ -67,8 +71,11 @@ export function safeParseTopology(json: unknown, opts: ParseOptions = {}): SafeP
   const deep = depthIssues(json);
   if (deep.length > 0) return { ok: false, issues: deep };
   if (nestsDeeperThan(json)) return { ok: false, issues: [{ path: '(root)', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep; no topology needs that (a PCI tree is at most ${MAX_TREE_DEPTH} levels)` }] };
-  const shape = topologySchema.safeParse(json);
-  if (!shape.success) return { ok: false, issues: zodIssues(shape.error) };
+  const shape = topologySchema.safeParse(json, { error: explainIssue });
+  if (!shape.success) {
+    const issues = zodIssues(shape.error);
+    return { ok: false, issues: [...issues, ...salvagedIssues(json, issues, models)] };
+  }
   const nodes = flatten(shape.data.pci);
   const semantic = validateInput(shape.data, nodes, models);
   if (semantic.length > 0) return { ok: false, issues: semantic };
@@ -84,5 +91,18 @@ export function parseTopology(json: unknown, opts: ParseOptions = {}): Topology 
   return r.topology;
 }
 
-/** Same as parseTopology. */
-export const loadTopology = parseTopology;
+/**
+ * A topology by bundled machine name (`'default'`, `'server'`, `'example-4'`: the files of
+ * fixtures/topologies) or from its JSON value, as parseTopology. The library does no file
+ * I/O (it runs in browsers too): for a file of your own, pass its parsed JSON,
+ * `loadTopology(JSON.parse(readFileSync(path, 'utf8')))`.
+ */
+export function loadTopology(nameOrJson: unknown, opts: ParseOptions = {}): Topology {
+  if (typeof nameOrJson !== 'string') return parseTopology(nameOrJson, opts);
+  if (Object.hasOwn(bundledTopologies, nameOrJson)) return parseTopology(bundledTopologies[nameOrJson], opts);
+  const looksLikePath = /[/\\]|\.json$/i.test(nameOrJson);
+  const why = looksLikePath
+    ? `'${nameOrJson}' looks like a file path; the library reads no files: pass the parsed JSON, loadTopology(JSON.parse(readFileSync(path, 'utf8')))`
+    : `no bundled machine is named '${nameOrJson}'; bundled: ${Object.keys(bundledTopologies).join(', ')}`;
+  throw new TopologyError([{ path: '(root)', message: why }]);
+}

@@ -24,6 +24,14 @@ export function validateInput(
   if (input.ramBytes === 0n || (input.ramBytes & 0xfffn) !== 0n) {
     report('ramBytes', 'expected a non-zero multiple of 4096');
   }
+  issues.push(...validateNodes(nodes, models));
+  return issues;
+}
+
+/** The checks on PCI nodes alone; also run on what parsed when the schema refused the rest (salvage.ts). */
+export function validateNodes(nodes: readonly FlatNode[], models: ModelCatalog): TopologyIssue[] {
+  const issues: TopologyIssue[] = [];
+  const report: Report = (path, message) => issues.push({ path, message });
   checkAddresses(nodes, report);
   checkTree(nodes, report);
   for (const n of nodes) checkFields(n, nodes, models, report);

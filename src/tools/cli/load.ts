@@ -23,6 +23,18 @@ export function readJson(io: CliIo, path: string): unknown {
   }
 }
 
+/** readJson, but a bare name (no `/`, no `.`) that is not a file gets `why()` instead of ENOENT. */
+export function readJsonOr(io: CliIo, path: string, why: () => string): unknown {
+  if (/^[\w-]+$/.test(path)) {
+    try {
+      io.readFile(path);
+    } catch {
+      throw new UsageError(why());
+    }
+  }
+  return readJson(io, path);
+}
+
 /** Node 20 names only the offset ("at position 14"); add the line and column an editor shows. */
 function withLineColumn(message: string, text: string): string {
   const m = /at position (\d+)/.exec(message);
@@ -54,7 +66,7 @@ export function topologyFrom(json: unknown, label: string, grouping?: string): T
 export function loadTopologyArg(io: CliIo, path: string | undefined, grouping?: string): Topology {
   if (path === undefined) return topologyFrom(defaultTopologyJson, 'default machine', grouping);
   if (/^[\w-]+$/.test(path) && Object.hasOwn(bundledTopologies, path)) return topologyFrom(bundledTopologies[path], `bundled machine ${path}`, grouping);
-  const json = readJson(io, path);
+  const json = readJsonOr(io, path, () => `no bundled machine is named ${path} (and no such file); bundled: ${Object.keys(bundledTopologies).join(', ')}`);
   if (looksLikeScenario(json)) throw new UsageError(`${path} is a scenario (it has "steps"), not a topology: run it with \`vfio-sim run ${path}\`, or picture it with \`vfio-sim draw ${path} --out FILE.svg\``);
   return topologyFrom(json, path, grouping);
 }

@@ -7,6 +7,22 @@ import { ScenarioInputError, ScenarioRun, validateScenario, type Scenario } from
 import { UsageError, type CliIo } from './io.js';
 import { readJson } from './load.js';
 
+/**
+ * A scenario argument: a file path, or the name of a bundled scenario (`default`,
+ * `03-map-dma`, `threats/t4-rid-alias`: fixtures/scenarios without `.json`), which works
+ * from an installed package. A bare name that is a file in the current directory stays a file.
+ */
+export function scenarioFile(io: CliIo, arg: string): string {
+  if (!/^[\w-]+(\/[\w-]+)?$/.test(arg)) return arg;
+  try {
+    io.readFile(arg);
+    return arg;
+  } catch {
+    const rel = `fixtures/scenarios/${arg}.json`;
+    return io.bundled ? io.bundled(rel) : rel;
+  }
+}
+
 export function topologyLoader(io: CliIo, scenarioPath: string): (p: string) => unknown {
   return (p) => readJson(io, isAbsolute(p) ? p : join(dirname(scenarioPath), p));
 }

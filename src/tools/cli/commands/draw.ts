@@ -5,7 +5,7 @@ import { drawMachine } from '../../pictures/index.js';
 import { hostState } from '../../report/state.js';
 import { EXIT_OK, UsageError, writeOutput, type CliCommand } from '../io.js';
 import { readJson, topologyFrom } from '../load.js';
-import { startScenario } from '../scenario-load.js';
+import { scenarioFile, startScenario } from '../scenario-load.js';
 
 /** The SVG of a topology at boot, or of a scenario after `step` steps (default: all). */
 export function pictureOf(io: Parameters<CliCommand['run']>[1], file: string, step?: number): string {
@@ -45,7 +45,7 @@ IOMMU address space's mappings from IOVA to host pages, and faults in red.`,
       if (!/^\d+$/.test(values.step)) throw new UsageError(`--step must be a step count (got ${values.step})`);
       step = Number(values.step);
     }
-    writeOutput(io, values.out, pictureOf(io, positionals[0]!, step));
+    writeOutput(io, values.out, pictureOf(io, scenarioFile(io, positionals[0]!), step));
     io.out(`wrote ${values.out}`);
     return EXIT_OK;
   },

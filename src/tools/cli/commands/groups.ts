@@ -9,14 +9,17 @@ function partition(r: MachineReport): string[] {
   return r.groups.map((g) => g.members.join(' ')).sort();
 }
 
+const ALGORITHMS = ['classic', 'bus-isolation', 'both'];
+
 export const groupsCommand: CliCommand = {
   name: 'groups',
   summary: 'derive the IOMMU groups of a topology and explain each function',
-  help: `Usage: vfio-sim groups [TOPOLOGY.json] [--algorithm classic|bus-isolation|both] [--json]
+  help: `Usage: vfio-sim groups [TOPOLOGY.json|NAME] [--algorithm classic|bus-isolation|both] [--json]
 
 Examples:
-  vfio-sim groups fixtures/topologies/example-4.json
-  vfio-sim groups fixtures/topologies/example-4.json --algorithm both
+  vfio-sim groups example-4
+  vfio-sim groups example-4 --algorithm both
+  vfio-sim groups my-machine.json
 
 --algorithm both prints the groups under the classic algorithm (what deployed kernels
 do) and under the 2025 bus-isolation rewrite, and says whether they differ.`,
@@ -24,6 +27,7 @@ do) and under the 2025 bus-isolation rewrite, and says whether they differ.`,
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { algorithm: { type: 'string' }, json: { type: 'boolean' } } });
     const alg = values.algorithm;
     if (positionals.length > 1) throw new UsageError('groups takes at most one topology file');
+    if (alg !== undefined && !ALGORITHMS.includes(alg)) throw new UsageError(`--algorithm must be ${ALGORITHMS.join(', ')} (got ${alg})`);
     if (alg === 'both') {
       const classic = machineReport(new Host(loadTopologyArg(io, positionals[0], 'classic')));
       const iso = machineReport(new Host(loadTopologyArg(io, positionals[0], 'bus-isolation')));

@@ -13,7 +13,7 @@ export const machineCommand: CliCommand = {
 Examples:
   vfio-sim machine                                 the bundled default workstation
   vfio-sim machine server                          the bundled Skylake-SP server (CBDMA at 00:04.x)
-  vfio-sim machine fixtures/topologies/example-4.json --algorithm bus-isolation
+  vfio-sim machine example-4 --algorithm bus-isolation       (bundled: fixtures/topologies names)
   vfio-sim machine my-box.json --json
 
 Boots the machine as Linux would (devices in probe order, IOMMU groups, boot drivers)
