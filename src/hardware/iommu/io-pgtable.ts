@@ -188,7 +188,8 @@ export class IoPageTable {
       throw new RangeError(`page-size bitmap 0x${pgsizeBitmap.toString(16)} must hold 4K and only 4K/2M/1G`);
     }
     const lv: Array<1 | 2 | 3> = [];
-    for (const L of [3, 2, 1] as const) if ((pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n && L <= this.levels) lv.push(L);
+    // every table has at least 3 levels (levelsForWidth), so each leaf level 1..3 exists
+    for (const L of [3, 2, 1] as const) if ((pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n) lv.push(L);
     this.leafLevels = lv;
   }
 
