@@ -81,6 +81,7 @@ class Table {
 
   set(k: number, e: Entry): void {
     if (this.arr !== null) {
+      // Stryker disable next-line ConditionalExpression: callers set only empty slots (equivalent, docs/mutation-testing.md)
       if (this.arr[k] === undefined) this.size++;
       this.arr[k] = e;
       return;
@@ -88,7 +89,9 @@ class Table {
     const m = this.map!;
     m.set(k, e);
     this.size = m.size;
+    // Stryker disable next-line all: when to go dense is a speed-up path only (docs/mutation-testing.md)
     if (m.size >= DENSE_AT) {
+      // Stryker disable next-line ArrayDeclaration: an unsized array reads undefined alike (equivalent)
       const arr = new Array<Entry | undefined>(512).fill(undefined);
       for (const [i, v] of m) arr[i] = v;
       this.arr = arr;
@@ -98,6 +101,7 @@ class Table {
 
   delete(k: number): void {
     if (this.arr !== null) {
+      // Stryker disable next-line ConditionalExpression: callers delete only occupied slots (equivalent, docs/mutation-testing.md)
       if (this.arr[k] !== undefined) this.size--;
       this.arr[k] = undefined;
       return;
@@ -109,8 +113,10 @@ class Table {
   /** Occupied slot indices (any order). */
   keys(): Iterable<number> {
     if (this.map !== null) return this.map.keys();
+    // Stryker disable next-line ArrayDeclaration: slotKeys() drops a non-number key (equivalent)
     const out: number[] = [];
     const arr = this.arr!;
+    // Stryker disable next-line EqualityOperator: arr[512] is undefined (equivalent)
     for (let i = 0; i < 512; i++) if (arr[i] !== undefined) out.push(i);
     return out;
   }
@@ -145,6 +151,7 @@ export function levelsForWidth(width: number): number {
 /** Occupied slot indices in [lo, hi], ascending: probes when the range is small, else scans. */
 function slotKeys(t: Table, lo: number, hi: number): number[] {
   const keys: number[] = [];
+  // Stryker disable next-line all: probe or scan is a speed-up choice, both exact (docs/mutation-testing.md)
   if (hi - lo + 1 <= t.size) {
     for (let k = lo; k <= hi; k++) if (t.has(k)) keys.push(k);
     return keys;
@@ -173,6 +180,7 @@ export class IoPageTable {
   private readonly leafLevels: ReadonlyArray<1 | 2 | 3>;
   private leafCount = 0;
   /** Scratch for removeLeaf: the tables above a leaf (no allocation per unmap). */
+  // Stryker disable next-line ArrayDeclaration: scratch, written before read (equivalent)
   private readonly pathTables: Table[] = [];
   private mappedPages = 0;
 
@@ -187,10 +195,8 @@ export class IoPageTable {
     if ((pgsizeBitmap & SZ_4K) === 0n || (pgsizeBitmap & ~PGSIZES_4K_2M_1G) !== 0n) {
       throw new RangeError(`page-size bitmap 0x${pgsizeBitmap.toString(16)} must hold 4K and only 4K/2M/1G`);
     }
-    const lv: Array<1 | 2 | 3> = [];
     // every table has at least 3 levels (levelsForWidth), so each leaf level 1..3 exists
-    for (const L of [3, 2, 1] as const) if ((pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n) lv.push(L);
-    this.leafLevels = lv;
+    this.leafLevels = ([3, 2, 1] as const).filter((L) => (pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n);
   }
 
   /**
@@ -253,6 +259,7 @@ export class IoPageTable {
   private removeRange(iova: bigint, size: bigint): Leaf[] {
     const start = Number(iova >> 12n);
     const endBig = (iova + size) >> 12n;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: collect() clamps to the table too (equivalent)
     const end = endBig > BigInt(this.widthPages) ? this.widthPages : Number(endBig);
     const found: Leaf[] = [];
     if (start < end) this.collect(this.root, this.levels, 0, start, end, found);
@@ -309,6 +316,7 @@ export class IoPageTable {
    * (IOMMU_DIRTY_NO_CLEAR).
    */
   readAndClearDirty(iova: bigint, size: bigint, clear = true): Array<{ iova: bigint; size: bigint }> {
+    // Stryker disable next-line ArrayDeclaration: a non-leaf entry is never dirty and is skipped (equivalent)
     const found: Leaf[] = [];
     const s = Number(iova >> 12n);
     const e = Math.min(this.widthPages, Number((iova + size + SZ_4K - 1n) >> 12n));
@@ -348,6 +356,7 @@ export class IoPageTable {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
+    // Stryker disable next-line ConditionalExpression: the one-slot shortcut is a speed-up path only (docs/mutation-testing.md)
     if (lo === hi) return this.slotHasLeafIn(t, lo, L, base, span, start, end); // the common small map: no key list
     for (const k of slotKeys(t, lo, hi)) if (this.slotHasLeafIn(t, k, L, base, span, start, end)) return true;
     return false;
@@ -358,6 +367,7 @@ export class IoPageTable {
     if (e === undefined) return false;
     if (e instanceof Leaf) return true;
     const eb = base + k * span;
+    // Stryker disable next-line all: a covered non-empty table holds a leaf; the shortcut only saves the descent (equivalent)
     if (start <= eb && eb + span <= end) return true; // non-empty subtable fully covered
     return this.anyLeafIn(e, L - 1, eb, start, end);
   }
@@ -366,6 +376,7 @@ export class IoPageTable {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
+    // Stryker disable next-line ConditionalExpression,BlockStatement: the one-slot shortcut is a speed-up path only (docs/mutation-testing.md)
     if (lo === hi) {
       const e = t.get(lo);
       if (e instanceof Leaf) out.push(e);
