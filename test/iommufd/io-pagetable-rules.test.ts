@@ -38,6 +38,12 @@ function world() {
   return { host, p, hw, iopt, pages, piece, fixed, domain };
 }
 
+/** Reservation owners (the kernel passes a device or domain pointer). */
+const OWNERS = { a: {}, b: {}, c: {}, o: {}, r: {}, x: {}, y: {}, first: {}, second: {}, msi: {} } as const;
+function owner(name: keyof typeof OWNERS): object {
+  return OWNERS[name];
+}
+
 function spans(iopt: IoPagetable): Array<[bigint, bigint]> {
   return [...iopt.areas.entries()].map((e) => [e.start, e.last]);
 }
@@ -59,7 +65,7 @@ describe('FIXED placement, each check alone (iopt_check_iova)', () => {
 
   it('a range whose last byte touches a reserved range is EINVAL; one ending just before it fits', () => {
     const { iopt, fixed } = world();
-    expect(iopt.reserve(0x20000n, 0x20fffn, {}).ok).toBe(true);
+    expect(iopt.reserve(0x20000n, 0x20fffn, owner('r')).ok).toBe(true);
     expect(failure(fixed(0x1f000n, 0x1001n))).toMatch(/^EINVAL iopt_check_iova: range touches a reserved/);
     expect(failure(fixed(0x20fffn, 1n))).toMatch(/^EINVAL iopt_check_iova: range touches a reserved/);
     expect(fixed(0x1f000n, P).ok).toBe(true);
@@ -145,17 +151,17 @@ describe('getPieces and unmapRange (iopt_get_pages, iopt_unmap_iova_range)', () 
 describe('automatic IOVA (iopt_alloc_iova)', () => {
   it('an exact-fit hole is used; a hole one page short is skipped', () => {
     const { iopt } = world();
-    iopt.reserve(0x1000n, 0x3fffn, 'a');
-    iopt.reserve(0x8000n, 0xbfffn, 'b'); // hole [0x4000, 0x7fff]: exactly 16 KiB
+    iopt.reserve(0x1000n, 0x3fffn, owner('a'));
+    iopt.reserve(0x8000n, 0xbfffn, owner('b')); // hole [0x4000, 0x7fff]: exactly 16 KiB
     expect(iopt.allocIova(0n, 0x4000n)).toEqual({ ok: true, value: 0x4000n });
-    iopt.reserve(0xc000n, 0xc000n + 0x10000n - 1n, 'c');
+    iopt.reserve(0xc000n, 0xc000n + 0x10000n - 1n, owner('c'));
     expect(iopt.allocIova(0n, 0x8000n)).toEqual({ ok: true, value: 0x20000n }); // the 16 KiB hole is too small
   });
 
   it('a one-byte hole fits a one-byte mapping (no domain, so alignment 1)', () => {
     const { iopt } = world();
-    iopt.reserve(0x1000n, 0x1fffn, 'a');
-    iopt.reserve(0x2001n, U64_MAX, 'b');
+    iopt.reserve(0x1000n, 0x1fffn, owner('a'));
+    iopt.reserve(0x2001n, U64_MAX, owner('b'));
     expect(iopt.allocIova(0n, 1n)).toEqual({ ok: true, value: 0x2000n });
   });
 
@@ -202,9 +208,9 @@ describe('automatic IOVA (iopt_alloc_iova)', () => {
 
   it('nothing is placed at IOVA 0 or in the last page', () => {
     const { iopt } = world();
-    iopt.reserve(0x1000n, U64_MAX - 0x2000n, 'x'); // leaves [0, 0xfff] and the top two pages
+    iopt.reserve(0x1000n, U64_MAX - 0x2000n, owner('x')); // leaves [0, 0xfff] and the top two pages
     expect(iopt.allocIova(0n, 0x1000n)).toEqual({ ok: true, value: U64_MAX - 0x1fffn });
-    iopt.reserve(U64_MAX - 0x1fffn, U64_MAX - 0x1000n, 'y');
+    iopt.reserve(U64_MAX - 0x1fffn, U64_MAX - 0x1000n, owner('y'));
     expect(failure(iopt.allocIova(0n, 0x1000n))).toMatch(/^ENOSPC/);
   });
 });
@@ -213,26 +219,26 @@ describe('reserved and allowed ranges (iopt_reserve_iova, iopt_set_allow_iova)',
   it('reserving over an area, or over an allowed range, is EADDRINUSE — each alone, edges included', () => {
     const { iopt, fixed } = world();
     fixed(0x10000n, P);
-    expect(failure(iopt.reserve(0xf000n, 0x10000n, 'o'))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* holds a mapping/);
-    expect(failure(iopt.reserve(0x10fffn, 0x11000n, 'o'))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* holds a mapping/);
-    expect(iopt.reserve(0x11000n, 0x11fffn, 'o').ok).toBe(true);
+    expect(failure(iopt.reserve(0xf000n, 0x10000n, owner('o')))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* holds a mapping/);
+    expect(failure(iopt.reserve(0x10fffn, 0x11000n, owner('o')))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* holds a mapping/);
+    expect(iopt.reserve(0x11000n, 0x11fffn, owner('o')).ok).toBe(true);
     iopt.setAllowed([{ start: 0x20000n, last: 0x20fffn }]);
-    expect(failure(iopt.reserve(0x20fffn, 0x21000n, 'o'))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* allowed list/);
-    expect(failure(iopt.reserve(0x1f000n, 0x20000n, 'o'))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* allowed list/);
+    expect(failure(iopt.reserve(0x20fffn, 0x21000n, owner('o')))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* allowed list/);
+    expect(failure(iopt.reserve(0x1f000n, 0x20000n, owner('o')))).toMatch(/^EADDRINUSE iopt_reserve_iova: .* allowed list/);
     expect(iopt.reserved.map((r) => r.start)).toEqual([0x11000n]);
   });
 
   it('reserveAll is all or nothing and leaves earlier owners alone', () => {
     const { iopt, fixed } = world();
     fixed(0x30000n, P);
-    iopt.reserve(0x1000n, 0x1fffn, 'first');
-    expect(failure(iopt.reserveAll([{ start: 0x2000n, last: 0x2fffn }, { start: 0x30000n, last: 0x30000n }], 'second'))).toMatch(/^EADDRINUSE/);
-    expect(iopt.reserved.map((r) => [r.start, r.owner])).toEqual([[0x1000n, 'first']]);
+    iopt.reserve(0x1000n, 0x1fffn, owner('first'));
+    expect(failure(iopt.reserveAll([{ start: 0x2000n, last: 0x2fffn }, { start: 0x30000n, last: 0x30000n }], owner('second')))).toMatch(/^EADDRINUSE/);
+    expect(iopt.reserved.map((r) => [r.start, r.owner])).toEqual([[0x1000n, owner('first')]]);
   });
 
   it('an allow-list meeting a reserved range is EADDRINUSE and changes nothing', () => {
     const { iopt } = world();
-    iopt.reserve(0x5000n, 0x5fffn, 'o');
+    iopt.reserve(0x5000n, 0x5fffn, owner('o'));
     iopt.setAllowed([{ start: 0x1000n, last: 0x1fffn }]);
     expect(failure(iopt.setAllowed([{ start: 0x8000n, last: 0x8fffn }, { start: 0x5fffn, last: 0x6fffn }]))).toMatch(/^EADDRINUSE iopt_set_allow_iova/);
     expect(iopt.allowed).toEqual([{ start: 0x1000n, last: 0x1fffn }]);
@@ -241,9 +247,9 @@ describe('reserved and allowed ranges (iopt_reserve_iova, iopt_set_allow_iova)',
 
   it('IOVA ranges are the holes of the reserved set over [0, 2^64-1]', () => {
     const { iopt } = world();
-    iopt.reserve(0n, 0xfffn, 'a');
-    iopt.reserve(0x3000n, 0x3fffn, 'b');
-    iopt.reserve(U64_MAX - 0xfffn, U64_MAX, 'c');
+    iopt.reserve(0n, 0xfffn, owner('a'));
+    iopt.reserve(0x3000n, 0x3fffn, owner('b'));
+    iopt.reserve(U64_MAX - 0xfffn, U64_MAX, owner('c'));
     expect(iopt.iovaRanges()).toEqual([
       { start: 0x1000n, last: 0x2fffn },
       { start: 0x4000n, last: U64_MAX - 0x1000n },
@@ -289,7 +295,7 @@ describe('attaching and detaching a domain (iopt_table_add_domain, iopt_table_re
   it('attach reserves what lies outside the aperture, maps every area; detach keeps another owner’s reservations', () => {
     const { iopt, fixed, domain } = world();
     fixed(0x10000n, 0x2000n);
-    iopt.reserve(0xfee00000n, 0xfeefffffn, 'msi');
+    iopt.reserve(0xfee00000n, 0xfeefffffn, owner('msi'));
     const d = domain();
     expect(iopt.addDomain(d).ok).toBe(true);
     const top = d.domain.aperture[1];
@@ -299,7 +305,7 @@ describe('attaching and detaching a domain (iopt_table_add_domain, iopt_table_re
     ]);
     expect(d.domain.pageTable.iovaToPhys(0x11000n)).not.toBeNull();
     iopt.removeDomain(d);
-    expect(iopt.reserved.map((r) => r.owner)).toEqual(['msi']);
+    expect(iopt.reserved.map((r) => r.owner)).toEqual([owner('msi')]);
     expect(d.domain.pageTable.iovaToPhys(0x11000n)).toBeNull();
     expect(iopt.iovaAlignment).toBe(1n);
     const a = iopt.areas.get(0x10000n)!.value;
