@@ -165,6 +165,12 @@ describe('automatic IOVA (iopt_alloc_iova)', () => {
     expect(iopt.allocIova(0n, 1n)).toEqual({ ok: true, value: 0x2000n });
   });
 
+  it('a used range ending below the first allowed page opens no hole below it', () => {
+    const { iopt } = world();
+    iopt.reserve(0n, 0x7ffn, owner('a'));
+    expect(iopt.allocIova(0n, 1n)).toEqual({ ok: true, value: 0x1000n });
+  });
+
   it('the alignment is the length rounded up to a power of two, capped by the user address', () => {
     const { iopt } = world();
     expect(iopt.allocIova(0n, 0x3000n)).toEqual({ ok: true, value: 0x4000n });
