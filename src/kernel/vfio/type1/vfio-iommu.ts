@@ -16,9 +16,9 @@ import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../group.js';
 import { dmaLast, type VfioDma } from './dma.js';
-import { mapIntoDomain, unmapFromDomain } from './domain-map.js';
+import { unmapFromDomain } from './domain-map.js';
 import { excludeReserved, type IovaRange } from './iova-list.js';
-import { pinDma, unpinDma } from './pinning.js';
+import { unpinDma } from './pinning.js';
 
 export const PAGE_MASK = 0xffff_ffff_ffff_f000n;
 
@@ -104,8 +104,7 @@ export class Type1Iommu {
     const list = this.checkNewGroup(group);
     if (!list.ok) return undo(), list;
     if (existing === undefined) {
-      const r = this.replay(hw);
-      if (!r.ok) return undo(), r;
+      // vfio_iommu_replay() has nothing to copy: mappings exist only while a domain does
       this.domains.push({ hw, groups: [group] });
     } else {
       existing.groups.push(group);
@@ -136,29 +135,6 @@ export class Type1Iommu {
       return fail('EPERM', 'vfio_iommu_type1_attach_group: no interrupt remapping and allow_unsafe_interrupts=N');
     }
     return { ok: true, value: list };
-  }
-
-  /** vfio_iommu_replay(): every existing mapping into a new domain; undone on failure. */
-  private replay(hw: IommuDomain): Result<void> {
-    const k = this.k;
-    const newlyPinned: VfioDma[] = [];
-    const mapped: VfioDma[] = [];
-    for (const e of this.dmas.entries()) {
-      const dma = e.value;
-      let r: Result<void> = okVoid();
-      if (dma.runs === null) {
-        r = pinDma(k, dma);
-        if (r.ok) newlyPinned.push(dma);
-      }
-      if (r.ok) r = mapIntoDomain(k, hw, dma);
-      if (!r.ok) {
-        for (const d of mapped) unmapFromDomain(k, hw, d);
-        for (const d of newlyPinned) unpinDma(k, d);
-        return r;
-      }
-      mapped.push(dma);
-    }
-    return okVoid();
   }
 
   /** vfio_iommu_type1_detach_group(): never fails. */
