@@ -50,6 +50,7 @@ describe('map: each check alone (__iommu_map, intel_iommu_map, __domain_mapping)
     const t = new IoPageTable(48);
     expect(t.map(0n, 0n, 0n, RW).ok).toBe(true);
     expect(t.map(1n << 48n, 0n, 0n, RW).ok).toBe(true);
+    expect(t.map((1n << 48n) + SZ_4K, 0n, 0n, RW).ok).toBe(true);
     expect(t.stats()).toEqual({ leaves: 0, mappedBytes: 0n });
   });
 
