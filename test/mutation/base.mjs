@@ -15,12 +15,16 @@ export function mutationConfig(name, mutate, testFiles) {
     mutate,
     testFiles,
     // the sandbox needs only what the tests import
-    ignorePatterns: ['dist', 'dist-bench', 'docs', 'playground', 'bench', 'examples', 'reports', 'native'],
-    tempDirName: '.stryker-tmp',
+    ignorePatterns: ['.stryker-tmp', 'dist', 'dist-bench', 'docs', 'playground', 'bench', 'examples', 'reports', 'native'],
+    // one sandbox folder per module, so two modules can run at once (each run deletes its own)
+    tempDirName: `.stryker-tmp/${name}`,
     reporters: ['clear-text', 'progress', 'html', 'json'],
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
     jsonReporter: { fileName: `reports/mutation/${name}.json` },
     thresholds: { high: 90, low: 85, break: null },
     timeoutMS: 10_000,
+    // re-runs only mutants whose code or covering tests changed since the last run
+    incremental: true,
+    incrementalFile: `reports/mutation/${name}-incremental.json`,
   };
 }
