@@ -79,19 +79,17 @@ class Table {
     return this.get(k) !== undefined;
   }
 
+  /** Fill an EMPTY slot (callers never overwrite: overlap is ruled out first). */
   set(k: number, e: Entry): void {
     if (this.arr !== null) {
-      // Stryker disable next-line ConditionalExpression: callers set only empty slots (equivalent, docs/mutation-testing.md)
-      if (this.arr[k] === undefined) this.size++;
+      this.size++;
       this.arr[k] = e;
       return;
     }
     const m = this.map!;
     m.set(k, e);
     this.size = m.size;
-    // Stryker disable next-line all: when to go dense is a speed-up path only (docs/mutation-testing.md)
     if (m.size >= DENSE_AT) {
-      // Stryker disable next-line ArrayDeclaration: an unsized array reads undefined alike (equivalent)
       const arr = new Array<Entry | undefined>(512).fill(undefined);
       for (const [i, v] of m) arr[i] = v;
       this.arr = arr;
@@ -99,10 +97,10 @@ class Table {
     }
   }
 
+  /** Empty an OCCUPIED slot. */
   delete(k: number): void {
     if (this.arr !== null) {
-      // Stryker disable next-line ConditionalExpression: callers delete only occupied slots (equivalent, docs/mutation-testing.md)
-      if (this.arr[k] !== undefined) this.size--;
+      this.size--;
       this.arr[k] = undefined;
       return;
     }
@@ -113,11 +111,8 @@ class Table {
   /** Occupied slot indices (any order). */
   keys(): Iterable<number> {
     if (this.map !== null) return this.map.keys();
-    // Stryker disable next-line ArrayDeclaration: slotKeys() drops a non-number key (equivalent)
     const out: number[] = [];
-    const arr = this.arr!;
-    // Stryker disable next-line EqualityOperator: arr[512] is undefined (equivalent)
-    for (let i = 0; i < 512; i++) if (arr[i] !== undefined) out.push(i);
+    for (const [i, e] of this.arr!.entries()) if (e !== undefined) out.push(i);
     return out;
   }
 }
@@ -151,7 +146,6 @@ export function levelsForWidth(width: number): number {
 /** Occupied slot indices in [lo, hi], ascending: probes when the range is small, else scans. */
 function slotKeys(t: Table, lo: number, hi: number): number[] {
   const keys: number[] = [];
-  // Stryker disable next-line all: probe or scan is a speed-up choice, both exact (docs/mutation-testing.md)
   if (hi - lo + 1 <= t.size) {
     for (let k = lo; k <= hi; k++) if (t.has(k)) keys.push(k);
     return keys;
@@ -180,7 +174,6 @@ export class IoPageTable {
   private readonly leafLevels: ReadonlyArray<1 | 2 | 3>;
   private leafCount = 0;
   /** Scratch for removeLeaf: the tables above a leaf (no allocation per unmap). */
-  // Stryker disable next-line ArrayDeclaration: scratch, written before read (equivalent)
   private readonly pathTables: Table[] = [];
   private mappedPages = 0;
 
@@ -258,9 +251,8 @@ export class IoPageTable {
 
   private removeRange(iova: bigint, size: bigint): Leaf[] {
     const start = Number(iova >> 12n);
-    const endBig = (iova + size) >> 12n;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: collect() clamps to the table too (equivalent)
-    const end = endBig > BigInt(this.widthPages) ? this.widthPages : Number(endBig);
+    // < 2^53 for any u64 iova and size; collect() clamps to the table
+    const end = Number((iova + size) >> 12n);
     const found: Leaf[] = [];
     if (start < end) this.collect(this.root, this.levels, 0, start, end, found);
     for (const l of found) this.removeLeaf(l);
@@ -316,7 +308,6 @@ export class IoPageTable {
    * (IOMMU_DIRTY_NO_CLEAR).
    */
   readAndClearDirty(iova: bigint, size: bigint, clear = true): Array<{ iova: bigint; size: bigint }> {
-    // Stryker disable next-line ArrayDeclaration: a non-leaf entry is never dirty and is skipped (equivalent)
     const found: Leaf[] = [];
     const s = Number(iova >> 12n);
     const e = Math.min(this.widthPages, Number((iova + size + SZ_4K - 1n) >> 12n));
@@ -356,7 +347,6 @@ export class IoPageTable {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
-    // Stryker disable next-line ConditionalExpression: the one-slot shortcut is a speed-up path only (docs/mutation-testing.md)
     if (lo === hi) return this.slotHasLeafIn(t, lo, L, base, span, start, end); // the common small map: no key list
     for (const k of slotKeys(t, lo, hi)) if (this.slotHasLeafIn(t, k, L, base, span, start, end)) return true;
     return false;
@@ -367,7 +357,6 @@ export class IoPageTable {
     if (e === undefined) return false;
     if (e instanceof Leaf) return true;
     const eb = base + k * span;
-    // Stryker disable next-line all: a covered non-empty table holds a leaf; the shortcut only saves the descent (equivalent)
     if (start <= eb && eb + span <= end) return true; // non-empty subtable fully covered
     return this.anyLeafIn(e, L - 1, eb, start, end);
   }
@@ -376,7 +365,6 @@ export class IoPageTable {
     const span = SPAN[L - 1]!;
     const lo = Math.max(0, Math.floor((start - base) / span));
     const hi = Math.min(511, Math.floor((end - 1 - base) / span));
-    // Stryker disable next-line ConditionalExpression,BlockStatement: the one-slot shortcut is a speed-up path only (docs/mutation-testing.md)
     if (lo === hi) {
       const e = t.get(lo);
       if (e instanceof Leaf) out.push(e);
