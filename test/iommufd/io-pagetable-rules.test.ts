@@ -263,6 +263,23 @@ describe('reserved and allowed ranges (iopt_reserve_iova, iopt_set_allow_iova)',
   });
 });
 
+describe('reserved ranges in any order and overlapping (unionRanges, rangeHoles)', () => {
+  it('ranges reserved out of order, nested and touching give the same holes', () => {
+    const { iopt } = world();
+    iopt.reserve(0x8000n, 0x8fffn, owner('a'));
+    iopt.reserve(0x2000n, 0x5fffn, owner('b'));
+    iopt.reserve(0x3000n, 0x3fffn, owner('c')); // nested in b
+    iopt.reserve(0x6000n, 0x6fffn, owner('x')); // touches b
+    expect(iopt.iovaRanges()).toEqual([
+      { start: 0n, last: 0x1fffn },
+      { start: 0x7000n, last: 0x7fffn },
+      { start: 0x9000n, last: U64_MAX },
+    ]);
+    expect(iopt.allocIova(0n, 0x1000n)).toEqual({ ok: true, value: 0x1000n });
+    expect(iopt.allocIova(0n, 0x2000n)).toEqual({ ok: true, value: 0xa000n });
+  });
+});
+
 describe('attaching and detaching a domain (iopt_table_add_domain, iopt_table_remove_domain)', () => {
   it('an area whose start does not fit the new alignment is EADDRINUSE', () => {
     const { iopt, fixed, domain } = world();
