@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import type { Result } from '../../src/base/result.js';
 import type { IommuDomain } from '../../src/hardware/iommu/domain.js';
-import { IoPagetable, type IoptDomain, type PagePiece } from '../../src/kernel/iommufd/io-pagetable.js';
+import { IoPagetable } from '../../src/kernel/iommufd/io-pagetable.js';
+import type { IoptDomain, PagePiece } from '../../src/kernel/iommufd/area-mirror.js';
 import { IoptPages } from '../../src/kernel/iommufd/pages.js';
 import { anonBuffer } from '../support/vfio.js';
 
@@ -332,7 +333,7 @@ describe('attaching and detaching a domain (iopt_table_add_domain, iopt_table_re
     expect(d.domain.pageTable.iovaToPhys(0x11000n)).toBeNull();
     expect(iopt.iovaAlignment).toBe(1n);
     const a = iopt.areas.get(0x10000n)!.value;
-    expect(a.pages.pinRefs).toBe(0);
+    expect(a.pages.pinned).toBe(false);
   });
 
   it('a second domain maps the areas without pinning again; removing one keeps the pin', () => {
@@ -343,13 +344,13 @@ describe('attaching and detaching a domain (iopt_table_add_domain, iopt_table_re
     iopt.addDomain(d1);
     iopt.addDomain(d2);
     const pages = iopt.areas.get(0x10000n)!.value.pages;
-    expect(pages.pinRefs).toBe(1);
+    expect(pages.pinned).toBe(true);
     expect(d2.domain.pageTable.iovaToPhys(0x10000n)).toBe(d1.domain.pageTable.iovaToPhys(0x10000n));
     iopt.removeDomain(d1);
-    expect(pages.pinRefs).toBe(1);
+    expect(pages.pinned).toBe(true);
     expect(iopt.iovaAlignment).toBe(P);
     iopt.removeDomain(d2);
-    expect(pages.pinRefs).toBe(0);
+    expect(pages.pinned).toBe(false);
   });
 });
 
