@@ -79,9 +79,10 @@ class Table {
     return this.get(k) !== undefined;
   }
 
+  /** Fill an EMPTY slot (callers never overwrite: overlap is ruled out first). */
   set(k: number, e: Entry): void {
     if (this.arr !== null) {
-      if (this.arr[k] === undefined) this.size++;
+      this.size++;
       this.arr[k] = e;
       return;
     }
@@ -96,9 +97,10 @@ class Table {
     }
   }
 
+  /** Empty an OCCUPIED slot. */
   delete(k: number): void {
     if (this.arr !== null) {
-      if (this.arr[k] !== undefined) this.size--;
+      this.size--;
       this.arr[k] = undefined;
       return;
     }
@@ -110,8 +112,7 @@ class Table {
   keys(): Iterable<number> {
     if (this.map !== null) return this.map.keys();
     const out: number[] = [];
-    const arr = this.arr!;
-    for (let i = 0; i < 512; i++) if (arr[i] !== undefined) out.push(i);
+    for (const [i, e] of this.arr!.entries()) if (e !== undefined) out.push(i);
     return out;
   }
 }
@@ -187,9 +188,8 @@ export class IoPageTable {
     if ((pgsizeBitmap & SZ_4K) === 0n || (pgsizeBitmap & ~PGSIZES_4K_2M_1G) !== 0n) {
       throw new RangeError(`page-size bitmap 0x${pgsizeBitmap.toString(16)} must hold 4K and only 4K/2M/1G`);
     }
-    const lv: Array<1 | 2 | 3> = [];
-    for (const L of [3, 2, 1] as const) if ((pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n && L <= this.levels) lv.push(L);
-    this.leafLevels = lv;
+    // every table has at least 3 levels (levelsForWidth), so each leaf level 1..3 exists
+    this.leafLevels = ([3, 2, 1] as const).filter((L) => (pgsizeBitmap & LEVEL_SIZE[L - 1]!) !== 0n);
   }
 
   /**
@@ -251,8 +251,8 @@ export class IoPageTable {
 
   private removeRange(iova: bigint, size: bigint): Leaf[] {
     const start = Number(iova >> 12n);
-    const endBig = (iova + size) >> 12n;
-    const end = endBig > BigInt(this.widthPages) ? this.widthPages : Number(endBig);
+    // < 2^53 for any u64 iova and size; collect() clamps to the table
+    const end = Number((iova + size) >> 12n);
     const found: Leaf[] = [];
     if (start < end) this.collect(this.root, this.levels, 0, start, end, found);
     for (const l of found) this.removeLeaf(l);

@@ -54,7 +54,7 @@ export function rangeHoles(used: readonly IovaRange[], from: bigint, to: bigint)
 function fit(start: bigint, last: bigint, length: bigint, align: bigint, pageOff: bigint): bigint | null {
   if (start + align - 1n > U64_MAX) return null;
   const s = ((start + align - 1n) & ~(align - 1n)) | pageOff;
-  if (s >= last || last - s < length - 1n) return null;
+  if (s > last || last - s < length - 1n) return null;
   return s;
 }
 

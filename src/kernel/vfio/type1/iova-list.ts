@@ -11,23 +11,6 @@ export interface IovaRange {
   readonly end: bigint;
 }
 
-/** Clip `list` to [start, end]; an empty list becomes the aperture itself. */
-export function clipToAperture(list: readonly IovaRange[], start: bigint, end: bigint): IovaRange[] {
-  if (list.length === 0) return [{ start, end }];
-  const out: IovaRange[] = [];
-  for (const r of list) {
-    const s = r.start > start ? r.start : start;
-    const e = r.end < end ? r.end : end;
-    if (s <= e) out.push({ start: s, end: e });
-  }
-  return out;
-}
-
-/** Does any part of `list` intersect [start, end]? */
-export function intersects(list: readonly IovaRange[], start: bigint, end: bigint): boolean {
-  return list.some((r) => r.start <= end && start <= r.end);
-}
-
 /** Cut every non-relaxable reserved region out of `list`. */
 export function excludeReserved(list: readonly IovaRange[], regions: readonly ReservedRegion[]): IovaRange[] {
   let cur = [...list];

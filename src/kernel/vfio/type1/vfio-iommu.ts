@@ -16,9 +16,9 @@ import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../group.js';
 import { dmaLast, type VfioDma } from './dma.js';
-import { mapIntoDomain, unmapFromDomain } from './domain-map.js';
-import { clipToAperture, excludeReserved, intersects, type IovaRange } from './iova-list.js';
-import { pinDma, unpinDma } from './pinning.js';
+import { unmapFromDomain } from './domain-map.js';
+import { excludeReserved, type IovaRange } from './iova-list.js';
+import { unpinDma } from './pinning.js';
 
 export const PAGE_MASK = 0xffff_ffff_ffff_f000n;
 
@@ -104,8 +104,7 @@ export class Type1Iommu {
     const list = this.checkNewGroup(group);
     if (!list.ok) return undo(), list;
     if (existing === undefined) {
-      const r = this.replay(hw);
-      if (!r.ok) return undo(), r;
+      // vfio_iommu_replay() has nothing to copy: mappings exist only while a domain does
       this.domains.push({ hw, groups: [group] });
     } else {
       existing.groups.push(group);
@@ -116,52 +115,26 @@ export class Type1Iommu {
   }
 
   /**
-   * The checks Linux runs after the domain attach: aperture (vfio_iommu_aper_conflict), reserved
-   * regions (vfio_iommu_resv_conflict, vfio_iommu_resv_exclude), interrupt isolation.
-   * Returns the IOVA list the instance will have if the attach succeeds.
+   * The checks Linux runs after the domain attach: reserved regions (vfio_iommu_resv_conflict,
+   * vfio_iommu_resv_exclude), interrupt isolation. Returns the IOVA list the instance will
+   * have if the attach succeeds. vfio_iommu_aper_conflict() cannot fail here: every domain
+   * comes from the one IOMMU, so the aperture is always [0, 2^width - 1] and the current list
+   * and every mapping already lie inside it (mappings exist only while a domain does).
    */
   private checkNewGroup(group: VfioGroup): Result<IovaRange[]> {
     const k = this.k;
-    const apStart = 0n;
-    const apEnd = (1n << BigInt(k.iommu!.addressWidth)) - 1n;
-    if (this.iovaList.length > 0 && !intersects(this.iovaList, apStart, apEnd)) return fail('EINVAL', 'vfio_iommu_aper_conflict: aperture outside the IOVA list');
-    for (const e of this.dmas.entries()) {
-      if (e.start < apStart || e.last > apEnd) return fail('EINVAL', 'vfio_iommu_aper_conflict: a mapping lies outside the new aperture');
-    }
+    const aperture: IovaRange = { start: 0n, end: (1n << BigInt(k.iommu!.addressWidth)) - 1n };
     const regions = group.iommuGroup.reservedRegions;
     for (const rg of regions) {
       if (rg.type !== 'direct-relaxable' && this.findDma(rg.start, rg.end)) return fail('EINVAL', 'vfio_iommu_resv_conflict: a reserved region overlaps a mapping');
     }
-    const list = excludeReserved(clipToAperture(this.iovaList, apStart, apEnd), regions);
+    const list = excludeReserved(this.iovaList.length > 0 ? this.iovaList : [aperture], regions);
     if (list.length === 0) return fail('EINVAL', 'vfio_iommu_resv_exclude: no valid IOVA range left');
     if (k.iommu!.irt === null && !k.params.bool('vfio_iommu_type1', 'allow_unsafe_interrupts')) {
       k.trace.add('kernel', 'vfio_iommu_type1', 'No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
       return fail('EPERM', 'vfio_iommu_type1_attach_group: no interrupt remapping and allow_unsafe_interrupts=N');
     }
     return { ok: true, value: list };
-  }
-
-  /** vfio_iommu_replay(): every existing mapping into a new domain; undone on failure. */
-  private replay(hw: IommuDomain): Result<void> {
-    const k = this.k;
-    const newlyPinned: VfioDma[] = [];
-    const mapped: VfioDma[] = [];
-    for (const e of this.dmas.entries()) {
-      const dma = e.value;
-      let r: Result<void> = okVoid();
-      if (dma.runs === null) {
-        r = pinDma(k, dma);
-        if (r.ok) newlyPinned.push(dma);
-      }
-      if (r.ok) r = mapIntoDomain(k, hw, dma);
-      if (!r.ok) {
-        for (const d of mapped) unmapFromDomain(k, hw, d);
-        for (const d of newlyPinned) unpinDma(k, d);
-        return r;
-      }
-      mapped.push(dma);
-    }
-    return okVoid();
   }
 
   /** vfio_iommu_type1_detach_group(): never fails. */
