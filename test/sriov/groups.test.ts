@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
+import { iommuGroup } from '../support/kernel-state.js';
 import { dev } from './helpers.js';
 
 const ROW8 = JSON.parse(readFileSync(new URL('../../fixtures/topologies/example-8.json', import.meta.url), 'utf8')) as { pci: Array<{ acs?: string[] }> };
@@ -43,7 +44,7 @@ describe('a run-time VF behind a root port without ACS', () => {
     expect(p.readdir(`/sys/kernel/iommu_groups/${id}/devices`)).toEqual([...members, BOOT_VFS[0], BOOT_VFS[1]].sort());
     // the VF's requests translate through the group's domain
     const rid = 0x0180; // 01:10.0 = PF RID 0x100 + offset 0x80
-    expect(host.machine.iommu!.contextOf(rid)?.domain).toBe(host.kernel.iommuCore.get(Number(id))!.domain);
+    expect(host.machine.iommu!.contextOf(rid)?.domain).toBe(iommuGroup(host, Number(id)).domain);
     p.writeFile(`${dev(PF8)}/sriov_numvfs`, '0');
     expect(p.readdir(`/sys/kernel/iommu_groups/${id}/devices`)).toEqual(members);
     expect(host.machine.iommu!.contextOf(rid)).toBeUndefined();

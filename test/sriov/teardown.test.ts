@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/index.js';
 import { errnoOf } from '../support/errno.js';
+import { iommuGroups, pciDevices, vfioDeviceNames } from '../support/kernel-state.js';
 import { bindCdev, dev, PF, pfOnVfioPci, server, TOKEN, VF0 } from './helpers.js';
 
 const VF_RIDS = [0x0110, 0x0111, 0x0112];
@@ -22,13 +23,12 @@ function hasModel(host: Host, bdf: string): boolean {
 }
 
 function snapshot(host: Host): unknown {
-  const k = host.kernel;
   const p = host.spawn();
   const ls = (path: string): string[] => (errnoOf(() => p.readdir(path)) === 'ok' ? p.readdir(path) : []);
   return {
-    pci: k.pci.devices.map((d) => [d.bdf, d.driver?.name ?? null, d.driverOverride, d.group?.id ?? null]),
-    groups: k.iommuCore.list().map((g) => [g.id, g.devices.map((d) => d.bdf), [...g.rids]]),
-    vfio: [...k.vfio.devices.keys()].sort(),
+    pci: pciDevices(host).map((d) => [d.bdf, d.driver?.name ?? null, d.driverOverride, d.group?.id ?? null]),
+    groups: iommuGroups(host).map((g) => [g.id, g.devices.map((d) => d.bdf), [...g.rids]]),
+    vfio: [...vfioDeviceNames(host)].sort(),
     devVfio: p.readdir('/dev/vfio'),
     devices: ls('/dev/vfio/devices'),
     sys: p.readdir('/sys/bus/pci/devices'),
