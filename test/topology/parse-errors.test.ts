@@ -41,6 +41,11 @@ describe('parse errors', () => {
     expectIssue({ ...base([]), iommu: { addressWidth: 40 } }, 'iommu.addressWidth', /39, 48 or 57/);
   });
 
+  it('page sizes the IOMMU page table cannot hold (found by the deep CLI fuzz: 4K missing was exit 3)', () => {
+    expectIssue({ ...base([]), iommu: { pageSizes: ['2M', '1G'] } }, 'iommu.pageSizes', /expected 4K and optionally 2M and 1G/);
+    expectIssue({ ...base([]), iommu: { pageSizes: ['4K', '64K'] } }, 'iommu.pageSizes', /expected 4K and optionally 2M and 1G/);
+  });
+
   it('duplicate BDFs', () => {
     expectIssue(base([ep('0000:00:01.0'), ep('0000:00:01.0')]), 'pci[1].bdf', /duplicate BDF 0000:00:01\.0 \(also at pci\[0\]\)/);
   });

@@ -144,7 +144,11 @@ export const iommuSchema = z.strictObject({
   addressWidth: z.union([z.literal(39), z.literal(48), z.literal(57)], {
     error: 'expected 39, 48 or 57 (3-, 4- or 5-level tables)',
   }).default(48),
-  pageSizes: z.array(pageSizeField).min(1).default(() => [1n << 12n, 1n << 21n, 1n << 30n]),
+  // the simulated unit's radix table has VT-d second-level leaves: 4K always, 2M and 1G optional
+  pageSizes: z.array(pageSizeField).min(1).default(() => [1n << 12n, 1n << 21n, 1n << 30n])
+    .refine((a) => a.includes(1n << 12n) && a.every((s) => s === 1n << 12n || s === 1n << 21n || s === 1n << 30n), {
+      error: 'expected 4K and optionally 2M and 1G: the simulated IOMMU\'s page table has 4K, 2M and 1G leaves only',
+    }),
   interruptRemapping: z.boolean().default(true),
   invalidation: z.enum(['strict', 'lazy']).default('lazy'),
   platform: z.enum(['intel', 'amd', 'arm']).default('intel'),
