@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { Process } from '../../src/process/process.js';
 import * as uapi from '../../src/uapi/index.js';
 import { Host } from '../../src/host/host.js';
 import { bundledTopologies } from '../../src/hardware/default-machine.js';
@@ -13,8 +12,6 @@ import { cannotRunC, CPrograms, runC } from './support/c-programs.js';
 
 const why = cannotRunC();
 if (why !== null) console.warn(`test/exec: C programs skipped: ${why}`);
-const hasFork = typeof (Process.prototype as { fork?: unknown }).fork === 'function';
-if (!hasFork) console.warn('test/exec: the forking client is skipped: Process.fork() (issue 13) is not on this branch yet');
 
 describe.skipIf(why !== null)('C programs under vfio-sim exec', () => {
   let progs: CPrograms;
@@ -130,7 +127,7 @@ describe.skipIf(why !== null)('C programs under vfio-sim exec', () => {
     for (let i = 0; i < 4; i++) expect(r.stdout).toContain(`thread ${i}: 400/400\n`);
   }, 30_000);
 
-  it.skipIf(!hasFork)('a forked child shares the parent open files', async () => {
+  it('a forked child shares the parent open files', async () => {
     const r = await runC(progs, 'fork');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
