@@ -85,6 +85,7 @@ describe('iommufd min_size and size (iommufd_ioctl_ops)', () => {
     IOMMU_IOAS_CHANGE_PROCESS: [8, 8],
     IOMMU_VEVENTQ_ALLOC: [32, 28],
     IOMMU_HW_QUEUE_ALLOC: [40, 40],
+    IOMMU_IOAS_NOIOMMU_GET_PA: [40, 40],
   };
 
   it('covers every command, in command order', () => {
@@ -103,7 +104,7 @@ describe('iommufd min_size and size (iommufd_ioctl_ops)', () => {
   });
 
   it('an unknown number has no command', () => {
-    expect(iommufdIoctl(0x3b95)).toBeUndefined();
+    expect(iommufdIoctl(0x3b96)).toBeUndefined();
     expect(iommufdIoctl(V.VFIO_IOMMU_MAP_DMA)).toBeUndefined();
   });
 });

@@ -138,6 +138,7 @@ const IOMMUFD_ROWS: readonly IommufdRow[] = [
   ['IOMMU_IOAS_CHANGE_PROCESS', I.IOMMU_IOAS_CHANGE_PROCESS, 'iommu_ioas_change_process', '__reserved', 'iommufd_ioas_change_process'],
   ['IOMMU_VEVENTQ_ALLOC', I.IOMMU_VEVENTQ_ALLOC, 'iommu_veventq_alloc', 'out_veventq_fd', 'iommufd_veventq_alloc'],
   ['IOMMU_HW_QUEUE_ALLOC', I.IOMMU_HW_QUEUE_ALLOC, 'iommu_hw_queue_alloc', 'length', 'iommufd_hw_queue_alloc_ioctl'],
+  ['IOMMU_IOAS_NOIOMMU_GET_PA', I.IOMMU_IOAS_NOIOMMU_GET_PA, 'iommu_ioas_noiommu_get_pa', 'out_phys', 'iommufd_ioas_noiommu_get_pa'],
 ];
 
 /** Every iommufd command, in command-number order. */

@@ -44,6 +44,13 @@ describe('iommufd.h request numbers', () => {
   });
 });
 
+describe('7.3: IOMMU_IOAS_NOIOMMU_GET_PA', () => {
+  it('is _IO(";", 0x95), the command after IOMMU_HW_QUEUE_ALLOC', () => {
+    expect(I.IOMMU_IOAS_NOIOMMU_GET_PA).toBe(0x3b95);
+    expect(I.IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA).toBe(I.IOMMUFD_CMD_HW_QUEUE_ALLOC + 1);
+  });
+});
+
 describe('iommufd.h enums and flags', () => {
   it('map flags', () => {
     expect([I.IOMMU_IOAS_MAP_FIXED_IOVA, I.IOMMU_IOAS_MAP_WRITEABLE, I.IOMMU_IOAS_MAP_READABLE]).toEqual([

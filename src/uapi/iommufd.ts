@@ -1,5 +1,5 @@
 /**
- * Constants of include/uapi/linux/iommufd.h (mainline, read at the IOMMU_HW_QUEUE_ALLOC era),
+ * Constants of include/uapi/linux/iommufd.h (7.3: through IOMMU_IOAS_NOIOMMU_GET_PA),
  * named exactly as in C.
  *
  * Every iommufd request is _IO(IOMMUFD_TYPE, IOMMUFD_CMD_*): like VFIO, no size or direction
@@ -35,6 +35,8 @@ export const IOMMUFD_CMD_VDEVICE_ALLOC = 0x91;
 export const IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92;
 export const IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93;
 export const IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94;
+/** 7.3 (CONFIG_IOMMUFD_NOIOMMU): IOVA → physical address for no-IOMMU device users. */
+export const IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA = 0x95;
 
 // ---- Request numbers ----
 export const IOMMU_DESTROY = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY);
@@ -61,6 +63,7 @@ export const IOMMU_VDEVICE_ALLOC = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC);
 export const IOMMU_IOAS_CHANGE_PROCESS = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS);
 export const IOMMU_VEVENTQ_ALLOC = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VEVENTQ_ALLOC);
 export const IOMMU_HW_QUEUE_ALLOC = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC);
+export const IOMMU_IOAS_NOIOMMU_GET_PA = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA);
 
 // enum iommufd_ioas_map_flags (IOAS_MAP, IOAS_MAP_FILE, IOAS_COPY)
 export const IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0;

@@ -1,6 +1,6 @@
 /**
- * Layouts of the structs of include/uapi/linux/iommufd.h on x86-64 (newest mainline read, with
- * IOMMU_HW_QUEUE_ALLOC): every command struct, and the driver-specific data blocks that
+ * Layouts of the structs of include/uapi/linux/iommufd.h on x86-64 (7.3, with
+ * IOMMU_IOAS_NOIOMMU_GET_PA): every command struct, and the driver-specific data blocks that
  * HWPT_ALLOC, GET_HW_INFO, HWPT_INVALIDATE, VIOMMU_ALLOC, the fault fd and the vEVENTQ fd carry.
  * Offsets and sizes are written out by hand from the header; structs.test.ts recomputes them
  * with the C rules and must agree. `__aligned_le64 x[n]` arrays are listed as u64 arrays.
@@ -45,6 +45,15 @@ export const IOMMUFD_STRUCTS = [
     uptr('user_va', 16),
     s('length', 24, 'u64'),
     s('iova', 32, 'u64'),
+  ]),
+  layout('iommu_ioas_noiommu_get_pa', 40, [
+    s('size', 0, 'u32'),
+    s('flags', 4, 'u32'),
+    s('ioas_id', 8, 'u32'),
+    s('__reserved', 12, 'u32'),
+    s('iova', 16, 'u64'),
+    s('length', 24, 'u64'),
+    s('out_phys', 32, 'u64'),
   ]),
   layout('iommu_ioas_map_file', 40, [
     s('size', 0, 'u32'),

@@ -178,7 +178,9 @@ describe('HWPT_ALLOC, GET_HW_INFO, dirty tracking', () => {
     expectErrno(() => h({ pt_id: 99 }), 'EINVAL');
     expectErrno(() => h({ pt_id: d.devId }), 'EINVAL');
     // FAULT_ID_VALID is stripped before the driver's flag check; fault_id 0 then names no FAULT (issue 13 §3)
-    expectErrno(() => h({ flags: uapi.IOMMU_HWPT_ALLOC_NEST_PARENT | uapi.IOMMU_HWPT_FAULT_ID_VALID }), 'ENOENT');
+    expectErrno(() => h({ flags: uapi.IOMMU_HWPT_FAULT_ID_VALID }), 'ENOENT');
+    // but iommufd_hwpt_paging_alloc() refuses it together with NEST_PARENT first (a nest parent takes no faults)
+    expectErrno(() => h({ flags: uapi.IOMMU_HWPT_ALLOC_NEST_PARENT | uapi.IOMMU_HWPT_FAULT_ID_VALID }), 'EOPNOTSUPP');
     expectErrno(() => h({ flags: ~uapi.IOMMU_HWPT_ALLOC_NEST_PARENT }), 'EOPNOTSUPP');
     const a = { size: 48, flags: uapi.IOMMU_HWPT_ALLOC_NEST_PARENT, dev_id: d.devId, pt_id: ioas, out_hwpt_id: 0 };
     d.p.ioctl(d.fd, uapi.IOMMU_HWPT_ALLOC, a);

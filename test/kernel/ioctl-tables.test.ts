@@ -80,7 +80,7 @@ describe('iommufd_ioctl_ops[] against the uapi', () => {
     IOMMUFD_IOCTL_OPS.forEach((op, i) => {
       expect(op.request).toBe(_IO(I.IOMMUFD_TYPE, I.IOMMUFD_CMD_BASE + i));
     });
-    expect(IOMMUFD_IOCTL_OPS.length).toBe(I.IOMMUFD_CMD_HW_QUEUE_ALLOC - I.IOMMUFD_CMD_BASE + 1);
+    expect(IOMMUFD_IOCTL_OPS.length).toBe(I.IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA - I.IOMMUFD_CMD_BASE + 1);
   });
 
   for (const op of IOMMUFD_IOCTL_OPS) {

@@ -2,7 +2,8 @@
  * An IO page table: the radix tree an IOMMU walks to turn an IOVA into a physical address.
  *
  * Geometry (VT-d second level / AMD-Vi v1 / x86 first level alike): 4 KiB granule, 9 index
- * bits per level, levels = (addressWidth - 12) / 9 (39 → 3, 48 → 4, 57 → 5). A leaf sits at
+ * bits per level, levels = (addressWidth - 12) / 9 (39 → 3, 48 → 4, 57 → 5; 64 → 6, the
+ * top level partly used). A leaf sits at
  * level 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB); the larger two only when the page-size bitmap
  * advertises them. Table nodes are Maps created on demand and dropped when they empty.
  *
@@ -23,7 +24,7 @@ export const SZ_1G = 0x4000_0000n;
 export const PGSIZES_4K_2M_1G = SZ_4K | SZ_2M | SZ_1G;
 
 /** Pages spanned by one entry at level L (index L-1). */
-const SPAN: readonly [1, 512, number, number, number] = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4];
+const SPAN: readonly [1, 512, number, number, number, number] = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4, 512 ** 5];
 /** The leaf size each level can hold, as a page-size bitmap bit. */
 const LEVEL_SIZE = [SZ_4K, SZ_2M, SZ_1G] as const;
 
@@ -138,6 +139,9 @@ export interface LeafInfo {
 }
 
 export function levelsForWidth(width: number): number {
+  // a full 64-bit space: six AMDv1-style levels, the top one only partly used (the
+  // software-only table of iommufd's no-IOMMU mode, hw_max_vasz_lg2 = 64)
+  if (width === 64) return 6;
   const l = (width - 12) / 9;
   if (!Number.isInteger(l) || l < 3 || l > 5) throw new RangeError(`unsupported IOMMU address width ${width}`);
   return l;

@@ -182,7 +182,7 @@ function deviceDir(k: Kernel, dev: PciDev): DirNode {
   const isChild = (child: PciDev): boolean => child !== dev && deviceDirPath(child) === `${path}/${child.bdf}`;
   const vfioDev = (): FsNode | undefined => {
     const vdev = k.vfio.devices.get(dev.bdf);
-    return vdev === undefined ? undefined : staticDir({ [`vfio${vdev.index}`]: staticDir({ dev: roFile(() => `${VFIO_CDEV_MAJOR}:${vdev.index}\n`) }) });
+    return vdev === undefined ? undefined : staticDir({ [vdev.cdevName]: staticDir({ dev: roFile(() => `${VFIO_CDEV_MAJOR}:${vdev.index}\n`) }) });
   };
   const iov = (): Array<readonly [string, FsNode]> => iovEntries(k, dev, (other) => up(depth, deviceDirPath(other)));
   const attrs = (): Array<readonly [string, FsNode]> => {

@@ -25,20 +25,36 @@ export interface PagePiece {
   readonly length: bigint;
 }
 
-/** Anything that carries a hardware domain (a HWPT_PAGING). */
+/** Anything that carries a paging domain (a HWPT_PAGING). */
 export interface IoptDomain {
   readonly domain: IommuDomain;
+  /**
+   * domain->owner is iommufd_noiommu_ops (hwpt_noiommu.c): a software-only table no IOMMU
+   * unit walks; it is mapped and unmapped directly and only answers IOVA → PA lookups.
+   */
+  readonly noiommu?: boolean;
+}
+
+/** iommu_map() into one domain: through the IOMMU unit, or straight into a software-only table. */
+function mapOne(hw: Iommu | null, d: IoptDomain, iova: bigint, pa: bigint, size: bigint, prot: { read: boolean; write: boolean }): Result<void> {
+  return d.noiommu === true ? d.domain.pageTable.map(iova, pa, size, prot) : hw!.map(d.domain, iova, pa, size, prot);
+}
+
+/** iommu_unmap() from one domain (the IOMMU unit also invalidates its IOTLB). */
+export function unmapFrom(hw: Iommu | null, d: IoptDomain, iova: bigint, length: bigint): void {
+  if (d.noiommu === true) d.domain.pageTable.unmap(iova, length);
+  else hw?.unmap(d.domain, iova, length);
 }
 
 /** Map `length` bytes of area `a` at `iova` into one domain (PAGE_SIZE leaves when large pages are disabled). */
-export function mapAreaInto(hw: Iommu, d: IoptDomain, iova: bigint, a: Area, length: bigint, disableLargePages: boolean): Result<void> {
+export function mapAreaInto(hw: Iommu | null, d: IoptDomain, iova: bigint, a: Area, length: bigint, disableLargePages: boolean): Result<void> {
   if (!a.read && !a.write) return okVoid();
   const prot = { read: a.read, write: a.write };
   let at = iova;
   for (const seg of a.pages.segments(a.off, length)) {
     const step = disableLargePages ? PAGE_SIZE_N : seg.bytes;
     for (let done = 0n; done < seg.bytes; done += step) {
-      const r = hw.map(d.domain, at + done, seg.pa + done, step, prot);
+      const r = mapOne(hw, d, at + done, seg.pa + done, step, prot);
       if (!r.ok) return r;
     }
     at += seg.bytes;

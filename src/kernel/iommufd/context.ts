@@ -17,9 +17,12 @@ import type { HwptPaging } from './hwpt.js';
 import type { Ioas } from './ioas.js';
 import { ObjectTable } from './objects.js';
 
-/** struct iommufd_group: one IOMMU group as seen by one context. */
+/**
+ * struct iommufd_group: one IOMMU group as seen by one context. A no-IOMMU device gets a
+ * dummy one of its own, with no group (iommufd_bind_noiommu), that is not in `igroups`.
+ */
 export interface IGroup {
-  readonly group: IommuGroup;
+  readonly group: IommuGroup | null;
   hwpt: HwptPaging | null;
   /** Bound devices of the group, in bind order. */
   readonly bound: IommufdDevice[];
@@ -39,6 +42,11 @@ export class IommufdCtx {
     /** IOMMU_OPTION_RLIMIT_MODE: 'user' from /dev/iommu, 'mm' from /dev/vfio/vfio. */
     public accountMode: 'user' | 'mm',
   ) {}
+
+  /** iommufd_alloc_group(ictx, NULL): the dummy igroup of one no-IOMMU device. */
+  static noiommuIgroup(): IGroup {
+    return { group: null, hwpt: null, bound: [], attached: [] };
+  }
 
   igroupOf(group: IommuGroup): IGroup {
     let g = this.igroups.get(group);

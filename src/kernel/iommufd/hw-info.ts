@@ -71,6 +71,7 @@ export function getHwInfo(c: Cmd): Result<number> {
   const inType = flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE ? u32(c.f, 'in_data_type') : IOMMU_HW_INFO_TYPE_DEFAULT;
   const d = c.ctx.table.get<IommufdDevice>(u32(c.f, 'dev_id'), 'device', 'iommufd_get_hw_info');
   if (!d.ok) return d;
+  if (d.value.noiommu) return fail('EOPNOTSUPP', 'iommufd_get_hw_info: a no-IOMMU device has no IOMMU to describe');
   const info = driverInfo(d.value, inType);
   if (!info.ok) return info;
   const want = u32(c.f, 'data_len');

@@ -24,15 +24,22 @@ const CORE_PAGING_FLAGS = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_
 /** What the simulated driver's domain_alloc_paging_flags() accepts. */
 const DRIVER_PAGING_FLAGS = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 
-/** iommufd_hwpt_paging_alloc() for IOMMU_HWPT_ALLOC on an IOAS. */
+/**
+ * iommufd_hwpt_paging_alloc() for IOMMU_HWPT_ALLOC on an IOAS. A no-IOMMU device's domain
+ * comes from iommufd_noiommu_ops (get_iommu_ops()), whose noiommu_alloc_paging_flags()
+ * takes no flag and no data.
+ */
 function allocPaging(c: Cmd, idev: IommufdDevice, ioas: Ioas): Result<HwptPaging> {
   const flags = u32(c.f, 'flags');
   const data = u32(c.f, 'data_type') !== IOMMU_HWPT_DATA_NONE;
   if ((flags & ~CORE_PAGING_FLAGS) !== 0) return fail('EOPNOTSUPP', 'iommufd_hwpt_paging_alloc: unknown flags');
   if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !dirtySupported(idev)) return fail('EOPNOTSUPP', 'iommufd_hwpt_paging_alloc: no dirty tracking');
+  if (flags & IOMMU_HWPT_FAULT_ID_VALID && flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return fail('EOPNOTSUPP', 'iommufd_hwpt_paging_alloc: FAULT_ID_VALID with NEST_PARENT');
   // the driver is asked with IOMMU_HWPT_FAULT_ID_VALID stripped: the fault is iommufd's business
-  if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID & ~DRIVER_PAGING_FLAGS) !== 0 || data) return fail('EOPNOTSUPP', 'domain_alloc_paging_flags: flags or data the driver does not take');
+  const driverFlags = idev.noiommu ? 0 : DRIVER_PAGING_FLAGS;
+  if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID & ~driverFlags) !== 0 || data) return fail('EOPNOTSUPP', 'domain_alloc_paging_flags: flags or data the driver does not take');
   return allocHwptPaging(c.ctx, ioas, {
+    noiommu: idev.noiommu,
     auto: false,
     nestParent: (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0,
     dirty: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0,

@@ -23,7 +23,7 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { PAGE_SIZE_N, U64_MAX } from '../../base/u64.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { Iommu } from '../../hardware/iommu/iommu.js';
-import { mapAreaInto, type Area, type IoptDomain, type PagePiece } from './area-mirror.js';
+import { mapAreaInto, unmapFrom, type Area, type IoptDomain, type PagePiece } from './area-mirror.js';
 import { allocIovaIn, rangeHoles, type IovaRange } from './iova-ranges.js';
 
 interface Reserved extends IovaRange {
@@ -42,6 +42,7 @@ export class IoPagetable {
   readonly areas = new IntervalMap<Area>();
   readonly reserved: Reserved[] = [];
   allowed: IovaRange[] = [];
+  /** iopt->domains, by xarray index: appended on add, the last moved into a removed one's index. */
   readonly domains: IoptDomain[] = [];
   disableLargePages = false;
   iovaAlignment = 1n;
@@ -150,11 +151,11 @@ export class IoPagetable {
 
   /** Map one area into one domain (PAGE_SIZE leaves when large pages are disabled). */
   private mapInto(d: IoptDomain, iova: bigint, a: Area, length: bigint): Result<void> {
-    return mapAreaInto(this.hw!, d, iova, a, length, this.disableLargePages);
+    return mapAreaInto(this.hw, d, iova, a, length, this.disableLargePages);
   }
 
   private unmapFrom(d: IoptDomain, iova: bigint, length: bigint): void {
-    this.hw?.unmap(d.domain, iova, length);
+    unmapFrom(this.hw, d, iova, length);
   }
 
   /** iopt_area_fill_domains(): pin the area's pages and map it into every domain. */
@@ -217,15 +218,27 @@ export class IoPagetable {
     return okVoid();
   }
 
-  /** iopt_table_remove_domain(): unmap everything from it, unpin if it was the last. */
+  /**
+   * iopt_table_remove_domain(): unmap everything from it, unpin if it was the last. The
+   * domains xarray is kept dense by moving the last domain into the freed index.
+   */
   removeDomain(d: IoptDomain): void {
     const i = this.domains.indexOf(d);
     if (i < 0) return;
     for (const e of this.areas.entries()) this.unmapFrom(d, e.start, e.last - e.start + 1n);
-    this.domains.splice(i, 1);
+    const last = this.domains.pop()!;
+    if (last !== d) this.domains[i] = last;
     if (this.domains.length === 0) for (const e of this.areas.entries()) e.value.pages.release(e.value.off, e.last - e.start + 1n);
     this.unreserve(d);
     this.iovaAlignment = this.alignmentFor(this.domains, this.disableLargePages);
+  }
+
+  /**
+   * area->storage_domain, the same for every area while any domain exists: the domain at
+   * index 0 of iopt->domains (iopt_area_fill_domain, iopt_unfill_domain), else none.
+   */
+  storageDomain(): IoptDomain | undefined {
+    return this.domains[0];
   }
 
   // ---- map, copy, unmap ----

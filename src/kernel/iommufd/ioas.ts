@@ -7,12 +7,15 @@
  */
 import type { Iommu } from '../../hardware/iommu/iommu.js';
 import type { IommufdCtx } from './context.js';
+import type { HwptPaging } from './hwpt.js';
 import { IoPagetable } from './io-pagetable.js';
 import { IommufdObject } from './objects.js';
 
 export class Ioas extends IommufdObject {
   readonly type = 'ioas' as const;
   readonly iopt: IoPagetable;
+  /** ioas->hwpt_list: the HWPT_PAGINGs built on it, in creation order (auto-domain reuse walks it). */
+  readonly hwptList: HwptPaging[] = [];
 
   constructor(
     readonly ctx: IommufdCtx,

@@ -8,7 +8,7 @@
  * copy_struct_from_user (E2BIG for non-zero trailing bytes); the handler.
  */
 import { fail, ok, type Result } from '../../base/result.js';
-import { IOMMUFD_CMD_BASE, IOMMUFD_CMD_HW_QUEUE_ALLOC } from '../../uapi/iommufd.js';
+import { IOMMUFD_CMD_BASE } from '../../uapi/iommufd.js';
 import * as I from '../../uapi/iommufd.js';
 import { offsetofend, type StructName } from '../../uapi/structs.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
@@ -22,6 +22,7 @@ import { hwptAlloc, hwptInvalidate } from './hwpt-ioctls.js';
 import { ioasAlloc, ioasAllowIovas, ioasChangeProcess, ioasCopy, ioasIovaRanges, ioasMap, ioasMapFile, ioasUnmap } from './ioas-ioctls.js';
 import { faultQueueAlloc } from './fault.js';
 import { hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
+import { ioasNoiommuGetPa } from './noiommu.js';
 import { iommuOption } from './options.js';
 import { copyFromUser, leadingSize, u32, userArg } from '../uaccess.js';
 
@@ -70,12 +71,13 @@ export const IOMMUFD_IOCTL_OPS: readonly IommufdOp[] = [
   op(I.IOMMU_IOAS_CHANGE_PROCESS, ioasChangeProcess, 'iommu_ioas_change_process', '__reserved'),
   op(I.IOMMU_VEVENTQ_ALLOC, veventqAlloc, 'iommu_veventq_alloc', 'out_veventq_fd'),
   op(I.IOMMU_HW_QUEUE_ALLOC, hwQueueAlloc, 'iommu_hw_queue_alloc', 'length'),
+  op(I.IOMMU_IOAS_NOIOMMU_GET_PA, ioasNoiommuGetPa, 'iommu_ioas_noiommu_get_pa', 'out_phys'),
 ];
 
 /** iommufd_fops_ioctl(). */
 export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, sc: SyscallContext): Result<number> {
   const nr = request & 0xff;
-  if (nr < IOMMUFD_CMD_BASE || nr > IOMMUFD_CMD_HW_QUEUE_ALLOC) return compatIoctl(ctx, request, arg, sc);
+  if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= IOMMUFD_IOCTL_OPS.length) return compatIoctl(ctx, request, arg, sc);
   const o = userArg(arg);
   if (!o.ok) return o;
   const size = leadingSize(o.value, 'size');

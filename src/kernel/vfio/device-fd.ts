@@ -17,7 +17,7 @@
  */
 import { fail, ok, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
-import { OpenFile, type FileOperations } from '../fs/file.js';
+import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import { bindIommufd, cdevAttachDetach, unbindCdev } from '../iommufd/device-bind.js';
 import { compatUnbindGroupDevice } from '../iommufd/group-compat.js';
 import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
@@ -73,12 +73,13 @@ export function openDeviceFile(device: VfioDevice, via: 'group' | 'cdev', flags:
 }
 
 /**
- * vfio_device_fops_cdev_open(): no ownership check, any number of opens; ENODEV for a
- * no-IOMMU device, which has no cdev in Linux (the cdev interface does not support them).
+ * vfio_device_fops_cdev_open(): no ownership check, any number of opens. ENODEV once the
+ * device is being unregistered (vfio_device_try_get_registration), then EPERM for a no-IOMMU
+ * device (/dev/vfio/devices/noiommu-vfioN) without CAP_SYS_RAWIO.
  */
-export function openCdev(device: VfioDevice, flags: number, path: string): Result<OpenFile> {
-  if (device.group.type === 'noiommu') return fail('ENODEV', 'vfio_device_fops_cdev_open: no-IOMMU devices have no cdev');
+export function openCdev(ctx: SyscallContext, device: VfioDevice, flags: number, path: string): Result<OpenFile> {
   if (device.group.dead) return fail('ENODEV', 'vfio_device_fops_cdev_open: device is being unregistered');
+  if (device.noiommu && !ctx.task.capable('CAP_SYS_RAWIO')) return fail('EPERM', 'vfio_device_fops_cdev_open: a no-IOMMU device needs CAP_SYS_RAWIO');
   return ok(openDeviceFile(device, 'cdev', flags, path) as OpenFile);
 }
 

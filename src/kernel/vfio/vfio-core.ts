@@ -1,7 +1,8 @@
 /**
  * The VFIO core's registry (drivers/vfio/vfio_main.c, group.c): registering a bus
  * driver's device creates or joins its VFIO group — making /dev/vfio/<group> appear with
- * the first device — and gives it a cdev /dev/vfio/devices/vfio<index>.
+ * the first device — and gives it a cdev /dev/vfio/devices/vfio<index> (noiommu-vfio<index>
+ * for a no-IOMMU device: vfio_device_set_noiommu_and_name).
  *
  * Invariants: a VfioGroup exists exactly while it has registered devices; device indexes
  * come from an IDA (lowest free); no-IOMMU groups are made only while
@@ -73,7 +74,7 @@ export class VfioCore {
     const device = new VfioDevice(pdev, this.allocIndex(), group, ops);
     group.devices.push(device);
     this.devices.set(pdev.bdf, device);
-    this.k.devfs.create(`vfio/devices/vfio${device.index}`, this.cdevNode(device));
+    this.k.devfs.create(`vfio/devices/${device.cdevName}`, this.cdevNode(device));
     return ok(device);
   }
 
@@ -83,7 +84,7 @@ export class VfioCore {
     group.devices.splice(group.devices.indexOf(device), 1);
     this.devices.delete(device.name);
     this.indexes.delete(device.index);
-    this.k.devfs.remove(`vfio/devices/vfio${device.index}`);
+    this.k.devfs.remove(`vfio/devices/${device.cdevName}`);
     if (group.devices.length > 0) return;
     this.groups.delete(group.id);
     this.k.devfs.remove(group.nodeName);
@@ -101,6 +102,6 @@ export class VfioCore {
   }
 
   private cdevNode(device: VfioDevice): CharDevNode {
-    return charDevice(0o600, (_ctx, flags, path) => openCdev(device, flags, path));
+    return charDevice(0o600, (ctx, flags, path) => openCdev(ctx, device, flags, path));
   }
 }

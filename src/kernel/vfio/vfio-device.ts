@@ -59,7 +59,7 @@ export class VfioDevice {
 
   constructor(
     readonly pdev: PciDev,
-    /** cdev index: /dev/vfio/devices/vfio<index>. */
+    /** cdev index: /dev/vfio/devices/vfio<index> (noiommu-vfio<index>). */
     readonly index: number,
     readonly group: VfioGroup,
     readonly ops: VfioDeviceOps,
@@ -67,6 +67,20 @@ export class VfioDevice {
 
   get name(): string {
     return this.pdev.bdf;
+  }
+
+  /**
+   * vfio_device_is_noiommu(): no IOMMU driver manages the function, and it was registered
+   * while vfio.enable_unsafe_noiommu_mode was on (vfio_device_set_noiommu_and_name), so
+   * its group is a no-IOMMU group.
+   */
+  get noiommu(): boolean {
+    return this.group.type === 'noiommu';
+  }
+
+  /** The cdev's name (dev_set_name "%svfio%d"): /dev/vfio/devices/<cdevName>, "noiommu-vfio<index>" for a no-IOMMU device. */
+  get cdevName(): string {
+    return `${this.noiommu ? 'noiommu-' : ''}vfio${this.index}`;
   }
 
   /** A device fd was opened (vfio_df_open): the first open calls the driver's open_device. */
