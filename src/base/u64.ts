@@ -3,6 +3,8 @@
  * C's unsigned 64-bit meaning explicit instead of silently overflowing.
  */
 export const U64_MAX = (1n << 64n) - 1n;
+/** LLONG_MAX: the largest loff_t (file position). */
+export const S64_MAX = (1n << 63n) - 1n;
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const PAGE_SIZE_N = 4096n;

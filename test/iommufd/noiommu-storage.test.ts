@@ -29,7 +29,7 @@ function world() {
   const map = (iova: bigint) => iopt.mapPieces([{ pages, off: 0n, length: P }], P, iova, 0n, true, true);
   const hwDomain = (): IoptDomain => ({ domain: hw.allocDomain('unmanaged') });
   const swDomain = (): IoptDomain => ({ domain: new IommuDomain(-1, 'unmanaged', 64, PGSIZES_4K_2M_1G, false), noiommu: true });
-  return { iopt, map, hwDomain, swDomain, pa: p.task.mm.virtToPhys(va) };
+  return { iopt, map, hwDomain, swDomain, pa: p.task.mm.virtToPhys(va)! };
 }
 
 describe('storage domain of GET_PA', () => {

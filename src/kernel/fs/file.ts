@@ -71,6 +71,12 @@ export class OpenFile<P = unknown> {
   released = false;
   /** The file position (f_pos), shared by every fd of this description, as after dup or fork. */
   pos = 0n;
+  /**
+   * Opened by path (do_dentry_open): FMODE_PREAD | FMODE_PWRITE are set whatever the file
+   * implements, so pread/pwrite reach vfs_read/vfs_write. Anon-inode files (eventfd, fault
+   * and migration fds) lack them unless they implement pread/pwrite themselves.
+   */
+  openedByPath = false;
 
   constructor(
     readonly ops: FileOperations<P>,

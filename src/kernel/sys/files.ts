@@ -5,6 +5,7 @@
  * EBADF where the file has no such operation, as Linux answers).
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
+import { S64_MAX } from '../../base/u64.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import { OpenFile as OpenFileClass } from '../fs/file.js';
 import type { FsNode, TextFileNode } from '../fs/node.js';
@@ -55,6 +56,7 @@ export function sysOpen(t: Task, path: string, flags: number): Result<number> {
   } else {
     file = new OpenFileClass({ kind: 'dir' }, node, flags, r.value.path);
   }
+  file.openedByPath = true;
   const fd = t.installFd(file, (flags & O_CLOEXEC) !== 0);
   if (fd === null) {
     file.put();
@@ -76,47 +78,85 @@ function fileOf(t: Task, fd: number): Result<OpenFile> {
   return f === undefined ? fail('EBADF') : ok(f);
 }
 
-/** read(2). */
+/**
+ * rw_verify_area(): a transfer whose end would pass LLONG_MAX is EINVAL (no file here has
+ * FMODE_UNSIGNED_OFFSET). The count of a JS buffer never exceeds SSIZE_MAX.
+ */
+function verifyArea(pos: bigint, count: number, why: string): Result<void> {
+  return pos + BigInt(count) > S64_MAX ? fail('EINVAL', `rw_verify_area: ${why} position + count passes LLONG_MAX`) : okVoid();
+}
+
+/** A directory: its read is generic_read_dir (EISDIR), so it has FMODE_CAN_READ. */
+function isDir(file: OpenFile): boolean {
+  return file.ops.kind === 'dir';
+}
+
+/** FMODE_PREAD / FMODE_PWRITE: any file opened by path, or one that reads and writes at an offset itself. */
+function positional(file: OpenFile, op: 'pread' | 'pwrite'): boolean {
+  return file.openedByPath || file.ops[op] !== undefined;
+}
+
+/**
+ * read(2) (ksys_read → vfs_read): EBADF for a closed fd or one not open for reading; EINVAL
+ * when the file cannot read (no FMODE_CAN_READ) or the position would pass LLONG_MAX; a
+ * directory then answers EISDIR.
+ */
 export function sysRead(t: Task, fd: number, len: number): Result<Uint8Array> {
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if (!canRead(file.flags)) return fail('EBADF');
-  if (file.ops.kind === 'dir') return fail('EISDIR');
-  if (!file.ops.read) return fail('EINVAL');
-  return file.ops.read(file, len, { task: t });
+  if (!canRead(file.flags)) return fail('EBADF', 'vfs_read: not open for reading');
+  if (!file.ops.read && !isDir(file)) return fail('EINVAL', 'vfs_read: no FMODE_CAN_READ');
+  const v = verifyArea(file.pos, len, 'read');
+  if (!v.ok) return v;
+  if (isDir(file)) return fail('EISDIR', 'generic_read_dir');
+  return file.ops.read!(file, len, { task: t });
 }
 
-/** write(2). */
+/** write(2) (ksys_write → vfs_write): EBADF, then EINVAL (no FMODE_CAN_WRITE, rw_verify_area). */
 export function sysWrite(t: Task, fd: number, data: Uint8Array): Result<number> {
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if (!canWrite(file.flags)) return fail('EBADF');
-  if (!file.ops.write) return fail('EINVAL');
+  if (!canWrite(file.flags)) return fail('EBADF', 'vfs_write: not open for writing');
+  if (!file.ops.write) return fail('EINVAL', 'vfs_write: no FMODE_CAN_WRITE');
+  const v = verifyArea(file.pos, data.length, 'write');
+  if (!v.ok) return v;
   return file.ops.write(file, data, { task: t });
 }
 
-/** pread64(2): ESPIPE on files that cannot seek. */
+/**
+ * pread64(2) in ksys_pread64()'s order: a negative offset is EINVAL before the fd is even
+ * looked up (EBADF); a file without FMODE_PREAD (a stream, an anon inode without it) is
+ * ESPIPE before its open mode is checked (vfs_read: EBADF, EINVAL, rw_verify_area).
+ */
 export function sysPread(t: Task, fd: number, len: number, off: bigint): Result<Uint8Array> {
+  if (off < 0n) return fail('EINVAL', 'ksys_pread64: negative offset');
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if (!canRead(file.flags)) return fail('EBADF');
-  if (off < 0n) return fail('EINVAL', 'pread64: negative offset');
-  if (!file.ops.pread) return fail('ESPIPE');
-  return file.ops.pread(file, len, off, { task: t });
+  if (!positional(file, 'pread')) return fail('ESPIPE', 'ksys_pread64: no FMODE_PREAD');
+  if (!canRead(file.flags)) return fail('EBADF', 'vfs_read: not open for reading');
+  if (!file.ops.pread && !file.ops.read && !isDir(file)) return fail('EINVAL', 'vfs_read: no FMODE_CAN_READ');
+  const v = verifyArea(off, len, 'pread');
+  if (!v.ok) return v;
+  if (isDir(file)) return fail('EISDIR', 'generic_read_dir');
+  // a file without pread here ignores the position in its read (uio_read)
+  return file.ops.pread ? file.ops.pread(file, len, off, { task: t }) : file.ops.read!(file, len, { task: t });
 }
 
-/** pwrite64(2). */
+/** pwrite64(2) in ksys_pwrite64()'s order: EINVAL (negative offset), EBADF, ESPIPE, then vfs_write's EBADF, EINVAL. */
 export function sysPwrite(t: Task, fd: number, data: Uint8Array, off: bigint): Result<number> {
+  if (off < 0n) return fail('EINVAL', 'ksys_pwrite64: negative offset');
   const f = fileOf(t, fd);
   if (!f.ok) return f;
   const file = f.value;
-  if (!canWrite(file.flags)) return fail('EBADF');
-  if (off < 0n) return fail('EINVAL', 'pwrite64: negative offset');
-  if (!file.ops.pwrite) return fail('ESPIPE');
-  return file.ops.pwrite(file, data, off, { task: t });
+  if (!positional(file, 'pwrite')) return fail('ESPIPE', 'ksys_pwrite64: no FMODE_PWRITE');
+  if (!canWrite(file.flags)) return fail('EBADF', 'vfs_write: not open for writing');
+  if (!file.ops.pwrite && !file.ops.write) return fail('EINVAL', 'vfs_write: no FMODE_CAN_WRITE');
+  const v = verifyArea(off, data.length, 'pwrite');
+  if (!v.ok) return v;
+  return file.ops.pwrite ? file.ops.pwrite(file, data, off, { task: t }) : file.ops.write!(file, data, { task: t });
 }
 
 /** ioctl(2): ENOTTY when the file has no ioctl handler. */
