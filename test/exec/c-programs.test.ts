@@ -170,4 +170,33 @@ describe.skipIf(why !== null)('vfio-sim exec: processes and isolation', () => {
     expect(b.stdout).toContain('copy matches');
     expect(a.host.trace.toString()).not.toContain('/dev/iommu');
   }, 60_000);
+  it('a no-IOMMU client: binds noiommu-vfioN, gets physical addresses with IOMMU_IOAS_NOIOMMU_GET_PA, DMAs to them', async () => {
+    const host = new Host({
+      name: 'no-iommu',
+      ramBytes: '0x40000000',
+      iommu: null,
+      kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
+      pci: [
+        { bdf: '0000:00:00.0', type: 'host-bridge' },
+        { bdf: '0000:00:03.0', type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
+      ],
+    });
+    host.bind('0000:00:03.0', 'vfio-pci');
+    const r = await runC(progs, 'noiommu-get-pa', { host, args: ['0000:00:03.0'] });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'cdev=noiommu-vfio0',
+        'flags=1: -1 Operation not supported',
+        'unmapped iova: -1 No such file or directory',
+        'offset kept: yes length=0x20',
+        'page 0: length=4096',
+        'copy by physical address matches',
+        'ok',
+        '',
+      ].join('\n'),
+    );
+    expect(r.host.trace.toString()).toMatch(/IOMMU_IOAS_NOIOMMU_GET_PA/);
+  }, 30_000);
 });

@@ -39,6 +39,6 @@ export function uapiHeader(guard: string, structs: readonly string[], names: rea
 export const IOMMUFD_HEADER = (): string =>
   uapiHeader(
     'VFIO_SIM_IOMMUFD_H',
-    ['iommu_ioas_alloc', 'iommu_iova_range', 'iommu_ioas_iova_ranges', 'iommu_ioas_map', 'iommu_ioas_unmap', 'iommu_destroy', 'vfio_device_bind_iommufd', 'vfio_device_attach_iommufd_pt', 'vfio_device_detach_iommufd_pt'],
-    ['IOMMU_IOAS_ALLOC', 'IOMMU_IOAS_IOVA_RANGES', 'IOMMU_IOAS_MAP', 'IOMMU_IOAS_UNMAP', 'IOMMU_DESTROY', 'IOMMU_IOAS_MAP_READABLE', 'IOMMU_IOAS_MAP_WRITEABLE', 'IOMMU_IOAS_MAP_FIXED_IOVA', 'VFIO_DEVICE_BIND_IOMMUFD', 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', 'VFIO_DEVICE_DETACH_IOMMUFD_PT'],
+    ['iommu_ioas_alloc', 'iommu_iova_range', 'iommu_ioas_iova_ranges', 'iommu_ioas_map', 'iommu_ioas_unmap', 'iommu_destroy', 'vfio_device_bind_iommufd', 'vfio_device_attach_iommufd_pt', 'vfio_device_detach_iommufd_pt', 'iommu_ioas_noiommu_get_pa'],
+    ['IOMMU_IOAS_ALLOC', 'IOMMU_IOAS_IOVA_RANGES', 'IOMMU_IOAS_MAP', 'IOMMU_IOAS_UNMAP', 'IOMMU_DESTROY', 'IOMMU_IOAS_MAP_READABLE', 'IOMMU_IOAS_MAP_WRITEABLE', 'IOMMU_IOAS_MAP_FIXED_IOVA', 'VFIO_DEVICE_BIND_IOMMUFD', 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', 'VFIO_DEVICE_DETACH_IOMMUFD_PT', 'IOMMU_IOAS_NOIOMMU_GET_PA'],
   );
