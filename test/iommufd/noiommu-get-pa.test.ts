@@ -139,6 +139,29 @@ describe('no-IOMMU device cdevs (vfio_device_set_noiommu_and_name, vfio_device_f
   });
 });
 
+describe('hot reset of a bound no-IOMMU cdev (vfio_pci_fill_devs, vfio_device_owned)', () => {
+  it('reports its own devid (vfio_iommufd_get_dev_id: the device is bound to this iommufd) and resets', () => {
+    const host = new Host({
+      ...noIommuMachine,
+      pci: [
+        { bdf: '0000:00:00.0', type: 'host-bridge' },
+        { bdf: '0000:00:01.0', type: 'root-port', children: [{ bdf: '0000:01:00.0', type: 'endpoint', model: 'edu', driver: null }] },
+      ],
+    });
+    host.bind('0000:01:00.0', 'vfio-pci');
+    const p = host.spawn();
+    const fd = p.open('/dev/iommu');
+    const dev = p.open('/dev/vfio/devices/noiommu-vfio0');
+    const b = { argsz: 24, flags: 0, iommufd: fd, out_devid: 0 };
+    p.ioctl(dev, uapi.VFIO_DEVICE_BIND_IOMMUFD, b);
+    const info: Record<string, unknown> = { argsz: 12 + 16 * 4, flags: 0, count: 0 };
+    p.ioctl(dev, uapi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
+    expect(info.flags).toBe(uapi.VFIO_PCI_HOT_RESET_FLAG_DEV_ID | uapi.VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
+    expect(info.devices).toEqual([{ group_id: b.out_devid, devid: b.out_devid, segment: 0, bus: 1, devfn: 0 }]);
+    expect(p.ioctl(dev, uapi.VFIO_DEVICE_PCI_HOT_RESET, { argsz: 16, flags: 0, count: 0 })).toBe(0);
+  });
+});
+
 describe('IOMMU_IOAS_NOIOMMU_GET_PA: each check alone, in the kernel order', () => {
   it('size below 40 is EINVAL; non-zero bytes past the struct are E2BIG (iommufd_fops_ioctl)', () => {
     const m = mapped();

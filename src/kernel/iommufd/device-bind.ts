@@ -165,9 +165,10 @@ function detachPt(f: DevFile, a: StructArg): Result<number> {
  */
 export function devidInCtxOf(f: DevFile, vdev: VfioDevice): number | null {
   const ictx = f.priv.iommufd?.ictx;
-  const group = vdev.pdev.group;
-  if (ictx === undefined || group === null) return null;
-  return ictx.igroups.get(group)?.bound.find((d) => d.vdev === vdev)?.id ?? null;
+  if (ictx === undefined) return null;
+  // vfio_iommufd_device_ictx(vdev) == ictx: any DEVICE object of that context, a no-IOMMU one included
+  const idev = ictx.table.list().find((o) => o.type === 'device' && (o as IommufdDevice).vdev === vdev);
+  return idev?.id ?? null;
 }
 
 /** iommufd_ctx_has_group() for the iommufd the cdev fd `f` is bound to: a device of `group` is bound there. */
