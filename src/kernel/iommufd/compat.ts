@@ -39,6 +39,17 @@ export function compatIoasCreate(ctx: IommufdCtx): Result<Ioas> {
   return ok(ioas);
 }
 
+/**
+ * iommufd_vfio_compat_set_no_iommu(): a no-IOMMU group was given this iommufd as its
+ * container. EINVAL once a compat IOAS exists; else the context enters no-IOMMU mode, which
+ * offers VFIO_NOIOMMU_IOMMU and refuses the type1 types.
+ */
+export function compatSetNoIommu(ctx: IommufdCtx): Result<void> {
+  if (ctx.vfioIoas !== null) return fail('EINVAL', 'iommufd_vfio_compat_set_no_iommu: a compat IOAS already exists');
+  ctx.noIommuMode = true;
+  return okVoid();
+}
+
 /** IOMMU_VFIO_IOAS (iommufd_vfio_ioas()). */
 export function vfioIoas(c: Cmd): Result<number> {
   if (reservedSet(c.f.__reserved)) return fail('EOPNOTSUPP', 'iommufd_vfio_ioas: __reserved');
@@ -71,7 +82,7 @@ function checkExtension(ctx: IommufdCtx, arg: unknown): Result<number> {
     case V.VFIO_TYPE1_IOMMU:
     case V.VFIO_TYPE1v2_IOMMU:
     case V.VFIO_UNMAP_ALL:
-      return ok(1);
+      return ok(ctx.noIommuMode ? 0 : 1);
     case V.VFIO_NOIOMMU_IOMMU:
       return ok(1);
     case V.VFIO_DMA_CC_IOMMU: {
@@ -83,11 +94,18 @@ function checkExtension(ctx: IommufdCtx, arg: unknown): Result<number> {
   }
 }
 
-/** iommufd_vfio_set_iommu(): TYPE1 switches the compat IOAS to PAGE_SIZE-granular mode. */
-function setIommu(ctx: IommufdCtx, arg: unknown): Result<number> {
+/**
+ * iommufd_vfio_set_iommu(): in no-IOMMU mode VFIO_NOIOMMU_IOMMU succeeds (EPERM without
+ * CAP_SYS_RAWIO) and nothing else does; otherwise TYPE1 switches the compat IOAS to
+ * PAGE_SIZE-granular mode.
+ */
+function setIommu(ctx: IommufdCtx, arg: unknown, sc: SyscallContext): Result<number> {
   const t = byValue(arg);
   if (!t.ok) return t;
-  if (t.value !== V.VFIO_TYPE1_IOMMU && t.value !== V.VFIO_TYPE1v2_IOMMU) return fail('EINVAL', 'iommufd_vfio_set_iommu: only TYPE1 and TYPE1v2');
+  if (t.value === V.VFIO_NOIOMMU_IOMMU && ctx.noIommuMode) {
+    return sc.task.capable('CAP_SYS_RAWIO') ? ok(0) : fail('EPERM', 'iommufd_vfio_set_iommu: VFIO_NOIOMMU_IOMMU needs CAP_SYS_RAWIO');
+  }
+  if ((t.value !== V.VFIO_TYPE1_IOMMU && t.value !== V.VFIO_TYPE1v2_IOMMU) || ctx.noIommuMode) return fail('EINVAL', 'iommufd_vfio_set_iommu: only TYPE1 and TYPE1v2, and not in no-IOMMU mode');
   const io = compatIoas(ctx);
   if (!io.ok) return io;
   if (t.value === V.VFIO_TYPE1_IOMMU) {
@@ -203,7 +221,7 @@ function getInfo(ctx: IommufdCtx, a: StructArg): Result<number> {
 export const COMPAT_IOCTLS: readonly IoctlOp<IommufdCtx>[] = [
   rawOp(V.VFIO_GET_API_VERSION, () => ok(V.VFIO_API_VERSION)),
   rawOp(V.VFIO_CHECK_EXTENSION, (ctx, arg) => checkExtension(ctx, arg)),
-  rawOp(V.VFIO_SET_IOMMU, (ctx, arg) => setIommu(ctx, arg)),
+  rawOp(V.VFIO_SET_IOMMU, (ctx, arg, sc) => setIommu(ctx, arg, sc)),
   structOp(V.VFIO_IOMMU_GET_INFO, 'vfio_iommu_type1_info', 'iova_pgsizes', getInfo),
   structOp(V.VFIO_IOMMU_MAP_DMA, 'vfio_iommu_type1_dma_map', 'size', mapDma),
   structOp(V.VFIO_IOMMU_UNMAP_DMA, 'vfio_iommu_type1_dma_unmap', 'size', unmapDma),

@@ -33,6 +33,8 @@ export interface IGroup {
 export class IommufdCtx {
   readonly table = new ObjectTable();
   vfioIoas: Ioas | null = null;
+  /** ictx->no_iommu_mode: a no-IOMMU group was given this context as its container. */
+  noIommuMode = false;
   readonly igroups = new Map<IommuGroup, IGroup>();
   /** The struct file; device bindings hold references on it. */
   file: OpenFile<IommufdCtx> | null = null;

@@ -11,7 +11,7 @@
  * The device then translates through the compat IOAS, which the container ioctls on the
  * iommufd fd (VFIO_IOMMU_MAP_DMA, ...) fill.
  */
-import { fail, ok, type Result } from '../../base/result.js';
+import { ok, type Result } from '../../base/result.js';
 import type { VfioDevice } from '../vfio/vfio-device.js';
 import { compatIoasCreate } from './compat.js';
 import type { IommufdCtx } from './context.js';
@@ -19,7 +19,6 @@ import { attachDeviceTo, bindDevice, unbindDevice, type IommufdDevice } from './
 
 /** Bind a group-opened device to `ctx` and attach it to the compat IOAS (created if needed). */
 export function compatBindGroupDevice(ctx: IommufdCtx, device: VfioDevice): Result<IommufdDevice> {
-  if (device.group.type === 'noiommu') return fail('EINVAL', 'vfio_df_group_open: no-IOMMU devices skip iommufd (not modelled)');
   const idev = bindDevice(ctx, device);
   if (!idev.ok) return idev;
   const io = compatIoasCreate(ctx);

@@ -20,7 +20,7 @@ import {
 } from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import { O_RDWR } from '../../uapi/posix.js';
-import { compatIoasCreate } from '../iommufd/compat.js';
+import { compatIoasCreate, compatSetNoIommu } from '../iommufd/compat.js';
 import { compatBindGroupDevice } from '../iommufd/group-compat.js';
 import { iommufdCtxOfFile } from '../iommufd/main.js';
 import type { IommufdCtx } from '../iommufd/context.js';
@@ -143,8 +143,7 @@ function setContainer(group: VfioGroup, arg: unknown, ctx: SyscallContext): Resu
 function setIommufd(group: VfioGroup, f: OpenFile): Result<number> {
   const ictx = iommufdCtxOfFile(f);
   if (ictx === null) return fail('EBADFD', 'vfio_group_ioctl_set_container: fd is neither a container nor an iommufd');
-  if (group.type === 'noiommu') return fail('EINVAL', 'iommufd_vfio_compat_set_no_iommu: no-IOMMU through iommufd is not modelled');
-  const io = compatIoasCreate(ictx);
+  const io = group.type === 'noiommu' ? compatSetNoIommu(ictx) : compatIoasCreate(ictx);
   if (!io.ok) return io;
   group.iommufd = new GroupIommufd(ictx, f.get());
   group.opened!.containerUsers = 1;
@@ -215,7 +214,11 @@ function getDeviceFd(group: VfioGroup, arg: unknown, ctx: SyscallContext): Resul
   if (container === null && link === null) return fail('EINVAL', 'vfio_df_group_open: group has no container');
   if (device.openCount === 0) {
     if (container !== null && container.backend === null) return fail('EINVAL', 'vfio_group_use_container: container has no IOMMU set');
-    if (link !== null) {
+    if (link !== null && device.noiommu) {
+      // vfio_df_group_open(): no translation may have been asked for (no compat IOAS), and
+      // CAP_SYS_RAWIO; then no binding and no attach (vfio_df_iommufd_bind, _compat_attach_ioas)
+      if (!task.capable('CAP_SYS_RAWIO') || link.ctx.vfioIoas !== null) return fail('EPERM', 'vfio_df_group_open: no-IOMMU device with a compat IOAS or without CAP_SYS_RAWIO');
+    } else if (link !== null) {
       const b = compatBindGroupDevice(link.ctx, device);
       if (!b.ok) return b;
       link.devices.set(device, b.value);
