@@ -11,6 +11,8 @@ import { Host, uapi } from '../../src/index.js';
 import { expectErrno } from '../support/errno.js';
 import { DMAE_BDF, openDevice } from '../vfio-pci/helpers.js';
 import { migHost, setState } from '../migration/helpers.js';
+import { boundDevice, cdevIndex, EDU } from '../iommufd/helpers.js';
+import { readU64le } from '../support/bytes.js';
 
 const S64_MAX = (1n << 63n) - 1n;
 const buf = (n: number) => new Uint8Array(n);
@@ -97,5 +99,20 @@ describe('read / write / lseek', () => {
     expectErrno(() => p.lseek(99, 0n, 99), 'EBADF');
     expectErrno(() => p.lseek(e, 0n, 99), 'EINVAL');
     expectErrno(() => p.lseek(e, 0n, uapi.SEEK_SET), 'ESPIPE');
+  });
+  it('read(2)/write(2) on a VFIO device fd go to the region at the file position and move it (vfio_device_fops_read)', () => {
+    const host = new Host();
+    host.bind(EDU, 'vfio-pci');
+    const p = host.spawn();
+    const unbound = p.open(`/dev/vfio/devices/vfio${cdevIndex(p, EDU)}`);
+    expectErrno(() => p.read(unbound, 4), 'EINVAL'); // not bound yet
+    p.close(unbound);
+    const d = boundDevice({ host, p });
+    const u32 = (b: Uint8Array) => Number(readU64le(Uint8Array.from([...b, 0, 0, 0, 0])));
+    expect(u32(p.read(d.dev, 4))).toBe(0x010000ed); // BAR0 (region 0) offset 0: edu's ident
+    expect(p.write(d.dev, Uint8Array.of(0x11, 0x22, 0x33, 0x44))).toBe(4); // offset 4: liveness
+    expect(u32(p.pread(d.dev, 4, 4n))).toBe(~0x44332211 >>> 0);
+    expect(u32(p.read(d.dev, 4))).toBe(0); // offset 8: factorial, never written
+    expectErrno(() => p.lseek(d.dev, 0n, uapi.SEEK_SET), 'ESPIPE');
   });
 });

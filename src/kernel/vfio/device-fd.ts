@@ -30,6 +30,20 @@ function granted(f: DevFile): boolean {
 
 const NOT_BOUND = 'vfio_device_fops: cdev fd not bound to an iommufd yet';
 
+/** vfio_device_fops_read(): EINVAL until the fd is granted, then the driver's read. */
+function devPread(f: DevFile, len: number, off: bigint): Result<Uint8Array> {
+  if (!granted(f)) return fail('EINVAL', NOT_BOUND);
+  const buf = new Uint8Array(len);
+  const r = f.priv.device.ops.rw(f, buf, off, false);
+  return r.ok ? ok(buf.subarray(0, r.value)) : r;
+}
+
+/** vfio_device_fops_write(). */
+function devPwrite(f: DevFile, data: Uint8Array, off: bigint): Result<number> {
+  if (!granted(f)) return fail('EINVAL', NOT_BOUND);
+  return f.priv.device.ops.rw(f, data, off, true);
+}
+
 /** vfio_device_fops. */
 const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
   kind: 'vfio-device',
@@ -47,15 +61,20 @@ const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
   },
   // read/write: the driver does its runtime-PM wake-up itself, after its own zero-length
   // and region-index checks (vfio_pci_core_read → vfio_pci_rw).
-  pread(f, len, off) {
-    if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-    const buf = new Uint8Array(len);
-    const r = f.priv.device.ops.rw(f, buf, off, false);
-    return r.ok ? ok(buf.subarray(0, r.value)) : r;
+  pread: devPread,
+  pwrite: devPwrite,
+  // read(2)/write(2) go to the same driver method at the file position, which the driver
+  // moves by what it did (vfio_device_fops_read → vfio_pci_rw: `*ppos += done`); with no
+  // llseek (ESPIPE) the position only grows from 0.
+  read(f, len) {
+    const r = devPread(f, len, f.pos);
+    if (r.ok) f.pos += BigInt(r.value.length);
+    return r;
   },
-  pwrite(f, data, off) {
-    if (!granted(f)) return fail('EINVAL', NOT_BOUND);
-    return f.priv.device.ops.rw(f, data, off, true);
+  write(f, data) {
+    const r = devPwrite(f, data, f.pos);
+    if (r.ok) f.pos += BigInt(r.value);
+    return r;
   },
   mmap(f, req) {
     if (!granted(f)) return fail('EINVAL', NOT_BOUND);
