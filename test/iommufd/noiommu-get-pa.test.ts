@@ -124,6 +124,10 @@ describe('no-IOMMU device cdevs (vfio_device_set_noiommu_and_name, vfio_device_f
     };
     expectErrno(() => h(uapi.IOMMU_HWPT_ALLOC_NEST_PARENT), 'EOPNOTSUPP');
     expectErrno(() => h(uapi.IOMMU_HWPT_ALLOC_DIRTY_TRACKING), 'EOPNOTSUPP');
+    const withData = { size: 48, flags: 0, dev_id: d.devId, pt_id: ioas, data_type: uapi.IOMMU_HWPT_DATA_VTD_S1, data_len: 24, data_uptr: new Uint8Array(24) };
+    expectErrno(() => d.p.ioctl(d.fd, uapi.IOMMU_HWPT_ALLOC, withData), 'EOPNOTSUPP');
+    // FAULT_ID_VALID is iommufd's, stripped before noiommu_alloc_paging_flags(): the fault lookup answers
+    expectErrno(() => h(uapi.IOMMU_HWPT_FAULT_ID_VALID), 'ENOENT');
     const hwpt = h(0);
     expect(attach(d.p, d.dev, hwpt)).toBe(hwpt);
   });

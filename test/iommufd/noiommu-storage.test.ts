@@ -3,7 +3,8 @@
  * of iopt->domains (pages.c iopt_area_fill_domain, io_pagetable.c iopt_unfill_domain), kept
  * dense by iopt_table_remove_domain() moving the last domain into a freed index. An IOAS whose
  * first domain belongs to an IOMMU answers EOPNOTSUPP (iopt_get_phys) even when a no-IOMMU
- * domain sits beside it; no topology mixes the two, so this runs on the IoPagetable itself.
+ * domain sits beside it; no topology mixes the two, so this runs on the IoPagetable itself, and
+ * the mixed attach rules on a no-IOMMU HWPT built inside an ordinary context.
  */
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../src/index.js';
@@ -14,6 +15,10 @@ import { IoPagetable } from '../../src/kernel/iommufd/io-pagetable.js';
 import { ioptGetPhys } from '../../src/kernel/iommufd/noiommu.js';
 import { IoptPages } from '../../src/kernel/iommufd/pages.js';
 import { anonBuffer } from '../support/vfio.js';
+import { iommufdCtxOf } from '../support/kernel-state.js';
+import { allocHwptPaging, publishHwpt } from '../../src/kernel/iommufd/hwpt.js';
+import type { Ioas } from '../../src/kernel/iommufd/ioas.js';
+import { attach, boundDevice, expectErrno, ioasAlloc } from './helpers.js';
 
 const P = 0x1000n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -65,5 +70,36 @@ describe('storage domain of GET_PA', () => {
     expect(t.lookup(U64_MAX)?.pageSize).toBe(0x20_0000n);
     expect(t.unmap(U64_MAX - 0x20_0000n + 1n, 0x20_0000n)).toEqual({ ok: true, value: 0x20_0000n });
     expect(t.iovaToPhys(U64_MAX)).toBeNull();
+  });
+});
+
+describe('a device behind an IOMMU and the no-IOMMU software domain (iommu.c)', () => {
+  /** A bound edu (behind the IOMMU) and a no-IOMMU HWPT on a fresh IOAS of the same context. */
+  function mixed(auto: boolean) {
+    const d = boundDevice();
+    const ctx = iommufdCtxOf(d.p, d.fd);
+    const ioas = ioasAlloc(d.p, d.fd);
+    const sw = allocHwptPaging(ctx, ctx.table.any(ioas) as Ioas, { auto, nestParent: false, dirty: false, noiommu: true });
+    if (!sw.ok) throw new Error(sw.code);
+    const id = publishHwpt(ctx, sw.value);
+    if (!id.ok) throw new Error(id.code);
+    return { ...d, ioas, sw: id.value };
+  }
+
+  it('a first attach to it is EINVAL (__iommu_attach_group: another owner\'s domain); an IOAS attach skips it', () => {
+    const m = mixed(true);
+    expectErrno(() => attach(m.p, m.dev, m.sw), 'EINVAL');
+    const hw = attach(m.p, m.dev, m.ioas); // the auto software HWPT refuses with EINVAL: a new one is made
+    expect(hw).not.toBe(m.sw);
+    expect(hw).toBeGreaterThan(m.sw);
+  });
+
+  it('a replace onto it is ENODEV (__iommu_attach_device: no attach_dev), also through an IOAS whose first auto HWPT it is', () => {
+    const m = mixed(true);
+    const other = ioasAlloc(m.p, m.fd);
+    const hw = attach(m.p, m.dev, other);
+    expectErrno(() => attach(m.p, m.dev, m.sw), 'ENODEV');
+    expectErrno(() => attach(m.p, m.dev, m.ioas), 'ENODEV'); // not EINVAL, so the walk stops there
+    expect(attach(m.p, m.dev, hw)).toBe(hw); // still where it was
   });
 });

@@ -132,3 +132,8 @@ export function ioptOf(p: Process, fd: number, ioas: number): IoPagetable {
   const ctx = must(p.task.file(fd), `fd ${fd}`).priv as IommufdCtx;
   return (ctx.table.any(ioas) as Ioas).iopt;
 }
+
+/** The iommufd context behind fd `fd` (to build what no topology can: a no-IOMMU HWPT beside an IOMMU-backed device). */
+export function iommufdCtxOf(p: Process, fd: number): IommufdCtx {
+  return must(p.task.file(fd), `fd ${fd}`).priv as IommufdCtx;
+}
