@@ -18,6 +18,7 @@ import type { VfioContainer } from '../../kernel/vfio/container.js';
 import type { GroupIommufd } from '../../kernel/vfio/group-fd.js';
 import type { Type1Iommu } from '../../kernel/vfio/type1/vfio-iommu.js';
 import { machineReport, treeChildren, type MachineReport } from './machine.js';
+import { p2pEscapes, p2pText, type P2pSnap } from './p2p.js';
 
 export interface MappingSnap {
   readonly iova: bigint;
@@ -38,6 +39,8 @@ export interface DomainSnap {
   readonly mappings: readonly MappingSnap[];
   /** Container or IOAS owning it, when known ("container 1"). */
   readonly owner: string | null;
+  /** A user's address space (a VFIO container's or an IOAS's), not one the kernel keeps for a host driver. */
+  readonly user: boolean;
 }
 
 export interface ContainerSnap {
@@ -64,6 +67,8 @@ export interface HostState {
    * peer inside a switch), DMA of unchecked devices, interrupts nobody set up.
    */
   readonly escapes: ReadonlyArray<{ readonly time: bigint; readonly who: string; readonly text: string }>;
+  /** The peer-to-peer requests among the escapes, with their route through the tree. */
+  readonly p2p: readonly P2pSnap[];
   readonly now: bigint;
 }
 
@@ -154,9 +159,12 @@ export function hostState(host: Host): HostState {
       if (mappings.length === 0 && d.type !== 'unmanaged') continue;
       if (devices.length === 0 && mappings.length === 0) continue;
       const groups = [...new Set(devices.map((b) => groupOf.get(b)).filter((x): x is number => typeof x === 'number'))].sort((a, b) => a - b);
-      domains.push({ id: d.id, type: d.type, devices, groups, mappings, owner: owners.get(d.id) ?? null });
+      const owner = owners.get(d.id) ?? null;
+      domains.push({ id: d.id, type: d.type, devices, groups, mappings, owner, user: owner !== null || d.type === 'unmanaged' });
     }
   }
+  // the user's address spaces first, the kernel's DMA domains after (stable: id order within each)
+  domains.sort((a, b) => Number(b.user) - Number(a.user));
   const unchecked = [...host.kernel.vfio.groups.values()].filter((g) => g.type === 'noiommu').flatMap((g) => g.devices.map((d) => d.name));
   const rows: Array<{ bdf: string; depth: number }> = [];
   const walk = (f: PciFunction, depth: number): void => {
@@ -165,9 +173,12 @@ export function hostState(host: Host): HostState {
   };
   for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
   const uncheckedSet = new Set(unchecked);
-  const escapes = host.trace
+  const p2p = p2pEscapes(host);
+  const traced = host.trace
     .list()
-    .filter((e) => (e.kind === 'dma' && (/never sees/i.test(e.text) || (uncheckedSet.has(e.who) && !/failed/.test(e.text)))) || (e.kind === 'irq' && /spurious/i.test(e.text)))
+    .filter((e) => (e.kind === 'dma' && !/never sees/i.test(e.text) && uncheckedSet.has(e.who) && !/failed/.test(e.text)) || (e.kind === 'irq' && /spurious/i.test(e.text)))
     .map((e) => ({ time: e.time, who: e.who, text: e.text }));
-  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, escapes, now: host.clock.now() };
+  // P2P from the fabric's own log (structured), the rest from the trace; by time, stable
+  const escapes = [...p2p.map((e) => ({ time: e.time, who: e.source, text: p2pText(e) })), ...traced].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, escapes, p2p, now: host.clock.now() };
 }
