@@ -120,10 +120,22 @@ describe('threat pictures: the P2P way and the escape text', () => {
     expect(svg).toContain('red arrow = a peer-to-peer request the IOMMU never saw');
   });
 
-  it('T1 with ACS: no peer-to-peer way, no ring', () => {
-    const svg = drawMachine(hostState(ended('fixtures/scenarios/threats/t1-p2p-switch-protected.json')));
+  it('T1 with ACS: no peer-to-peer way; the port whose RR sent the write up is ringed green and named', () => {
+    const s = hostState(ended('fixtures/scenarios/threats/t1-p2p-switch-protected.json'));
+    expect(s.p2p).toEqual([]);
+    expect(s.stopped).toEqual([expect.objectContaining({ source: '0000:03:00.0', at: '0000:02:00.0', text: '03:00.0 write at 0xe0100004, aimed at 04:00.0 BAR0: ACS RR at 02:00.0 sent it up to the IOMMU, which faulted it' })]);
+    const svg = drawMachine(s);
     expect(svg).not.toMatch(RED_PATH);
-    expect(svg).not.toContain('<circle');
+    expect(svg).not.toMatch(/<circle [^>]*stroke="#d32f2f"/);
+    expect(svg.match(/<circle [^>]*stroke="#2e7d32"/g)).toHaveLength(1);
+    expect(svg).toContain('>Stopped by ACS (1)<');
+  });
+
+  it('T3: the spoofed requester id is dropped by ACS SV at the downstream port, and the picture says so', () => {
+    const s = hostState(ended('fixtures/scenarios/threats/t3-rid-spoof-sv.json'));
+    expect(s.stopped).toHaveLength(1);
+    expect(s.stopped[0]).toMatchObject({ source: '0000:03:00.0', at: '0000:02:00.0' });
+    expect(s.stopped[0]!.text).toMatch(/^03:00\.0 write at 0x[0-9a-f]+ with requester id 0x[0-9a-f]{4}: dropped by ACS SV at 02:00\.0 /);
   });
 
   it.each(['t1-p2p-switch-vulnerable', 't2-intra-device-p2p', 't9-acs-override'])('%s: the escape text is in the picture whole', (name) => {

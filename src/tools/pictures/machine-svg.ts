@@ -58,7 +58,25 @@ function containerBoxes(s: HostState, x0: number, y0: number): Block {
   return { svg: out, y: y + 6 };
 }
 
-/** The red box: no-IOMMU devices, escapes, faults — every line whole, wrapped to the box. */
+const GREEN = '#2e7d32';
+const GREEN_FILL = '#e8f5e9';
+
+/** A box of whole lines, each wrapped to the box (continuation lines indented). */
+function listBox(x0: number, y0: number, title: string, items: readonly string[], ink: string, fill: string, strokeW: number): Block {
+  const lines = items.map((t) => wrapText(t, 11, RIGHT_W - 30));
+  const n = lines.reduce((k, l) => k + l.length, 0);
+  const h = 26 + n * 14 + (lines.length - 1) * 3;
+  const out = [rect(x0, y0, RIGHT_W, h, { rx: 6, fill, stroke: ink, 'stroke-width': strokeW })];
+  out.push(text(x0 + 10, y0 + 17, title, { 'font-weight': 'bold', fill: ink }));
+  let y = y0 + 20;
+  for (const l of lines) {
+    l.forEach((t, i) => out.push(text(x0 + (i === 0 ? 10 : 20), (y += 14), t, { 'font-size': 11, fill: ink })));
+    y += 3;
+  }
+  return { svg: out, y: y0 + h + 12 };
+}
+
+/** The red box: no-IOMMU devices, escapes, faults — every line whole. */
 function faultList(s: HostState, x0: number, y0: number): Block {
   if (s.faults.length === 0 && s.unchecked.length === 0 && s.escapes.length === 0) return { svg: [], y: y0 };
   const items: string[] = [
@@ -68,18 +86,16 @@ function faultList(s: HostState, x0: number, y0: number): Block {
   ];
   if (s.escapes.length > 6) items.push(`… ${s.escapes.length - 6} earlier escape(s) not shown`);
   if (s.faults.length > 8) items.push(`… ${s.faults.length - 8} earlier fault(s) not shown`);
-  const lines = items.map((t) => wrapText(t, 11, RIGHT_W - 20));
-  const n = lines.reduce((k, l) => k + l.length, 0);
-  const h = 26 + n * 14 + (lines.length - 1) * 3;
   const title = s.escapes.length > 0 || s.unchecked.length > 0 ? `Isolation broken: ${s.escapes.length} escape(s), ${s.faults.length} fault(s)` : `IOMMU faults (${s.faults.length})`;
-  const out = [rect(x0, y0, RIGHT_W, h, { rx: 6, fill: RED_FILL, stroke: RED, 'stroke-width': s.escapes.length > 0 ? 2.5 : 1 })];
-  out.push(text(x0 + 10, y0 + 17, title, { 'font-weight': 'bold', fill: RED }));
-  let y = y0 + 20;
-  for (const l of lines) {
-    l.forEach((t, i) => out.push(text(x0 + (i === 0 ? 10 : 20), (y += 14), t, { 'font-size': 11, fill: RED })));
-    y += 3;
-  }
-  return { svg: out, y: y0 + h + 12 };
+  return listBox(x0, y0, title, items, RED, RED_FILL, s.escapes.length > 0 ? 2.5 : 1);
+}
+
+/** The green box: what ACS dropped or sent up to the IOMMU instead of to a peer. */
+function stoppedList(s: HostState, x0: number, y0: number): Block {
+  if (s.stopped.length === 0) return { svg: [], y: y0 };
+  const items = s.stopped.slice(-6).map((e) => e.text);
+  if (s.stopped.length > 6) items.push(`… ${s.stopped.length - 6} earlier one(s) not shown`);
+  return listBox(x0, y0, `Stopped by ACS (${s.stopped.length})`, items, GREEN, GREEN_FILL, 1.5);
 }
 
 function domainSection(s: HostState, user: boolean, x0: number, y0: number): Block {
@@ -123,6 +139,7 @@ export function drawMachine(s: HostState, opts: DrawOptions = {}): string {
     (yy: number) => containerBoxes(s, rx, yy),
     (yy: number) => domainSection(s, true, rx, yy + 10),
     (yy: number) => faultList(s, rx, yy),
+    (yy: number) => stoppedList(s, rx, yy),
     (yy: number) => domainSection(s, false, rx, yy + 10),
   ]) {
     const b = part(y);

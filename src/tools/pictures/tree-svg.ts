@@ -28,6 +28,7 @@ const SHORT_TYPE: Record<string, string> = {
   rciep: 'RCiEP',
   'legacy-endpoint': 'legacy ep',
 };
+const GREEN = '#2e7d32';
 const PORTS: readonly string[] = ['root-port', 'switch-downstream', 'switch-upstream'];
 
 const shortBdf = (b: string): string => (b.startsWith('0000:') ? b.slice(5) : b);
@@ -154,22 +155,24 @@ function p2pPath(rows: readonly Row[], path: readonly string[]): string[] {
   ];
 }
 
-function redirectRing(rows: readonly Row[], bdf: string): string[] {
+function ring(rows: readonly Row[], bdf: string, stroke: string): string[] {
   const i = rows.findIndex((r) => r.f.bdf === bdf);
   if (i < 0) return [];
-  return [el('circle', { cx: xOf(rows[i]!.depth) + 1, cy: yOf(i) - 5, r: 7, fill: 'none', stroke: RED, 'stroke-width': 2 })];
+  return [el('circle', { cx: xOf(rows[i]!.depth) + 1, cy: yOf(i) - 5, r: 7, fill: 'none', stroke, 'stroke-width': 2 })];
 }
 
 /** The tree's SVG elements, `w` px wide; returns the y below its legend. */
 export function drawTree(s: HostState, w: number): { svg: string[]; y: number } {
   const rows = rowsOf(s);
   const out = [...bands(s, rows, w), ...rows.flatMap(rowSvg)];
-  for (const p of s.p2p) out.push(...p2pPath(rows, p.path), ...(p.redirect ? redirectRing(rows, p.redirect.at) : []));
+  for (const p of s.p2p) out.push(...p2pPath(rows, p.path), ...(p.redirect ? ring(rows, p.redirect.at, RED) : []));
+  for (const at of new Set(s.stopped.map((x) => x.at))) out.push(...ring(rows, at, GREEN));
   const legend: Array<[string, string]> = [
     ['band = IOMMU group (dashed: not viable for VFIO) · blue = bound to vfio-pci', '#757575'],
     ['ACS tag: the controls the capability offers · which of them are enabled (only enabled ones count)', '#757575'],
   ];
   if (s.p2p.length > 0) legend.push(['red arrow = a peer-to-peer request the IOMMU never saw · red ring = the port (or function) whose ACS would have sent it up to the IOMMU', RED]);
+  if (s.stopped.length > 0) legend.push(['green ring = a port (or function) whose ACS stopped a request or sent it up to the IOMMU', GREEN]);
   let y = TOP + rows.length * ROW_H;
   for (const [t, fill] of legend) for (const l of wrapText(t, 10, w - 32)) out.push(text(16, (y += 13), l, { 'font-size': 10, fill }));
   return { svg: out, y: y + 8 };

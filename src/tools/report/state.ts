@@ -19,6 +19,7 @@ import type { GroupIommufd } from '../../kernel/vfio/group-fd.js';
 import type { Type1Iommu } from '../../kernel/vfio/type1/vfio-iommu.js';
 import { machineReport, treeChildren, type MachineReport } from './machine.js';
 import { p2pEscapes, p2pText, type P2pSnap } from './p2p.js';
+import { stoppedByAcs, type StopSnap } from './stopped.js';
 
 export interface MappingSnap {
   readonly iova: bigint;
@@ -69,6 +70,8 @@ export interface HostState {
   readonly escapes: ReadonlyArray<{ readonly time: bigint; readonly who: string; readonly text: string }>;
   /** The peer-to-peer requests among the escapes, with their route through the tree. */
   readonly p2p: readonly P2pSnap[];
+  /** Requests ACS dropped, or redirected up to the IOMMU instead of letting them reach a peer. */
+  readonly stopped: readonly StopSnap[];
   readonly now: bigint;
 }
 
@@ -180,5 +183,6 @@ export function hostState(host: Host): HostState {
     .map((e) => ({ time: e.time, who: e.who, text: e.text }));
   // P2P from the fabric's own log (structured), the rest from the trace; by time, stable
   const escapes = [...p2p.map((e) => ({ time: e.time, who: e.source, text: p2pText(e) })), ...traced].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, escapes, p2p, now: host.clock.now() };
+  const faults = host.faults();
+  return { machine, rows, containers: cs, domains, faults, unchecked, escapes, p2p, stopped: stoppedByAcs(host, faults), now: host.clock.now() };
 }
