@@ -86,33 +86,32 @@ function laneText(p: Placed, y: number, fill: string, extra: Record<string, stri
   return text(p.left, y, p.label.text, { 'font-size': p.label.size, fill, ...(p.label.bold ? { 'font-weight': 'bold' } : {}), ...extra });
 }
 
-/** The panel of `d` with its top at y0, `x0`…`x0 + width` wide. */
-export function domainPanel(d: DomainSnap, allFaults: readonly FaultRecord[], x0: number, width: number, y0: number): Panel {
-  const out: string[] = [];
-  const col = d.groups.length > 0 ? groupColor(d.groups[0]!) : { fill: '#e3f2fd', stroke: '#1565c0', ink: '#0d47a1' };
-  const faults = panelFaults(allFaults, d);
-  const bx = x0 + LABEL_W;
-  const bw = width - LABEL_W - 4;
-  const ax = axes(d, faults, bx, bw);
+type Colour = ReturnType<typeof groupColor>;
+
+/** Title, "translates for" and the scale line; returns the baseline of the last one. */
+function heading(d: DomainSnap, note: string | null, col: Colour, x0: number, width: number, y0: number, out: string[]): number {
   out.push(text(x0, y0, `domain ${d.id} (${d.type})${d.owner ? ` of ${d.owner}` : ''}`, { 'font-weight': 'bold', fill: col.ink }));
   const devs = d.devices.map(shortBdf).join(', ') || 'no device attached';
   let y = y0;
   for (const l of wrapText(`translates for ${devs}${d.groups.length ? ` (group ${d.groups.join(', ')})` : ''}`, 11, width)) out.push(text(x0, (y += 15), l, { 'font-size': 11, fill: '#424242' }));
-  if (ax.note !== null) for (const l of wrapText(ax.note, 9, width)) out.push(text(x0, (y += 12), l, { 'font-size': 9, fill: '#757575', 'font-style': 'italic' }));
-  const shown = d.mappings.slice(0, MAX_LABELLED);
+  if (note !== null) for (const l of wrapText(note, 9, width)) out.push(text(x0, (y += 12), l, { 'font-size': 9, fill: '#757575', 'font-style': 'italic' }));
+  return y;
+}
+
+/** The labels over the IOVA bar: faults first (nearest the bar), then the mappings. */
+function iovaLabels(d: DomainSnap, faults: readonly FaultRecord[], shown: readonly MappingSnap[], ax: Axes, bx: number, bw: number): Placed[] {
   const above: LaneLabel[] = [
     // the ✕ stands over the fault's red mark
     ...faults.map((f): LaneLabel => ({ text: `✕ ${f.access} ${hx(f.iova)}`, x: ax.iova.at(f.iova) - textWidth('✕', 10, true) / 2, size: 10, bold: true, anchor: 'start' })),
     ...shown.map((m): LaneLabel => ({ text: `${hx(m.iova)} +${sizeText(m.size)} ${prot(m)}`, x: ax.iova.at(m.iova), size: 9, anchor: 'start' })),
   ];
   if (d.mappings.length > shown.length) above.push({ text: `(${d.mappings.length - shown.length} more mappings not labelled)`, x: bx + bw, size: 9, anchor: 'end' });
-  const up = placeInLanes(above, bx, bx + bw);
-  const iy = y + 8 + laneCount(up) * LANE_H;
-  up.forEach((p, i) => out.push(laneText(p, iy - 3 - p.lane * LANE_H, i < faults.length ? RED : col.ink)));
-  const py = iy + BAR_H + FAN_H;
-  out.push(text(x0, iy + 11, 'IOVA', { 'font-size': 10, fill: '#616161' }), text(x0, py + 11, 'host PA', { 'font-size': 10, fill: '#616161' }));
-  out.push(...bar(ax.iova, iy, bx, bw), ...bar(ax.pa, py, bx, bw));
-  if (d.mappings.length === 0) out.push(text(bx, iy + BAR_H + 26, 'no mappings: every DMA through this domain faults', { 'font-size': 11, fill: '#757575', 'font-style': 'italic' }));
+  return placeInLanes(above, bx, bx + bw);
+}
+
+/** Each mapping: its IOVA range, its PA range, the band joining them. */
+function mappingBands(d: DomainSnap, ax: Axes, iy: number, py: number, col: Colour): string[] {
+  const out: string[] = [];
   for (const m of d.mappings) {
     const a = ax.iova.at(m.iova);
     const b = Math.max(ax.iova.at(m.iova + m.size), a + 2);
@@ -121,10 +120,28 @@ export function domainPanel(d: DomainSnap, allFaults: readonly FaultRecord[], x0
     out.push(polygon([[a, iy + BAR_H], [b, iy + BAR_H], [e, py], [c, py]], { fill: col.stroke, 'fill-opacity': 0.18, stroke: col.stroke, 'stroke-opacity': 0.5 }));
     out.push(rect(a, iy, b - a, BAR_H, { fill: col.stroke }), rect(c, py, e - c, BAR_H, { fill: col.stroke }));
   }
-  faults.forEach((f) => {
-    const x = ax.iova.at(f.iova);
-    out.push(line(x, iy - 2, x, iy + BAR_H + 5, { stroke: RED, 'stroke-width': 2 }));
-  });
+  return out;
+}
+
+/** The panel of `d` with its top at y0, `x0`…`x0 + width` wide. */
+export function domainPanel(d: DomainSnap, allFaults: readonly FaultRecord[], x0: number, width: number, y0: number): Panel {
+  const out: string[] = [];
+  const col = d.groups.length > 0 ? groupColor(d.groups[0]!) : { fill: '#e3f2fd', stroke: '#1565c0', ink: '#0d47a1' };
+  const faults = panelFaults(allFaults, d);
+  const bx = x0 + LABEL_W;
+  const bw = width - LABEL_W - 4;
+  const ax = axes(d, faults, bx, bw);
+  const y = heading(d, ax.note, col, x0, width, y0, out);
+  const shown = d.mappings.slice(0, MAX_LABELLED);
+  const up = iovaLabels(d, faults, shown, ax, bx, bw);
+  const iy = y + 8 + laneCount(up) * LANE_H;
+  up.forEach((p, i) => out.push(laneText(p, iy - 3 - p.lane * LANE_H, i < faults.length ? RED : col.ink)));
+  const py = iy + BAR_H + FAN_H;
+  out.push(text(x0, iy + 11, 'IOVA', { 'font-size': 10, fill: '#616161' }), text(x0, py + 11, 'host PA', { 'font-size': 10, fill: '#616161' }));
+  out.push(...bar(ax.iova, iy, bx, bw), ...bar(ax.pa, py, bx, bw));
+  if (d.mappings.length === 0) out.push(text(bx, iy + BAR_H + 26, 'no mappings: every DMA through this domain faults', { 'font-size': 11, fill: '#757575', 'font-style': 'italic' }));
+  out.push(...mappingBands(d, ax, iy, py, col));
+  for (const f of faults) out.push(line(ax.iova.at(f.iova), iy - 2, ax.iova.at(f.iova), iy + BAR_H + 5, { stroke: RED, 'stroke-width': 2 }));
   const down = placeInLanes(shown.map((m): LaneLabel => ({ text: `→ ${hx(m.pa)}`, x: ax.pa.at(m.pa), size: 9, anchor: 'start' })), bx, bx + bw);
   down.forEach((p) => out.push(laneText(p, py + BAR_H + 11 + p.lane * LANE_H, col.ink)));
   return { svg: out, y: py + BAR_H + 14 + Math.max(1, laneCount(down)) * LANE_H };

@@ -127,11 +127,9 @@ export function drawMachine(s: HostState, opts: DrawOptions = {}): string {
   const title = `${m.name} — IOMMU: ${m.iommu}; grouping: ${m.grouping}`;
   const left = treeWidth(s);
   const rx = left + GAP;
-  const width = Math.ceil(Math.max(rx + RIGHT_W + 20, textWidth(title, 15, true) + 32));
-  const head = [
-    text(16, 24, title, { 'font-size': 15, 'font-weight': 'bold' }),
-    text(16, 42, `${opts.subtitle ? `${opts.subtitle} · ` : ''}t = ${s.now} ns`, { 'font-size': 12, fill: '#616161' }),
-  ];
+  const subtitle = `${opts.subtitle ? `${opts.subtitle} · ` : ''}t = ${s.now} ns`;
+  const width = Math.ceil(Math.max(rx + RIGHT_W + 20, textWidth(title, 15, true) + 32, textWidth(subtitle, 12) + 32));
+  const head = [text(16, 24, title, { 'font-size': 15, 'font-weight': 'bold' }), text(16, 42, subtitle, { 'font-size': 12, fill: '#616161' })];
   const tree = drawTree(s, left);
   const right: string[] = [];
   let y = TOP;
