@@ -152,6 +152,13 @@ describe('threat pictures: the P2P way and the escape text', () => {
     expect(whole).toMatch(/ACS RR at \S+ would have sent it up to the IOMMU$/);
   });
 
+  it('T11 without an IOMMU: the hostile device\'s write is listed as an escape, not "0 escape(s)"', () => {
+    const s = hostState(ended('fixtures/scenarios/threats/t11-noiommu.json'));
+    expect(s.unchecked).toEqual(['0000:03:00.0']);
+    expect(s.escapes).toEqual([expect.objectContaining({ who: '0000:03:00.0', text: expect.stringMatching(/write 0x10000/) })]);
+    expect(drawMachine(s)).toContain('>Isolation broken: 1 escape(s), 0 fault(s)<');
+  });
+
   it('T2: inside the device, the function\'s own ACS is the one that would redirect', () => {
     const s = hostState(ended('fixtures/scenarios/threats/t2-intra-device-p2p.json'));
     expect(s.p2p[0]).toMatchObject({ via: 'internal', path: ['0000:01:00.0', '0000:01:00.1'], redirect: { at: '0000:01:00.0', control: 'RR' } });

@@ -147,6 +147,10 @@ function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
   return [...[...seen.values()].map((s) => ({ ...s, groups: s.groups.sort((a, b) => a - b) })), ...ioasBoxes(host, owners)];
 }
 
+/** A DMA an unchecked (no-IOMMU) device did: the fabric's or the device model's own line of it. */
+const uncheckedUse = (e: { kind: string; text: string }): boolean =>
+  (e.kind === 'dma' || e.kind === 'device') && /\b(write|read)\b[^:]*0x[0-9a-f]+/.test(e.text) && !/never sees|failed/i.test(e.text);
+
 /** Snapshot `host` now. */
 export function hostState(host: Host): HostState {
   const machine = machineReport(host);
@@ -179,7 +183,7 @@ export function hostState(host: Host): HostState {
   const p2p = p2pEscapes(host);
   const traced = host.trace
     .list()
-    .filter((e) => (e.kind === 'dma' && !/never sees/i.test(e.text) && uncheckedSet.has(e.who) && !/failed/.test(e.text)) || (e.kind === 'irq' && /spurious/i.test(e.text)))
+    .filter((e) => (uncheckedUse(e) && uncheckedSet.has(e.who)) || (e.kind === 'irq' && /spurious/i.test(e.text)))
     .map((e) => ({ time: e.time, who: e.who, text: e.text }));
   // P2P from the fabric's own log (structured), the rest from the trace; by time, stable
   const escapes = [...p2p.map((e) => ({ time: e.time, who: e.source, text: p2pText(e) })), ...traced].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
