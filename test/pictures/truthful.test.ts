@@ -128,13 +128,18 @@ describe('threat pictures: the P2P way and the escape text', () => {
     expect(svg).not.toMatch(RED_PATH);
     expect(svg).not.toMatch(/<circle [^>]*stroke="#d32f2f"/);
     expect(svg.match(/<circle [^>]*stroke="#2e7d32"/g)).toHaveLength(1);
+    // the way up: 03:00.0 → 02:00.0 → 01:00.0 → 00:01.0 → the root complex, dashed green
+    const up = /<path d="(M[^"]+)" fill="none" stroke="#2e7d32" stroke-width="2" stroke-dasharray="4 3"/.exec(svg);
+    expect(up).not.toBeNull();
+    expect(up![1]!.split(/[ML]/).filter(Boolean).length).toBeGreaterThanOrEqual(8);
     expect(svg).toContain('>Stopped by ACS (1)<');
   });
 
   it('T3: the spoofed requester id is dropped by ACS SV at the downstream port, and the picture says so', () => {
     const s = hostState(ended('fixtures/scenarios/threats/t3-rid-spoof-sv.json'));
     expect(s.stopped).toHaveLength(1);
-    expect(s.stopped[0]).toMatchObject({ source: '0000:03:00.0', at: '0000:02:00.0' });
+    expect(s.stopped[0]).toMatchObject({ source: '0000:03:00.0', at: '0000:02:00.0', upToIommu: false });
+    expect(drawMachine(s)).not.toContain('stroke-dasharray="4 3"');
     expect(s.stopped[0]!.text).toMatch(/^03:00\.0 write at 0x[0-9a-f]+ with requester id 0x[0-9a-f]{4}: dropped by ACS SV at 02:00\.0 /);
   });
 

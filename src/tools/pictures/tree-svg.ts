@@ -155,6 +155,24 @@ function p2pPath(rows: readonly Row[], path: readonly string[]): string[] {
   ];
 }
 
+/** The dashed green way of a request ACS sent up: from the requester up the tree, out to the root complex. */
+function upWay(rows: readonly Row[], bdf: string): string[] {
+  const src = rows.findIndex((r) => r.f.bdf === bdf);
+  if (src < 0) return [];
+  const pts: Array<[number, number]> = [[xOf(rows[src]!.depth) - 2, yOf(src) - 4]];
+  for (let i: number | null = src, k = 0; i !== null; i = rows[i]!.parent, k++) {
+    if (k > 0) pts.push([busX(rows[i]!.depth), yOf(i) - 4]);
+    pts.push([busX(rows[i]!.depth - 1), yOf(i) - 4]);
+  }
+  const top = TOP - 10;
+  pts.push([busX(-1), top + 4]);
+  const d = pts.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${x} ${y}`).join(' ');
+  return [
+    el('path', { d, fill: 'none', stroke: GREEN, 'stroke-width': 2, 'stroke-dasharray': '4 3', 'stroke-linejoin': 'round' }),
+    polygon([[busX(-1) - 4, top + 5], [busX(-1), top - 1], [busX(-1) + 4, top + 5]], { fill: GREEN }),
+  ];
+}
+
 function ring(rows: readonly Row[], bdf: string, stroke: string): string[] {
   const i = rows.findIndex((r) => r.f.bdf === bdf);
   if (i < 0) return [];
@@ -166,13 +184,14 @@ export function drawTree(s: HostState, w: number): { svg: string[]; y: number } 
   const rows = rowsOf(s);
   const out = [...bands(s, rows, w), ...rows.flatMap(rowSvg)];
   for (const p of s.p2p) out.push(...p2pPath(rows, p.path), ...(p.redirect ? ring(rows, p.redirect.at, RED) : []));
+  for (const src of new Set(s.stopped.filter((x) => x.upToIommu).map((x) => x.source))) out.push(...upWay(rows, src));
   for (const at of new Set(s.stopped.map((x) => x.at))) out.push(...ring(rows, at, GREEN));
   const legend: Array<[string, string]> = [
     ['band = IOMMU group (dashed: not viable for VFIO) · blue = bound to vfio-pci', '#757575'],
     ['ACS tag: the controls the capability offers · which of them are enabled (only enabled ones count)', '#757575'],
   ];
   if (s.p2p.length > 0) legend.push(['red arrow = a peer-to-peer request the IOMMU never saw · red ring = the port (or function) whose ACS would have sent it up to the IOMMU', RED]);
-  if (s.stopped.length > 0) legend.push(['green ring = a port (or function) whose ACS stopped a request or sent it up to the IOMMU', GREEN]);
+  if (s.stopped.length > 0) legend.push(['green ring = a port (or function) whose ACS stopped a request or sent it up to the IOMMU · dashed green arrow = the way up it sent it', GREEN]);
   let y = TOP + rows.length * ROW_H;
   for (const [t, fill] of legend) for (const l of wrapText(t, 10, w - 32)) out.push(text(16, (y += 13), l, { 'font-size': 10, fill }));
   return { svg: out, y: y + 8 };

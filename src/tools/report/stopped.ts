@@ -19,6 +19,8 @@ export interface StopSnap {
   readonly source: string;
   /** The port (or function) whose ACS stopped or redirected it. */
   readonly at: string;
+  /** Redirected up to the IOMMU (true), or dropped at `at` (false). */
+  readonly upToIommu: boolean;
   readonly text: string;
 }
 
@@ -43,7 +45,7 @@ function redirected(host: Host, f: FaultRecord): StopSnap | null {
   if (port === undefined) return null;
   const bar = barDecoding(peer, f.iova)!.index;
   return {
-    time: f.time, source: f.source, at: port.bdf,
+    time: f.time, source: f.source, at: port.bdf, upToIommu: true,
     text: `${short(f.source)} ${f.access} at ${hex(f.iova)}, aimed at ${short(peer.bdf)} BAR${bar}: ACS RR at ${short(port.bdf)} sent it up to the IOMMU, which faulted it`,
   };
 }
@@ -51,7 +53,7 @@ function redirected(host: Host, f: FaultRecord): StopSnap | null {
 /** Everything ACS stopped so far, oldest first (one line per source, access and address). */
 export function stoppedByAcs(host: Host, faults: readonly FaultRecord[]): StopSnap[] {
   const drops = host.machine.fabric.eventLog().filter((e) => e.kind === 'acs-violation').map((e): StopSnap => ({
-    time: e.time, source: e.source, at: e.target,
+    time: e.time, source: e.source, at: e.target, upToIommu: false,
     text: `${short(e.source)} ${e.access} at ${hex(e.addr)} with requester id 0x${e.rid.toString(16).padStart(4, '0')}: dropped by ACS ${e.via} at ${short(e.target)}${e.via === 'SV' ? ' (that id does not belong below the port: spoofed)' : ' (a translated request)'}`,
   }));
   const out: StopSnap[] = [];
