@@ -80,6 +80,19 @@ describe('scale: a mapping is as wide on the PA bar as on the IOVA bar', () => {
     expect(sharedScale([[[0n, 0x1000n]]], 540)).toBe(540 / 0x8000);
   });
 
+  it('a page beside a gigabyte: the page is drawn at the minimum width and the panel says so', () => {
+    const p = domainPanel(dom([
+      { iova: 0n, pa: 0x40000000n, size: 0x40000000n, read: true, write: true },
+      { iova: 0x800000000n, pa: 0x1000n, size: 0x1000n, read: true, write: true },
+    ]), [], 700, 600, 100);
+    const svg = p.svg.join('');
+    expect(svg).toContain('ranges under 4 px drawn 4 px wide');
+    const bars = mappingBars(svg);
+    expect(bars).toHaveLength(4);
+    expect(Math.min(...bars.map((b) => b.w))).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...bars.map((b) => b.x + b.w))).toBeLessThanOrEqual(700 + 600);
+  });
+
   it('in the 04-dma-fault picture the user mapping is 4 KiB wide on both bars', () => {
     const s = hostState(ended('fixtures/scenarios/04-dma-fault.json'));
     const user = s.domains.find((d) => d.user)!;
