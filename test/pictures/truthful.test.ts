@@ -177,6 +177,14 @@ describe('threat pictures: the P2P way and the escape text', () => {
     expect(drawMachine(s)).toContain('>Isolation broken: 1 escape(s), 0 fault(s)<');
   });
 
+  it('T12: the write in the boot window is an escape; the one after it is a fault', () => {
+    const s = hostState(ended('fixtures/scenarios/threats/t12-boot-window-vulnerable.json'));
+    expect(s.escapes).toEqual([expect.objectContaining({ who: '0000:03:00.0', text: 'hostile: write 0x10000 (untranslated) at t = 50000000 ns, before the IOMMU translated (from t = 100000000 ns): straight to memory' })]);
+    expect(s.faults).toHaveLength(1);
+    const p = hostState(ended('fixtures/scenarios/threats/t12-boot-window-protected.json'));
+    expect(p.escapes).toEqual([]);
+  });
+
   it('T2: inside the device, the function\'s own ACS is the one that would redirect', () => {
     const s = hostState(ended('fixtures/scenarios/threats/t2-intra-device-p2p.json'));
     expect(s.p2p[0]).toMatchObject({ via: 'internal', path: ['0000:01:00.0', '0000:01:00.1'], redirect: { at: '0000:01:00.0', control: 'RR' } });

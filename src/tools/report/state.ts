@@ -181,10 +181,13 @@ export function hostState(host: Host): HostState {
   for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
   const uncheckedSet = new Set(unchecked);
   const p2p = p2pEscapes(host);
+  // before the IOMMU translates (the boot window, threat T12) every device's DMA goes straight to memory
+  const on = host.machine.fabric.iommuEnabledAt;
+  const early = (e: { time: bigint }): boolean => host.iommu !== null && on > 0n && e.time < on;
   const traced = host.trace
     .list()
-    .filter((e) => (uncheckedUse(e) && uncheckedSet.has(e.who)) || (e.kind === 'irq' && /spurious/i.test(e.text)))
-    .map((e) => ({ time: e.time, who: e.who, text: e.text }));
+    .filter((e) => (uncheckedUse(e) && (uncheckedSet.has(e.who) || early(e))) || (e.kind === 'irq' && /spurious/i.test(e.text)))
+    .map((e) => ({ time: e.time, who: e.who, text: early(e) && uncheckedUse(e) ? `${e.text} at t = ${e.time} ns, before the IOMMU translated (from t = ${on} ns): straight to memory` : e.text }));
   // P2P from the fabric's own log (structured), the rest from the trace; by time, stable
   const escapes = [...p2p.map((e) => ({ time: e.time, who: e.source, text: p2pText(e) })), ...traced].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   const faults = host.faults();
