@@ -185,6 +185,18 @@ describe('threat pictures: the P2P way and the escape text', () => {
     expect(p.escapes).toEqual([]);
   });
 
+  it('T7: a trusted ATS device\'s translated writes are escapes; an untrusted one\'s fault instead', () => {
+    const s = hostState(ended('fixtures/scenarios/threats/t7-ats-bypass.json'));
+    expect(s.faults).toEqual([]);
+    expect(s.escapes.map((e) => e.text)).toEqual([
+      'hostile: write 0x10000 (translated): a translated (ATS) request, which the IOMMU passes on without reading the page table',
+      'hostile: write 0x100000 (translated): a translated (ATS) request, which the IOMMU passes on without reading the page table',
+    ]);
+    const u = hostState(ended('fixtures/scenarios/threats/t7-ats-untrusted.json'));
+    expect(u.faults.length).toBeGreaterThan(0);
+    expect(u.escapes).toEqual([]);
+  });
+
   it('T2: inside the device, the function\'s own ACS is the one that would redirect', () => {
     const s = hostState(ended('fixtures/scenarios/threats/t2-intra-device-p2p.json'));
     expect(s.p2p[0]).toMatchObject({ via: 'internal', path: ['0000:01:00.0', '0000:01:00.1'], redirect: { at: '0000:01:00.0', control: 'RR' } });

@@ -10,6 +10,7 @@
  */
 import type { Host } from '../../host/host.js';
 import type { FaultRecord } from '../../hardware/iommu/faults.js';
+import type { TraceEntry } from '../../base/trace.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
 import type { IommufdCtx } from '../../kernel/iommufd/context.js';
@@ -151,11 +152,24 @@ function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
 const uncheckedUse = (e: { kind: string; text: string }): boolean =>
   (e.kind === 'dma' || e.kind === 'device') && /\b(write|read)\b[^:]*0x[0-9a-f]+/.test(e.text) && !/never sees|failed/i.test(e.text);
 
-/** Snapshot `host` now. */
-export function hostState(host: Host): HostState {
-  const machine = machineReport(host);
-  const owners = new Map<number, string>();
-  const cs = containers(host, owners);
+/**
+ * Why trace entry `e` is an escape ('' when its text says it all), or null: DMA of a device
+ * no IOMMU checks; DMA before the IOMMU translates (the boot window, threat T12); a translated
+ * request the IOMMU let through unchecked (ATS, threat T7); an interrupt nobody set up.
+ */
+function escapeReason(host: Host, e: TraceEntry, unchecked: ReadonlySet<string>, faults: readonly FaultRecord[]): string | null {
+  if (e.kind === 'irq') return /spurious/i.test(e.text) ? '' : null;
+  if (!uncheckedUse(e)) return null;
+  if (unchecked.has(e.who)) return '';
+  const on = host.machine.fabric.iommuEnabledAt;
+  if (host.iommu !== null && on > 0n && e.time < on) return ` at t = ${e.time} ns, before the IOMMU translated (from t = ${on} ns): straight to memory`;
+  const refused = faults.some((f) => f.time === e.time && f.source === e.who && f.at === 'translated');
+  if (/\(translated\)/.test(e.text) && !refused) return ': a translated (ATS) request, which the IOMMU passes on without reading the page table';
+  return null;
+}
+
+/** Every address space some device translates through or that holds mappings: the user's first, the kernel's after. */
+function domainsOf(host: Host, machine: MachineReport, owners: ReadonlyMap<number, string>): DomainSnap[] {
   const iommu = host.iommu;
   const domains: DomainSnap[] = [];
   if (iommu !== null) {
@@ -172,6 +186,15 @@ export function hostState(host: Host): HostState {
   }
   // the user's address spaces first, the kernel's DMA domains after (stable: id order within each)
   domains.sort((a, b) => Number(b.user) - Number(a.user));
+  return domains;
+}
+
+/** Snapshot `host` now. */
+export function hostState(host: Host): HostState {
+  const machine = machineReport(host);
+  const owners = new Map<number, string>();
+  const cs = containers(host, owners);
+  const domains = domainsOf(host, machine, owners);
   const unchecked = [...host.kernel.vfio.groups.values()].filter((g) => g.type === 'noiommu').flatMap((g) => g.devices.map((d) => d.name));
   const rows: Array<{ bdf: string; depth: number }> = [];
   const walk = (f: PciFunction, depth: number): void => {
@@ -181,15 +204,12 @@ export function hostState(host: Host): HostState {
   for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
   const uncheckedSet = new Set(unchecked);
   const p2p = p2pEscapes(host);
-  // before the IOMMU translates (the boot window, threat T12) every device's DMA goes straight to memory
-  const on = host.machine.fabric.iommuEnabledAt;
-  const early = (e: { time: bigint }): boolean => host.iommu !== null && on > 0n && e.time < on;
-  const traced = host.trace
-    .list()
-    .filter((e) => (uncheckedUse(e) && (uncheckedSet.has(e.who) || early(e))) || (e.kind === 'irq' && /spurious/i.test(e.text)))
-    .map((e) => ({ time: e.time, who: e.who, text: early(e) && uncheckedUse(e) ? `${e.text} at t = ${e.time} ns, before the IOMMU translated (from t = ${on} ns): straight to memory` : e.text }));
+  const faults = host.faults();
+  const traced = host.trace.list().flatMap((e) => {
+    const why = escapeReason(host, e, uncheckedSet, faults);
+    return why === null ? [] : [{ time: e.time, who: e.who, text: why === '' ? e.text : `${e.text}${why}` }];
+  });
   // P2P from the fabric's own log (structured), the rest from the trace; by time, stable
   const escapes = [...p2p.map((e) => ({ time: e.time, who: e.source, text: p2pText(e) })), ...traced].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  const faults = host.faults();
   return { machine, rows, containers: cs, domains, faults, unchecked, escapes, p2p, stopped: stoppedByAcs(host, faults), now: host.clock.now() };
 }
