@@ -1,8 +1,9 @@
 /**
  * The peer-to-peer requests that got past the IOMMU, with the way they went: the fabric's
  * P2P events (a peer's BAR claimed the request below the root complex), each with its route
- * through the PCI tree (requester, the ports it climbed, the function that claimed it) and
- * the port whose ACS control would have sent it upstream to the IOMMU instead.
+ * through the PCI tree (requester, the ports it climbed, the ports it went down through, the
+ * function that claimed it) and the port whose ACS control would have sent it upstream to
+ * the IOMMU instead.
  *
  * The route is the fabric's own routing (route.ts) of the event's request, which is a pure
  * function of the topology and the request; if it no longer ends at the event's target (the
