@@ -26,7 +26,6 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/kernel/fs/sysfs.ts:MODULES': 'module names, derived once from the constant parameter table',
   'src/hardware/fabric/route.ts:CONVENTIONAL_BRIDGES': 'topology node type names (literals)',
   'src/hardware/topology/flatten.ts:BRIDGE_TYPES': 'topology node type names (literals)',
-  'src/tools/pictures/machine-svg.ts:PORTS': 'topology node type names (literals)',
 };
 
 function sources(dir: string, out: string[] = []): string[] {

@@ -106,8 +106,23 @@ const TYPE_LABEL: Record<string, string> = {
   'legacy-endpoint': 'legacy endpoint',
 };
 
+/**
+ * A function's ACS as the capability it advertises and the controls enabled, apart:
+ * "ACS SV RR CR UF · all enabled", "ACS cap SV RR CR UF · enabled none",
+ * "ACS cap SV RR CR UF · enabled SV RR"; "ACS off" for a capability with no controls;
+ * null without an ACS capability. Only enabled controls change routing and grouping.
+ */
+export function acsText(r: FunctionReport): string | null {
+  if (r.acs === null) return null;
+  if (r.acs.length === 0) return 'ACS off';
+  const on = r.acsEnabled ?? [];
+  if (on.length === r.acs.length) return `ACS ${r.acs.join(' ')} · all enabled`;
+  return `ACS cap ${r.acs.join(' ')} · enabled ${on.length === 0 ? 'none' : on.join(' ')}`;
+}
+
 function fnLine(f: PciFunction, r: FunctionReport): string {
-  const acs = f.acsNames === null ? '' : f.acsNames.length === 0 ? ' [ACS off]' : ` [ACS ${f.acsNames.join(' ')}]`;
+  const a = acsText(r);
+  const acs = a === null ? '' : ` [${a}]`;
   const drv = r.driver === null ? 'no driver' : r.driver;
   const grp = r.group === null ? 'no group' : `group ${r.group}`;
   const model = f.model ? ` (${f.model})` : '';

@@ -10,6 +10,7 @@
  */
 import type { Host } from '../../host/host.js';
 import type { FaultRecord } from '../../hardware/iommu/faults.js';
+import type { TraceEntry } from '../../base/trace.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
 import type { IommufdCtx } from '../../kernel/iommufd/context.js';
@@ -18,6 +19,8 @@ import type { VfioContainer } from '../../kernel/vfio/container.js';
 import type { GroupIommufd } from '../../kernel/vfio/group-fd.js';
 import type { Type1Iommu } from '../../kernel/vfio/type1/vfio-iommu.js';
 import { machineReport, treeChildren, type MachineReport } from './machine.js';
+import { p2pEscapes, p2pText, type P2pSnap } from './p2p.js';
+import { stoppedByAcs, type StopSnap } from './stopped.js';
 
 export interface MappingSnap {
   readonly iova: bigint;
@@ -38,6 +41,8 @@ export interface DomainSnap {
   readonly mappings: readonly MappingSnap[];
   /** Container or IOAS owning it, when known ("container 1"). */
   readonly owner: string | null;
+  /** A user's address space (a VFIO container's or an IOAS's), not one the kernel keeps for a host driver. */
+  readonly user: boolean;
 }
 
 export interface ContainerSnap {
@@ -64,6 +69,10 @@ export interface HostState {
    * peer inside a switch), DMA of unchecked devices, interrupts nobody set up.
    */
   readonly escapes: ReadonlyArray<{ readonly time: bigint; readonly who: string; readonly text: string }>;
+  /** The peer-to-peer requests among the escapes, with their route through the tree. */
+  readonly p2p: readonly P2pSnap[];
+  /** Requests ACS dropped, or redirected up to the IOMMU instead of letting them reach a peer. */
+  readonly stopped: readonly StopSnap[];
   readonly now: bigint;
 }
 
@@ -139,11 +148,28 @@ function containers(host: Host, owners: Map<number, string>): ContainerSnap[] {
   return [...[...seen.values()].map((s) => ({ ...s, groups: s.groups.sort((a, b) => a - b) })), ...ioasBoxes(host, owners)];
 }
 
-/** Snapshot `host` now. */
-export function hostState(host: Host): HostState {
-  const machine = machineReport(host);
-  const owners = new Map<number, string>();
-  const cs = containers(host, owners);
+/** A DMA an unchecked (no-IOMMU) device did: the fabric's or the device model's own line of it. */
+const uncheckedUse = (e: { kind: string; text: string }): boolean =>
+  (e.kind === 'dma' || e.kind === 'device') && /\b(write|read)\b[^:]*0x[0-9a-f]+/.test(e.text) && !/never sees|failed/i.test(e.text);
+
+/**
+ * Why trace entry `e` is an escape ('' when its text says it all), or null: DMA of a device
+ * no IOMMU checks; DMA before the IOMMU translates (the boot window, threat T12); a translated
+ * request the IOMMU let through unchecked (ATS, threat T7); an interrupt nobody set up.
+ */
+function escapeReason(host: Host, e: TraceEntry, unchecked: ReadonlySet<string>, faults: readonly FaultRecord[]): string | null {
+  if (e.kind === 'irq') return /spurious/i.test(e.text) ? '' : null;
+  if (!uncheckedUse(e)) return null;
+  if (unchecked.has(e.who)) return '';
+  const on = host.machine.fabric.iommuEnabledAt;
+  if (host.iommu !== null && on > 0n && e.time < on) return ` at t = ${e.time} ns, before the IOMMU translated (from t = ${on} ns): straight to memory`;
+  const refused = faults.some((f) => f.time === e.time && f.source === e.who && f.at === 'translated');
+  if (/\(translated\)/.test(e.text) && !refused) return ': a translated (ATS) request, which the IOMMU passes on without reading the page table';
+  return null;
+}
+
+/** Every address space some device translates through or that holds mappings: the user's first, the kernel's after. */
+function domainsOf(host: Host, machine: MachineReport, owners: ReadonlyMap<number, string>): DomainSnap[] {
   const iommu = host.iommu;
   const domains: DomainSnap[] = [];
   if (iommu !== null) {
@@ -154,9 +180,21 @@ export function hostState(host: Host): HostState {
       if (mappings.length === 0 && d.type !== 'unmanaged') continue;
       if (devices.length === 0 && mappings.length === 0) continue;
       const groups = [...new Set(devices.map((b) => groupOf.get(b)).filter((x): x is number => typeof x === 'number'))].sort((a, b) => a - b);
-      domains.push({ id: d.id, type: d.type, devices, groups, mappings, owner: owners.get(d.id) ?? null });
+      const owner = owners.get(d.id) ?? null;
+      domains.push({ id: d.id, type: d.type, devices, groups, mappings, owner, user: owner !== null || d.type === 'unmanaged' });
     }
   }
+  // the user's address spaces first, the kernel's DMA domains after (stable: id order within each)
+  domains.sort((a, b) => Number(b.user) - Number(a.user));
+  return domains;
+}
+
+/** Snapshot `host` now. */
+export function hostState(host: Host): HostState {
+  const machine = machineReport(host);
+  const owners = new Map<number, string>();
+  const cs = containers(host, owners);
+  const domains = domainsOf(host, machine, owners);
   const unchecked = [...host.kernel.vfio.groups.values()].filter((g) => g.type === 'noiommu').flatMap((g) => g.devices.map((d) => d.name));
   const rows: Array<{ bdf: string; depth: number }> = [];
   const walk = (f: PciFunction, depth: number): void => {
@@ -165,9 +203,13 @@ export function hostState(host: Host): HostState {
   };
   for (const f of host.topology.functions) if (f.parent === null && f.physfn === null) walk(f, 0);
   const uncheckedSet = new Set(unchecked);
-  const escapes = host.trace
-    .list()
-    .filter((e) => (e.kind === 'dma' && (/never sees/i.test(e.text) || (uncheckedSet.has(e.who) && !/failed/.test(e.text)))) || (e.kind === 'irq' && /spurious/i.test(e.text)))
-    .map((e) => ({ time: e.time, who: e.who, text: e.text }));
-  return { machine, rows, containers: cs, domains, faults: host.faults(), unchecked, escapes, now: host.clock.now() };
+  const p2p = p2pEscapes(host);
+  const faults = host.faults();
+  const traced = host.trace.list().flatMap((e) => {
+    const why = escapeReason(host, e, uncheckedSet, faults);
+    return why === null ? [] : [{ time: e.time, who: e.who, text: why === '' ? e.text : `${e.text}${why}` }];
+  });
+  // P2P from the fabric's own log (structured), the rest from the trace; by time, stable
+  const escapes = [...p2p.map((e) => ({ time: e.time, who: e.source, text: p2pText(e) })), ...traced].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  return { machine, rows, containers: cs, domains, faults, unchecked, escapes, p2p, stopped: stoppedByAcs(host, faults), now: host.clock.now() };
 }

@@ -34,8 +34,10 @@ Examples:
 
 A topology is drawn as it boots. A scenario is run and drawn at its end, or after its
 first N steps with --step N. The picture: the PCI tree with each IOMMU group as a band
-(dashed when VFIO cannot use it), ACS on the ports, the containers and their groups, each
-IOMMU address space's mappings from IOVA to host pages, and faults in red.`,
+(dashed when VFIO cannot use it), ACS as capability and enabled controls, peer-to-peer
+requests the IOMMU never saw as red arrows; the containers and their groups, your IOMMU
+address spaces' mappings from IOVA to host pages (both bars on one stated scale), faults
+and escapes in red, then the kernel's own DMA domains.`,
   run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: 'string', short: 'o' }, step: { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('draw takes exactly one topology or scenario file');
