@@ -5,7 +5,8 @@
  * topology parsing, and the built-in device models.
  * @packageDocumentation
  */
-export { Host, DEFAULT_RLIMIT_MEMLOCK, type HostOptions, type SpawnOptions, type DeviceModelMaker } from './host/host.js';
+export { Host, DEFAULT_RLIMIT_MEMLOCK, type HostOptions, type SpawnOptions } from './host/host.js';
+export type { DeviceModelMaker } from './hardware/devices/model-types.js';
 export { Process } from './process/process.js';
 export { SystemError, SignalError, type SystemErrorInfo, type SignalName } from './base/errors.js';
 export { ERRNO, errnoNumber, errnoCode, type ErrnoCode } from './base/errno.js';

@@ -5,7 +5,8 @@ import { parseTopology } from './topology/parse.js';
 import { defaultTopologyJson } from './default-machine.js';
 import { EduModel } from './devices/edu.js';
 import { InertModel } from './devices/inert.js';
-import { PciDeviceModel, type AccessSize, type DeviceContext } from './devices/model.js';
+import { PciDeviceModel } from './devices/model.js';
+import type { AccessSize, DeviceContext } from './devices/model-types.js';
 import type { PciFunction } from './topology/model.js';
 
 const EDU = '0000:06:00.0';

@@ -21,9 +21,8 @@ import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { Machine } from '../hardware/machine.js';
 import { Process } from '../process/process.js';
 import { checkCount, checkNanoseconds, checkOptions } from '../process/args.js';
-import type { DeviceModel, DeviceModelMaker } from '../hardware/devices/model.js';
+import type { DeviceModel, DeviceModelMaker } from '../hardware/devices/model-types.js';
 
-export type { DeviceModelMaker } from '../hardware/devices/model.js';
 
 export interface HostOptions {
   /** Seed for every random choice a device model may make (default 1). */

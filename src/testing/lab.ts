@@ -9,7 +9,7 @@
  */
 import { Host, type HostOptions } from '../host/host.js';
 import type { Fabric } from '../hardware/fabric/fabric.js';
-import type { DeviceModel } from '../hardware/devices/model.js';
+import type { DeviceModel } from '../hardware/devices/model-types.js';
 import { HostileModel } from '../hardware/devices/hostile.js';
 import { CFG, CMD } from '../hardware/devices/config-space.js';
 import type { MsiMessage } from '../hardware/iommu/interrupt-remap.js';

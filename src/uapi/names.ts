@@ -11,8 +11,6 @@
  */
 import { type FdKind, IOMMUFD_IOCTLS, VFIO_IOCTLS } from './ioctls.js';
 
-export type { FdKind } from './ioctls.js';
-
 interface NamedRequest {
   readonly name: string;
   readonly request: number;

@@ -8,7 +8,8 @@ import { Clock } from '../../src/base/clock.js';
 import { Rng } from '../../src/base/rng.js';
 import { PhysMem, MAX_PHYS } from '../../src/hardware/memory/phys-mem.js';
 import { parseTopology } from '../../src/hardware/topology/parse.js';
-import { PciDeviceModel, type AccessSize, type DeviceContext, type DmaOutcome } from '../../src/hardware/devices/model.js';
+import { PciDeviceModel } from '../../src/hardware/devices/model.js';
+import type { AccessSize, DeviceContext, DmaOutcome } from '../../src/hardware/devices/model-types.js';
 import { HostileModel } from '../../src/hardware/devices/hostile.js';
 import { CFG, CMD } from '../../src/hardware/devices/config-space.js';
 

@@ -12,7 +12,8 @@
  * that state finishes the same descriptors with the same results.
  */
 import { getLE, putLE } from './le-bytes.js';
-import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
+import { PciDeviceModel } from './model.js';
+import type { AccessSize, DeviceContext } from './model-types.js';
 import type { PciFunction } from '../topology/model.js';
 import { migrationFlagsParam, nsParam, numParam } from './params.js';
 import type { StateReader, StateWriter } from './state-stream.js';

@@ -23,7 +23,8 @@
  * completing, keeps RUN set, and on the Page Group Response retries the whole transfer
  * (SUCCESS) or completes without it (INVALID), raising 0x100 as usual.
  */
-import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
+import { PciDeviceModel } from './model.js';
+import type { AccessSize, DeviceContext } from './model-types.js';
 import type { PciFunction } from '../topology/model.js';
 import { u64Param } from './params.js';
 import { z } from 'zod';

@@ -6,7 +6,8 @@
  */
 export { builtinModels, createDeviceModel } from './catalog.js';
 export { getLE, putLE } from './le-bytes.js';
-export { PciDeviceModel, type DeviceContext, type DeviceModel, type DeviceModelMaker, type DmaOutcome, type AccessSize } from './model.js';
+export { PciDeviceModel } from './model.js';
+export type { DeviceContext, DeviceModel, DeviceModelMaker, DmaOutcome, AccessSize } from './model-types.js';
 export { ConfigSpace, buildConfigSpace, CFG, CMD } from './config-space.js';
 export { EduModel, EDU, eduDevice } from './edu.js';
 export { DmaEngineModel, DMAE, dmaEngineDevice } from './dma-engine.js';

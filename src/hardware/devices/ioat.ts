@@ -34,7 +34,8 @@
  * Not modelled (docs/devices/ioat.md): INTx and MSI, DCA, fill/XOR/PQ descriptors, ABORT,
  * interrupt coalescing, CHANCTRL IN_USE's read-to-claim, more than one channel per function.
  */
-import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
+import { PciDeviceModel } from './model.js';
+import type { AccessSize, DeviceContext } from './model-types.js';
 import type { PciFunction } from '../topology/model.js';
 import { IoatChannel, IOAT_CHANNEL } from './ioat-channel.js';
 import { nsParam, numParam } from './params.js';

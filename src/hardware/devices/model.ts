@@ -3,7 +3,7 @@
  * space side effects, BAR decode, INTx, reset, migration quiescing, and the glue to the DMA
  * port and MSI delivery. The interface itself is in model-types.ts; the DMA path below the
  * bus-master check in dma-port.ts; MSI / MSI-X message composition in msi-delivery.ts; the
- * dirty log in dma-log.ts. Every name is still importable from here.
+ * dirty log in dma-log.ts.
  *
  * What must always hold:
  *  - DMA always goes through the machine's IOMMU with the requester id the IOMMU sees for
@@ -29,19 +29,6 @@ import { StateReader, StateWriter } from './state-stream.js';
 import { dmaLoggingParam, nsParam } from './params.js';
 import { VgaLatches } from './vga-latches.js';
 import type { AccessSize, DeviceContext, DeviceDmaLog, DeviceMigration, DeviceModel, DeviceSavedState, DmaOutcome, RunState } from './model-types.js';
-
-export type {
-  AccessSize,
-  DeviceContext,
-  DeviceDmaLog,
-  DeviceMigration,
-  DeviceModel,
-  DeviceModelMaker,
-  DeviceSavedState,
-  DmaLogRange,
-  DmaOutcome,
-  RunState,
-} from './model-types.js';
 
 /** Base class for models: subclasses implement `mmioRead`/`mmioWrite` and `onReset`. */
 export abstract class PciDeviceModel implements DeviceModel {

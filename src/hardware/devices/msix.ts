@@ -3,7 +3,7 @@
  * Each table entry is 16 bytes: message address low/high, data, vector control (bit 0 mask,
  * set at reset). The PBA holds one read-only pending bit per vector.
  */
-import type { AccessSize } from './model.js';
+import type { AccessSize } from './model-types.js';
 
 export class MsixState {
   readonly table: Uint8Array;

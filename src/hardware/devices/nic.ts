@@ -8,7 +8,8 @@
  * the RX ring has none; frames from the wire (`receive`) take the same RX path.
  */
 import { getLE, putLE } from './le-bytes.js';
-import { PciDeviceModel, type AccessSize, type DeviceContext } from './model.js';
+import { PciDeviceModel } from './model.js';
+import type { AccessSize, DeviceContext } from './model-types.js';
 import { numParam } from './params.js';
 import type { PciFunction } from '../topology/model.js';
 import { z } from 'zod';

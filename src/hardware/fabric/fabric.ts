@@ -25,7 +25,7 @@ import type { FaultRecord } from '../iommu/faults.js';
 import { compatMessage, type MsiMessage } from '../iommu/interrupt-remap.js';
 import { MAX_PHYS, type PhysMem } from '../memory/phys-mem.js';
 import type { PciFunction, Topology } from '../topology/model.js';
-import type { AccessSize, DeviceModel } from '../devices/model.js';
+import type { AccessSize, DeviceModel } from '../devices/model-types.js';
 import { routeRequest, type AddressType, type PeerVia, type Route, type RouteOptions } from './route.js';
 import { inMsiWindow } from '../../uapi/x86.js';
 import { getLE, putLE } from '../devices/le-bytes.js';

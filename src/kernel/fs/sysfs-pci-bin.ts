@@ -17,7 +17,7 @@
  */
 import { charDevice, type CharDevNode } from './node.js';
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
-import type { DeviceModel, AccessSize } from '../../hardware/devices/model.js';
+import type { DeviceModel, AccessSize } from '../../hardware/devices/model-types.js';
 import type { Bar } from '../../hardware/topology/model.js';
 import { OpenFile, type DeviceMapping, type FileOperations, type MmapRequest } from './file.js';
 

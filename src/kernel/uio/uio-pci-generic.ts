@@ -20,7 +20,7 @@
  */
 import { fail, okVoid, type Result } from '../../base/result.js';
 import { CFG, CMD, STATUS_INTERRUPT } from '../../hardware/devices/config-space.js';
-import type { DeviceModel } from '../../hardware/devices/model.js';
+import type { DeviceModel } from '../../hardware/devices/model-types.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDriver } from '../pci/driver.js';
 import type { PciDev } from '../pci/pci-dev.js';

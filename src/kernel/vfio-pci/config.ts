@@ -10,7 +10,7 @@
  * MEMORY bit that gates BAR access is the user's last written value, kept in vconfig.
  */
 import { CFG, CMD } from '../../hardware/devices/config-space.js';
-import type { DeviceModel } from '../../hardware/devices/model.js';
+import type { DeviceModel } from '../../hardware/devices/model-types.js';
 import { fail, ok, type Result } from '../../base/result.js';
 
 /** What a config write can ask of the vfio-pci core. */

@@ -13,7 +13,7 @@
  * whole bitmap is checked writable before a bit is set); the kernel only ever sets bits.
  */
 import { fail, failType, ok, type Result } from '../../base/result.js';
-import type { DmaLogRange } from '../../hardware/devices/model.js';
+import type { DmaLogRange } from '../../hardware/devices/model-types.js';
 import type { SyscallContext } from '../fs/file.js';
 import { PROT_WRITE } from '../../uapi/posix.js';
 import { U64_MAX } from '../../base/u64.js';

@@ -16,7 +16,7 @@
  * device in RUNNING with no session.
  */
 import { fail, ok, type Result } from '../../base/result.js';
-import type { DeviceMigration, RunState } from '../../hardware/devices/model.js';
+import type { DeviceMigration, RunState } from '../../hardware/devices/model-types.js';
 import * as V from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations } from '../fs/file.js';
 import { dispatch, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';

@@ -9,7 +9,7 @@
  * memory BAR access fails EIO; ioeventfd writes with memory disabled vanish.
  */
 import { fail, ok, type Result } from '../../base/result.js';
-import type { AccessSize } from '../../hardware/devices/model.js';
+import type { AccessSize } from '../../hardware/devices/model-types.js';
 import * as V from '../../uapi/vfio.js';
 import type { SyscallContext } from '../fs/file.js';
 import type { StructArg } from '../ioctl-table.js';

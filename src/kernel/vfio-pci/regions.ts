@@ -10,7 +10,7 @@
  * power is not engaged (else SIGBUS) — a reset merely "zaps" it, so it works again after.
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
-import type { AccessSize } from '../../hardware/devices/model.js';
+import type { AccessSize } from '../../hardware/devices/model-types.js';
 import * as V from '../../uapi/vfio.js';
 import type { DeviceMapping, MmapRequest, OpenFile } from '../fs/file.js';
 import { offsetofend, sizeofStruct } from '../../uapi/structs.js';

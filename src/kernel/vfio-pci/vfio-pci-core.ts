@@ -9,7 +9,7 @@
  * setup down, removes ioeventfds, and resets again.
  */
 import type { VfToken } from './sriov.js';
-import type { DeviceModel } from '../../hardware/devices/model.js';
+import type { DeviceModel } from '../../hardware/devices/model-types.js';
 import { CFG, CMD } from '../../hardware/devices/config-space.js';
 import type { EventFd } from '../eventfd.js';
 import type { Kernel } from '../kernel.js';
