@@ -29,15 +29,27 @@ export type UserArg = Record<string, unknown>;
 
 /** The argument object, or EFAULT for a NULL pointer, or a type error. */
 export function userArg(arg: unknown, name = 'arg'): Result<UserArg> {
+  return notUserArg(arg, name) ?? ok(arg as UserArg);
+}
+
+/** Why `arg` is no argument object (EFAULT for NULL, a type error), or null when it is one. */
+export function notUserArg(arg: unknown, name = 'arg'): Failure | null {
   if (arg === undefined || arg === null || arg === 0 || arg === 0n) return fail('EFAULT', 'copy_from_user: NULL argument');
   if (typeof arg !== 'object' || Array.isArray(arg)) return failType(name, 'of type object', arg);
-  return ok(arg as UserArg);
+  return null;
 }
 
 function layoutOf(struct: StructName): StructLayout {
   const l = structLayout(struct);
   if (l === undefined) throw new Error(`uaccess: no layout for ${struct}`);
   return l;
+}
+
+/** A C integer field's bounds: values in [0, fastHi) are stored as given, no conversion. */
+interface IntBounds {
+  readonly bits: number;
+  readonly signed: boolean;
+  readonly fastHi: number;
 }
 
 /** A JS number as a C integer of `bits` (signed if `signed`): type, integer and range checked. */
@@ -79,26 +91,74 @@ function truncate(v: number | bigint, bytes: number, signed: boolean, bits: numb
   return signed && bytes * 8 === bits && u >= 2 ** (bits - 1) ? u - 2 ** bits : u;
 }
 
-function readScalar(obj: UserArg, f: StructField, prefix: string): Result<number | bigint> {
-  const name = `${prefix}.${f.name}`;
-  if (f.pointer) return cPointer(name, obj[f.name]);
-  if (f.kind === 'u64' || f.kind === 's64') return cU64(name, obj[f.name]);
-  return cInt(name, obj[f.name], f.size * 8, f.kind === 's32');
+/** How one decoded field is read; the layout walked once (structReader) into these. */
+type FieldPlan =
+  | { readonly code: 'int'; readonly f: StructField; readonly int: IntBounds }
+  | { readonly code: 'u64' | 'ptr'; readonly f: StructField }
+  | { readonly code: 'array'; readonly f: StructField; readonly int: IntBounds; readonly count: number };
+
+/**
+ * A struct's reader: its decoded fields (union members after the first, nested structs and
+ * flexible arrays are left to the handler) with their C widths, worked out once. A dispatch
+ * table row holds one (made when the table is built), so a call walks no layout and
+ * validates nothing but the user's values.
+ */
+export interface StructReader {
+  readonly struct: StructName;
+  readonly sizeof: number;
+  readonly plan: readonly FieldPlan[];
 }
 
-function readArray(obj: UserArg, f: StructField, prefix: string): Result<number[]> {
-  const raw = obj[f.name];
-  const n = f.count ?? 0;
-  const out = new Array<number>(n).fill(0);
+function intBounds(bits: number, signed: boolean): IntBounds {
+  return { bits, signed, fastHi: 2 ** (signed ? bits - 1 : bits) };
+}
+
+export function structReader(struct: StructName): StructReader {
+  const l = layoutOf(struct);
+  const plan: FieldPlan[] = [];
+  for (const f of l.fields) {
+    if (f.union || f.kind === 'flex' || f.kind === 'struct') continue;
+    if (f.kind === 'array') {
+      const count = f.count ?? 0;
+      plan.push({ code: 'array', f, count, int: intBounds((f.size / Math.max(count, 1)) * 8, false) });
+    } else if (f.pointer) plan.push({ code: 'ptr', f });
+    else if (f.kind === 'u64' || f.kind === 's64') plan.push({ code: 'u64', f });
+    else plan.push({ code: 'int', f, int: intBounds(f.size * 8, f.kind === 's32') });
+  }
+  return { struct, sizeof: l.sizeof, plan };
+}
+
+/** An integer field: the common in-range number without a Result, the rest through cInt. */
+function readInt(v: unknown, b: IntBounds, prefix: string, field: string): Result<number> | number {
+  if (typeof v === 'number' && v >= 0 && v < b.fastHi && Number.isInteger(v)) return v;
+  if (v === undefined) return 0;
+  return cInt(`${prefix}.${field}`, v, b.bits, b.signed);
+}
+
+/** A __u64 (or pointer) field: the common in-range bigint without a Result, the rest through cU64/cPointer. */
+function readU64(v: unknown, pointer: boolean, prefix: string, field: string): Result<bigint> | bigint {
+  if (typeof v === 'bigint' && v >= 0n && v <= U64_MAX) return v;
+  if (v === undefined) return 0n;
+  return pointer ? cPointer(`${prefix}.${field}`, v) : cU64(`${prefix}.${field}`, v);
+}
+
+function readArray(obj: UserArg, p: FieldPlan & { code: 'array' }, prefix: string): Result<number[]> {
+  const raw = obj[p.f.name];
+  const out = new Array<number>(p.count).fill(0);
   if (raw === undefined) return ok(out);
-  if (!Array.isArray(raw) && !(raw instanceof Uint8Array)) return failType(`${prefix}.${f.name}`, 'an array of numbers', raw);
-  const elemBits = (f.size / Math.max(n, 1)) * 8;
-  for (let i = 0; i < n && i < raw.length; i++) {
-    const r = cInt(`${prefix}.${f.name}[${i}]`, raw[i], elemBits);
+  if (!Array.isArray(raw) && !(raw instanceof Uint8Array)) return failType(`${prefix}.${p.f.name}`, 'an array of numbers', raw);
+  for (let i = 0; i < p.count && i < raw.length; i++) {
+    const r = cInt(`${prefix}.${p.f.name}[${i}]`, raw[i], p.int.bits);
     if (!r.ok) return r;
     out[i] = r.value;
   }
   return ok(out);
+}
+
+/** A scalar field's value, or the failure of a bad one. */
+function readScalar(obj: UserArg, p: FieldPlan & { code: 'int' | 'u64' | 'ptr' }, prefix: string): Result<number | bigint> | number | bigint {
+  const name = p.f.name;
+  return p.code === 'int' ? readInt(obj[name], p.int, prefix, name) : readU64(obj[name], p.code === 'ptr', prefix, name);
 }
 
 /** The bytes past sizeof inside `size` must all be zero (copy_struct_from_user's check_zeroed_user). */
@@ -121,41 +181,41 @@ function checkTrailing(obj: UserArg, sizeof: number, size: number, prefix: strin
  * zero; non-zero trailing bytes past sizeof are E2BIG. Union members after the first, nested
  * structs and flexible arrays are not decoded (handlers read those themselves).
  */
-export function copyFromUser(obj: UserArg, struct: StructName, size: number, prefix = 'arg'): Result<Fields> {
-  const l = layoutOf(struct);
+export function readStruct(r: StructReader, obj: UserArg, size: number, prefix = 'arg'): Result<Fields> {
   const out: Fields = {};
-  for (const f of l.fields) {
-    if (f.union || f.kind === 'flex' || f.kind === 'struct') continue;
-    if (f.kind === 'array') {
-      const r = readArray(obj, f, prefix);
-      if (!r.ok) return r;
-      out[f.name] = f.offset >= size ? r.value.map(() => 0) : r.value;
+  for (const p of r.plan) {
+    const f = p.f;
+    if (p.code === 'array') {
+      const a = readArray(obj, p, prefix);
+      if (!a.ok) return a;
+      out[f.name] = f.offset >= size ? a.value.map(() => 0) : a.value;
       continue;
     }
-    const r = readScalar(obj, f, prefix);
-    if (!r.ok) return r;
-    const inside = Math.max(0, Math.min(f.size, size - f.offset));
-    out[f.name] = inside === f.size ? r.value : truncate(r.value, inside, f.kind === 's32', f.size * 8);
+    const v = readScalar(obj, p, prefix);
+    if (typeof v === 'object') {
+      if (!v.ok) return v;
+      out[f.name] = cut(v.value, f, size);
+    } else out[f.name] = f.offset + f.size <= size ? v : cut(v, f, size);
   }
-  const t = checkTrailing(obj, l.sizeof, size, prefix);
+  const t = checkTrailing(obj, r.sizeof, size, prefix);
   if (t !== null) return t;
   return ok(out);
+}
+
+/** A field's value as far as the copied length reaches (all of it, its low bytes, or zero). */
+function cut(v: number | bigint, f: StructField, size: number): number | bigint {
+  const inside = Math.max(0, Math.min(f.size, size - f.offset));
+  return inside === f.size ? v : truncate(v, inside, f.kind === 's32', f.size * 8);
+}
+
+/** readStruct with the struct's reader worked out for this one call (tables hold theirs). */
+export function copyFromUser(obj: UserArg, struct: StructName, size: number, prefix = 'arg'): Result<Fields> {
+  return readStruct(structReader(struct), obj, size, prefix);
 }
 
 /** get_user() of the leading u32 `size`/`argsz` field. */
 export function leadingSize(obj: UserArg, field: 'size' | 'argsz' = 'argsz', prefix = 'arg'): Result<number> {
   return cInt(`${prefix}.${field}`, obj[field], 32);
-}
-
-/**
- * userArg + copyFromUser for a VFIO struct whose `argsz` leads: the handler's
- * `copy_from_user(&x, arg, size)` (size is usually minsz, offsetofend of its last field).
- */
-export function copyArg(arg: unknown, struct: StructName, size: number): Result<{ obj: UserArg; f: Fields }> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const f = copyFromUser(o.value, struct, size);
-  return f.ok ? ok({ obj: o.value, f: f.value }) : f;
 }
 
 /**

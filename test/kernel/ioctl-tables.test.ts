@@ -26,7 +26,7 @@ const VFIO_N: Readonly<Record<string, number>> = {
   VFIO_GROUP_GET_STATUS: 3, VFIO_GROUP_SET_CONTAINER: 4, VFIO_GROUP_UNSET_CONTAINER: 5, VFIO_GROUP_GET_DEVICE_FD: 6,
   VFIO_DEVICE_GET_INFO: 7, VFIO_DEVICE_GET_REGION_INFO: 8, VFIO_DEVICE_GET_IRQ_INFO: 9, VFIO_DEVICE_SET_IRQS: 10,
   VFIO_DEVICE_RESET: 11, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: 12, VFIO_DEVICE_PCI_HOT_RESET: 13,
-  VFIO_DEVICE_IOEVENTFD: 16, VFIO_DEVICE_FEATURE: 17, VFIO_DEVICE_ATTACH_IOMMUFD_PT: 19, VFIO_DEVICE_DETACH_IOMMUFD_PT: 20,
+  VFIO_DEVICE_IOEVENTFD: 16, VFIO_DEVICE_FEATURE: 17, VFIO_DEVICE_BIND_IOMMUFD: 18, VFIO_DEVICE_ATTACH_IOMMUFD_PT: 19, VFIO_DEVICE_DETACH_IOMMUFD_PT: 20,
   VFIO_MIG_GET_PRECOPY_INFO: 21,
   VFIO_IOMMU_GET_INFO: 12, VFIO_IOMMU_MAP_DMA: 13, VFIO_IOMMU_UNMAP_DMA: 14, VFIO_IOMMU_DIRTY_PAGES: 17,
 };
@@ -39,7 +39,7 @@ const TABLES: ReadonlyArray<readonly [string, Exclude<FdKind, 'iommufd'>, readon
   ['iommufd compat (iommufd_vfio_ioctl)', 'container', COMPAT_IOCTLS as readonly IoctlOp<never>[]],
   ['group (vfio_group_fops)', 'group', GROUP_IOCTLS as readonly IoctlOp<never>[]],
   ['device (vfio_pci_core_ioctl)', 'device', VFIO_PCI_IOCTLS as readonly IoctlOp<never>[]],
-  ['device, cdev only (vfio_device_fops_cdev_ioctl)', 'device', CDEV_IOCTLS as readonly IoctlOp<never>[]],
+  ['device, cdev layer (device_cdev.c)', 'device', CDEV_IOCTLS as readonly IoctlOp<never>[]],
   ['migration data fd', 'migration', MIG_IOCTLS as readonly IoctlOp<never>[]],
 ];
 

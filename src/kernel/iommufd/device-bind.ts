@@ -23,8 +23,8 @@ import type { VfioGroup } from '../vfio/group.js';
 import type { IommufdCtx } from './context.js';
 import { attachDeviceTo, bindDevice, detachDevice, unbindDevice, type IommufdDevice } from './device.js';
 import { iommufdCtxOfFile } from './main.js';
-import { dispatch, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';
-import { copyFromUser, leadingSize, respond, u32, userArg } from '../uaccess.js';
+import { dispatch, sizedOp, structOp, type IoctlOp, type StructArg } from '../ioctl-table.js';
+import { respond, u32 } from '../uaccess.js';
 
 type DevFile = OpenFile<VfioDeviceFile>;
 
@@ -54,37 +54,33 @@ function ctxFromFd(sc: SyscallContext, fd: number): Result<IommufdCtx> {
 }
 
 /**
- * The checks of vfio_df_ioctl_bind_iommufd() before the group is blocked. `token`: null without VFIO_DEVICE_BIND_FLAG_TOKEN, else the token_uuid_ptr value.
+ * The checks of vfio_df_ioctl_bind_iommufd() after the copy (the table row did get_user(argsz),
+ * EINVAL below minsz and copy_struct_from_user up to argsz) and before the group is blocked.
+ * `token`: null without VFIO_DEVICE_BIND_FLAG_TOKEN, else the token_uuid_ptr value.
  */
-function bindArgs(f: DevFile, arg: unknown): Result<{ obj: Record<string, unknown>; size: number; iommufd: number; token: unknown }> {
-  const o = userArg(arg);
-  if (!o.ok) return o;
-  const argsz = leadingSize(o.value, 'argsz');
-  if (!argsz.ok) return argsz;
-  if (argsz.value < offsetofend('vfio_device_bind_iommufd', 'out_devid')) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: argsz < 16');
-  const fl = copyFromUser(o.value, 'vfio_device_bind_iommufd', argsz.value);
-  if (!fl.ok) return fl;
-  const iommufd = fl.value.iommufd as number;
-  if (iommufd < 0 || (u32(fl.value, 'flags') & ~V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: negative iommufd or unknown flags');
+function bindArgs(f: DevFile, a: StructArg): Result<{ iommufd: number; token: unknown }> {
+  const iommufd = a.f.iommufd as number;
+  const flags = u32(a.f, 'flags');
+  if (iommufd < 0 || (flags & ~V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0) return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: negative iommufd or unknown flags');
   if (f.priv.via !== 'cdev') return fail('EINVAL', 'vfio_df_ioctl_bind_iommufd: fd was obtained from a group');
-  const token = (u32(fl.value, 'flags') & V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0;
+  const token = (flags & V.VFIO_DEVICE_BIND_FLAG_TOKEN) !== 0;
   // token_uuid_ptr as the caller gave it: a Uint8Array, or a pointer into its memory
-  return ok({ obj: o.value, size: argsz.value, iommufd, token: token ? (argsz.value > 16 ? o.value['token_uuid_ptr'] ?? 0n : 0n) : null });
+  return ok({ iommufd, token: token ? (a.argsz > a.minsz ? a.obj['token_uuid_ptr'] ?? 0n : 0n) : null });
 }
 
 /** vfio_df_ioctl_bind_iommufd(). */
-export function bindIommufd(f: DevFile, arg: unknown, sc: SyscallContext): Result<number> {
-  const a = bindArgs(f, arg);
-  if (!a.ok) return a;
-  const device = f.priv.device;
-  const b = blockGroup(device.group);
+function bindIommufd(f: DevFile, a: StructArg, sc: SyscallContext): Result<number> {
+  const b = bindArgs(f, a);
   if (!b.ok) return b;
-  const r = bindSteps(f, a.value.iommufd, a.value.token, sc);
+  const device = f.priv.device;
+  const blocked = blockGroup(device.group);
+  if (!blocked.ok) return blocked;
+  const r = bindSteps(f, b.value.iommufd, b.value.token, sc);
   if (!r.ok) {
     unblockGroup(device.group);
     return r;
   }
-  respond(a.value.obj, 'vfio_device_bind_iommufd', a.value.size, { out_devid: r.value.idev.id });
+  respond(a.obj, 'vfio_device_bind_iommufd', a.argsz, { out_devid: r.value.idev.id });
   return ok(0);
 }
 
@@ -177,14 +173,15 @@ export function ctxOfHasGroup(f: DevFile, group: IommuGroup | null): boolean {
   return ictx !== undefined && group !== null && ictx.igroups.has(group);
 }
 
-/** The cdev-only device requests (vfio_device_fops_cdev_ioctl's ATTACH / DETACH), as a table. */
+/** The cdev layer's device requests (device_cdev.c: BIND, ATTACH_PT, DETACH_PT), as a table. */
 export const CDEV_IOCTLS: readonly IoctlOp<DevFile>[] = [
+  sizedOp(V.VFIO_DEVICE_BIND_IOMMUFD, 'vfio_device_bind_iommufd', 'out_devid', 'vfio_df_ioctl_bind_iommufd', bindIommufd),
   structOp(V.VFIO_DEVICE_ATTACH_IOMMUFD_PT, 'vfio_device_attach_iommufd_pt', 'pt_id', attachPt),
   structOp(V.VFIO_DEVICE_DETACH_IOMMUFD_PT, 'vfio_device_detach_iommufd_pt', 'flags', detachPt),
 ];
 
-/** ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT on a bound cdev fd. */
-export function cdevAttachDetach(f: DevFile, request: number, arg: unknown, sc: SyscallContext): Result<number> {
+/** BIND_IOMMUFD on any device fd; ATTACH_IOMMUFD_PT / DETACH_IOMMUFD_PT on a bound cdev fd (vfio/device-fd.ts decides which reach here). */
+export function cdevIoctl(f: DevFile, request: number, arg: unknown, sc: SyscallContext): Result<number> {
   return dispatch(CDEV_IOCTLS, f, request, arg, sc, 'vfio_device_fops_cdev_ioctl');
 }
 

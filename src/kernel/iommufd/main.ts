@@ -24,7 +24,7 @@ import { faultQueueAlloc } from './fault.js';
 import { hwQueueAlloc, vdeviceAlloc, veventqAlloc, viommuAlloc } from './not-modelled.js';
 import { ioasNoiommuGetPa } from './noiommu.js';
 import { iommuOption } from './options.js';
-import { copyFromUser, leadingSize, u32, userArg } from '../uaccess.js';
+import { leadingSize, readStruct, structReader, u32, userArg, type StructReader } from '../uaccess.js';
 
 type Handler = (c: Cmd) => Result<number>;
 
@@ -41,11 +41,13 @@ export interface IommufdOp {
   readonly last: string;
   /** offsetofend(struct, last): `size` below it is EINVAL. */
   readonly minsz: number;
+  /** The struct's reader, worked out once with the table. */
+  readonly reader: StructReader;
   readonly handler: Handler;
 }
 
 function op(request: number, handler: Handler, struct: StructName, last: string): IommufdOp {
-  return { request, struct, last, minsz: offsetofend(struct, last), handler };
+  return { request, struct, last, minsz: offsetofend(struct, last), reader: structReader(struct), handler };
 }
 
 /** iommufd_ioctl_ops[], in command-number order. */
@@ -85,7 +87,7 @@ export function iommufdDispatch(ctx: IommufdCtx, request: number, arg: unknown, 
   const op = IOMMUFD_IOCTL_OPS[nr - IOMMUFD_CMD_BASE];
   if (op === undefined || op.request !== request) return fail('ENOTTY', 'iommufd_fops_ioctl: request number does not match the table');
   if (size.value < op.minsz) return fail('EINVAL', `iommufd_fops_ioctl: size ${size.value} < ${op.minsz}`);
-  const f = copyFromUser(o.value, op.struct, size.value);
+  const f = readStruct(op.reader, o.value, size.value);
   if (!f.ok) return f;
   return op.handler({ ctx, task: sc.task, obj: o.value, size: size.value, f: f.value, struct: op.struct });
 }

@@ -14,7 +14,7 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU } from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
-import { dispatch, rawOp, type IoctlOp } from '../ioctl-table.js';
+import { findOp, rawOp, runOp, type IoctlOp } from '../ioctl-table.js';
 import { byValue } from '../uaccess.js';
 import type { Type1Iommu } from './type1/vfio-iommu.js';
 import type { VfioGroup } from './group.js';
@@ -164,7 +164,8 @@ export class VfioContainer {
 
   /** vfio_fops_unl_ioctl(). */
   ioctl(request: number, arg: unknown, ctx: SyscallContext): Result<number> {
-    if (CONTAINER_IOCTLS.some((op) => op.request === request)) return dispatch(CONTAINER_IOCTLS, this, request, arg, ctx, 'vfio_fops_unl_ioctl');
+    const op = findOp(CONTAINER_IOCTLS, request);
+    if (op !== undefined) return runOp(op, this, arg, ctx);
     if (this.backend === null) return fail('EINVAL', 'vfio_fops_unl_ioctl: no IOMMU set on this container');
     return this.backend.inst.ioctl(request, arg, ctx);
   }

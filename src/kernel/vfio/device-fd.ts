@@ -18,7 +18,7 @@
 import { fail, ok, type Result } from '../../base/result.js';
 import * as V from '../../uapi/vfio.js';
 import { OpenFile, type FileOperations, type SyscallContext } from '../fs/file.js';
-import { bindIommufd, cdevAttachDetach, unbindCdev } from '../iommufd/device-bind.js';
+import { cdevIoctl, unbindCdev } from '../iommufd/device-bind.js';
 import { compatUnbindGroupDevice } from '../iommufd/group-compat.js';
 import type { VfioDevice, VfioDeviceFile } from './vfio-device.js';
 
@@ -49,11 +49,11 @@ const vfioDeviceFops: FileOperations<VfioDeviceFile> = {
   kind: 'vfio-device',
   ioctl(f, request, arg, ctx) {
     const drv = f.priv.device.ops;
-    if (request === V.VFIO_DEVICE_BIND_IOMMUFD) return bindIommufd(f, arg, ctx);
+    if (request === V.VFIO_DEVICE_BIND_IOMMUFD) return cdevIoctl(f, request, arg, ctx);
     if (!granted(f)) return fail('EINVAL', NOT_BOUND);
     drv.wake?.(f);
     if (f.priv.via === 'cdev' && (request === V.VFIO_DEVICE_ATTACH_IOMMUFD_PT || request === V.VFIO_DEVICE_DETACH_IOMMUFD_PT)) {
-      return cdevAttachDetach(f, request, arg, ctx);
+      return cdevIoctl(f, request, arg, ctx);
     }
     if (request === V.VFIO_DEVICE_FEATURE) return drv.feature(f, arg, ctx);
     if (request === V.VFIO_DEVICE_GET_REGION_INFO) return drv.regionInfo(f, arg, ctx);
