@@ -159,9 +159,9 @@ describe('T10: a host driver inside a user-owned group', () => {
 describe('T12: the pre-IOMMU boot window', () => {
   /** SW2 whose IOMMU starts translating `enabledAtNs` after power-on (VT-d: GCMD.TE). */
   const lab = (enabledAtNs?: bigint): IsolationLab => {
-    const l = new IsolationLab(sw2Topology());
-    if (enabledAtNs !== undefined) l.fabric.iommuEnabledAt = enabledAtNs;
-    return l;
+    const topo = sw2Topology();
+    if (enabledAtNs === undefined) return new IsolationLab(topo);
+    return new IsolationLab({ ...topo, iommu: { ...(topo['iommu'] as object), enabledAtNs: `0x${enabledAtNs.toString(16)}` } });
   };
 
   it('vulnerable: before translation is enabled (t=50 ms of 100 ms) the device writes physical memory; after it, the same write faults', () => {

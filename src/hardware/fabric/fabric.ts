@@ -90,9 +90,10 @@ export class Fabric {
   /**
    * When the IOMMU starts translating (VT-d: GCMD.TE set), in host ns. Before it, DMA that
    * reaches the root complex is not translated at all (threat T12, the pre-boot window).
-   * Default 0: translating from boot (firmware DMA protection). Set it from a test or the lab.
+   * Default 0: translating from boot (firmware DMA protection). Given at construction (the
+   * topology's `iommu.enabledAtNs`).
    */
-  iommuEnabledAt: bigint;
+  readonly iommuEnabledAt: bigint;
   /** Every memory BAR by address (BARs never move). */
   private readonly decoders: Decoder[];
   private readonly lowestBar: number;

@@ -60,7 +60,8 @@ export class Iommu {
   readonly irt: InterruptRemapTable | null;
   /** Where a delivered interrupt message goes (the CPUs' interrupt controller). */
   private readonly msiSink: ((msg: MsiMessage) => void) | undefined;
-  onEvent: ((kind: string, text: string) => void) | undefined;
+  /** Where the IOMMU's event lines go (the machine's trace), given at construction. */
+  private readonly onEvent: ((kind: string, text: string) => void) | undefined;
   /** Where a translated access goes when its physical range may not be RAM (IommuConfig.physSink). */
   private readonly physSink: PhysSink | undefined;
   private readonly scheduler: Scheduler;
@@ -93,7 +94,7 @@ export class Iommu {
       capacity: config.iotlbCapacity ?? 0,
       fqSize: config.fqSize ?? 256,
       fqTimeoutNs: config.fqTimeoutNs ?? 10_000_000n,
-      onEvent: (k, t) => this.onEvent?.(k, t),
+      onEvent: config.onEvent,
     });
     const fopts: { slots: number; compress: boolean; ridName?: (rid: number) => string } = {
       slots: config.faultSlots ?? 8,

@@ -51,7 +51,7 @@ export function vfioPciDriver(k: Kernel): PciDriver {
       // vfio_unregister_group_dev(): the cdev goes away first (vfio_device_del), so no new
       // user can open the device while the unbind waits for the current ones.
       k.devfs.remove(`vfio/devices/${device.cdevName}`);
-      device.releaseWaiter = finish;
+      device.awaitRelease(finish);
       device.ops.request?.(device, 0);
       return 'deferred';
     },

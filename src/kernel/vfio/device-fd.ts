@@ -110,8 +110,7 @@ export function openCdev(ctx: SyscallContext, device: VfioDevice, flags: number,
 function closeGroupDevice(f: DevFile): void {
   const device = f.priv.device;
   const last = device.openCount === 1;
-  const waiter = last ? device.releaseWaiter : null;
-  if (last) device.releaseWaiter = null;
+  const waiter = last ? device.takeReleaseWaiter() : null;
   device.fdClosed();
   if (!last) return;
   const link = device.group.iommufd;

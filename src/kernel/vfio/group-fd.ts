@@ -189,7 +189,7 @@ function matchDevice(device: VfioDevice, name: string): number | ReturnType<type
  */
 function findDevice(group: VfioGroup, name: string): Result<VfioDevice> {
   for (const d of group.devices) {
-    if (d.releaseWaiter !== null) continue;
+    if (d.unregistering) continue;
     const m = matchDevice(d, name);
     if (typeof m !== 'number') return m;
     if (m > 0) return ok(d);

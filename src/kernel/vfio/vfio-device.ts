@@ -54,8 +54,8 @@ export class VfioDevice {
   openCount = 0;
   /** The vfio-pci core device behind it (vfio-pci is the only bus driver), set at probe. */
   core: VfioPciCoreDevice | null = null;
-  /** Set while an unbind waits for the last fd to close; called then. */
-  releaseWaiter: (() => void) | null = null;
+  /** Set while an unbind waits for the last fd to close (vfio_device's `comp`); called then. */
+  private releaseWaiter: (() => void) | null = null;
 
   constructor(
     readonly pdev: PciDev,
@@ -83,6 +83,23 @@ export class VfioDevice {
     return `${this.noiommu ? 'noiommu-' : ''}vfio${this.index}`;
   }
 
+  /** Is an unbind waiting for this device's fds to close (the device is going away)? */
+  get unregistering(): boolean {
+    return this.releaseWaiter !== null;
+  }
+
+  /** vfio_unregister_group_dev() with fds still open: `finish` runs when the last one closes. */
+  awaitRelease(finish: () => void): void {
+    this.releaseWaiter = finish;
+  }
+
+  /** The waiting unbind's completion, handed over once (the caller runs it after its own teardown). */
+  takeReleaseWaiter(): (() => void) | null {
+    const w = this.releaseWaiter;
+    this.releaseWaiter = null;
+    return w;
+  }
+
   /** A device fd was opened (vfio_df_open): the first open calls the driver's open_device. */
   fdOpened(): void {
     if (this.openCount++ === 0) this.ops.openDevice?.(this);
@@ -93,8 +110,6 @@ export class VfioDevice {
     if (this.openCount === 0) return;
     if (--this.openCount > 0) return;
     this.ops.closeDevice?.(this);
-    const waiter = this.releaseWaiter;
-    this.releaseWaiter = null;
-    waiter?.();
+    this.takeReleaseWaiter()?.();
   }
 }
