@@ -29,7 +29,8 @@ import type { UioDevice } from './uio.js';
 export const UIO_PCI_GENERIC = 'uio_pci_generic';
 const DRIVER_VERSION = '0.01.0';
 
-interface Gdev {
+/** uio_pci_generic's per-device data (struct uio_pci_generic_dev). */
+export interface UioPciGdev {
   readonly model: DeviceModel;
   readonly uio: UioDevice;
 }
@@ -86,11 +87,13 @@ export function uioPciGenericDriver(k: Kernel): PciDriver {
           if (asserted && u.live && checkAndMaskIntx(model)) uio.notify(u);
         });
       }
-      dev.drvdata = { model, uio: u } satisfies Gdev;
+      dev.drvdata = { driver: 'uio_pci_generic', gdev: { model, uio: u } };
       return okVoid();
     },
     remove(dev: PciDev): 'done' {
-      const g = dev.drvdata as Gdev;
+      const d = dev.drvdata;
+      if (d?.driver !== 'uio_pci_generic') return 'done';
+      const g = d.gdev;
       uio.unregister(g.uio);
       if (dev.fn.interruptPin !== 0) k.machine.interrupts.freeLine(dev.bdf);
       // pci_disable_device(): bus mastering off

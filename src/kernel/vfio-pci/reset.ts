@@ -111,7 +111,8 @@ export function hotReset(k: Kernel, d: VfioPciCoreDevice, f: OpenFile<VfioDevice
   for (const fn of scope) {
     const pdev = k.pci.find(fn.bdf);
     if (pdev?.driver?.name !== 'vfio-pci') return fail('EINVAL', 'vfio_pci_dev_set_resettable: a function in scope is not bound to vfio-pci');
-    devs.push(pdev.drvdata as VfioDevice);
+    const vdev = pdev.vfioDevice;
+    if (vdev !== null) devs.push(vdev);
   }
   for (const vdev of devs) {
     const owned = cdev

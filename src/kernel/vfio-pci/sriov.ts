@@ -25,7 +25,7 @@ export interface VfToken {
 
 function vfioCoreOf(dev: PciDev | undefined): VfioPciCoreDevice | null {
   if (dev === undefined || dev.driver?.name !== 'vfio-pci') return null;
-  return (dev.drvdata as VfioDevice | null)?.core ?? null;
+  return dev.vfioDevice?.core ?? null;
 }
 
 /**

@@ -8,7 +8,6 @@
 import { fail, okVoid } from '../../base/result.js';
 import type { Kernel } from '../kernel.js';
 import type { PciDriver } from '../pci/driver.js';
-import type { VfioDevice } from '../vfio/vfio-device.js';
 import { VfioPciCoreDevice } from './vfio-pci-core.js';
 import { vfioPciDeviceOps } from './vfio-pci-ops.js';
 import { captureVf, coreSriovConfigure, vfInit, vfioPciSriovConfigure } from './sriov.js';
@@ -26,15 +25,16 @@ export function vfioPciDriver(k: Kernel): PciDriver {
       const r = k.vfio.register(dev, vfioPciDeviceOps);
       if (!r.ok) return r;
       r.value.core = new VfioPciCoreDevice(k, r.value);
-      dev.drvdata = r.value;
+      dev.drvdata = { driver: 'vfio-pci', vdev: r.value };
       vfInit(k, r.value.core);
       return okVoid();
     },
     sriovConfigure: (dev, n) => vfioPciSriovConfigure(k, dev, n),
     vfAdded: (pf, vf) => captureVf(k, pf, vf),
-    inUse: (dev) => ((dev.drvdata as VfioDevice | null)?.openCount ?? 0) > 0,
+    inUse: (dev) => (dev.vfioDevice?.openCount ?? 0) > 0,
     remove(dev, done) {
-      const device = dev.drvdata as VfioDevice;
+      const device = dev.vfioDevice;
+      if (device === null) return 'done';
       // vfio_pci_core_unregister_device() starts with vfio_pci_core_sriov_configure(vdev, 0)
       if (device.core?.sriovPfsItem) {
         const r = coreSriovConfigure(k, device.core, dev, 0);
