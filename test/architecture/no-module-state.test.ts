@@ -157,6 +157,12 @@ describe('architecture: state lives in its owner', () => {
     expect(unexpected).toEqual([]);
   });
 
+  it('test/support keeps no module-level state either (a helper shared by every test file)', () => {
+    const support = sources(join(ROOT, 'test/support')).sort();
+    expect(support.length).toBeGreaterThan(3);
+    expect(support.flatMap(moduleStateOf)).toEqual([]);
+  });
+
   it('every allow-list entry still exists (a removed table leaves the list)', () => {
     const present = new Set(FILES.flatMap(moduleStateOf).map((f) => f.where));
     expect(Object.keys(ALLOWED_TABLES).filter((k) => !present.has(k))).toEqual([]);

@@ -1,16 +1,14 @@
-/** Small sysfs/devfs helpers the tests share: a root shell per host, group lookup, lenient readdir. */
+/** Small sysfs/devfs helpers the tests share: a root shell, group lookup, lenient readdir. */
 import type { Host, Process } from '../../src/index.js';
 
-const roots = new WeakMap<Host, Process>();
-
-/** One root shell per host (uid 0, every capability), spawned on first use. */
+/**
+ * A root shell (uid 0, every capability) on `h`: a fresh process per call, as each `echo x >
+ * /sys/...` of a script is its own process. Callers only read and write sysfs files, which
+ * keep no per-process state, so nothing needs remembering between calls (and no table keyed
+ * by Host lives outside the Host).
+ */
 export function rootShell(h: Host): Process {
-  let p = roots.get(h);
-  if (p === undefined) {
-    p = h.spawn();
-    roots.set(h, p);
-  }
-  return p;
+  return h.spawn();
 }
 
 /** The IOMMU group number of `bdf`, read the way a script does: the iommu_group link's last component. */
