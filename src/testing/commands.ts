@@ -25,6 +25,7 @@ import { stateChanges } from './state-changes.js';
 import { junkArb, u64Arb } from './arbitraries.js';
 import { HostileModel } from '../hardware/devices/hostile.js';
 import { inMsiWindow } from '../uapi/x86.js';
+import { freeFrames, iommuGroupOf, iommuGroups, pciDevices, tasks, vfioGroups } from './kernel-view.js';
 
 /** The real system a command sequence runs against. */
 export class SyscallWorld {
@@ -60,13 +61,12 @@ export function observableState(host: Host): string {
 
 /** The state observableState prints, as a value. */
 export function observableStateObject(host: Host): unknown {
-  const k = host.kernel;
-  const tasks = [...k.tasks.values()].map((t) => [t.pid, t.openFds().map((fd) => `${fd}:${t.file(fd)!.path}:${t.file(fd)!.refs}`), String(t.mm.lockedVm), String(t.mm.pinnedVm), t.mm.pinnedFrames(), t.mm.list().length]);
-  const groups = k.iommuCore.list().map((g) => [g.id, g.owner !== null, g.ownerCount, (g.domain as { id?: number } | null)?.id ?? null]);
+  const taskList = [...tasks(host)].map((t) => [t.pid, t.openFds().map((fd) => `${fd}:${t.file(fd)!.path}:${t.file(fd)!.refs}`), String(t.mm.lockedVm), String(t.mm.pinnedVm), t.mm.pinnedFrames(), t.mm.list().length]);
+  const groups = iommuGroups(host).map((g) => [g.id, g.owner !== null, g.ownerCount, (g.domain as { id?: number } | null)?.id ?? null]);
   const domains = host.iommu?.domainsList().map((d) => [d.id, d.type, d.pageTable.stats().leaves, String(d.pageTable.stats().mappedBytes)]) ?? [];
-  const vfio = [...k.vfio.groups.values()].map((g) => [g.id, g.attached, g.dead]);
-  const drivers = k.pci.devices.map((d) => d.driver?.name ?? null);
-  return { tasks, groups, domains, vfio, drivers, free: k.frames.freeFrames() };
+  const vfio = [...vfioGroups(host)].map((g) => [g.id, g.attached, g.dead]);
+  const drivers = pciDevices(host).map((d) => d.driver?.name ?? null);
+  return { tasks: taskList, groups, domains, vfio, drivers, free: freeFrames(host) };
 }
 
 type StateVector = Array<string | number | bigint | boolean | null>;
@@ -79,9 +79,8 @@ type StateVector = Array<string | number | bigint | boolean | null>;
  * a property run).
  */
 export function stateVector(host: Host): StateVector {
-  const k = host.kernel;
   const v: StateVector = [];
-  for (const t of k.tasks.values()) {
+  for (const t of tasks(host)) {
     const fds = t.openFds();
     v.push('T', t.pid, fds.length);
     for (const fd of fds) {
@@ -90,14 +89,14 @@ export function stateVector(host: Host): StateVector {
     }
     v.push(t.mm.lockedVm, t.mm.pinnedVm, t.mm.pinnedFrames(), t.mm.list().length);
   }
-  for (const g of k.iommuCore.list()) v.push('G', g.id, g.owner !== null, g.ownerCount, (g.domain as { id?: number } | null)?.id ?? null);
+  for (const g of iommuGroups(host)) v.push('G', g.id, g.owner !== null, g.ownerCount, (g.domain as { id?: number } | null)?.id ?? null);
   for (const d of host.iommu?.domainsList() ?? []) {
     const st = d.pageTable.stats();
     v.push('D', d.id, d.type, st.leaves, st.mappedBytes);
   }
-  for (const g of k.vfio.groups.values()) v.push('V', g.id, g.attached, g.dead);
-  for (const d of k.pci.devices) v.push('R', d.driver?.name ?? null);
-  v.push('F', k.frames.freeFrames());
+  for (const g of vfioGroups(host)) v.push('V', g.id, g.attached, g.dead);
+  for (const d of pciDevices(host)) v.push('R', d.driver?.name ?? null);
+  v.push('F', freeFrames(host));
   return v;
 }
 
@@ -321,9 +320,9 @@ function attackCmd(): fc.Arbitrary<Cmd> {
       if (!(m instanceof HostileModel)) return;
       const r = write ? m.attack({ kind: 'write', addr, data: new Uint8Array(4) }) : m.attack({ kind: 'read', addr, len: 4 });
       w.steps++;
-      const g = w.host.kernel.pci.find(fn.bdf)?.group;
+      const g = iommuGroupOf(w.host, fn.bdf);
       const iommu = w.host.iommu;
-      if (!r.ok || g === null || g === undefined || g.owner === null || iommu === null) return;
+      if (!r.ok || g === null || g.owner === null || iommu === null) return;
       const route = w.host.machine.fabric.route(fn, addr).kind;
       if (route !== 'root-complex' || inMsiWindow(addr)) return;
       const ctx = iommu.contextOf(m.requesterId);

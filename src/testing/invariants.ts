@@ -21,6 +21,7 @@ import type { Iommu } from '../hardware/iommu/iommu.js';
 import type { PciFunction } from '../hardware/topology/model.js';
 import { routeRequest } from '../hardware/fabric/route.js';
 import type { IommuGroup } from '../kernel/iommu/iommu-group.js';
+import { freeFrameExtents, iommuGroups, pciDevice, pciDevices, tasks, vfioGroups } from './kernel-view.js';
 
 export interface Violation {
   readonly rule: string;
@@ -50,15 +51,15 @@ type Group = IommuGroup;
 
 /** Who a function's DMA belongs to: a user (the group's DMA owner), the kernel, or nobody. */
 export function ownerOf(host: Host, bdf: string): object | 'kernel' | 'none' {
-  const dev = host.kernel.pci.find(bdf);
+  const dev = pciDevice(host, bdf);
   if (dev === undefined) return 'none';
-  const g = dev.group as Group | null;
+  const g = dev.group;
   if (g !== null && g.owner !== null) return g.owner;
   return dev.driver !== null ? 'kernel' : 'none';
 }
 
-function groups(host: Host): Group[] {
-  return host.kernel.iommuCore.list() as Group[];
+function groups(host: Host): readonly Group[] {
+  return iommuGroups(host);
 }
 
 /** Check everything; see the module comment for what each finding means. */
@@ -72,7 +73,7 @@ export function checkInvariants(host: Host, opts: CheckOptions = {}): IsolationR
     checkUserDomains(host, iommu, v);
     hardwareExposures(host, iommu, exposures);
   } else {
-    for (const dev of host.kernel.pci.devices) {
+    for (const dev of pciDevices(host)) {
       if (dev.driver !== null && !dev.fn.isBridge) exposures.push({ kind: 'no-iommu', device: dev.bdf, detail: 'no IOMMU: DMA reaches all of memory' });
     }
   }
@@ -99,7 +100,7 @@ function checkGroups(host: Host, iommu: Iommu, v: (r: string, d: string) => void
     if (g.owner !== null && g.domain !== null && g.domain === g.defaultDomain) v('owned-not-default', `group ${g.id} is user-owned but on its default domain`);
     if (g.ownerCount < 0) v('owner-count', `group ${g.id}: negative ownerCount`);
   }
-  for (const vg of host.kernel.vfio.groups.values()) {
+  for (const vg of vfioGroups(host)) {
     // A legacy container claims the whole group at SET_CONTAINER; a group given an iommufd
     // claims nothing until a device binds (vfio_group_ioctl_set_container), so it is exempt.
     const legacy = vg.container !== null;
@@ -109,7 +110,7 @@ function checkGroups(host: Host, iommu: Iommu, v: (r: string, d: string) => void
 
 /** Every page a user-owned domain maps is live (allocated RAM or MMIO); no stale IOTLB entry. */
 function checkUserDomains(host: Host, iommu: Iommu, v: (r: string, d: string) => void): void {
-  const free = host.kernel.frames.freeExtents();
+  const free = freeFrameExtents(host);
   const done = new Set<number>();
   for (const g of groups(host)) {
     const d = g.domain;
@@ -163,7 +164,7 @@ function hardwareExposures(host: Host, iommu: Iommu, out: Exposure[]): void {
 
 /** memlock accounting and fd lifetimes of every task. */
 function checkTasks(host: Host, v: (r: string, d: string) => void): void {
-  for (const t of host.kernel.tasks.values()) {
+  for (const t of tasks(host)) {
     const mm = t.mm;
     if (mm.lockedVm < 0n || mm.pinnedVm < 0n) v('memlock-nonnegative', `${t.name}: locked_vm ${mm.lockedVm} pinned_vm ${mm.pinnedVm}`);
     if (!t.capable('CAP_IPC_LOCK') && mm.lockedVm * 4096n > t.rlimitMemlock) v('memlock-limit', `${t.name}: locked_vm ${mm.lockedVm} pages over RLIMIT_MEMLOCK ${t.rlimitMemlock}`);

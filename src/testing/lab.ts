@@ -17,6 +17,7 @@ import type { PciFunction } from '../hardware/topology/model.js';
 import type { Iommu } from '../hardware/iommu/iommu.js';
 import type { IommuDomain } from '../hardware/iommu/domain.js';
 import type { IommuGroup } from '../kernel/iommu/iommu-group.js';
+import { iommuGroupOf } from './kernel-view.js';
 
 export class IsolationLab {
   readonly host: Host;
@@ -48,8 +49,8 @@ export class IsolationLab {
 
   /** The kernel's IOMMU group of `bdf` (throws when it has none). */
   group(bdf: string): IommuGroup {
-    const g = this.host.kernel.pci.find(bdf)?.group;
-    if (g === undefined || g === null) throw new RangeError(`${bdf} has no IOMMU group`);
+    const g = iommuGroupOf(this.host, bdf);
+    if (g === null) throw new RangeError(`${bdf} has no IOMMU group`);
     return g;
   }
 

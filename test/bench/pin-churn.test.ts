@@ -9,10 +9,11 @@ import { Host } from '../../src/index.js';
 import * as uapi from '../../src/uapi/index.js';
 import type { PinnedRun } from '../../src/kernel/mm/mm-constants.js';
 import { anonBuffer } from '../support/vfio.js';
+import { mmOf } from '../support/kernel-state.js';
 
 function setup(pages: number) {
   const p = new Host().spawn();
-  const mm = p.task.mm;
+  const mm = mmOf(p);
   const buf = anonBuffer(p, BigInt(pages) << 12n);
   const pin = (page: number): PinnedRun[] => {
     const r = mm.pin(buf + (BigInt(page) << 12n), 0x1000n, true);

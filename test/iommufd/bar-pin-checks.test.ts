@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { attach, boundDevice, EDU2, expectErrno, ioasAlloc, ioptOf, mapFixed, unmap, U64_MAX } from './helpers.js';
+import { pinnedVm } from '../support/kernel-state.js';
 
 describe('IOMMU_IOAS_MAP of a device BAR mapping', () => {
   it('with a domain the map fails EFAULT at once and leaves nothing behind', () => {
@@ -13,10 +14,10 @@ describe('IOMMU_IOAS_MAP of a device BAR mapping', () => {
     const ioas = ioasAlloc(d.p, d.fd);
     attach(d.p, d.dev, ioas);
     const bar = d.p.mmap(0n, 0x1000n, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED, d.dev, 0n);
-    const pinned = d.p.task.mm.pinnedVm;
+    const pinned = pinnedVm(d.p);
     expectErrno(() => mapFixed(d.p, d.fd, ioas, bar, 0x100000n, 0x1000n), 'EFAULT');
     expect(ioptOf(d.p, d.fd, ioas).areas.size).toBe(0);
-    expect(d.p.task.mm.pinnedVm).toBe(pinned);
+    expect(pinnedVm(d.p)).toBe(pinned);
   });
 
   it('without a domain the map succeeds (nothing is pinned) and the later attach fails EFAULT', () => {

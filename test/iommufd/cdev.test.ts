@@ -4,7 +4,7 @@ import { Host, uapi } from '../../src/index.js';
 import { attach, boundDevice, cdevIndex, destroy, EDU, EDU2, expectErrno, ioasAlloc, ioptOf, mapFixed, P, ranges, U64_MAX } from './helpers.js';
 import { iommuGroupOf } from '../support/sysfs.js';
 import { anonBuffer, attachContainer } from '../support/vfio.js';
-import { iommuGroup, pciDevices } from '../support/kernel-state.js';
+import { iommuGroup, pciDevices, pinnedVm } from '../support/kernel-state.js';
 
 function openCdev(host: Host, bdf = EDU) {
   host.bind(bdf, 'vfio-pci');
@@ -133,7 +133,7 @@ describe('VFIO_DEVICE_BIND_IOMMUFD', () => {
     expect(d.host.iommu!.dmaRead(rid, 0x1000n, 4).ok).toBe(false);
     // the last reference goes with the cdev: everything is torn down and unpinned
     d.p.close(d.dev);
-    expect(d.p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(d.p)).toBe(0n);
     expect(iommuGroup(d.host, EDU).owner).toBeNull();
   });
 });

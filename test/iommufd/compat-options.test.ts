@@ -1,9 +1,9 @@
 /** vfio_compat on an iommufd fd, IOMMU_OPTION, IOMMU_VFIO_IOAS, HWPT_ALLOC, GET_HW_INFO, dirty tracking, memlock. */
 import { describe, expect, it } from 'vitest';
-import { uapi } from '../../src/index.js';
+import { uapi, type Process } from '../../src/index.js';
 import { attach, boundDevice, cdevIndex, expectErrno, ioasAlloc, iommufd, mapFixed, P } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
-import { iommuGroup } from '../support/kernel-state.js';
+import { iommuGroup, lockedVm, pinnedVm, shareFd } from '../support/kernel-state.js';
 
 function compat(type: number) {
   const d = boundDevice();
@@ -154,17 +154,16 @@ describe('IOMMU_OPTION RLIMIT_MODE and memlock accounting', () => {
       attach(d.p, dev, ioas);
       const va = anonBuffer(user, 16n * P);
       mapFixed(user, fd, ioas, va, 0x100000n, 8n * P);
-      expect(user.task.mm.pinnedVm).toBe(8n);
-      expect(user.task.mm.lockedVm).toBe(mode === 1n ? 8n : 0n);
+      expect(pinnedVm(user)).toBe(8n);
+      expect(lockedVm(user)).toBe(mode === 1n ? 8n : 0n);
       expectErrno(() => mapFixed(user, fd, ioas, va + 8n * P, 0x200000n, P), 'ENOMEM');
     }
   });
 });
 
 /** Give `to`'s iommufd to `from` (as SCM_RIGHTS would): install the same open file in from's table. */
-function passFd(from: { task: { installFd(f: unknown): number | null } }, to: { task: { file(fd: number): unknown } }, fd: number): number {
-  const f = to.task.file(fd) as { get(): unknown };
-  return from.task.installFd(f.get())!;
+function passFd(from: Process, to: Process, fd: number): number {
+  return shareFd(to, fd, from);
 }
 
 describe('HWPT_ALLOC, GET_HW_INFO, dirty tracking', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { anonBuffer } from '../support/vfio.js';
 import { attach, boundDevice, expectErrno, ioasAlloc, mapFixed, P, RW, unmap } from './helpers.js';
+import { pinnedVm } from '../support/kernel-state.js';
 
 const SRC = 0x10000000n;
 
@@ -30,34 +31,34 @@ function setup() {
 describe('IOMMU_IOAS_COPY pins only the new area', () => {
   it('one page out of a 64-page domain-less mapping charges one page, under an 8-page RLIMIT_MEMLOCK', () => {
     const { p, copy } = setup();
-    expect(p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(p)).toBe(0n);
     copy(SRC + 5n * P, 0x100000n);
-    expect(p.task.mm.pinnedVm).toBe(1n);
+    expect(pinnedVm(p)).toBe(1n);
     copy(SRC + 6n * P, 0x101000n, 7n * P);
-    expect(p.task.mm.pinnedVm).toBe(8n);
+    expect(pinnedVm(p)).toBe(8n);
     // a ninth distinct page is over the limit (do_update_pinned: ENOMEM), and changes nothing
     expectErrno(() => copy(SRC + 20n * P, 0x200000n), 'ENOMEM');
-    expect(p.task.mm.pinnedVm).toBe(8n);
+    expect(pinnedVm(p)).toBe(8n);
   });
 
   it('pages two areas share are pinned and charged once, and stay pinned until the last area goes', () => {
     const { p, d, dst, copy } = setup();
     copy(SRC, 0x100000n, 4n * P);
     copy(SRC + 2n * P, 0x200000n, 4n * P);
-    expect(p.task.mm.pinnedVm).toBe(6n);
+    expect(pinnedVm(p)).toBe(6n);
     expect(unmap(p, d.fd, dst, 0x100000n, 4n * P)).toBe(4n * P);
-    expect(p.task.mm.pinnedVm).toBe(4n);
+    expect(pinnedVm(p)).toBe(4n);
     expect(unmap(p, d.fd, dst, 0x200000n, 4n * P)).toBe(4n * P);
-    expect(p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(p)).toBe(0n);
   });
 
   it('a hole elsewhere in the source does not fail the copy; a hole inside the copied range is EFAULT', () => {
     const { p, va, copy } = setup();
     p.munmap(va + 32n * P, 4n * P);
     copy(SRC + 3n * P, 0x100000n);
-    expect(p.task.mm.pinnedVm).toBe(1n);
+    expect(pinnedVm(p)).toBe(1n);
     expectErrno(() => copy(SRC + 33n * P, 0x200000n), 'EFAULT');
-    expect(p.task.mm.pinnedVm).toBe(1n);
+    expect(pinnedVm(p)).toBe(1n);
   });
 
   it('attaching a domain to the source later pins the whole source (its own area), over the limit ENOMEM', () => {
@@ -65,6 +66,6 @@ describe('IOMMU_IOAS_COPY pins only the new area', () => {
     copy(SRC, 0x100000n);
     const peer = boundDevice({ host: d.host, p, fd: d.fd, bdf: '0000:07:00.0' });
     expectErrno(() => attach(p, peer.dev, src), 'ENOMEM');
-    expect(p.task.mm.pinnedVm).toBe(1n);
+    expect(pinnedVm(p)).toBe(1n);
   });
 });

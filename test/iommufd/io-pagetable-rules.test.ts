@@ -14,6 +14,7 @@ import { IoPagetable } from '../../src/kernel/iommufd/io-pagetable.js';
 import type { IoptDomain, PagePiece } from '../../src/kernel/iommufd/area-mirror.js';
 import { IoptPages } from '../../src/kernel/iommufd/pages.js';
 import { anonBuffer } from '../support/vfio.js';
+import { taskOf } from '../support/kernel-state.js';
 
 const P = 0x1000n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -31,7 +32,7 @@ function world() {
   /** Pages over a fresh anonymous buffer of `len` bytes, starting `skew` bytes into it. */
   const pages = (len: bigint, skew = 0n, writable = true): IoptPages => {
     const va = anonBuffer(p, len + P);
-    return new IoptPages(p.task, va + skew, len, writable, 'none');
+    return new IoptPages(taskOf(p), va + skew, len, writable, 'none');
   };
   const piece = (len: bigint, skew = 0n, writable = true): PagePiece => ({ pages: pages(len, skew, writable), off: 0n, length: len });
   const fixed = (iova: bigint, len: bigint, skew = 0n) => iopt.mapPieces([piece(len, skew)], len, iova, 0n, true, true);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { uapi } from '../../src/index.js';
 import { attach, boundDevice, destroy, expectErrno, ioasAlloc, iommufd, ioptOf, mapAuto, mapFixed, P, ranges, RW, unmap, U64_MAX } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { pinnedVm } from '../support/kernel-state.js';
 
 const MSI = { start: 0xfee00000n, last: 0xfeefffffn };
 const TOP = (1n << 48n) - 1n;
@@ -91,14 +92,14 @@ describe.each([false, true])('IOAS (domain attached: %s)', (withDomain) => {
     const { p, fd, ioas, base } = variant(withDomain);
     const va = anonBuffer(p, P);
     mapFixed(p, fd, ioas, va, base, P);
-    const pinned = p.task.mm.pinnedVm;
+    const pinned = pinnedVm(p);
     const copy = (dst: number, dst_iova: bigint): void => {
       p.ioctl(fd, uapi.IOMMU_IOAS_COPY, { size: 40, flags: RW | uapi.IOMMU_IOAS_MAP_FIXED_IOVA, dst_ioas_id: dst, src_ioas_id: ioas, length: P, dst_iova, src_iova: base });
     };
     copy(ioas, base + P);
     const other = ioasAlloc(p, fd);
     copy(other, 0n);
-    expect(p.task.mm.pinnedVm).toBe(pinned);
+    expect(pinnedVm(p)).toBe(pinned);
     expect(unmap(p, fd, other, 0n, P)).toBe(P);
   });
 
@@ -199,8 +200,8 @@ describe('IOAS without a domain', () => {
     mapFixed(d.p, d.fd, ioas, va, 0x100000n, P);
     // another process issues the attach; the pages still come from the creator
     attach(d.p, d.dev, ioas);
-    expect(d.p.task.mm.pinnedVm).toBe(1n);
-    expect(child.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(d.p)).toBe(1n);
+    expect(pinnedVm(child)).toBe(0n);
   });
 
   it('reserved_overflow: a reserved range over almost everything leaves no room (ENOSPC)', () => {
@@ -266,7 +267,7 @@ describe('IOAS with a domain (edu attached)', () => {
     p.munmap(va + 4n * P, 4n * P);
     expectErrno(() => mapAuto(p, fd, ioas, va, 8n * P), 'EFAULT');
     expect(ioptOf(p, fd, ioas).areas.size).toBe(0);
-    expect(p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(p)).toBe(0n);
   });
 
   it('HUGE_PAGES=0 is EINVAL once a domain and a mapping coexist', () => {
@@ -281,7 +282,7 @@ describe('IOAS with a domain (edu attached)', () => {
     mapFixed(d.p, d.fd, ioas, anonBuffer(d.p, P), MSI.start, P);
     expectErrno(() => attach(d.p, d.dev, ioas), 'EADDRINUSE');
     expect(ranges(d.p, d.fd, ioas).ranges).toEqual([{ start: 0n, last: U64_MAX }]);
-    expect(d.p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(d.p)).toBe(0n);
   });
 
   it('an allowed range over the MSI window makes the attach fail instead of narrowing', () => {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { expectErrno, ioasAlloc } from './helpers.js';
+import { shareFd } from '../support/kernel-state.js';
 
 const EDU = '0000:00:03.0';
 const machine = {
@@ -49,7 +50,7 @@ describe('compat no-IOMMU mode on an iommufd', () => {
     const { host, p, fd, g } = setup();
     p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, fd);
     const weak = host.spawn({ caps: ['CAP_DAC_OVERRIDE'] });
-    const wfd = weak.task.installFd(p.task.file(fd)!.get())!;
+    const wfd = shareFd(p, fd, weak);
     expectErrno(() => weak.ioctl(wfd, uapi.VFIO_SET_IOMMU, uapi.VFIO_NOIOMMU_IOMMU), 'EPERM');
   });
 

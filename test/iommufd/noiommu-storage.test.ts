@@ -15,7 +15,7 @@ import { IoPagetable } from '../../src/kernel/iommufd/io-pagetable.js';
 import { ioptGetPhys } from '../../src/kernel/iommufd/noiommu.js';
 import { IoptPages } from '../../src/kernel/iommufd/pages.js';
 import { anonBuffer } from '../support/vfio.js';
-import { iommufdCtxOf } from '../support/kernel-state.js';
+import { iommufdCtxOf, taskOf, virtToPhys } from '../support/kernel-state.js';
 import { allocHwptPaging, publishHwpt } from '../../src/kernel/iommufd/hwpt.js';
 import type { Ioas } from '../../src/kernel/iommufd/ioas.js';
 import { attach, boundDevice, expectErrno, ioasAlloc } from './helpers.js';
@@ -30,11 +30,11 @@ function world() {
   const iopt = new IoPagetable(hw);
   const va = anonBuffer(p, P);
   p.writeMem(va, Uint8Array.of(1));
-  const pages = new IoptPages(p.task, va, P, true, 'none');
+  const pages = new IoptPages(taskOf(p), va, P, true, 'none');
   const map = (iova: bigint) => iopt.mapPieces([{ pages, off: 0n, length: P }], P, iova, 0n, true, true);
   const hwDomain = (): IoptDomain => ({ domain: hw.allocDomain('unmanaged') });
   const swDomain = (): IoptDomain => ({ domain: new IommuDomain(-1, 'unmanaged', 64, PGSIZES_4K_2M_1G, false), noiommu: true });
-  return { iopt, map, hwDomain, swDomain, pa: p.task.mm.virtToPhys(va)! };
+  return { iopt, map, hwDomain, swDomain, pa: virtToPhys(p, va)! };
 }
 
 describe('storage domain of GET_PA', () => {

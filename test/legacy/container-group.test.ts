@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { EDU, EDU2, expectErrno, groupOf, machine, map, setup, type1Of } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
-import { hasVfioGroup, iommuGroup, registerPciDriver, vfioDevice } from '../support/kernel-state.js';
+import { hasVfioGroup, iommuGroup, lockedVm, openFds, registerPciDriver, setRlimitNofile, vfioDevice } from '../support/kernel-state.js';
 
 describe('container ioctls', () => {
   it('GET_API_VERSION is 0 in every state; CHECK_EXTENSION answers as Linux before and after SET_IOMMU', () => {
@@ -142,7 +142,7 @@ describe('group ioctls', () => {
 
   it('GET_DEVICE_FD with no free fd is EMFILE and consumes nothing', () => {
     const { p, g } = setup();
-    p.task.rlimitNofile = p.task.openFds().length;
+    setRlimitNofile(p, openFds(p).length);
     expectErrno(() => p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU), 'EMFILE');
     expect(vfioDevice(p, EDU)!.openCount).toBe(0);
   });
@@ -157,7 +157,7 @@ describe('group ioctls', () => {
     p.close(d);
     p.ioctl(g, uapi.VFIO_GROUP_UNSET_CONTAINER);
     expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_GET_INFO, { argsz: 24 }), 'EINVAL');
-    expect(p.task.mm.lockedVm).toBe(0n);
+    expect(lockedVm(p)).toBe(0n);
   });
 
   it('several groups share one container and one domain; the last to leave releases the backend', () => {
@@ -173,7 +173,7 @@ describe('group ioctls', () => {
     expect(type1Of(p, c).dmas.size).toBe(1);
     p.close(g2);
     expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_GET_INFO, { argsz: 24 }), 'EINVAL');
-    expect(p.task.mm.lockedVm).toBe(0n);
+    expect(lockedVm(p)).toBe(0n);
     expect(host.iommu!.domainsList().filter((d) => d.type === 'unmanaged').length).toBe(0);
     // SET_IOMMU starts from scratch after the group comes back
     const g3 = p.open(`/dev/vfio/${groupOf({ spawn: () => p } as never, EDU)}`);
@@ -201,7 +201,7 @@ describe('close orders', () => {
     w.p.close(w.d);
     expect(w.dmaOk()).toBe(true);
     w.p.close(w.g);
-    expect(w.p.task.mm.lockedVm).toBe(0n);
+    expect(lockedVm(w.p)).toBe(0n);
     expectErrno(() => w.p.ioctl(w.c, uapi.VFIO_IOMMU_GET_INFO, { argsz: 24 }), 'EINVAL');
     w.p.close(w.c);
   });
@@ -213,9 +213,9 @@ describe('close orders', () => {
     w.p.close(w.g);
     expect(w.dmaOk()).toBe(true);
     expectErrno(() => w.p.open(`/dev/vfio/${w.group}`), 'EBUSY');
-    expect(w.p.task.mm.lockedVm).toBe(1n);
+    expect(lockedVm(w.p)).toBe(1n);
     w.p.close(w.d);
-    expect(w.p.task.mm.lockedVm).toBe(0n);
+    expect(lockedVm(w.p)).toBe(0n);
     expect(w.dmaOk()).toBe(false);
     const g = w.p.open(`/dev/vfio/${w.group}`);
     const st = { argsz: 8, flags: 0 };
@@ -247,7 +247,7 @@ describe('close orders', () => {
     const va = anonBuffer(s.p, 0x1000n);
     map(s.p, s.c, va, 0n, 0x1000n);
     s.host.bind(EDU, null);
-    expect(s.p.task.mm.lockedVm).toBe(0n);
+    expect(lockedVm(s.p)).toBe(0n);
     expectErrno(() => s.p.ioctl(s.g, uapi.VFIO_GROUP_GET_STATUS, { argsz: 8 }), 'ENODEV');
     expectErrno(() => s.p.ioctl(s.c, uapi.VFIO_IOMMU_GET_INFO, { argsz: 24 }), 'EINVAL');
   });

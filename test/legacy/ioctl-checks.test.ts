@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { EDU, EDU2, expectErrno, groupOf, machine, setup } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
-import { vfioDevice } from '../support/kernel-state.js';
+import { lockedVm, pinnedFrames, vfioDevice } from '../support/kernel-state.js';
 
 describe('VFIO_IOMMU_GET_INFO write-back (vfio_iommu_type1_get_info: minsz 16, capsz = offsetofend(cap_offset) = 20)', () => {
   it('argsz 20..23 gets cap_offset (0, chain not delivered); the pad is never written', () => {
@@ -106,7 +106,7 @@ describe('MAP_DMA pinning: limit and fault are met page by page (vfio_pin_pages_
     p.munmap(va + 0x2000n, 0x1000n);
     expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va, iova: 0n, size: 0x3000n }), 'ENOMEM');
     expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: va + 0x1000n, iova: 0n, size: 0x2000n }), 'EFAULT');
-    expect(p.task.mm.lockedVm).toBe(0n);
-    expect(p.task.mm.pinnedFrames()).toBe(0);
+    expect(lockedVm(p)).toBe(0n);
+    expect(pinnedFrames(p)).toBe(0);
   });
 });

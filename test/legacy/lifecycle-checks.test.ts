@@ -7,7 +7,7 @@ import { Host, uapi } from '../../src/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
 import { EDU, expectErrno, map, setup } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
-import { iommuGroup, vfioDevice } from '../support/kernel-state.js';
+import { iommuGroup, lockedVm, openFile, pinnedFrames, shareFd, vfioDevice } from '../support/kernel-state.js';
 
 const ORDERS = [
   ['d', 'g', 'c'],
@@ -25,7 +25,7 @@ describe('every close order of device, group and container leaves nothing behind
       const va = anonBuffer(s.p, 0x2000n);
       map(s.p, s.c, va, 0x1000n, 0x2000n);
       const d = s.p.ioctl(s.g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
-      const container = s.p.task.file(s.c)!.priv as VfioContainer;
+      const container = openFile(s.p, s.c)!.priv as VfioContainer;
       const fds = { d, g: s.g, c: s.c };
       const hw = s.host.iommu!;
       for (const [i, k] of order.entries()) {
@@ -33,11 +33,11 @@ describe('every close order of device, group and container leaves nothing behind
         // the mapping lives exactly while the device or the group fd still holds the group file
         const groupHeld = order.slice(i + 1).some((x) => x === 'd' || x === 'g');
         expect(hw.dmaRead(0x0600, 0x1000n, 1).ok).toBe(groupHeld);
-        expect(s.p.task.mm.lockedVm).toBe(groupHeld ? 2n : 0n);
+        expect(lockedVm(s.p)).toBe(groupHeld ? 2n : 0n);
       }
       expect(container.freed).toBe(true);
       expect(iommuGroup(s.host, s.group).ownerCount).toBe(0);
-      expect(s.p.task.mm.pinnedFrames()).toBe(0);
+      expect(pinnedFrames(s.p)).toBe(0);
       expect(hw.domainsList().filter((x) => x.type === 'unmanaged').length).toBe(0);
       expect(s.p.open(`/dev/vfio/${s.group}`)).toBeGreaterThanOrEqual(0);
     });
@@ -45,7 +45,7 @@ describe('every close order of device, group and container leaves nothing behind
 
   it('container → group (no device): the group close detaches and frees the container', () => {
     const s = setup();
-    const container = s.p.task.file(s.c)!.priv as VfioContainer;
+    const container = openFile(s.p, s.c)!.priv as VfioContainer;
     s.p.close(s.c);
     expect(container.freed).toBe(false);
     s.p.close(s.g);
@@ -107,7 +107,7 @@ describe('no-IOMMU: the first device open needs CAP_SYS_RAWIO too (vfio_group_us
     root.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c);
     root.ioctl(c, uapi.VFIO_SET_IOMMU, uapi.VFIO_NOIOMMU_IOMMU);
     const weak = host.spawn({ caps: ['CAP_DAC_OVERRIDE'] });
-    const wg = weak.task.installFd(root.task.file(g)!.get())!;
+    const wg = shareFd(root, g, weak);
     expectErrno(() => weak.ioctl(wg, uapi.VFIO_GROUP_GET_DEVICE_FD, '0000:00:03.0'), 'EPERM');
     expect(vfioDevice(host, '0000:00:03.0')!.openCount).toBe(0);
     expect(root.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, '0000:00:03.0')).toBeGreaterThan(0);

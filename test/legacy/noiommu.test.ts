@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { expectErrno } from './helpers.js';
+import { shareFd } from '../support/kernel-state.js';
 
 const noIommuMachine = {
   name: 'no-iommu',
@@ -54,13 +55,11 @@ describe('no-IOMMU mode', () => {
     const rawless = host.spawn({ caps: ['CAP_DAC_OVERRIDE'] });
     const c = rawless.open('/dev/vfio/vfio');
     // hand the group fd's container question to the unprivileged task through its own fd table
-    const gf = root.task.file(g)!.get();
-    const g2 = rawless.task.installFd(gf)!;
+    const g2 = shareFd(root, g, rawless);
     expectErrno(() => rawless.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c), 'EPERM');
     const c2 = root.open('/dev/vfio/vfio');
     root.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, c2);
-    const cf = root.task.file(c2)!.get();
-    const c3 = rawless.task.installFd(cf)!;
+    const c3 = shareFd(root, c2, rawless);
     expectErrno(() => rawless.ioctl(c3, uapi.VFIO_SET_IOMMU, uapi.VFIO_NOIOMMU_IOMMU), 'EPERM');
     const off = new Host({ ...noIommuMachine, kernel: { params: {} } });
     const p = off.spawn();

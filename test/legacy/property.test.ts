@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Host, uapi } from '../../src/index.js';
 import { setup, type1Of } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { lockedVm } from '../support/kernel-state.js';
 
 /** Reference model of v2 type1 on a 64-page IOVA window (page = 4 KiB). */
 interface M {
@@ -85,7 +86,7 @@ describe('type1 against a reference model', () => {
           const live = new Set(maps.flatMap((m) => Array.from({ length: m.pages }, (_, i) => m.iova + i)));
           expect([...pages].sort((a, b) => a - b)).toEqual([...live].sort((a, b) => a - b));
           expect(t.dmas.size).toBe(maps.length);
-          expect(p.task.mm.lockedVm).toBe(BigInt(live.size));
+          expect(lockedVm(p)).toBe(BigInt(live.size));
         }
       }),
       { numRuns: 150 },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { EDU, expectErrno, map, setup, type1Of, unmap } from './helpers.js';
 import { anonBuffer } from '../support/vfio.js';
+import { lockedVm, pinnedFrames, virtToPhys } from '../support/kernel-state.js';
 
 const RW = uapi.VFIO_DMA_MAP_FLAG_READ | uapi.VFIO_DMA_MAP_FLAG_WRITE;
 const MAX = (1n << 64n) - 1n;
@@ -86,15 +87,15 @@ describe('VFIO_IOMMU_MAP_DMA errno, in check order', () => {
     const { p, c } = setup({ host, proc: small });
     const va = anonBuffer(p, 0x4000n);
     map(p, c, va, 0n, 0x2000n);
-    expect(p.task.mm.lockedVm).toBe(2n);
+    expect(lockedVm(p)).toBe(2n);
     expectErrno(() => map(p, c, va, 0x10000n, 0x1000n), 'ENOMEM');
-    expect(p.task.mm.lockedVm).toBe(2n);
-    expect(p.task.mm.pinnedFrames()).toBe(2);
+    expect(lockedVm(p)).toBe(2n);
+    expect(pinnedFrames(p)).toBe(2);
     // double-mapping the same memory double-charges
     unmap(p, c, 0n, 0x2000n);
     map(p, c, va, 0n, 0x1000n);
     map(p, c, va, 0x10000n, 0x1000n);
-    expect(p.task.mm.lockedVm).toBe(2n);
+    expect(lockedVm(p)).toBe(2n);
     const locked = host.spawn({ caps: ['CAP_IPC_LOCK'], rlimitMemlock: 0n });
     const c2 = locked.open('/dev/vfio/vfio');
     void c2;
@@ -151,7 +152,7 @@ describe('VFIO_IOMMU_UNMAP_DMA', () => {
     expectErrno(() => s.p.ioctl(s.c, uapi.VFIO_IOMMU_UNMAP_DMA, { argsz: 23, iova: 0n, size: 0x1000n }), 'EINVAL');
     expectErrno(() => s.p.ioctl(s.c, uapi.VFIO_IOMMU_UNMAP_DMA, { argsz: 24, flags: 8, iova: 0n, size: 0x1000n }), 'EINVAL');
     expect(unmap(s.p, s.c, 0n, 0n, uapi.VFIO_DMA_UNMAP_FLAG_ALL)).toBe(0x30000n);
-    expect(s.p.task.mm.lockedVm).toBe(0n);
+    expect(lockedVm(s.p)).toBe(0n);
   });
 
   it('VADDR: invalidate, EBUSY for a new group meanwhile, re-validate with exact iova/size (ENOENT/EINVAL)', () => {
@@ -184,7 +185,7 @@ describe('the page table is real', () => {
       const dom = type1Of(p, c).domains[0]!.hw;
       const leaves = [...dom.pageTable.leaves()];
       expect(leaves.length).toBe(disable ? 1024 : 2);
-      for (let off = 0n; off < 0x400000n; off += 0x1000n) expect(dom.pageTable.iovaToPhys(0x200000n + off)).toBe(p.task.mm.virtToPhys(va + off));
+      for (let off = 0n; off < 0x400000n; off += 0x1000n) expect(dom.pageTable.iovaToPhys(0x200000n + off)).toBe(virtToPhys(p, va + off));
       const rid = 0x0600;
       const rd = host.iommu!.dmaRead(rid, 0x201234n, 3);
       expect(rd.ok && [...rd.data!]).toEqual([1, 2, 3]);

@@ -4,6 +4,7 @@ import { Host, uapi, type Process } from '../../src/index.js';
 import { EDU, map, setup, unmap } from '../legacy/helpers.js';
 import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { expectErrno } from '../support/errno.js';
+import { virtToPhys } from '../support/kernel-state.js';
 
 interface Mapping { pgd: bigint; p4d: bigint; pud: bigint; pmd: bigint; pte: bigint }
 
@@ -36,7 +37,7 @@ describe('/sys/kernel/debug/iommu/intel/<bdf>/domain_translation_struct', () => 
     map(p, c, m1, 1n << 30n, 1n << 30n);
     const a = mappingGet(p, EDU, 0x10_0000n)!;
     expect(a.pte).not.toBe(0n);
-    expect(a.pte & ~0xfffn).toBe(p.task.mm.virtToPhys(small));
+    expect(a.pte & ~0xfffn).toBe(virtToPhys(p, small));
     const b = mappingGet(p, EDU, 0x20_0000n)!;
     expect([b.pte, b.pmd !== 0n]).toEqual([0n, true]);
     const g = mappingGet(p, EDU, 1n << 30n)!;

@@ -10,7 +10,7 @@ import { attach, boundDevice, ioasAlloc, mapFixed, P } from '../iommufd/helpers.
 import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { errnoOf, expectErrno } from '../support/errno.js';
 import { readU64le, u64le } from '../support/bytes.js';
-import { hasTask, taskCount, usedFrames, vfioDevice } from '../support/kernel-state.js';
+import { capable, hasTask, lockedVm, openFds, openFile, pinnedFrames, rlimitMemlock, taskCount, usedFrames, vfioDevice, virtToPhys } from '../support/kernel-state.js';
 
 const RID = 0x0600; // edu at 06:00.0
 
@@ -20,13 +20,13 @@ describe('fork: the fd table', () => {
     const efd = p.eventfd();
     const child = p.fork();
     expect(child.pid).not.toBe(p.pid);
-    expect(child.task.openFds()).toEqual(p.task.openFds());
-    expect(child.task.file(c)).toBe(p.task.file(c));
-    expect(p.task.file(c)!.refs).toBe(2);
+    expect(openFds(child)).toEqual(openFds(p));
+    expect(openFile(child, c)).toBe(openFile(p, c));
+    expect(openFile(p, c)!.refs).toBe(2);
     child.write(efd, u64le(5n));
     expect(readU64le(p.read(efd, 8))).toBe(5n);
     child.close(g);
-    expect(p.task.file(g)!.released).toBe(false);
+    expect(openFile(p, g)!.released).toBe(false);
     expect(p.ioctl(g, uapi.VFIO_GROUP_GET_STATUS, { argsz: 8, flags: 0 })).toBe(0);
     expectErrno(() => child.ioctl(g, uapi.VFIO_GROUP_GET_STATUS, { argsz: 8, flags: 0 }), 'EBADF');
     // fds 0-2 of a spawned process are inherited too, and the child's next fd is the lowest free one
@@ -35,7 +35,7 @@ describe('fork: the fd table', () => {
 
   it('a spawned process starts with fds 0, 1 and 2 open on /dev/null: its first open() returns 3', () => {
     const p = new Host().spawn();
-    expect(p.task.openFds()).toEqual([0, 1, 2]);
+    expect(openFds(p)).toEqual([0, 1, 2]);
     expect(p.open('/dev/vfio/vfio')).toBe(3);
     expect(p.read(0, 16).length).toBe(0);
     expect(p.write(1, Uint8Array.of(1, 2, 3))).toBe(3);
@@ -52,15 +52,15 @@ describe('fork: type1 containers', () => {
     const child = p.fork();
     child.writeMem(va, Uint8Array.of(0xbb));
     map(child, c, va, 0x100000n, 0x2000n);
-    expect(child.task.mm.lockedVm).toBe(2n);
-    expect(p.task.mm.lockedVm).toBe(0n);
-    expect(child.task.mm.pinnedFrames()).toBe(2);
-    expect(p.task.mm.pinnedFrames()).toBe(0);
+    expect(lockedVm(child)).toBe(2n);
+    expect(lockedVm(p)).toBe(0n);
+    expect(pinnedFrames(child)).toBe(2);
+    expect(pinnedFrames(p)).toBe(0);
     const rd = host.iommu!.dmaRead(RID, 0x100000n, 1);
     expect(rd.ok && rd.data![0]).toBe(0xbb); // the child's copy, not the parent's page
     expect(unmap(p, c, 0x100000n, 0x2000n)).toBe(0x2000n);
-    expect(child.task.mm.lockedVm).toBe(0n);
-    expect(child.task.mm.pinnedFrames()).toBe(0);
+    expect(lockedVm(child)).toBe(0n);
+    expect(pinnedFrames(child)).toBe(0);
   });
 
   it('a page the parent pinned stays the parent\'s: the child gets a copy, and its writes never reach the device', () => {
@@ -68,18 +68,18 @@ describe('fork: type1 containers', () => {
     const va = anonBuffer(p, 0x1000n);
     p.writeMem(va, Uint8Array.of(1));
     map(p, c, va, 0n, 0x1000n);
-    const pa = p.task.mm.virtToPhys(va);
+    const pa = virtToPhys(p, va);
     const child = p.fork();
-    expect(child.task.mm.virtToPhys(va)).not.toBe(pa);
-    expect(p.task.mm.virtToPhys(va)).toBe(pa);
+    expect(virtToPhys(child, va)).not.toBe(pa);
+    expect(virtToPhys(p, va)).toBe(pa);
     expect(child.readMem(va, 1)[0]).toBe(1);
     child.writeMem(va, Uint8Array.of(2));
     p.writeMem(va, Uint8Array.of(3));
     const rd = host.iommu!.dmaRead(RID, 0n, 1);
     expect(rd.ok && rd.data![0]).toBe(3);
     expect(child.readMem(va, 1)[0]).toBe(2);
-    expect(child.task.mm.lockedVm).toBe(0n);
-    expect(p.task.mm.lockedVm).toBe(1n);
+    expect(lockedVm(child)).toBe(0n);
+    expect(lockedVm(p)).toBe(1n);
   });
 
   it('MAP_SHARED memory stays shared: a child\'s store is what the device reads through the parent\'s mapping', () => {
@@ -87,7 +87,7 @@ describe('fork: type1 containers', () => {
     const va = p.mmap(0n, 0x1000n, PROT_RW, uapi.MAP_SHARED | uapi.MAP_ANONYMOUS, -1, 0n);
     map(p, c, va, 0n, 0x1000n);
     const child = p.fork();
-    expect(child.task.mm.virtToPhys(va)).toBe(p.task.mm.virtToPhys(va));
+    expect(virtToPhys(child, va)).toBe(virtToPhys(p, va));
     child.writeMem(va, Uint8Array.of(0x5a));
     expect(p.readMem(va, 1)[0]).toBe(0x5a);
     const rd = host.iommu!.dmaRead(RID, 0n, 1);
@@ -106,9 +106,9 @@ describe('fork: type1 containers', () => {
     child.exit(0);
     // the container is still open in the parent: the mapping and its pin outlive the child
     expect(type1Of(p, c).dmas.size).toBe(1);
-    expect(child.task.mm.pinnedFrames()).toBe(1);
+    expect(pinnedFrames(child)).toBe(1);
     unmap(p, c, 0n, 0x1000n);
-    expect(child.task.mm.pinnedFrames()).toBe(0);
+    expect(pinnedFrames(child)).toBe(0);
     expect(hasTask(host, child.pid)).toBe(false);
     // a process that exits with the last reference releases the container, its DMA and locked_vm
     const q = p.fork();
@@ -116,10 +116,10 @@ describe('fork: type1 containers', () => {
     const used = usedFrames(host);
     const vb = anonBuffer(q, 0x4000n);
     map(q, c, vb, 0n, 0x4000n);
-    expect(q.task.mm.lockedVm).toBe(4n);
+    expect(lockedVm(q)).toBe(4n);
     q.exit();
-    expect(q.task.mm.lockedVm).toBe(0n);
-    expect(q.task.mm.pinnedFrames()).toBe(0);
+    expect(lockedVm(q)).toBe(0n);
+    expect(pinnedFrames(q)).toBe(0);
     expect(usedFrames(host)).toBe(used);
   });
 });
@@ -131,8 +131,8 @@ describe('fork: credentials, rlimits, BAR mappings', () => {
     const user = host.spawn({ uid: 1000, gid: 1000, rlimitMemlock: 0x1000n });
     const child = user.fork();
     expect(child.uid).toBe(1000);
-    expect(child.task.capable('CAP_IPC_LOCK')).toBe(false);
-    expect(child.task.rlimitMemlock).toBe(0x1000n);
+    expect(capable(child, 'CAP_IPC_LOCK')).toBe(false);
+    expect(rlimitMemlock(child)).toBe(0x1000n);
     const group = user.readlink(`/sys/bus/pci/devices/${EDU}/iommu_group`).split('/').pop();
     expectErrno(() => child.open(`/dev/vfio/${group}`), 'EACCES');
   });
@@ -163,8 +163,8 @@ describe('fork: iommufd (selftest iommufd_ioas.fork_present / fork_gone)', () =>
     child.writeMem(va, Uint8Array.of(0x77));
     mapFixed(child, d.fd, ioas, va, 0x100000n, 4n * P);
     attach(d.p, d.dev, ioas);
-    expect(child.task.mm.pinnedFrames()).toBe(4);
-    expect(d.p.task.mm.pinnedFrames()).toBe(0);
+    expect(pinnedFrames(child)).toBe(4);
+    expect(pinnedFrames(d.p)).toBe(0);
     const rd = d.host.iommu!.dmaRead(RID, 0x100000n, 1);
     expect(rd.ok && rd.data![0]).toBe(0x77);
   });
@@ -207,10 +207,10 @@ describe('fork: failure', () => {
     expect(n).toBeGreaterThan(0);
     const before = usedFrames(host);
     const tasks = taskCount(host);
-    const refs = p.task.file(0)!.refs;
+    const refs = openFile(p, 0)!.refs;
     expect(errnoOf(() => p.fork())).toBe('ENOMEM');
     expect(usedFrames(host)).toBe(before);
     expect(taskCount(host)).toBe(tasks);
-    expect(p.task.file(0)!.refs).toBe(refs);
+    expect(openFile(p, 0)!.refs).toBe(refs);
   });
 });

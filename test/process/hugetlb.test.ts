@@ -5,6 +5,7 @@ import { map, setup, type1Of } from '../legacy/helpers.js';
 import { attach, boundDevice, ioasAlloc, ioptOf, mapFixed } from '../iommufd/helpers.js';
 import { PROT_RW } from '../support/vfio.js';
 import { expectErrno } from '../support/errno.js';
+import { mmOf, virtToPhys } from '../support/kernel-state.js';
 
 const MB2 = 0x200000n;
 const GB = 1n << 30n;
@@ -15,13 +16,13 @@ describe('mmap(MAP_HUGETLB)', () => {
     const p = new Host().spawn();
     const a = p.mmap(0n, 0x1000n, PROT_RW, HUGE | uapi.MAP_HUGE_2MB, -1, 0n);
     expect(a % MB2).toBe(0n);
-    expect(p.task.mm.find(a)!.end - a).toBe(MB2);
+    expect(mmOf(p).find(a)!.end - a).toBe(MB2);
     expectErrno(() => p.munmap(a, 0x1000n), 'EINVAL'); // hugetlb_vm_op_split
     expectErrno(() => p.munmap(a + 0x1000n, MB2), 'EINVAL');
     p.writeMem(a + 0x1234n, Uint8Array.of(1));
-    const pa = p.task.mm.virtToPhys(a)!;
+    const pa = virtToPhys(p, a)!;
     expect(pa % MB2).toBe(0n); // one physically contiguous, aligned huge page
-    expect(p.task.mm.virtToPhys(a + MB2 - 0x1000n)).toBe(pa + MB2 - 0x1000n);
+    expect(virtToPhys(p, a + MB2 - 0x1000n)).toBe(pa + MB2 - 0x1000n);
     p.munmap(a, MB2);
     const g = p.mmap(0n, GB, PROT_RW, HUGE | uapi.MAP_HUGE_1GB, -1, 0n);
     expect(g % GB).toBe(0n);
@@ -36,7 +37,7 @@ describe('mmap(MAP_HUGETLB)', () => {
     const child = p.fork();
     child.writeMem(a + 0x10_0000n, Uint8Array.of(3));
     expect(p.readMem(a + 0x10_0000n, 1)[0]).toBe(3);
-    expect(p.task.mm.virtToPhys(a)! % MB2).toBe(0n);
+    expect(virtToPhys(p, a)! % MB2).toBe(0n);
   });
 });
 

@@ -4,6 +4,7 @@ import { Host, uapi } from '../../src/index.js';
 import { attach, boundDevice, ioasAlloc, ioptOf, RW } from '../iommufd/helpers.js';
 import { PROT_RW } from '../support/vfio.js';
 import { errnoOf, expectErrno } from '../support/errno.js';
+import { virtToPhys } from '../support/kernel-state.js';
 
 const RID = 0x0600;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -75,14 +76,14 @@ describe('MAP_PRIVATE of a memfd', () => {
     const priv = p.mmap(0n, 0x2000n, PROT_RW, uapi.MAP_PRIVATE, fd, 0n);
     const shared = p.mmap(0n, 0x2000n, PROT_RW, uapi.MAP_SHARED, fd, 0n);
     expect(p.readMem(priv, 1)[0]).toBe(1);
-    expect(p.task.mm.virtToPhys(priv)).toBe(p.task.mm.virtToPhys(shared));
+    expect(virtToPhys(p, priv)).toBe(virtToPhys(p, shared));
     p.writeMem(shared + 0x1000n, Uint8Array.of(4)); // the file changes under an unwritten private page
     expect(p.readMem(priv + 0x1000n, 1)[0]).toBe(4);
     p.writeMem(priv, Uint8Array.of(2));
     expect(p.readMem(priv, 1)[0]).toBe(2);
     expect(p.readMem(shared, 1)[0]).toBe(1);
     expect(p.pread(fd, 1, 0n)[0]).toBe(1);
-    expect(p.task.mm.virtToPhys(priv)).not.toBe(p.task.mm.virtToPhys(shared));
+    expect(virtToPhys(p, priv)).not.toBe(virtToPhys(p, shared));
     const pm = p.open('/proc/self/pagemap', uapi.O_RDONLY);
     const e = (va: bigint) => new DataView(p.pread(pm, 8, (va / 4096n) * 8n).buffer).getBigUint64(0, true);
     expect(e(priv) >> 56n).toBe(0x81n); // PRESENT | EXCLUSIVE, not FILE

@@ -5,6 +5,7 @@ import { EDU, setup } from '../legacy/helpers.js';
 import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { expectErrno } from '../support/errno.js';
 import { readU64le } from '../support/bytes.js';
+import { virtToPhys } from '../support/kernel-state.js';
 
 const PRESENT = 1n << 63n;
 const FILE = 1n << 61n;
@@ -27,7 +28,7 @@ describe('/proc/<pid>/pagemap', () => {
     expect(e & EXCLUSIVE).toBe(EXCLUSIVE);
     expect(e & SOFT_DIRTY).toBe(SOFT_DIRTY);
     expect(e & FILE).toBe(0n);
-    expect(((e & PFN) << 12n) + 0x234n).toBe(p.task.mm.virtToPhys(va + 0x1234n));
+    expect(((e & PFN) << 12n) + 0x234n).toBe(virtToPhys(p, va + 0x1234n));
     expect(entry(p, fd, va)).toBe(SOFT_DIRTY); // never touched: not present
     expect(entry(p, fd, 0x10000n)).toBe(0n); // no VMA
     // read(2) walks from the file position; /proc/<pid> is the same file
@@ -55,7 +56,7 @@ describe('/proc/<pid>/pagemap', () => {
     // the capabilities the opener had at open decide
     const admin = host.spawn({ uid: 1000, gid: 1000, caps: ['CAP_SYS_ADMIN'] });
     const fa = admin.open(`/proc/${u.pid}/pagemap`, uapi.O_RDONLY);
-    expect(entry(admin, fa, va) & PFN).toBe(u.task.mm.virtToPhys(va)! >> 12n);
+    expect(entry(admin, fa, va) & PFN).toBe(virtToPhys(u, va)! >> 12n);
     u.exit();
     expect(admin.pread(fa, 8, (va / 4096n) * 8n).length).toBe(0);
   });
@@ -73,7 +74,7 @@ describe('/proc/<pid>/pagemap', () => {
     const bar = p.mmap(0n, 0x1000n, PROT_RW, uapi.MAP_SHARED, dev, 0n);
     const e = entry(p, fd, bar);
     expect(e & (PRESENT | FILE | EXCLUSIVE)).toBe(PRESENT);
-    expect((e & PFN) << 12n).toBe(p.task.mm.virtToPhys(bar));
+    expect((e & PFN) << 12n).toBe(virtToPhys(p, bar));
   });
 });
 

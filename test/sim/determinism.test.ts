@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { anonBuffer } from '../support/vfio.js';
+import { openFile } from '../support/kernel-state.js';
 
 /** The same inputs twice must give byte-identical traces and results. */
 function session(): { trace: string; results: unknown[] } {
@@ -13,7 +14,7 @@ function session(): { trace: string; results: unknown[] } {
   const buf = anonBuffer(sh, 1n << 21n);
   sh.write32(buf + 64n, 0x1234);
   const efd = sh.eventfd(0, 0);
-  const file = sh.task.file(efd)!;
+  const file = openFile(sh, efd)!;
   host.clock.after(50n, 'a', () => (file.priv as { signal(): void }).signal());
   host.clock.after(50n, 'b', () => (file.priv as { signal(): void }).signal());
   results.push([...sh.read(efd, 8)]);

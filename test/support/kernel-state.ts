@@ -6,7 +6,8 @@
  *
  * Read state through the syscall skin or sysfs wherever a user could; use these only where
  * the kernel keeps the fact to itself. Every function takes a Host or one of its Processes;
- * the last two read the kernel object behind one of a process's fds.
+ * the last group reads a process's task (its mm's accounting, its open files, its
+ * credentials) — tests name `p.task` nowhere else.
  */
 import type { Host, Process } from '../../src/index.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
@@ -16,6 +17,8 @@ import type { IommuGroup } from '../../src/kernel/iommu/iommu-group.js';
 import type { VfioDevice } from '../../src/kernel/vfio/vfio-device.js';
 import type { HostIrqs } from '../../src/kernel/vfio-pci/host-irq.js';
 import type { Task } from '../../src/kernel/task.js';
+import type { OpenFile } from '../../src/kernel/fs/file.js';
+import type { AddressSpace } from '../../src/kernel/mm/address-space.js';
 import type { GroupTable } from '../../src/hardware/groups/index.js';
 import type { Type1Iommu } from '../../src/kernel/vfio/type1/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
@@ -136,4 +139,67 @@ export function ioptOf(p: Process, fd: number, ioas: number): IoPagetable {
 /** The iommufd context behind fd `fd` (to build what no topology can: a no-IOMMU HWPT beside an IOMMU-backed device). */
 export function iommufdCtxOf(p: Process, fd: number): IommufdCtx {
   return must(p.task.file(fd), `fd ${fd}`).priv as IommufdCtx;
+}
+
+// ---- a process's task -----------------------------------------------------------------
+
+/** The task behind `p` (for the few kernel-internal constructors a unit test drives, e.g. IoptPages). */
+export function taskOf(p: Process): Task {
+  return p.task;
+}
+
+/** The address space of `p` (its VMAs, pins, accounting). */
+export function mmOf(p: Process): AddressSpace {
+  return p.task.mm;
+}
+
+/** `mm->locked_vm` of `p`, in pages (type1's and iommufd's 'mm' accounting charge it). */
+export function lockedVm(p: Process): bigint {
+  return p.task.mm.lockedVm;
+}
+
+/** `mm->pinned_vm` of `p`, in pages (iommufd's default 'user' accounting and RDMA charge it). */
+export function pinnedVm(p: Process): bigint {
+  return p.task.mm.pinnedVm;
+}
+
+/** How many of `p`'s page frames are pinned right now (any reason, counted once per frame). */
+export function pinnedFrames(p: Process): number {
+  return p.task.mm.pinnedFrames();
+}
+
+/** The physical address behind `p`'s virtual address `va`, or null when nothing backs it yet. */
+export function virtToPhys(p: Process, va: bigint): bigint | null {
+  return p.task.mm.virtToPhys(va);
+}
+
+/** The open file (struct file) behind fd `fd` of `p`: refs, released, path, private data. */
+export function openFile(p: Process, fd: number): OpenFile | undefined {
+  return p.task.file(fd);
+}
+
+/** The fds `p` has open, ascending. */
+export function openFds(p: Process): number[] {
+  return p.task.openFds();
+}
+
+/** Hand `from`'s fd `fd` to `to` (what SCM_RIGHTS over a socket does): the new fd in `to`. */
+export function shareFd(from: Process, fd: number, to: Process): number {
+  const f = must(from.task.file(fd), `fd ${fd}`);
+  return must(to.task.installFd(f.get()), `a free fd in pid ${to.pid}`);
+}
+
+/** Whether `p` has capability `cap` (its effective set; root without a set has all). */
+export function capable(p: Process, cap: string): boolean {
+  return p.task.capable(cap);
+}
+
+/** RLIMIT_MEMLOCK of `p`, in bytes. */
+export function rlimitMemlock(p: Process): bigint {
+  return p.task.rlimitMemlock;
+}
+
+/** Set RLIMIT_NOFILE of `p` (what setrlimit(2) would; the skin has no setrlimit). */
+export function setRlimitNofile(p: Process, n: number): void {
+  p.task.rlimitNofile = n;
 }
