@@ -8,12 +8,10 @@
  *  - an import cycle through value imports (a cycle must be type-only: `import type` is a
  *    forward declaration, a value cycle is a hidden boot order).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { parse, rel, ROOT, sources } from './source-files.js';
 
 /** `file:name` of a module-level collection → why it is not state. */
 const ALLOWED_TABLES: Readonly<Record<string, string>> = {
@@ -28,18 +26,7 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/hardware/topology/flatten.ts:BRIDGE_TYPES': 'topology node type names (literals)',
 };
 
-function sources(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) sources(p, out);
-    else if (p.endsWith('.ts') && !p.endsWith('.test.ts') && !p.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
 const FILES = sources(join(ROOT, 'src')).sort();
-const rel = (p: string): string => relative(ROOT, p).split('\\').join('/');
-const parse = (p: string): ts.SourceFile => ts.createSourceFile(p, readFileSync(p, 'utf8'), ts.ScriptTarget.Latest, true);
 
 const COLLECTIONS = new Set(['Map', 'WeakMap', 'Set', 'WeakSet']);
 

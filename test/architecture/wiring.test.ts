@@ -8,32 +8,20 @@
  *    live where it is not declared — import it from the file that declares it. The facades
  *    listed below are the exceptions, each with its reason.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { parse, rel, ROOT, sources } from './source-files.js';
 
 /** `file` → why its re-exports are not a shim. */
 const ALLOWED_REEXPORTS: Readonly<Record<string, string>> = {
   'src/uapi/structs.ts': 'the one public lookup over both headers’ struct tables (vfio.h, iommufd.h) and their layout rules',
 };
 
-function sources(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) sources(p, out);
-    else if (p.endsWith('.ts') && !p.endsWith('.test.ts') && !p.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
 const FILES = sources(join(ROOT, 'src')).sort();
-const rel = (p: string): string => relative(ROOT, p).split('\\').join('/');
-const parse = (name: string, text: string): ts.SourceFile => ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true);
+const parseText = (name: string, text: string): ts.SourceFile => ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true);
 /** Every source file, parsed once. */
-const PARSED: readonly (readonly [string, ts.SourceFile])[] = FILES.map((f) => [f, parse(f, readFileSync(f, 'utf8'))]);
+const PARSED: readonly (readonly [string, ts.SourceFile])[] = FILES.map((f) => [f, parse(f)]);
 
 function isFunctionType(t: ts.TypeNode | undefined): boolean {
   if (t === undefined) return false;
@@ -78,7 +66,7 @@ describe('architecture: wires made once, names imported from where they live', (
   });
 
   it('the hook finder finds one (the checker can fail)', () => {
-    const sf = parse('x.ts', 'class A { onEvent: ((k: string) => void) | undefined; readonly ok: () => void = () => {}; private p?: () => void; run = () => 1; n = 0; }');
+    const sf = parseText('x.ts', 'class A { onEvent: ((k: string) => void) | undefined; readonly ok: () => void = () => {}; private p?: () => void; run = () => 1; n = 0; }');
     expect(patchableHooks(sf)).toEqual(['A.onEvent', 'A.run']);
   });
 
@@ -89,12 +77,12 @@ describe('architecture: wires made once, names imported from where they live', (
   });
 
   it('every allowed facade still re-exports (a removed one leaves the list)', () => {
-    const stale = Object.keys(ALLOWED_REEXPORTS).filter((f) => reexports(parse(f, readFileSync(join(ROOT, f), 'utf8'))).length === 0);
+    const stale = Object.keys(ALLOWED_REEXPORTS).filter((f) => reexports(parse(join(ROOT, f))).length === 0);
     expect(stale).toEqual([]);
   });
 
   it('the shim finder finds one (the checker can fail)', () => {
-    const sf = parse('x.ts', "import { a } from './a.js';\nexport type { B } from './b.js';\nexport { a };\nexport * from './c.js';");
+    const sf = parseText('x.ts', "import { a } from './a.js';\nexport type { B } from './b.js';\nexport { a };\nexport * from './c.js';");
     expect(reexports(sf)).toEqual(['./b.js', './c.js']);
   });
 });

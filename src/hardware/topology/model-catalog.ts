@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { DeviceModelMaker } from '../devices/model-types.js';
+import type { PciIdentity } from './model.js';
 
 export interface ModelBar {
   readonly index: number;
@@ -18,17 +19,10 @@ export interface ModelBar {
   readonly io: boolean;
 }
 
-export interface DeviceModelInfo {
+/** A model's catalog entry: its identity (interruptPin 0 or 1 = INTA), BARs, capabilities, params and maker. */
+export interface DeviceModelInfo extends PciIdentity {
   readonly name: string;
   readonly description: string;
-  readonly vendor: number;
-  readonly device: number;
-  readonly subsystemVendor: number;
-  readonly subsystemDevice: number;
-  readonly classCode: number;
-  readonly revision: number;
-  /** 0 none, 1 = INTA. */
-  readonly interruptPin: number;
   readonly bars: readonly ModelBar[];
   readonly msi: { readonly vectors: number; readonly is64: boolean; readonly perVectorMask: boolean } | null;
   readonly msix: {

@@ -141,7 +141,19 @@ export interface PciBus {
   readonly isVirtual: boolean;
 }
 
-export interface PciFunction {
+/** What config space says a function is (the IDs, class, revision, interrupt pin), as a model's catalog entry also states it. */
+export interface PciIdentity {
+  readonly vendor: number;
+  readonly device: number;
+  readonly subsystemVendor: number;
+  readonly subsystemDevice: number;
+  readonly classCode: number;
+  readonly revision: number;
+  /** 0 none, 1..4 = INTA..INTD. */
+  readonly interruptPin: number;
+}
+
+export interface PciFunction extends PciIdentity {
   /** Canonical `DDDD:BB:SS.F`. */
   readonly bdf: string;
   readonly segment: number;
@@ -188,14 +200,6 @@ export interface PciFunction {
   readonly vfIndex: number | null;
   readonly vfs: readonly PciFunction[];
   readonly sriov: SriovInfo | null;
-  readonly vendor: number;
-  readonly device: number;
-  readonly subsystemVendor: number;
-  readonly subsystemDevice: number;
-  readonly classCode: number;
-  readonly revision: number;
-  /** 0 none, 1..4 = INTA..INTD. */
-  readonly interruptPin: number;
   readonly model: string | null;
   readonly modelInfo: DeviceModelInfo | null;
   readonly params: Readonly<Record<string, unknown>>;
