@@ -1,5 +1,7 @@
 // node msix-eventfd.mjs <tree> <n>: n doorbell stores → MSI-X → IOMMU IR → eventfd deliveries (the
 // bench case `interrupts`, batches of 64) on <tree>/dist-bench; prints wall and user-CPU ns per interrupt.
+// The rig repeats bench/cases/interrupts.ts's open() on purpose: a build from before the house round
+// (4987b32) does not export it, and the driver must run the same steps on both trees.
 const [tree, nStr] = process.argv.slice(2);
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
