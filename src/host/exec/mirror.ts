@@ -19,8 +19,13 @@ const PAGE = 4096n;
 const EAGER = 1n << 20n;
 
 export class Mirror implements FrameBackend {
-  /** Attached frame → the program's virtual address of that page (user addresses < 2^47 are exact numbers). */
-  private readonly frames = new Map<number, number>();
+  /**
+   * Attached frames as extents sorted by pfn: frames [pfns[i], pfns[i] + counts[i]) back the
+   * program's pages from vas[i] on (user addresses < 2^47 are exact numbers).
+   */
+  private readonly pfns: number[] = [];
+  private readonly counts: number[] = [];
+  private readonly vas: number[] = [];
   /** The program's MAP_HUGETLB ranges (served as ordinary memory by the real kernel): start → [end, mmap flags]. */
   private readonly huge = new Map<bigint, readonly [bigint, number]>();
 
@@ -45,19 +50,44 @@ export class Mirror implements FrameBackend {
   /** [off, off + len) from frame `pfn` on, as runs contiguous in the program's address space (one syscall each). */
   private runs(pfn: number, off: number, len: number, each: (va: number | undefined, bufOff: number, n: number) => void): void {
     let done = 0;
+    let i = this.extentAfter(pfn) - 1;
     while (done < len) {
-      const first = pfn + Math.floor((off + done) / 4096);
-      const base = this.frames.get(first);
-      const start = (off + done) % 4096;
-      let n = Math.min(len - done, 4096 - start);
-      for (let k = 1; done + n < len; k++) {
-        const va = this.frames.get(first + k);
-        if (base === undefined || va !== base + 4096 * k) break;
-        n = Math.min(len - done, n + 4096);
-      }
-      each(base === undefined ? undefined : base + start, done, n);
+      const at = pfn * 4096 + off + done;
+      const f = Math.floor(at / 4096);
+      while (i + 1 < this.pfns.length && this.pfns[i + 1]! <= f) i++;
+      const inside = i >= 0 && f < this.pfns[i]! + this.counts[i]!;
+      const limit = inside ? this.pfns[i]! + this.counts[i]! : i + 1 < this.pfns.length ? this.pfns[i + 1]! : Infinity;
+      const n = Math.min(len - done, limit * 4096 - at);
+      each(inside ? this.vas[i]! + (at - this.pfns[i]! * 4096) : undefined, done, n);
       done += n;
     }
+  }
+
+  /** Index of the first extent starting after `pfn`. */
+  private extentAfter(pfn: number): number {
+    let lo = 0;
+    let hi = this.pfns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pfns[mid]! <= pfn) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Frames [pfn, pfn + n) back the program's pages from `va` on (they were not attached before). */
+  private addExtent(pfn: number, n: number, va: number): void {
+    let i = this.extentAfter(pfn);
+    const prev = i - 1;
+    if (prev >= 0 && this.pfns[prev]! + this.counts[prev]! === pfn && this.vas[prev]! + this.counts[prev]! * 4096 === va) {
+      this.counts[prev] = this.counts[prev]! + n;
+    } else {
+      this.pfns.splice(i, 0, pfn);
+      this.counts.splice(i, 0, n);
+      this.vas.splice(i, 0, va);
+      i++;
+    }
+    this.phys.external.attachRun(pfn, n, this);
   }
 
   /** The program asked for MAP_HUGETLB at [start, end): mirror it with simulated huge pages. */
@@ -67,14 +97,8 @@ export class Mirror implements FrameBackend {
 
   /** A forked child: its simulated pages at the parent's mirrored addresses are copies; they are the child's own pages. */
   adopt(parent: Mirror): void {
-    const mm = this.p.task.mm;
     for (const [s, h] of parent.huge) this.huge.set(s, h);
-    for (const va of parent.frames.values()) {
-      const pa = mm.virtToPhys(BigInt(va));
-      if (pa === null) continue;
-      this.frames.set(Number(pa >> 12n), va);
-      this.phys.external.attach(Number(pa >> 12n), this);
-    }
+    for (let i = 0; i < parent.pfns.length; i++) this.attach(BigInt(parent.vas[i]!), BigInt(parent.counts[i]!) << 12n);
   }
 
   /** Mirror every page of [addr, addr + len) the program has mapped and the simulated process has not. */
@@ -95,15 +119,7 @@ export class Mirror implements FrameBackend {
       if (prot === 0) continue;
       const s = m.start > start ? m.start : start;
       const e = m.end < end ? m.end : end;
-      let run: bigint | null = null;
-      for (let a = s; a <= e; a += PAGE) {
-        const free = a < e && mm.find(a) === undefined;
-        if (free && run === null) run = a;
-        if (!free && run !== null) {
-          this.mapRun(run, a, prot);
-          run = null;
-        }
-      }
+      for (const [hs, he] of mm.holes(s, e)) this.mapRun(hs, he, prot);
     }
   }
 
@@ -123,21 +139,62 @@ export class Mirror implements FrameBackend {
    * call, before any device can reach them) to the program's pages.
    */
   attach(addr: bigint, len: bigint): void {
-    const mm = this.p.task.mm;
     const start = addr & ~(PAGE - 1n);
-    for (let a = start; a < addr + len; a += PAGE) {
-      const pa = mm.virtToPhys(a);
-      if (pa === null) continue;
-      const pfn = Number(pa >> 12n);
-      if (this.frames.get(pfn) === Number(a)) continue;
-      this.frames.set(pfn, Number(a));
-      this.phys.external.attach(pfn, this);
+    for (const r of this.p.task.mm.frameRuns(start, addr + len - start)) {
+      // frames already attached to these pages stay; the others are attached in runs (an
+      // extent and a run are both linear, so one address check settles their whole overlap)
+      for (let k = 0; k < r.n; ) {
+        const f = r.pfn + k;
+        const va = (r.vpn + k) * 4096;
+        const i = this.extentAfter(f) - 1;
+        if (i >= 0 && f < this.pfns[i]! + this.counts[i]!) {
+          const m = Math.min(r.n - k, this.pfns[i]! + this.counts[i]! - f);
+          if (this.vas[i]! + (f - this.pfns[i]!) * 4096 !== va) {
+            this.dropFrames(f, m);
+            this.addExtent(f, m, va);
+          }
+          k += m;
+          continue;
+        }
+        const m = Math.min(r.n - k, i + 1 < this.pfns.length ? this.pfns[i + 1]! - f : Infinity);
+        this.addExtent(f, m, va);
+        k += m;
+      }
     }
+  }
+
+  /** Forget frames [pfn, pfn + n) (attached to other pages before: a frame the simulator reused). */
+  private dropFrames(pfn: number, n: number): void {
+    for (let i = Math.max(0, this.extentAfter(pfn) - 1); i < this.pfns.length && this.pfns[i]! < pfn + n; ) {
+      const s = this.pfns[i]!;
+      const e = s + this.counts[i]!;
+      if (e <= pfn) {
+        i++;
+        continue;
+      }
+      const va = this.vas[i]!;
+      this.pfns.splice(i, 1);
+      this.counts.splice(i, 1);
+      this.vas.splice(i, 1);
+      if (s < pfn) {
+        this.pfns.splice(i, 0, s);
+        this.counts.splice(i, 0, pfn - s);
+        this.vas.splice(i++, 0, va);
+      }
+      if (e > pfn + n) {
+        this.pfns.splice(i, 0, pfn + n);
+        this.counts.splice(i, 0, e - pfn - n);
+        this.vas.splice(i++, 0, va + (pfn + n - s) * 4096);
+      }
+    }
+    this.phys.external.detachRun(pfn, n);
   }
 
   /** Before the simulated process exits: its frames go back to simulated RAM (freeing zeroes them). */
   detachAll(): void {
-    for (const pfn of this.frames.keys()) this.phys.external.detach(pfn);
-    this.frames.clear();
+    for (let i = 0; i < this.pfns.length; i++) this.phys.external.detachRun(this.pfns[i]!, this.counts[i]!);
+    this.pfns.length = 0;
+    this.counts.length = 0;
+    this.vas.length = 0;
   }
 }
