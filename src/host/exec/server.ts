@@ -157,7 +157,9 @@ export class ExecServer {
       case OP.MMAP:
         return s.mmap(a[0]!, a[1]!, n(2), n(3), n(4), a[5]!);
       case OP.MUNMAP:
-        return s.munmap(a[0]!, a[1]!);
+        return s.munmap(a[0]!, a[1]!, a[2] !== 0n);
+      case OP.SHARED:
+        return s.shared(a[0]!, a[1]!, n(2));
       case OP.READ:
         return s.read(n(0), Math.min(n(1), 1 << 24), a[2]!, a[3] !== 0n);
       case OP.WRITE:

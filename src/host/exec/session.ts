@@ -17,7 +17,7 @@ import { EFD_NONBLOCK } from '../../kernel/eventfd.js';
 import { ClientMemory } from './client-memory.js';
 import { prepareIoctl } from './ioctl-args.js';
 import { Mirror } from './mirror.js';
-import { ACT_NEWFD, ACT_SIGNAL, ACT_WATCH, type Action, type Reply } from './protocol.js';
+import { ACT_NEWFD, ACT_SHARE, ACT_SIGNAL, ACT_WATCH, ERR_RETRY, type Action, type Reply } from './protocol.js';
 
 export interface SessionOptions {
   /** Virtual ns each MMIO access costs. */
@@ -132,8 +132,17 @@ export class Session {
   ioctl(real: number, request: number, arg: bigint): Reply {
     const sim = this.fds.get(real) ?? -1;
     const kind = this.p.task.file(sim)?.ops.kind;
-    const env = { read: (a: bigint, n: number) => this.mem.read(a, n), write: (a: bigint, d: Uint8Array) => this.mem.write(a, d), fdIn: (fd: number) => this.fdIn(fd), mirror: (a: bigint, n: bigint) => this.mirror.ensure(a, n), attach: (a: bigint, n: bigint) => this.mirror.attach(a, n) };
+    const share: Array<[bigint, bigint]> = [];
+    const env = {
+      read: (a: bigint, n: number) => this.mem.read(a, n),
+      write: (a: bigint, d: Uint8Array) => this.mem.write(a, d),
+      fdIn: (fd: number) => this.fdIn(fd),
+      mirror: (a: bigint, n: bigint) => void share.push(...this.mirror.ensure(a, n)),
+      attach: (a: bigint, n: bigint) => this.mirror.attach(a, n),
+    };
     const prep = prepareIoctl(kind, request, arg, env);
+    // the shim first makes these buffers shared memory, then sends the call again (nothing was done yet)
+    if (share.length > 0) return { err: ERR_RETRY, ret: -1n, acts: share.map(([s, e]) => ({ kind: ACT_SHARE, fd: -1, val: e - s, addr: s })), payload: null };
     if (process.env.VFIO_SIM_DEBUG) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))}\n`);
     if (!prep.ok) return { err: errnoNumber(prep.code), ret: -1n, acts: [], payload: null };
     const before = new Set(this.p.task.openFds());
@@ -180,8 +189,17 @@ export class Session {
     return this.call(() => this.p.mmap(addr, len, prot, flags, this.fds.get(real) ?? -1, off));
   }
 
-  munmap(addr: bigint, len: bigint): Reply {
-    return this.call(() => (this.p.munmap(addr, len), 0));
+  /** The program unmaps [addr, addr + len) (`bar`: a BAR mapping is there, whose errors are the program's). */
+  munmap(addr: bigint, len: bigint, bar: boolean): Reply {
+    this.mirror.forget(addr, len);
+    const r = this.call(() => (this.p.munmap(addr, len), 0));
+    return bar ? r : ok0();
+  }
+
+  /** The shim made [addr, addr + len) a memfd, its fd `fd` (or declined to: fd < 0). */
+  shared(addr: bigint, len: bigint, fd: number): Reply {
+    this.mirror.shared(addr, len, fd);
+    return ok0();
   }
 
   /** One trapped load or store. A poll loop re-reading an unchanged register jumps to the next event. */
