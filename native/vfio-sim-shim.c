@@ -453,9 +453,10 @@ static int anon_pieces(uintptr_t s, uintptr_t e, struct piece *out, int max) {
     unsigned long a, b, off, ino;
     char perms[5], dev[16];
     int at = 0;
-    if (sscanf(line, "%lx-%lx %4s %lx %15s %lu %n", &a, &b, perms, &off, dev, &ino, &at) < 6) continue;
+    if (sscanf(line, "%lx-%lx %4s %lx %15s %lu%n", &a, &b, perms, &off, dev, &ino, &at) < 6) continue;
     if (b <= s || a >= e) continue;
     char *path = line + at;
+    while (*path == ' ') path++;
     int plen = (int)strcspn(path, "\n");
     int shared_anon = plen == 19 && !strncmp(path, "/dev/zero (deleted)", 19);
     int private_anon = ino == 0 && (plen == 0 || !strncmp(path, "[anon:", 6)) && perms[3] == 'p';
