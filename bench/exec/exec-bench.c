@@ -3,7 +3,10 @@
  *   echo   one round trip over the shim's transport that does nothing (the floor)
  *   ioctl  VFIO_DEVICE_GET_INFO on edu
  *   mmio   a 4-byte load of edu's identification register (trap, decode, round trip, complete)
- * With argv[1] = "hold FILE": map 1 MiB, write its address to FILE, wait to be killed (the DMA case). */
+ * With argv[1] = "hold FILE": map 1 MiB, write its address to FILE, wait to be killed (the DMA case
+ * through /proc/<pid>/mem, not under vfio-sim exec).
+ * With argv[1] = "dma FILE" (under vfio-sim exec): map 1 MiB, hand it to VFIO_IOMMU_MAP_DMA at
+ * IOVA 1 MiB, write its address to FILE, wait to be killed (the DMA case as a program sees it). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <time.h>
@@ -18,6 +21,18 @@ static double now_ns(void) {
 int main(int argc, char **argv) {
   if (argc > 2 && !strcmp(argv[1], "hold")) {
     char *buf = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    FILE *f = fopen(argv[2], "w");
+    fprintf(f, "%p\n", (void *)buf);
+    fclose(f);
+    for (;;) pause();
+  }
+  if (argc > 2 && !strcmp(argv[1], "dma")) {
+    int container, device = vfio_open_device("0000:06:00.0", &container);
+    bus_master(device);
+    char *buf = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    struct vfio_iommu_type1_dma_map map = { .argsz = sizeof map, .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+                                            .vaddr = (uintptr_t)buf, .iova = 1 << 20, .size = 1 << 20 };
+    CHECK(ioctl(container, VFIO_IOMMU_MAP_DMA, &map));
     FILE *f = fopen(argv[2], "w");
     fprintf(f, "%p\n", (void *)buf);
     fclose(f);

@@ -45,6 +45,8 @@ export class Mirror implements FrameBackend {
     private readonly p: Process,
     private readonly phys: PhysMem,
     private readonly mem: ClientMemory,
+    /** Whether a shim is there to share buffers (false: every page through /proc/<pid>/mem). */
+    private readonly canShare = true,
   ) {}
 
   read(pfn: number, off: number, dst: Uint8Array, dstOff: number, len: number): void {
@@ -102,7 +104,7 @@ export class Mirror implements FrameBackend {
     if (end <= start || end - start > 1n << 36n) return [];
     const mm = this.p.task.mm;
     const real = this.mem.mappings(start, end);
-    if (end - start >= SHARE_MIN && mm.holes(start, end).length > 0 && !this.decided(start, end) && real.length > 0 && real.every((m) => m.anon && m.read)) return [[start, end]];
+    if (this.canShare && end - start >= SHARE_MIN && mm.holes(start, end).length > 0 && !this.decided(start, end) && real.length > 0 && real.every((m) => m.anon && m.read)) return [[start, end]];
     for (const [s, [e, flags]] of this.huge) {
       if (s < end && start < e && mm.find(s) === undefined) {
         this.mapRun(s, e, PROT_READ | PROT_WRITE, MAP_HUGETLB | flags);

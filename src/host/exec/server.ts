@@ -50,6 +50,11 @@ export class ExecServer {
     this.server = createServer((sock) => this.accept(sock));
   }
 
+  /** The session of real process `pid`, while it runs (benchmarks reach its simulated process). */
+  session(pid: number): Session | undefined {
+    return this.sessions.get(pid);
+  }
+
   listen(path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);

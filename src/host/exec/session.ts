@@ -32,6 +32,8 @@ export class Session {
   /** Real eventfd → the simulated eventfd the kernel signals for it. */
   readonly eventfds = new Map<number, number>();
   private lastRead: { addr: bigint; value: bigint } | null = null;
+  /** VFIO_SIM_DEBUG: print each decoded ioctl (read once: process.env is slow to read per call). */
+  private readonly debug = process.env['VFIO_SIM_DEBUG'] !== undefined && process.env['VFIO_SIM_DEBUG'] !== '';
   conns = 0;
   private ended = false;
 
@@ -143,16 +145,21 @@ export class Session {
     const prep = prepareIoctl(kind, request, arg, env);
     // the shim first makes these buffers shared memory, then sends the call again (nothing was done yet)
     if (share.length > 0) return { err: ERR_RETRY, ret: -1n, acts: share.map(([s, e]) => ({ kind: ACT_SHARE, fd: -1, val: e - s, addr: s })), payload: null };
-    if (process.env.VFIO_SIM_DEBUG) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))}\n`);
+    if (this.debug) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n`);
     if (!prep.ok) return { err: errnoNumber(prep.code), ret: -1n, acts: [], payload: null };
-    const before = new Set(this.p.task.openFds());
+    const before = this.p.task.openFds();
     const r = this.call(() => this.p.ioctl(sim, request, prep.value.arg as never));
     try {
       prep.value.writeBack();
     } catch {
       /* the program's buffer went away: nothing to write back into */
     }
-    const fresh = this.p.task.openFds().filter((fd) => !before.has(fd) && ![...this.eventfds.values()].includes(fd));
+    // no ioctl closes an fd, so the same count means no new fd (most calls: no set to build)
+    const after = this.p.task.openFds();
+    if (after.length === before.length) return r;
+    const had = new Set(before);
+    const mirrored = new Set(this.eventfds.values());
+    const fresh = after.filter((fd) => !had.has(fd) && !mirrored.has(fd));
     for (const fd of fresh) {
       const out = prep.value.fdOut.find((o) => o.simFd === fd);
       const cloexec = this.p.task.fdEntry(fd)?.cloexec ? 1n << 32n : 0n;

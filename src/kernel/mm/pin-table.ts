@@ -139,7 +139,6 @@ export class PinTable {
           if (freeFrom < 0) freeFrom = f;
         } else flush();
       }
-      flush();
       if (wasLive && c.live === 0 && ++this.emptyChunks > 64 && this.emptyChunks > this.chunks.size / 2) this.pruneChunks();
     }
     flush();
