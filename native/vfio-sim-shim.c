@@ -210,9 +210,17 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv) {
   sock();
 }
 
+/* /proc/self/pagemap or /proc/<own pid>/pagemap: answered by the simulated process. */
+static int own_pagemap(const char *p) {
+  if (!strcmp(p, "/proc/self/pagemap")) return 1;
+  char mine[48];
+  snprintf(mine, sizeof mine, "/proc/%d/pagemap", (int)getpid());
+  return !strcmp(p, mine);
+}
+
 static int sim_path(const char *p) {
   if (!g_on || !p) return 0;
-  return !strncmp(p, "/dev/vfio/", 10) || !strcmp(p, "/dev/vfio") || !strcmp(p, "/dev/iommu") ||
+  return own_pagemap(p) || !strncmp(p, "/dev/vfio/", 10) || !strcmp(p, "/dev/vfio") || !strcmp(p, "/dev/iommu") ||
          !strncmp(p, "/sys/bus/pci/", 13) || !strncmp(p, "/sys/kernel/iommu_groups", 24) ||
          (!strncmp(p, "/sys/module/", 12) && strstr(p, "/parameters")) || !strncmp(p, "/sys/kernel/debug/iommu", 23);
 }
@@ -223,6 +231,7 @@ static int is_watch(int fd) { return g_on && fd >= 0 && fd < MAXFD && g_watch[fd
 /* ---- open / close / dup ---------------------------------------------------------- */
 
 static int sim_open(const char *path, int flags, int mode) {
+  if (own_pagemap(path)) path = "/proc/self/pagemap"; /* the simulated process's own */
   int fd = placeholder(flags & O_CLOEXEC);
   if (fd < 0) return -1;
   uint64_t a[6] = { (uint64_t)fd, (uint64_t)(unsigned)flags, (uint64_t)(unsigned)mode };
@@ -942,6 +951,7 @@ static void fill_stat(struct stat *st, const struct simstat *s) {
 }
 
 static int sim_stat(const char *path, int nofollow, struct stat *st) {
+  if (own_pagemap(path)) path = "/proc/self/pagemap";
   struct simstat s;
   uint64_t a[6] = { (uint64_t)nofollow };
   int64_t r;

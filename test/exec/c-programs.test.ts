@@ -148,6 +148,13 @@ describe.skipIf(why !== null)('C programs under vfio-sim exec', () => {
     // the simulated process saw the munmap: the old buffer's pages are orphans until UNMAP_DMA
     expect(r.host.trace.toString()).toMatch(/munmap\(0x[0-9a-f]+, 0x100000\) = 0/);
   }, 30_000);
+
+  it('answers /proc/<pid>/pagemap from the simulated process: present pages with the PFN the IOMMU maps, untouched ones absent', async () => {
+    const r = await runC(progs, 'pagemap');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('page 0: present=1 pfn=nonzero; page 1: present=0\nafter MAP_DMA: same pfn=1, the IOMMU maps IOVA 0x100000 to it=1\nok\n');
+  }, 30_000);
 });
 
 describe.skipIf(why !== null)('vfio-sim exec: processes and isolation', () => {

@@ -84,6 +84,21 @@ export class ClientMemory {
     return out;
   }
 
+  /** The program's own pagemap entries for `count` pages from `vpn` on, or null when unreadable. */
+  pagemap(vpn: bigint, count: number): BigUint64Array | null {
+    let fd: number | null = null;
+    try {
+      fd = openSync(`/proc/${this.pid}/pagemap`, 'r');
+      const out = new BigUint64Array(count);
+      const got = readSync(fd, new Uint8Array(out.buffer), 0, count * 8, vpn * 8n);
+      return got === count * 8 ? out : null;
+    } catch {
+      return null;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+  }
+
   /** Open the program's fd `fd` (a memfd it shares) for reading and writing; null when it cannot be. */
   openFile(fd: number): number | null {
     try {

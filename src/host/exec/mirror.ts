@@ -16,7 +16,7 @@ import type { FrameBackend } from '../../hardware/memory/external.js';
 import type { PhysMem } from '../../hardware/memory/phys-mem.js';
 import type { Process } from '../../process/process.js';
 import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../uapi/posix.js';
-import type { ClientMemory } from './client-memory.js';
+import type { ClientMemory, RealMapping } from './client-memory.js';
 import { FrameExtents, shift } from './frame-extents.js';
 
 const PAGE = 4096n;
@@ -97,14 +97,19 @@ export class Mirror implements FrameBackend {
    * has not. Returns the ranges the shim should share first (then nothing was mirrored).
    */
   ensure(addr: bigint, len: bigint): Array<[bigint, bigint]> {
-    const start0 = addr & ~(PAGE - 1n);
-    const end0 = (addr + len + PAGE - 1n) & ~(PAGE - 1n);
-    let start = start0;
-    let end = end0;
+    const start = addr & ~(PAGE - 1n);
+    const end = (addr + len + PAGE - 1n) & ~(PAGE - 1n);
     if (end <= start || end - start > 1n << 36n) return [];
-    const mm = this.p.task.mm;
     const real = this.mem.mappings(start, end);
-    if (this.canShare && end - start >= SHARE_MIN && mm.holes(start, end).length > 0 && !this.decided(start, end) && real.length > 0 && real.every((m) => m.anon && m.read)) return [[start, end]];
+    if (this.canShare && end - start >= SHARE_MIN && this.p.task.mm.holes(start, end).length > 0 && !this.decided(start, end) && real.length > 0 && real.every((m) => m.anon && m.read)) return [[start, end]];
+    this.mirrorRange(start, end, real);
+    return [];
+  }
+
+  /** Mirror the holes of [start, end) (page aligned), `real` being the program's mappings there. */
+  private mirrorRange(start: bigint, end: bigint, real: RealMapping[]): void {
+    const [start0, end0] = [start, end];
+    const mm = this.p.task.mm;
     for (const [s, [e, flags]] of this.huge) {
       if (s < end && start < e && mm.find(s) === undefined) {
         this.mapRun(s, e, PROT_READ | PROT_WRITE, MAP_HUGETLB | flags);
@@ -119,7 +124,35 @@ export class Mirror implements FrameBackend {
       const e = m.end < end ? m.end : end;
       for (const [hs, he] of mm.holes(s, e)) this.mapRun(hs, he, prot);
     }
-    return [];
+  }
+
+  /**
+   * The program reads its own /proc/self/pagemap for [start, end): the pages it has in memory
+   * (its real pagemap's present or swapped bit) are mirrored and populated, so the simulated
+   * pagemap answers present, with the simulated PFN, where Linux would.
+   */
+  present(start: bigint, end: bigint): void {
+    if (end <= start || end - start > 1n << 36n) return;
+    const bits = this.mem.pagemap(start >> 12n, Number((end - start) >> 12n));
+    if (bits === null) return;
+    const mm = this.p.task.mm;
+    for (let i = 0; i < bits.length; ) {
+      if ((bits[i]! >> 62n) === 0n) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < bits.length && (bits[j]! >> 62n) !== 0n) j++;
+      const s = start + (BigInt(i) << 12n);
+      const e = start + (BigInt(j) << 12n);
+      this.mirrorRange(s, e, this.mem.mappings(s, e));
+      const pinned = mm.pin(s, e - s, false);
+      if (pinned.ok) {
+        mm.unpin(pinned.value);
+        this.attach(s, e - s);
+      }
+      i = j;
+    }
   }
 
   /** Was [start, end) shared (or declined) already, as a whole? */

@@ -171,6 +171,12 @@ export class Session {
 
   read(real: number, len: number, off: bigint, hasOff: boolean): Reply {
     const sim = this.fds.get(real) ?? -1;
+    const f = this.p.task.file(sim);
+    if (f?.ops.kind === 'proc-pagemap' && (f.priv as { task?: unknown }).task === this.p.task) {
+      // the program's own pagemap: its pages in memory become simulated pages first
+      const at = (hasOff ? off : f.pos) / 8n;
+      this.mirror.present(at << 12n, (at + BigInt(Math.floor(len / 8))) << 12n);
+    }
     try {
       const data = hasOff ? this.p.pread(sim, len, off) : this.p.read(sim, len);
       return { err: 0, ret: BigInt(data.length), acts: [], payload: data };
