@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <ucontext.h>
@@ -351,8 +352,19 @@ int ioctl(int fd, unsigned long req, ...) {
   va_end(ap);
   if (is_sim(fd)) {
     uint64_t a[6] = { (uint64_t)fd, req, (uint64_t)(uintptr_t)arg };
+    /* The argument's first bytes (to the end of its page) go with the call, read without
+     * faulting on a bad pointer, so the server need not read them through /proc/<pid>/mem. */
+    unsigned char head[256];
+    size_t want = 0;
+    uintptr_t p = (uintptr_t)arg;
+    if (p >= 65536) {
+      want = 4096 - (p & 4095);
+      if (want > sizeof head) want = sizeof head;
+      struct iovec local = { head, want }, remote = { arg, want };
+      if (process_vm_readv(g_pid, &local, 1, &remote, 1, 0) != (ssize_t)want) want = 0;
+    }
     int64_t r;
-    int err = rpc(OP_IOCTL, a, NULL, 0, NULL, 0, &r);
+    int err = rpc(OP_IOCTL, a, head, want, NULL, 0, &r);
     return (int)fin(err, r);
   }
   REAL(int, ioctl, int, unsigned long, ...);

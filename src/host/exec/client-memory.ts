@@ -23,6 +23,17 @@ export class ClientMemory {
   private fd: number | null = null;
   /** The program's memfds this server opened (shared DMA buffers): closed with the memory. */
   private readonly files: number[] = [];
+  /** Bytes the program sent along with the current call (its ioctl argument's start), or null. */
+  private window: { readonly addr: bigint; readonly bytes: Uint8Array } | null = null;
+
+  /** Serve reads inside [addr, addr + bytes.length) from `bytes` until `endWindow()` (one call). */
+  beginWindow(addr: bigint, bytes: Uint8Array): void {
+    this.window = bytes.length > 0 ? { addr, bytes } : null;
+  }
+
+  endWindow(): void {
+    this.window = null;
+  }
 
   constructor(readonly pid: number) {}
 
@@ -44,6 +55,12 @@ export class ClientMemory {
   }
 
   readInto(addr: bigint, dst: Uint8Array, off: number, len: number): boolean {
+    const w = this.window;
+    if (w !== null && addr >= w.addr && addr + BigInt(len) <= w.addr + BigInt(w.bytes.length)) {
+      const at = Number(addr - w.addr);
+      dst.set(w.bytes.subarray(at, at + len), off);
+      return true;
+    }
     const fd = this.handle();
     if (fd === null || addr < 0n || addr >= USER_END) return false;
     try {

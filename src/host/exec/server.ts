@@ -158,7 +158,7 @@ export class ExecServer {
       case OP.CLOSE:
         return s.close(n(0));
       case OP.IOCTL:
-        return s.ioctl(n(0), Number(a[1]! & 0xffffffffn), a[2]!);
+        return s.ioctl(n(0), Number(a[1]! & 0xffffffffn), a[2]!, q.payload);
       case OP.MMAP:
         return s.mmap(a[0]!, a[1]!, n(2), n(3), n(4), a[5]!);
       case OP.MUNMAP:

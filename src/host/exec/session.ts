@@ -131,7 +131,8 @@ export class Session {
     return ok0();
   }
 
-  ioctl(real: number, request: number, arg: bigint): Reply {
+  /** An ioctl; `head`: the argument's first bytes as the program sent them (read from there first). */
+  ioctl(real: number, request: number, arg: bigint, head: Uint8Array = new Uint8Array(0)): Reply {
     const sim = this.fds.get(real) ?? -1;
     const kind = this.p.task.file(sim)?.ops.kind;
     const share: Array<[bigint, bigint]> = [];
@@ -142,7 +143,9 @@ export class Session {
       mirror: (a: bigint, n: bigint) => void share.push(...this.mirror.ensure(a, n)),
       attach: (a: bigint, n: bigint) => this.mirror.attach(a, n),
     };
+    this.mem.beginWindow(arg, head);
     const prep = prepareIoctl(kind, request, arg, env);
+    this.mem.endWindow();
     // the shim first makes these buffers shared memory, then sends the call again (nothing was done yet)
     if (share.length > 0) return { err: ERR_RETRY, ret: -1n, acts: share.map(([s, e]) => ({ kind: ACT_SHARE, fd: -1, val: e - s, addr: s })), payload: null };
     if (this.debug) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n`);
