@@ -258,6 +258,8 @@ export class Mirror implements FrameBackend {
       this.phys.external.detachRun(f, n);
     }
     this.trim(s, e);
+    // a MAP_HUGETLB range the program unmaps (even in part: hugetlb VMAs split only at huge page edges) is gone
+    for (const [hs, [he]] of [...this.huge]) if (hs < addr + len && addr < he) this.huge.delete(hs);
   }
 
   /** Shared ranges lose [s, e) (later buffers there are new memory). */
