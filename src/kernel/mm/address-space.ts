@@ -276,10 +276,10 @@ export class AddressSpace {
     return pinWalk(
       {
         find: (a) => this.find(a),
-        populate: (v, vpn, limit) => populateRun(v, vpn, limit, this.frames, this.phys, write),
+        populate: (v, vpn, limit, run) => populateRun(v, vpn, limit, this.frames, this.phys, write, run),
         pin: (pfn, n) => this.pinRun(pfn, n),
         unpin: (pinned) => {
-          for (const [pfn, n] of pinned) this.unpinRun(pfn, n);
+          for (let i = 0; i < pinned.length; i += 2) this.unpinRun(pinned[i]!, pinned[i + 1]!);
         },
       },
       addr,

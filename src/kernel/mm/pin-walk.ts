@@ -13,17 +13,18 @@ const PAGE = 0x1000n;
 
 export interface PinOps {
   find(a: bigint): Vma | undefined;
-  /** The frame of `vpn` and how many pages from it on (below `limit`) are backed contiguously. */
-  populate(v: Vma, vpn: number, limit: number): [number, number] | null;
+  /** The frame of `vpn`; `run.n` gets how many pages from it on (below `limit`) are backed contiguously. */
+  populate(v: Vma, vpn: number, limit: number, run: { n: number }): number | null;
   /** One pin on each frame of [pfn, pfn + n). */
   pin(pfn: number, n: number): void;
-  /** Undo pins taken: [pfn, n] pairs. */
-  unpin(pinned: ReadonlyArray<readonly [number, number]>): void;
+  /** Undo pins taken: pfn, n, pfn, n, ... */
+  unpin(pinned: readonly number[]): void;
 }
 
 export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRun[]> {
   const runs: PinnedRun[] = [];
-  const pinned: Array<[number, number]> = [];
+  const pinned: number[] = []; // pfn, n pairs, flat
+  const run = { n: 0 };
   // the open run of memory pages, in page numbers (bigint only at run boundaries: a 1 GiB
   // hugetlb page is 262144 pages)
   let open: { vpn: number; pfn: number; n: number } | null = null;
@@ -45,16 +46,16 @@ export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRu
     }
     const lastVpn = Number(stop >> 12n);
     for (let vpn = Number(a >> 12n); vpn < lastVpn; ) {
-      const got = ops.populate(v, vpn, lastVpn);
-      if (got === null) {
+      const pfn = ops.populate(v, vpn, lastVpn, run);
+      if (pfn === null) {
         ops.unpin(pinned);
         return fail('ENOMEM', 'pin_user_pages: out of memory');
       }
-      const [pfn, n] = got;
+      const n = run.n;
       ops.pin(pfn, n);
-      const lastPin = pinned[pinned.length - 1];
-      if (lastPin !== undefined && lastPin[0] + lastPin[1] === pfn) lastPin[1] += n;
-      else pinned.push([pfn, n]);
+      const k = pinned.length;
+      if (k > 0 && pinned[k - 2]! + pinned[k - 1]! === pfn) pinned[k - 1] = pinned[k - 1]! + n;
+      else pinned.push(pfn, n);
       const o = open as { vpn: number; pfn: number; n: number } | null;
       if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n += n;
       else {

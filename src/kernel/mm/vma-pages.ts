@@ -68,17 +68,27 @@ export function populatePage(v: Vma, vpn: number, frames: FramePool, phys: PhysA
 
 /**
  * populatePage for `vpn` and, when it lies in an anonymous block, the pages after it up to
- * `limit` (exclusive) in the same block: [first pfn, pages]. One call per block instead of
- * one per page; null when memory runs out.
+ * `limit` (exclusive) in the same block: returns the first pfn and sets `run.n` to the pages.
+ * One call per block instead of one per page; null when memory runs out.
  */
-export function populateRun(v: Vma, vpn: number, limit: number, frames: FramePool, phys: PhysAccess, write: boolean): [number, number] | null {
-  const pfn = populatePage(v, vpn, frames, phys, write);
-  if (pfn === null) return null;
-  if (v.backing.kind !== 'anon') return [pfn, 1];
-  const bp = v.backing.blockPages;
-  const blk = Math.floor(vpn / bp);
-  if (v.backing.blocks.get(blk) === undefined) return [pfn, 1];
-  return [pfn, Math.min(limit, (blk + 1) * bp) - vpn];
+export function populateRun(v: Vma, vpn: number, limit: number, frames: FramePool, phys: PhysAccess, write: boolean, run: { n: number }): number | null {
+  if (v.backing.kind === 'anon') {
+    const b = v.backing;
+    const blk = Math.floor(vpn / b.blockPages);
+    let base = b.blocks.get(blk);
+    if (base === undefined) {
+      const pfn = populatePage(v, vpn, frames, phys, write);
+      base = b.blocks.get(blk);
+      if (pfn === null || base === undefined) {
+        run.n = 1;
+        return pfn;
+      }
+    }
+    run.n = Math.min(limit, (blk + 1) * b.blockPages) - vpn;
+    return base + (vpn - blk * b.blockPages);
+  }
+  run.n = 1;
+  return populatePage(v, vpn, frames, phys, write);
 }
 
 /**
