@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <ucontext.h>
@@ -40,8 +41,11 @@
 
 enum { OP_HELLO = 1, OP_OPEN, OP_CLOSE, OP_IOCTL, OP_MMAP, OP_MUNMAP, OP_READ, OP_WRITE, OP_MMIO,
        OP_READLINK, OP_READDIR, OP_STAT, OP_DUP, OP_FCNTL, OP_SLEEP, OP_WAIT, OP_PREFORK,
-       OP_REGISTER, OP_ECHO, OP_FSTAT, OP_REALPATH, OP_EXIT, OP_LSEEK, OP_HUGE };
-enum { ACT_SIGNAL = 1, ACT_NEWFD = 2, ACT_WATCH = 3 };
+       OP_REGISTER, OP_ECHO, OP_FSTAT, OP_REALPATH, OP_EXIT, OP_LSEEK, OP_HUGE, OP_SHARED };
+enum { ACT_SIGNAL = 1, ACT_NEWFD = 2, ACT_WATCH = 3, ACT_SHARE = 4 };
+/* A reply with this error asks for the request again, after its actions (the kernel's own
+ * ERESTARTSYS, which never reaches user space). */
+#define ERR_RETRY 512
 
 struct req { uint32_t len, op; uint64_t a[6]; };
 struct rep { uint32_t len; int32_t err; int64_t ret; uint32_t nact, plen; };
@@ -122,6 +126,7 @@ static void do_actions(struct act *acts, uint32_t n, int64_t *ret);
 static int rpc(uint32_t op, const uint64_t *a, const void *pl, size_t plen, void *out, size_t outcap, int64_t *ret) {
   int s = sock();
   int saved = errno;
+again:;
   struct req q = { (uint32_t)(sizeof q + plen), op, { 0 } };
   if (a) memcpy(q.a, a, sizeof q.a);
   struct rep r;
@@ -140,6 +145,7 @@ static int rpc(uint32_t op, const uint64_t *a, const void *pl, size_t plen, void
   }
   *ret = r.ret;
   do_actions(acts, r.nact, ret);
+  if (r.err == ERR_RETRY) goto again;
   errno = saved;
   return r.err ? -r.err : 0;
 }
@@ -155,6 +161,8 @@ static int placeholder(int cloexec) {
   if (fd >= 0 && fd < MAXFD) g_sim[fd] = 1;
   return fd;
 }
+
+static void share_range(uintptr_t s, uintptr_t e);
 
 static void do_actions(struct act *acts, uint32_t n, int64_t *ret) {
   for (uint32_t i = 0; i < n; i++) {
@@ -172,6 +180,8 @@ static void do_actions(struct act *acts, uint32_t n, int64_t *ret) {
       uint64_t a[6] = { (uint64_t)fd, x->val & 0xffffffffu };
       int64_t r;
       rpc(OP_REGISTER, a, NULL, 0, NULL, 0, &r);
+    } else if (x->kind == ACT_SHARE) {
+      share_range((uintptr_t)x->addr, (uintptr_t)(x->addr + x->val));
     }
   }
 }
@@ -201,9 +211,17 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv) {
   sock();
 }
 
+/* /proc/self/pagemap or /proc/<own pid>/pagemap: answered by the simulated process. */
+static int own_pagemap(const char *p) {
+  if (!strcmp(p, "/proc/self/pagemap")) return 1;
+  char mine[48];
+  snprintf(mine, sizeof mine, "/proc/%d/pagemap", (int)getpid());
+  return !strcmp(p, mine);
+}
+
 static int sim_path(const char *p) {
   if (!g_on || !p) return 0;
-  return !strncmp(p, "/dev/vfio/", 10) || !strcmp(p, "/dev/vfio") || !strcmp(p, "/dev/iommu") ||
+  return own_pagemap(p) || !strncmp(p, "/dev/vfio/", 10) || !strcmp(p, "/dev/vfio") || !strcmp(p, "/dev/iommu") ||
          !strncmp(p, "/sys/bus/pci/", 13) || !strncmp(p, "/sys/kernel/iommu_groups", 24) ||
          (!strncmp(p, "/sys/module/", 12) && strstr(p, "/parameters")) || !strncmp(p, "/sys/kernel/debug/iommu", 23);
 }
@@ -214,6 +232,7 @@ static int is_watch(int fd) { return g_on && fd >= 0 && fd < MAXFD && g_watch[fd
 /* ---- open / close / dup ---------------------------------------------------------- */
 
 static int sim_open(const char *path, int flags, int mode) {
+  if (own_pagemap(path)) path = "/proc/self/pagemap"; /* the simulated process's own */
   int fd = placeholder(flags & O_CLOEXEC);
   if (fd < 0) return -1;
   uint64_t a[6] = { (uint64_t)fd, (uint64_t)(unsigned)flags, (uint64_t)(unsigned)mode };
@@ -333,8 +352,19 @@ int ioctl(int fd, unsigned long req, ...) {
   va_end(ap);
   if (is_sim(fd)) {
     uint64_t a[6] = { (uint64_t)fd, req, (uint64_t)(uintptr_t)arg };
+    /* The argument's first bytes (to the end of its page) go with the call, read without
+     * faulting on a bad pointer, so the server need not read them through /proc/<pid>/mem. */
+    unsigned char head[256];
+    size_t want = 0;
+    uintptr_t p = (uintptr_t)arg;
+    if (p >= 65536) {
+      want = 4096 - (p & 4095);
+      if (want > sizeof head) want = sizeof head;
+      struct iovec local = { head, want }, remote = { arg, want };
+      if (process_vm_readv(g_pid, &local, 1, &remote, 1, 0) != (ssize_t)want) want = 0;
+    }
     int64_t r;
-    int err = rpc(OP_IOCTL, a, NULL, 0, NULL, 0, &r);
+    int err = rpc(OP_IOCTL, a, head, want, NULL, 0, &r);
     return (int)fin(err, r);
   }
   REAL(int, ioctl, int, unsigned long, ...);
@@ -405,6 +435,151 @@ off_t lseek(int fd, off_t off, int whence) {
   return real_lseek(fd, off, whence);
 }
 off_t lseek64(int fd, off_t off, int whence) { return lseek(fd, off, whence); }
+
+/* ---- DMA buffers as shared memory --------------------------------------------------- */
+/* When the program hands the kernel a large anonymous buffer (MAP_DMA, IOAS_MAP), the server
+ * asks (ACT_SHARE) that its pages become a memfd mapped at the same address with the same
+ * protections and contents. The server opens the memfd through /proc/<pid>/fd, so a device's
+ * DMA is a pwrite/pread of that file (tmpfs, about twice as fast as /proc/<pid>/mem), and the
+ * pages outlive a munmap by the program while the simulator still has them pinned, as pinned
+ * pages do in Linux. A fork gives the child private copies of what was private memory. */
+
+struct shared { uintptr_t start, end; int prot, priv; };
+#define MAXSHARED 256
+static struct shared g_shared[MAXSHARED];
+static int g_nshared;
+
+struct piece { uintptr_t start, end; int prot, priv; };
+
+/* The mappings of [s, e) from /proc/self/maps; 0 unless every page is readable anonymous
+ * memory (private, or MAP_SHARED anonymous) other than the heap and the stack. */
+static int anon_pieces(uintptr_t s, uintptr_t e, struct piece *out, int max) {
+  REAL(int, open, const char *, int, ...);
+  REAL(ssize_t, read, int, void *, size_t);
+  REAL(int, close, int);
+  int fd = real_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (ssize_t k; buf && (k = real_read(fd, buf + len, cap - len - 1)) > 0;) {
+    len += (size_t)k;
+    if (cap - len < 4096) buf = realloc(buf, cap *= 2);
+  }
+  real_close(fd);
+  if (!buf) return 0;
+  buf[len] = 0;
+  int n = 0;
+  uintptr_t covered = s;
+  for (char *line = buf; line && *line && covered < e; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    unsigned long a, b, off, ino;
+    char perms[5], dev[16];
+    int at = 0;
+    if (sscanf(line, "%lx-%lx %4s %lx %15s %lu%n", &a, &b, perms, &off, dev, &ino, &at) < 6) continue;
+    if (b <= s || a >= e) continue;
+    char *path = line + at;
+    while (*path == ' ') path++;
+    int plen = (int)strcspn(path, "\n");
+    int shared_anon = plen == 19 && !strncmp(path, "/dev/zero (deleted)", 19);
+    int private_anon = ino == 0 && (plen == 0 || !strncmp(path, "[anon:", 6)) && perms[3] == 'p';
+    if (a > covered || n == max || perms[0] != 'r' || !(shared_anon || private_anon)) { n = 0; break; }
+    out[n++] = (struct piece){ a > s ? a : s, b < e ? b : e,
+                               PROT_READ | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0), private_anon };
+    covered = b;
+  }
+  free(buf);
+  return covered >= e ? n : 0;
+}
+
+/* Copy the pages of [s, e) that hold data (resident, or swapped out) into fd at offset - base. */
+static void copy_present(int fd, uintptr_t s, uintptr_t e, uintptr_t base) {
+  REAL(int, open, const char *, int, ...);
+  REAL(ssize_t, pread, int, void *, size_t, off_t);
+  REAL(ssize_t, pwrite, int, const void *, size_t, off_t);
+  REAL(int, close, int);
+  int pm = real_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t ent[512];
+  unsigned char vec[512];
+  for (uintptr_t a = s; a < e;) {
+    size_t n = (e - a) / 4096 < 512 ? (e - a) / 4096 : 512;
+    int okpm = pm >= 0 && real_pread(pm, ent, n * 8, (off_t)(a / 4096 * 8)) == (ssize_t)(n * 8);
+    int okmc = mincore((void *)a, n * 4096, vec) == 0;
+    size_t run = 0;
+    for (size_t i = 0; i <= n; i++) {
+      int has = i < n && ((okpm && (ent[i] >> 62)) || (okmc && (vec[i] & 1)) || (!okpm && !okmc));
+      if (has) { run++; continue; }
+      uintptr_t from = a + (i - run) * 4096;
+      if (run && real_pwrite(fd, (void *)from, run * 4096, (off_t)(from - base)) < 0) {}
+      run = 0;
+    }
+    a += n * 4096;
+  }
+  if (pm >= 0) real_close(pm);
+}
+
+static void share_range(uintptr_t s, uintptr_t e) {
+  REAL(void *, mmap, void *, size_t, int, int, int, off_t);
+  REAL(int, fcntl, int, int, ...);
+  REAL(int, close, int);
+  struct piece p[16];
+  int n = g_nshared + 16 <= MAXSHARED ? anon_pieces(s, e, p, 16) : 0;
+  int fd = n ? memfd_create("vfio-sim-dma", MFD_CLOEXEC) : -1;
+  if (fd >= 0 && ftruncate(fd, (off_t)(e - s)) == 0) {
+    copy_present(fd, s, e, s);
+    for (int i = 0; i < n; i++)
+      if (real_mmap((void *)p[i].start, p[i].end - p[i].start, p[i].prot, MAP_SHARED | MAP_FIXED, fd, (off_t)(p[i].start - s)) == MAP_FAILED)
+        die("vfio-sim shim: cannot remap %p as shared memory: %s\n", (void *)p[i].start, strerror(errno));
+    for (int i = 0; i < n; i++) g_shared[g_nshared++] = (struct shared){ p[i].start, p[i].end, p[i].prot, p[i].priv };
+    /* out of the program's fd numbers until the server has opened it */
+    int high = real_fcntl(fd, F_DUPFD_CLOEXEC, 900);
+    if (high >= 0) { real_close(fd); fd = high; }
+  } else if (fd >= 0) {
+    real_close(fd);
+    fd = -1;
+  }
+  uint64_t a[6] = { (uint64_t)s, (uint64_t)(e - s), (uint64_t)(int64_t)fd };
+  int64_t r;
+  rpc(OP_SHARED, a, NULL, 0, NULL, 0, &r);
+  if (fd >= 0) real_close(fd);
+}
+
+/* munmap of [s, e): the shared pieces there are gone (the server keeps the pages it pinned). */
+static void forget_shared(uintptr_t s, uintptr_t e) {
+  for (int i = 0; i < g_nshared;) {
+    struct shared *x = &g_shared[i];
+    if (x->start < e && s < x->end) {
+      if (s <= x->start && e >= x->end) { *x = g_shared[--g_nshared]; continue; }
+      if (s > x->start && e < x->end && g_nshared < MAXSHARED) {
+        g_shared[g_nshared++] = (struct shared){ e, x->end, x->prot, x->priv };
+        x->end = s;
+      } else if (s <= x->start) x->start = e;
+      else x->end = s;
+    }
+    i++;
+  }
+}
+
+/* In a forked child: what was private memory becomes private again (copies of its pages). */
+static void unshare_private(void) {
+  REAL(void *, mmap, void *, size_t, int, int, int, off_t);
+  REAL(int, munmap, void *, size_t);
+  for (int i = 0; i < g_nshared;) {
+    struct shared *x = &g_shared[i];
+    if (!x->priv) { i++; continue; }
+    size_t len = x->end - x->start;
+    char *tmp = real_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tmp == MAP_FAILED) die("vfio-sim shim: fork: no memory for a private copy\n");
+    unsigned char vec[512];
+    for (size_t off = 0; off < len; off += 512 * 4096) {
+      size_t n = (len - off) / 4096 < 512 ? (len - off) / 4096 : 512;
+      int okmc = mincore((void *)(x->start + off), n * 4096, vec) == 0;
+      for (size_t k = 0; k < n; k++)
+        if (!okmc || (vec[k] & 1)) memcpy(tmp + off + k * 4096, (void *)(x->start + off + k * 4096), 4096);
+    }
+    if (mprotect(tmp, len, x->prot) || mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)x->start) == MAP_FAILED)
+      die("vfio-sim shim: fork: cannot make %p private again\n", (void *)x->start);
+    *x = g_shared[--g_nshared];
+  }
+}
 
 /* ---- BAR mmap and the MMIO trap ------------------------------------------------------ */
 
@@ -478,11 +653,13 @@ int munmap(void *addr, size_t len) {
     }
     i++;
   }
-  if (hit) {
-    uint64_t a[6] = { (uint64_t)s, len };
+  if (g_on && len > 0 && !(s & 4095)) {
+    /* every unmap is told, so the simulator stops mirroring memory that is gone */
+    forget_shared(s, (e + 4095) & ~(uintptr_t)4095);
+    uint64_t a[6] = { (uint64_t)s, len, (uint64_t)hit };
     int64_t r;
     int err = rpc(OP_MUNMAP, a, NULL, 0, NULL, 0, &r);
-    if (err) { errno = -err; return -1; }
+    if (err && hit) { errno = -err; return -1; }
   }
   return real_munmap(addr, len);
 }
@@ -755,6 +932,7 @@ pid_t fork(void) {
   pid_t pid = real_fork();
   if (pid == 0) {
     REAL(int, close, int);
+    unshare_private();
     if (t_sock >= 0 && t_sock < MAXFD) g_ours[t_sock] = 0;
     real_close(t_sock);
     t_sock = -1;
@@ -785,6 +963,7 @@ static void fill_stat(struct stat *st, const struct simstat *s) {
 }
 
 static int sim_stat(const char *path, int nofollow, struct stat *st) {
+  if (own_pagemap(path)) path = "/proc/self/pagemap";
   struct simstat s;
   uint64_t a[6] = { (uint64_t)nofollow };
   int64_t r;

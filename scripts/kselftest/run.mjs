@@ -5,8 +5,10 @@
 // kernel does on that device (tap.mjs). Exit 0 only if every binary behaved so.
 //
 // Options: --only SUBSTRING (binary or machine name), --verbose (print every binary's output),
-// --prepare (only fetch and build), --jobs N (binaries run at once, each under its own
-// `vfio-sim exec`, which keeps separate runs apart; default: the CPUs available).
+// --prepare (only fetch and build), --jobs N (binaries run at once, default: the CPUs
+// available; each lane is a worker process, worker.mjs, that runs its binaries one after
+// another as `vfio-sim exec` does — a fresh simulated machine each — without a Node start-up
+// per binary; a failing binary's line prints the equivalent `vfio-sim exec` command).
 // Env: KSELFTEST_BIN (use these binaries, skip prepare.sh).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -44,38 +46,59 @@ function execAvailable() {
   return r.status === 0;
 }
 
-/** Run one binary under `vfio-sim exec`; resolves with its status, output and wall time. */
-function runOne(bin, machine, bdfs) {
-  const execArgs = [cli, 'exec'];
-  if (machine !== 'default') execArgs.push('--machine', machine);
-  for (const b of bdfs) execArgs.push('--vfio', b);
-  execArgs.push('--', bin, ...bdfs);
-  const started = performance.now();
-  return new Promise((done) => {
-    const child = spawn(process.execPath, execArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      done({ status, signal, stdout, stderr, seconds: (performance.now() - started) / 1000, argv: execArgs.slice(1) });
-    });
+/**
+ * A worker process (worker.mjs) that runs binaries under exec one after another, in-process:
+ * `run(bin, machine, bdfs)` resolves with its status, output and wall time.
+ */
+function startWorker() {
+  const child = spawn(process.execPath, [join(here, 'worker.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let buf = '';
+  const waiting = [];
+  child.stdout.on('data', (d) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      waiting.shift()?.(JSON.parse(line));
+    }
   });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  closed.then(() => {
+    for (const w of waiting.splice(0)) w({ status: 2, signal: null, stdout: '', stderr: 'kselftest: the worker process ended' });
+  });
+  return {
+    run(bin, machine, bdfs) {
+      const argv = [cli, 'exec', ...(machine === 'default' ? [] : ['--machine', machine]), ...bdfs.flatMap((b) => ['--vfio', b]), '--', bin, ...bdfs];
+      const started = performance.now();
+      return new Promise((done) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+        waiting.push((r) => {
+          clearTimeout(timer);
+          done({ ...r, seconds: (performance.now() - started) / 1000, argv });
+        });
+        child.stdin.write(`${JSON.stringify({ bin, machine, bdfs })}\n`);
+      });
+    },
+    end() {
+      child.stdin.end();
+      return closed;
+    },
+  };
 }
 
-/** Run `work` over `items`, `width` at a time; results in item order. */
+/** Run `work` over `items` with `width` workers (`work(worker, item)`); results in item order. */
 async function pool(items, width, work) {
   const results = new Array(items.length);
   let next = 0;
-  const worker = async () => {
+  const lane = async () => {
+    const w = startWorker();
     while (next < items.length) {
       const i = next++;
-      results[i] = await work(items[i]);
+      results[i] = await work(w, items[i]);
     }
+    await w.end();
   };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
   return results;
 }
 
@@ -124,7 +147,7 @@ async function main() {
   });
   const total = { pass: 0, fail: 0, skip: 0, wholeSkips: 0, seconds: 0, bad: 0 };
   const started = performance.now();
-  const runs = await pool(jobsOf, jobs, (j) => runOne(join(binDir, j.entry.binary), j.entry.machine, j.bdfs));
+  const runs = await pool(jobsOf, jobs, (w, j) => w.run(join(binDir, j.entry.binary), j.entry.machine, j.bdfs));
   for (let i = 0; i < jobsOf.length; i++) report(total, jobsOf[i], runs[i]);
   const wall = (performance.now() - started) / 1000;
   console.log(

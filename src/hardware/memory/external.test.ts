@@ -51,3 +51,30 @@ describe('PhysMem external frames', () => {
     expect(m.read(BigInt(8 * FRAME_SIZE), 1)[0]).toBe(9);
   });
 });
+
+describe('ExternalFrames extents', () => {
+  it('attaches and detaches runs, splitting extents, and routes each piece to its backend', () => {
+    const m = new PhysMem();
+    const a = buffer(100, 10);
+    const b = buffer(104, 2);
+    m.external.attachRun(100, 10, a);
+    expect(m.external.size).toBe(10);
+    m.external.attachRun(104, 2, b); // replaces a on 104-105
+    expect(m.external.size).toBe(10);
+    expect(m.external.backend(103)).toBe(a);
+    expect(m.external.backend(104)).toBe(b);
+    expect(m.external.backend(106)).toBe(a);
+    m.external.detachRun(108, 4); // 108-109 were a's; 110-111 were never attached
+    expect(m.external.size).toBe(8);
+    expect(m.external.backend(108)).toBeUndefined();
+    expect(m.external.touches(108 * FRAME_SIZE, 2 * FRAME_SIZE)).toBe(false);
+    expect(m.external.touches(107 * FRAME_SIZE, 2 * FRAME_SIZE)).toBe(true);
+    const data = Uint8Array.from({ length: 8 * FRAME_SIZE }, (_, i) => (i >> 12) + 1);
+    m.writeAt(102 * FRAME_SIZE, data, 0, data.length); // a: 102-103, b: 104-105, a: 106-107, RAM: 108-109
+    expect(a.calls).toBe(2);
+    expect(b.calls).toBe(1);
+    expect(b.bytes[0]).toBe(3);
+    expect(a.bytes[6 * FRAME_SIZE]).toBe(5);
+    expect(m.read(BigInt(108 * FRAME_SIZE), 1)[0]).toBe(7);
+  });
+});

@@ -15,10 +15,25 @@ export interface RealMapping {
   readonly end: bigint;
   readonly read: boolean;
   readonly write: boolean;
+  /** Anonymous memory (private, or MAP_SHARED anonymous), not the heap or the stack: the shim may share it. */
+  readonly anon: boolean;
 }
 
 export class ClientMemory {
   private fd: number | null = null;
+  /** The program's memfds this server opened (shared DMA buffers): closed with the memory. */
+  private readonly files: number[] = [];
+  /** Bytes the program sent along with the current call (its ioctl argument's start), or null. */
+  private window: { readonly addr: bigint; readonly bytes: Uint8Array } | null = null;
+
+  /** Serve reads inside [addr, addr + bytes.length) from `bytes` until `endWindow()` (one call). */
+  beginWindow(addr: bigint, bytes: Uint8Array): void {
+    this.window = bytes.length > 0 ? { addr, bytes } : null;
+  }
+
+  endWindow(): void {
+    this.window = null;
+  }
 
   constructor(readonly pid: number) {}
 
@@ -40,6 +55,12 @@ export class ClientMemory {
   }
 
   readInto(addr: bigint, dst: Uint8Array, off: number, len: number): boolean {
+    const w = this.window;
+    if (w !== null && addr >= w.addr && addr + BigInt(len) <= w.addr + BigInt(w.bytes.length)) {
+      const at = Number(addr - w.addr);
+      dst.set(w.bytes.subarray(at, at + len), off);
+      return true;
+    }
     const fd = this.handle();
     if (fd === null || addr < 0n || addr >= USER_END) return false;
     try {
@@ -69,17 +90,63 @@ export class ClientMemory {
     }
     const out: RealMapping[] = [];
     for (const line of text.split('\n')) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) (.)(.)/.exec(line);
+      const m = /^([0-9a-f]+)-([0-9a-f]+) (.)(.).(.) \S+ \S+ (\d+) *(.*)$/.exec(line);
       if (m === null) continue;
       const s = BigInt(`0x${m[1]}`);
       const e = BigInt(`0x${m[2]}`);
-      if (e > start && s < end) out.push({ start: s, end: e, read: m[3] === 'r', write: m[4] === 'w' });
+      const path = m[7] ?? '';
+      const anon = (m[6] === '0' && m[5] === 'p' && (path === '' || path.startsWith('[anon:'))) || path === '/dev/zero (deleted)';
+      if (e > start && s < end) out.push({ start: s, end: e, read: m[3] === 'r', write: m[4] === 'w', anon });
     }
     return out;
+  }
+
+  /** The program's own pagemap entries for `count` pages from `vpn` on, or null when unreadable. */
+  pagemap(vpn: bigint, count: number): BigUint64Array | null {
+    let fd: number | null = null;
+    try {
+      fd = openSync(`/proc/${this.pid}/pagemap`, 'r');
+      const out = new BigUint64Array(count);
+      const got = readSync(fd, new Uint8Array(out.buffer), 0, count * 8, vpn * 8n);
+      return got === count * 8 ? out : null;
+    } catch {
+      return null;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+  }
+
+  /** Open the program's fd `fd` (a memfd it shares) for reading and writing; null when it cannot be. */
+  openFile(fd: number): number | null {
+    try {
+      const f = openSync(`/proc/${this.pid}/fd/${fd}`, 'r+');
+      this.files.push(f);
+      return f;
+    } catch {
+      return null;
+    }
+  }
+
+  /** `len` bytes of an opened file at `pos` into dst; false when short. */
+  readFile(file: number, pos: number, dst: Uint8Array, off: number, len: number): boolean {
+    try {
+      return len === 0 || readSync(file, dst, off, len, pos) === len;
+    } catch {
+      return false;
+    }
+  }
+
+  writeFile(file: number, pos: number, src: Uint8Array, off: number, len: number): boolean {
+    try {
+      return len === 0 || writeSync(file, src, off, len, pos) === len;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    for (const f of this.files.splice(0)) closeSync(f);
   }
 }

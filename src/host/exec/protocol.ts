@@ -35,7 +35,11 @@ export const OP = {
   EXIT: 22,
   LSEEK: 23,
   HUGE: 24,
+  SHARED: 25,
 } as const;
+
+/** A reply error asking the shim to send the request again after the reply's actions (ERESTARTSYS, never seen by programs). */
+export const ERR_RETRY = 512;
 
 /** Write `val` (8 bytes) to real fd `fd` — a simulated eventfd was signalled. */
 export const ACT_SIGNAL = 1;
@@ -43,6 +47,8 @@ export const ACT_SIGNAL = 1;
 export const ACT_NEWFD = 2;
 /** Real eventfd `fd` is (val 1) or is no longer (val 0) signalled by the simulator. */
 export const ACT_WATCH = 3;
+/** Make the program's anonymous memory [addr, addr + val) a memfd mapped in place, and tell the server (OP.SHARED). */
+export const ACT_SHARE = 4;
 
 export interface Action {
   kind: number;

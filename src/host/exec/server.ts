@@ -50,6 +50,11 @@ export class ExecServer {
     this.server = createServer((sock) => this.accept(sock));
   }
 
+  /** The session of real process `pid`, while it runs (benchmarks reach its simulated process). */
+  session(pid: number): Session | undefined {
+    return this.sessions.get(pid);
+  }
+
   listen(path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -153,11 +158,13 @@ export class ExecServer {
       case OP.CLOSE:
         return s.close(n(0));
       case OP.IOCTL:
-        return s.ioctl(n(0), Number(a[1]! & 0xffffffffn), a[2]!);
+        return s.ioctl(n(0), Number(a[1]! & 0xffffffffn), a[2]!, q.payload);
       case OP.MMAP:
         return s.mmap(a[0]!, a[1]!, n(2), n(3), n(4), a[5]!);
       case OP.MUNMAP:
-        return s.munmap(a[0]!, a[1]!);
+        return s.munmap(a[0]!, a[1]!, a[2] !== 0n);
+      case OP.SHARED:
+        return s.shared(a[0]!, a[1]!, n(2));
       case OP.READ:
         return s.read(n(0), Math.min(n(1), 1 << 24), a[2]!, a[3] !== 0n);
       case OP.WRITE:

@@ -17,7 +17,7 @@ import { EFD_NONBLOCK } from '../../kernel/eventfd.js';
 import { ClientMemory } from './client-memory.js';
 import { prepareIoctl } from './ioctl-args.js';
 import { Mirror } from './mirror.js';
-import { ACT_NEWFD, ACT_SIGNAL, ACT_WATCH, type Action, type Reply } from './protocol.js';
+import { ACT_NEWFD, ACT_SHARE, ACT_SIGNAL, ACT_WATCH, ERR_RETRY, type Action, type Reply } from './protocol.js';
 
 export interface SessionOptions {
   /** Virtual ns each MMIO access costs. */
@@ -32,6 +32,8 @@ export class Session {
   /** Real eventfd → the simulated eventfd the kernel signals for it. */
   readonly eventfds = new Map<number, number>();
   private lastRead: { addr: bigint; value: bigint } | null = null;
+  /** VFIO_SIM_DEBUG: print each decoded ioctl (read once: process.env is slow to read per call). */
+  private readonly debug = process.env['VFIO_SIM_DEBUG'] !== undefined && process.env['VFIO_SIM_DEBUG'] !== '';
   conns = 0;
   private ended = false;
 
@@ -129,21 +131,38 @@ export class Session {
     return ok0();
   }
 
-  ioctl(real: number, request: number, arg: bigint): Reply {
+  /** An ioctl; `head`: the argument's first bytes as the program sent them (read from there first). */
+  ioctl(real: number, request: number, arg: bigint, head: Uint8Array = new Uint8Array(0)): Reply {
     const sim = this.fds.get(real) ?? -1;
     const kind = this.p.task.file(sim)?.ops.kind;
-    const env = { read: (a: bigint, n: number) => this.mem.read(a, n), write: (a: bigint, d: Uint8Array) => this.mem.write(a, d), fdIn: (fd: number) => this.fdIn(fd), mirror: (a: bigint, n: bigint) => this.mirror.ensure(a, n), attach: (a: bigint, n: bigint) => this.mirror.attach(a, n) };
+    const share: Array<[bigint, bigint]> = [];
+    const env = {
+      read: (a: bigint, n: number) => this.mem.read(a, n),
+      write: (a: bigint, d: Uint8Array) => this.mem.write(a, d),
+      fdIn: (fd: number) => this.fdIn(fd),
+      mirror: (a: bigint, n: bigint) => void share.push(...this.mirror.ensure(a, n)),
+      attach: (a: bigint, n: bigint) => this.mirror.attach(a, n),
+    };
+    this.mem.beginWindow(arg, head);
     const prep = prepareIoctl(kind, request, arg, env);
-    if (process.env.VFIO_SIM_DEBUG) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))}\n`);
+    this.mem.endWindow();
+    // the shim first makes these buffers shared memory, then sends the call again (nothing was done yet)
+    if (share.length > 0) return { err: ERR_RETRY, ret: -1n, acts: share.map(([s, e]) => ({ kind: ACT_SHARE, fd: -1, val: e - s, addr: s })), payload: null };
+    if (this.debug) process.stderr.write(`ioctl ${kind} 0x${request.toString(16)} ${JSON.stringify(prep, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n`);
     if (!prep.ok) return { err: errnoNumber(prep.code), ret: -1n, acts: [], payload: null };
-    const before = new Set(this.p.task.openFds());
+    const before = this.p.task.openFds();
     const r = this.call(() => this.p.ioctl(sim, request, prep.value.arg as never));
     try {
       prep.value.writeBack();
     } catch {
       /* the program's buffer went away: nothing to write back into */
     }
-    const fresh = this.p.task.openFds().filter((fd) => !before.has(fd) && ![...this.eventfds.values()].includes(fd));
+    // no ioctl closes an fd, so the same count means no new fd (most calls: no set to build)
+    const after = this.p.task.openFds();
+    if (after.length === before.length) return r;
+    const had = new Set(before);
+    const mirrored = new Set(this.eventfds.values());
+    const fresh = after.filter((fd) => !had.has(fd) && !mirrored.has(fd));
     for (const fd of fresh) {
       const out = prep.value.fdOut.find((o) => o.simFd === fd);
       const cloexec = this.p.task.fdEntry(fd)?.cloexec ? 1n << 32n : 0n;
@@ -155,6 +174,12 @@ export class Session {
 
   read(real: number, len: number, off: bigint, hasOff: boolean): Reply {
     const sim = this.fds.get(real) ?? -1;
+    const f = this.p.task.file(sim);
+    if (f?.ops.kind === 'proc-pagemap' && (f.priv as { task?: unknown }).task === this.p.task) {
+      // the program's own pagemap: its pages in memory become simulated pages first
+      const at = (hasOff ? off : f.pos) / 8n;
+      this.mirror.present(at << 12n, (at + BigInt(Math.floor(len / 8))) << 12n);
+    }
     try {
       const data = hasOff ? this.p.pread(sim, len, off) : this.p.read(sim, len);
       return { err: 0, ret: BigInt(data.length), acts: [], payload: data };
@@ -180,8 +205,17 @@ export class Session {
     return this.call(() => this.p.mmap(addr, len, prot, flags, this.fds.get(real) ?? -1, off));
   }
 
-  munmap(addr: bigint, len: bigint): Reply {
-    return this.call(() => (this.p.munmap(addr, len), 0));
+  /** The program unmaps [addr, addr + len) (`bar`: a BAR mapping is there, whose errors are the program's). */
+  munmap(addr: bigint, len: bigint, bar: boolean): Reply {
+    this.mirror.forget(addr, len);
+    const r = this.call(() => (this.p.munmap(addr, len), 0));
+    return bar ? r : ok0();
+  }
+
+  /** The shim made [addr, addr + len) a memfd, its fd `fd` (or declined to: fd < 0). */
+  shared(addr: bigint, len: bigint, fd: number): Reply {
+    this.mirror.shared(addr, len, fd);
+    return ok0();
   }
 
   /** One trapped load or store. A poll loop re-reading an unchanged register jumps to the next event. */

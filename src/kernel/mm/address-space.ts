@@ -27,8 +27,8 @@ import { PinTable } from './pin-table.js';
 import { pinWalk } from './pin-walk.js';
 import { ShmemObject } from './shmem.js';
 import { anonBacking, vmaBlockPages, type Vma } from './vma.js';
-import { beyondObject, frameOf, populatePage, releaseAnon } from './vma-pages.js';
-import { placeMapping, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
+import { beyondObject, frameOf, frameRunsOf, populatePage, populateRun, releaseAnon, type FrameRun } from './vma-pages.js';
+import { placeMapping, vmaHoles, vmaIndexOf, vmaLowerBound, vmaOverlaps } from './vma-search.js';
 
 const PAGE = 1n << BigInt(PAGE_SHIFT);
 
@@ -205,14 +205,11 @@ export class AddressSpace {
     return v.backing; // anonymous pages are keyed by vpn, so both halves can share the maps
   }
 
-  private dropFrame(pfn: number): void {
-    this.pins.dropFrame(pfn);
-  }
 
   /** Free (or orphan, when pinned) the frames of anonymous pages in [start, end) of `v`. */
   private releasePages(v: Vma, start: bigint, end: bigint): void {
     const b = v.backing.kind === 'anon' ? v.backing : v.backing.kind === 'shmem' ? v.backing.cow : null;
-    if (b !== null) releaseAnon(b, start, end, (pfn) => this.dropFrame(pfn));
+    if (b !== null) releaseAnon(b, start, end, (pfn, n) => this.pins.dropRun(pfn, n));
   }
 
   private populate(v: Vma, vpn: number, write: boolean): number | null {
@@ -276,31 +273,33 @@ export class AddressSpace {
       if (beyondObject(v, stop - 1n)) return fail('EFAULT', 'pin_user_pages: page beyond the end of the shmem object');
       a = v.end;
     }
-    return pinWalk({ find: (a) => this.find(a), populate: (v, vpn) => this.populate(v, vpn, write), pin: (pfn) => this.pinFrame(pfn), unpin: (pfns) => this.unpinFrames(pfns) }, addr, end);
+    return pinWalk(
+      {
+        find: (a) => this.find(a),
+        populate: (v, vpn, limit, run) => populateRun(v, vpn, limit, this.frames, this.phys, write, run),
+        pin: (pfn, n) => this.pinRun(pfn, n),
+        unpin: (pinned) => {
+          for (let i = 0; i < pinned.length; i += 2) this.unpinRun(pinned[i]!, pinned[i + 1]!);
+        },
+      },
+      addr,
+      end,
+    );
   }
 
   /** Undo pin() for the given runs (MMIO runs are not refcounted). */
   unpin(runs: readonly PinnedRun[]): void {
-    for (const r of runs) {
-      if (r.mmio) continue;
-      const first = Number(r.pa >> 12n);
-      const n = Number(r.bytes >> 12n);
-      for (let k = 0; k < n; k++) this.unpinFrame(first + k);
-    }
+    for (const r of runs) if (!r.mmio) this.unpinRun(Number(r.pa >> 12n), Number(r.bytes >> 12n));
   }
 
-  private unpinFrames(pfns: number[]): void {
-    for (const p of pfns) this.unpinFrame(p);
+  private unpinRun(pfn: number, n: number): void {
+    this.ownPins.unpinRun(pfn, n);
+    this.pins.unpinRun(pfn, n);
   }
 
-  private unpinFrame(pfn: number): void {
-    this.ownPins.unpinFrame(pfn);
-    this.pins.unpinFrame(pfn);
-  }
-
-  private pinFrame(pfn: number): void {
-    this.ownPins.pinFrame(pfn);
-    this.pins.pinFrame(pfn);
+  private pinRun(pfn: number, n: number): void {
+    this.ownPins.pinRun(pfn, n);
+    this.pins.pinRun(pfn, n);
   }
 
   /** Number of frames currently pinned at least once through this address space. */
@@ -315,6 +314,28 @@ export class AddressSpace {
     if (v.backing.kind === 'device') return v.backing.mapping.physAddr?.(v.backing.pgoff + (addr - v.start)) ?? null;
     const pfn = frameOf(v, addr);
     return pfn === undefined ? null : (BigInt(pfn) << 12n) | (addr & 0xfffn);
+  }
+
+  /** The parts of [start, end) that no mapping covers. */
+  holes(start: bigint, end: bigint): Array<[bigint, bigint]> {
+    return vmaHoles(this.vmas, start, end);
+  }
+
+  /**
+   * The populated memory frames behind [addr, addr + len) as runs contiguous virtually and
+   * physically, without populating anything (device pages are not frames: left out).
+   */
+  frameRuns(addr: bigint, len: bigint): FrameRun[] {
+    const out: FrameRun[] = [];
+    const end = addr + len;
+    for (let i = this.lowerBound(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
+      const v = this.vmas[i]!;
+      if (v.backing.kind === 'device') continue;
+      const s = v.start > addr ? v.start : addr;
+      const e = v.end < end ? v.end : end;
+      frameRunsOf(v, Number(s >> 12n), Number((e + PAGE - 1n) >> 12n), out);
+    }
+    return out;
   }
 
   /** Tear everything down (process exit). */

@@ -1,7 +1,7 @@
 /**
  * The second half of pin_user_pages for an address space (the first, in AddressSpace.pin,
  * checked every VMA): each page's frame is populated and pinned, and the result is folded
- * into physically contiguous runs; device (PFN map) pages become MMIO runs, which are not
+ * into physically contiguous runs (a populated block is pinned as one run, not page by page); device (PFN map) pages become MMIO runs, which are not
  * refcounted. Page numbers stay `number`s inside a run (a 1 GiB hugetlb page is 262144
  * pages); bigint only at run boundaries. On failure every pin taken is dropped.
  */
@@ -13,14 +13,18 @@ const PAGE = 0x1000n;
 
 export interface PinOps {
   find(a: bigint): Vma | undefined;
-  populate(v: Vma, vpn: number): number | null;
-  pin(pfn: number): void;
-  unpin(pfns: number[]): void;
+  /** The frame of `vpn`; `run.n` gets how many pages from it on (below `limit`) are backed contiguously. */
+  populate(v: Vma, vpn: number, limit: number, run: { n: number }): number | null;
+  /** One pin on each frame of [pfn, pfn + n). */
+  pin(pfn: number, n: number): void;
+  /** Undo pins taken: pfn, n, pfn, n, ... */
+  unpin(pinned: readonly number[]): void;
 }
 
 export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRun[]> {
   const runs: PinnedRun[] = [];
-  const pinned: number[] = [];
+  const pinned: number[] = []; // pfn, n pairs, flat
+  const run = { n: 0 };
   // the open run of memory pages, in page numbers (bigint only at run boundaries: a 1 GiB
   // hugetlb page is 262144 pages)
   let open: { vpn: number; pfn: number; n: number } | null = null;
@@ -41,20 +45,24 @@ export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRu
       continue;
     }
     const lastVpn = Number(stop >> 12n);
-    for (let vpn = Number(a >> 12n); vpn < lastVpn; vpn++) {
-      const pfn = ops.populate(v, vpn);
+    for (let vpn = Number(a >> 12n); vpn < lastVpn; ) {
+      const pfn = ops.populate(v, vpn, lastVpn, run);
       if (pfn === null) {
         ops.unpin(pinned);
         return fail('ENOMEM', 'pin_user_pages: out of memory');
       }
-      ops.pin(pfn);
-      pinned.push(pfn);
+      const n = run.n;
+      ops.pin(pfn, n);
+      const k = pinned.length;
+      if (k > 0 && pinned[k - 2]! + pinned[k - 1]! === pfn) pinned[k - 1] = pinned[k - 1]! + n;
+      else pinned.push(pfn, n);
       const o = open as { vpn: number; pfn: number; n: number } | null;
-      if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n++;
+      if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n += n;
       else {
         flush();
-        open = { vpn, pfn, n: 1 };
+        open = { vpn, pfn, n };
       }
+      vpn += n;
     }
     a = stop;
   }

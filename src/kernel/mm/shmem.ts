@@ -93,7 +93,7 @@ export class ShmemObject {
     for (const [blk, base] of [...this.blocks]) {
       if (blk < keep) continue;
       this.blocks.delete(blk);
-      for (let k = 0; k < this.blockPages; k++) this.pins.dropFrame(base + k);
+      this.pins.dropRun(base, this.blockPages);
     }
     this.size = size;
   }
@@ -124,7 +124,7 @@ export class ShmemObject {
 
   /** unpin_folios(): undo pinRange. */
   unpinRuns(runs: readonly PinnedRun[]): void {
-    for (const r of runs) for (let k = 0n; k < r.bytes; k += 4096n) this.pins.unpinFrame(Number((r.pa + k) >> 12n));
+    for (const r of runs) this.pins.unpinRun(Number(r.pa >> 12n), Number(r.bytes >> 12n));
   }
 
   /** Populated pages (for tests and /proc). */

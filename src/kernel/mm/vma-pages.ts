@@ -7,8 +7,11 @@
 import type { FramePool, PhysAccess } from './frames.js';
 import { anonFrame, type AnonBacking, type Vma } from './vma.js';
 
-/** Free (or orphan, when pinned: `drop` decides) the frames of anonymous pages in [start, end). */
-export function releaseAnon(b: AnonBacking, start: bigint, end: bigint, drop: (pfn: number) => void): void {
+/**
+ * Free (or orphan, when pinned: `drop` decides) the frames of anonymous pages in [start, end);
+ * a block wholly inside the range goes as one run.
+ */
+export function releaseAnon(b: AnonBacking, start: bigint, end: bigint, drop: (pfn: number, n: number) => void): void {
   const first = Number(start >> 12n);
   const last = Number(end >> 12n);
   const bp = b.blockPages;
@@ -16,9 +19,13 @@ export function releaseAnon(b: AnonBacking, start: bigint, end: bigint, drop: (p
     const bs = blk * bp;
     if (bs + bp <= first || bs >= last) continue;
     b.blocks.delete(blk);
+    if (bs >= first && bs + bp <= last) {
+      drop(base, bp);
+      continue;
+    }
     for (let k = 0; k < bp; k++) {
       const vpn = bs + k;
-      if (vpn >= first && vpn < last) drop(base + k);
+      if (vpn >= first && vpn < last) drop(base + k, 1);
       else b.pages.set(vpn, base + k);
     }
   }
@@ -26,7 +33,7 @@ export function releaseAnon(b: AnonBacking, start: bigint, end: bigint, drop: (p
     for (const [vpn, pfn] of [...b.pages]) {
       if (vpn >= first && vpn < last) {
         b.pages.delete(vpn);
-        drop(pfn);
+        drop(pfn, 1);
       }
     }
   }
@@ -57,6 +64,31 @@ export function populatePage(v: Vma, vpn: number, frames: FramePool, phys: PhysA
   if (pfn === null) return null;
   b.pages.set(vpn, pfn);
   return pfn;
+}
+
+/**
+ * populatePage for `vpn` and, when it lies in an anonymous block, the pages after it up to
+ * `limit` (exclusive) in the same block: returns the first pfn and sets `run.n` to the pages.
+ * One call per block instead of one per page; null when memory runs out.
+ */
+export function populateRun(v: Vma, vpn: number, limit: number, frames: FramePool, phys: PhysAccess, write: boolean, run: { n: number }): number | null {
+  if (v.backing.kind === 'anon') {
+    const b = v.backing;
+    const blk = Math.floor(vpn / b.blockPages);
+    let base = b.blocks.get(blk);
+    if (base === undefined) {
+      const pfn = populatePage(v, vpn, frames, phys, write);
+      base = b.blocks.get(blk);
+      if (pfn === null || base === undefined) {
+        run.n = 1;
+        return pfn;
+      }
+    }
+    run.n = Math.min(limit, (blk + 1) * b.blockPages) - vpn;
+    return base + (vpn - blk * b.blockPages);
+  }
+  run.n = 1;
+  return populatePage(v, vpn, frames, phys, write);
 }
 
 /**
@@ -104,4 +136,36 @@ export function frameOf(v: Vma, a: bigint): number | undefined {
 /** Is `a` beyond the end of the shmem object behind `v` (an access there is SIGBUS)? */
 export function beyondObject(v: Vma, a: bigint): boolean {
   return v.backing.kind === 'shmem' && v.backing.pgoff + (a - v.start) >= v.backing.obj.size;
+}
+
+/** A run of populated pages contiguous both virtually and physically. */
+export interface FrameRun {
+  readonly vpn: number;
+  readonly pfn: number;
+  readonly n: number;
+}
+
+/**
+ * The populated frames behind pages [vpn, limit) of a memory VMA, as runs (no allocation);
+ * an anonymous block is looked up once, not page by page.
+ */
+export function frameRunsOf(v: Vma, vpn: number, limit: number, out: FrameRun[]): void {
+  const push = (at: number, pfn: number, n: number): void => {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.vpn + last.n === at && last.pfn + last.n === pfn) out[out.length - 1] = { vpn: last.vpn, pfn: last.pfn, n: last.n + n };
+    else out.push({ vpn: at, pfn, n });
+  };
+  while (vpn < limit) {
+    const b = v.backing.kind === 'anon' ? v.backing : null;
+    const base = b === null ? undefined : b.blocks.get(Math.floor(vpn / b.blockPages));
+    if (b !== null && base !== undefined) {
+      const n = Math.min(limit, (Math.floor(vpn / b.blockPages) + 1) * b.blockPages) - vpn;
+      push(vpn, base + (vpn % b.blockPages), n);
+      vpn += n;
+      continue;
+    }
+    const pfn = frameOf(v, BigInt(vpn) << 12n);
+    if (pfn !== undefined) push(vpn, pfn, 1);
+    vpn++;
+  }
 }

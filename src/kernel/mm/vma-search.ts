@@ -42,6 +42,20 @@ export function vmaOverlaps(vmas: readonly Vma[], start: bigint, end: bigint): b
   return v !== undefined && v.start < end;
 }
 
+/** The parts of [start, end) no VMA covers, in order. */
+export function vmaHoles(vmas: readonly Vma[], start: bigint, end: bigint): Array<[bigint, bigint]> {
+  const out: Array<[bigint, bigint]> = [];
+  let a = start;
+  for (let i = vmaLowerBound(vmas, start); a < end; i++) {
+    const v = vmas[i];
+    const stop = v === undefined || v.start > end ? end : v.start;
+    if (stop > a) out.push([a, stop]);
+    if (v === undefined) break;
+    a = v.end;
+  }
+  return out;
+}
+
 /**
  * Choose where a new mapping goes (get_unmapped_area): the hint if it is free, else the
  * highest free gap below MMAP_BASE. Mappings of 2 MiB or more are 2 MiB aligned; a hugetlb
