@@ -11,11 +11,12 @@ import { fail, okVoid, type Result } from '../../../base/result.js';
 import type { Kernel } from '../../kernel.js';
 import { PROT_READ, PROT_WRITE } from '../../../uapi/posix.js';
 import type { AddressSpace } from '../../mm/address-space.js';
+import type { PinnedRun } from '../../mm/mm-constants.js';
 import type { VfioDma } from './dma.js';
 
-function chargeable(dma: VfioDma): bigint {
+function chargeable(runs: readonly PinnedRun[]): bigint {
   let pages = 0n;
-  for (const r of dma.runs ?? []) if (!r.mmio) pages += r.bytes >> 12n;
+  for (const r of runs) if (!r.mmio) pages += r.bytes >> 12n;
   return pages;
 }
 
@@ -44,18 +45,19 @@ function overLimit(k: Kernel, dma: VfioDma): Result<void> {
 /**
  * Pin the pages of `dma` and charge them; EFAULT for a bad vaddr, ENOMEM over RLIMIT_MEMLOCK.
  * Linux pins and checks the limit page by page in address order, so whichever comes first
- * wins: pages before a fault that already exceed the limit make it ENOMEM, not EFAULT.
+ * wins: pages before a fault that already exceed the limit make it ENOMEM, not EFAULT (a pin
+ * that fails for want of memory is ENOMEM either way).
  */
 export function pinDma(k: Kernel, dma: VfioDma): Result<void> {
   const mm = dma.task.mm;
   const limit = dma.task.rlimitMemlock >> 12n;
   const r = mm.pin(dma.vaddr, dma.size, dma.write);
   if (!r.ok) {
-    if (r.code === 'EFAULT' && !dma.lockCap && mm.lockedVm + chargeableBeforeFault(mm, dma.vaddr, dma.size, dma.write) > limit) return overLimit(k, dma);
+    if (!dma.lockCap && mm.lockedVm + chargeableBeforeFault(mm, dma.vaddr, dma.size, dma.write) > limit) return overLimit(k, dma);
     return r;
   }
   dma.runs = r.value;
-  const pages = chargeable(dma);
+  const pages = chargeable(r.value);
   if (!dma.lockCap && mm.lockedVm + pages > limit) {
     mm.unpin(dma.runs);
     dma.runs = null;

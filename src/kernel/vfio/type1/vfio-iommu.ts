@@ -15,7 +15,7 @@ import { U64_MAX } from '../../../base/u64.js';
 import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../group.js';
-import { dmaLast, type VfioDma } from './dma.js';
+import type { VfioDma } from './dma.js';
 import { unmapFromDomain } from './domain-map.js';
 import { excludeReserved, type IovaRange } from './iova-list.js';
 import { unpinDma } from './pinning.js';
@@ -85,21 +85,22 @@ export class Type1Iommu {
    * detaches the group again and frees the new domain.
    */
   attachGroup(group: VfioGroup): Result<void> {
-    const k = this.k;
     if (this.vaddrInvalidCount > 0) return fail('EBUSY', 'vfio_iommu_type1_attach_group: a mapping has an invalidated vaddr');
-    if (this.groupsOfDomains().includes(group)) return fail('EINVAL', 'vfio_iommu_type1_attach_group: group already attached');
-    if (k.iommu === null) return fail('ENODEV', 'vfio_iommu_type1_attach_group: no IOMMU translates for this group');
+    // The kernel's "group already attached" (EINVAL) and "no IOMMU" (ENODEV) answers cannot
+    // happen here: a group joins one container once, and a type1 (not no-IOMMU) group exists
+    // only behind the machine's IOMMU.
+    const unit = this.k.iommu!;
     const iommuGroup = group.iommuGroup;
     const existing = this.domains[0];
-    const hw = existing?.hw ?? k.iommu.allocDomain('unmanaged');
+    const hw = existing?.hw ?? unit.allocDomain('unmanaged');
     const a = iommuGroup.attachDomain(hw);
     if (!a.ok) {
-      if (existing === undefined) k.iommu.freeDomain(hw);
+      if (existing === undefined) unit.freeDomain(hw);
       return a;
     }
     const undo = (): void => {
       iommuGroup.detachDomain();
-      if (existing === undefined) k.iommu!.freeDomain(hw);
+      if (existing === undefined) unit.freeDomain(hw);
     };
     const list = this.checkNewGroup(group);
     if (!list.ok) return undo(), list;
@@ -137,53 +138,41 @@ export class Type1Iommu {
     return { ok: true, value: list };
   }
 
-  /** vfio_iommu_type1_detach_group(): never fails. */
+  /**
+   * vfio_iommu_type1_detach_group(): never fails. Only attached groups are detached (the
+   * container's own list) and every group shares the one domain. When the last group leaves,
+   * the container releases the instance at once (vfio_group_detach_container, or the unwind
+   * of a failed SET_IOMMU), and release() unmaps, unpins and frees the domain, as the
+   * kernel's vfio_iommu_unmap_unpin_all would here.
+   */
   detachGroup(group: VfioGroup): void {
-    const i = this.domains.findIndex((d) => d.groups.includes(group));
-    if (i < 0) return;
-    const d = this.domains[i]!;
+    const d = this.domains[0]!;
     group.iommuGroup.detachDomain();
     d.groups.splice(d.groups.indexOf(group), 1);
-    if (d.groups.length === 0) {
-      if (this.domains.length === 1) this.unmapUnpinAll();
-      this.domains.splice(i, 1);
-      this.k.iommu?.freeDomain(d.hw);
-      this.updatePgsizeBitmap();
-    }
     this.refreshIovaList();
   }
 
   /** vfio_iommu_aper_expand + vfio_iommu_resv_refresh: the list from the remaining groups. */
   private refreshIovaList(): void {
-    if (this.domains.length === 0 || this.k.iommu === null) {
-      this.iovaList = [];
-      return;
-    }
-    let list: IovaRange[] = [{ start: 0n, end: (1n << BigInt(this.k.iommu.addressWidth)) - 1n }];
+    let list: IovaRange[] = [{ start: 0n, end: (1n << BigInt(this.k.iommu!.addressWidth)) - 1n }];
     for (const g of this.groupsOfDomains()) list = excludeReserved(list, g.iommuGroup.reservedRegions);
-    if (list.length > 0) this.iovaList = list;
+    // never empty: the groups left were all accepted together with more regions cut out
+    this.iovaList = list;
   }
 
-  /** vfio_iommu_type1_release(): every mapping gone, domains freed. */
+  /** vfio_iommu_type1_release(): every mapping gone, domains freed; the instance is dropped after. */
   release(): void {
     this.unmapUnpinAll();
     for (const d of this.domains) {
       for (const g of d.groups) g.iommuGroup.detachDomain();
-      this.k.iommu?.freeDomain(d.hw);
+      this.k.iommu!.freeDomain(d.hw);
     }
     this.domains.length = 0;
-    this.iovaList = [];
-    this.dirtyTracking = false;
   }
 
   /** vfio_iommu_type1_check_extension() with an instance. */
   checkExtension(id: number): number {
     return type1CheckExtension(this, id);
-  }
-
-  /** Does the mapping reach the last byte of the u64 space? (helper for wrap-safe loops) */
-  static last(d: VfioDma): bigint {
-    return dmaLast(d);
   }
 }
 
