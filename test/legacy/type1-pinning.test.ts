@@ -14,6 +14,8 @@ const PAGE = 0x1000n;
 const V = uapi.VFIO_DMA_MAP_FLAG_VADDR;
 const UVADDR = uapi.VFIO_DMA_UNMAP_FLAG_VADDR;
 const locked = (p: Process): bigint => p.task.mm.lockedVm;
+/** What vfio_iommu_type1 printed to the kernel log (pr_warn). */
+const warnings = (host: Host): string[] => host.trace.list().filter((e) => e.kind === 'kernel' && e.who === 'vfio_iommu_type1').map((e) => e.text);
 
 /** A container whose process may lock `pages` pages (no CAP_IPC_LOCK unless `cap`). */
 function limited(pages: bigint, cap = false) {
@@ -99,11 +101,20 @@ describe('MAP_DMA: the limit is met page by page before a fault (vfio_pin_pages_
     expect(locked(p)).toBe(0n);
   });
 
-  it('a PROT_NONE page after pages over the limit is ENOMEM', () => {
-    const { p, c } = limited(1n);
+  it('a PROT_NONE page after pages over the limit is ENOMEM, with the kernel\'s warning in the log', () => {
+    const { host, p, c } = limited(1n);
     const va = buffer(p, 2n, uapi.PROT_NONE);
     expect(failureOf(() => map(p, c, va, 0x10000n, 4n * PAGE))).toMatch(/^ENOMEM vfio_pin_pages_remote/);
     expect(locked(p)).toBe(0n);
+    expect(warnings(host)).toEqual(['vfio_pin_pages_remote: RLIMIT_MEMLOCK (4096) exceeded']);
+  });
+
+  it('a pin over the limit is ENOMEM with the same warning, nothing pinned or charged', () => {
+    const { host, p, c } = limited(1n);
+    expect(failureOf(() => map(p, c, anonBuffer(p, 2n * PAGE), 0x10000n, 2n * PAGE))).toMatch(/^ENOMEM vfio_pin_pages_remote/);
+    expect(locked(p)).toBe(0n);
+    expect(p.task.mm.pinnedFrames()).toBe(0);
+    expect(warnings(host)).toEqual(['vfio_pin_pages_remote: RLIMIT_MEMLOCK (4096) exceeded']);
   });
 
   it('a read-only page mapped for device writes after pages within the limit is EFAULT', () => {

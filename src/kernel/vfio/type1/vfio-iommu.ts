@@ -6,12 +6,11 @@
  * Invariants:
  * - every mapping is installed in every domain, and pinned iff at least one domain exists;
  * - dmaAvail + mappings = dma_entry_limit as read at SET_IOMMU;
- * - pgsizeBitmap is the AND of the domains' bitmaps (PAGE_MASK with none), never below 4 KiB;
+ * - pgsizeBitmap is the domain's bitmap (every group shares the one domain), never below 4 KiB;
  * - a failed attach changes nothing (domain freed, pins undone, list untouched).
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import { IntervalMap } from '../../../base/interval-map.js';
-import { U64_MAX } from '../../../base/u64.js';
 import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../group.js';
@@ -19,6 +18,7 @@ import type { VfioDma } from './dma.js';
 import { unmapFromDomain } from './domain-map.js';
 import { excludeReserved, type IovaRange } from './iova-list.js';
 import { unpinDma } from './pinning.js';
+import { VFIO_DMA_CC_IOMMU, VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR } from '../../../uapi/vfio.js';
 
 export const PAGE_MASK = 0xffff_ffff_ffff_f000n;
 
@@ -66,13 +66,6 @@ export class Type1Iommu {
     for (const e of [...this.dmas.entries()]) this.removeDma(e.value);
   }
 
-  private updatePgsizeBitmap(): void {
-    let b = U64_MAX;
-    for (const d of this.domains) b &= d.hw.pgsizeBitmap;
-    if (b & ~PAGE_MASK) b = (b & PAGE_MASK) | 0x1000n;
-    this.pgsizeBitmap = b;
-  }
-
   private groupsOfDomains(): VfioGroup[] {
     return this.domains.flatMap((d) => d.groups);
   }
@@ -111,7 +104,9 @@ export class Type1Iommu {
       existing.groups.push(group);
     }
     this.iovaList = list.value;
-    this.updatePgsizeBitmap();
+    // vfio_update_pgsize_bitmap() over the one domain; its sub-4K fold never applies, as the
+    // topology schema requires 4K and allows only 4K, 2M and 1G
+    this.pgsizeBitmap = hw.pgsizeBitmap;
     return okVoid();
   }
 
@@ -132,7 +127,7 @@ export class Type1Iommu {
     const list = excludeReserved(this.iovaList.length > 0 ? this.iovaList : [aperture], regions);
     if (list.length === 0) return fail('EINVAL', 'vfio_iommu_resv_exclude: no valid IOVA range left');
     if (k.iommu!.irt === null && !k.params.bool('vfio_iommu_type1', 'allow_unsafe_interrupts')) {
-      k.trace.add('kernel', 'vfio_iommu_type1', 'No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
+      k.trace.add('kernel', 'vfio_iommu_type1', 'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
       return fail('EPERM', 'vfio_iommu_type1_attach_group: no interrupt remapping and allow_unsafe_interrupts=N');
     }
     return { ok: true, value: list };
@@ -179,13 +174,13 @@ export class Type1Iommu {
 /** VFIO_CHECK_EXTENSION as type1 answers it; `iommu` null when no instance exists yet. */
 export function type1CheckExtension(iommu: Type1Iommu | null, id: number): number {
   switch (id) {
-    case 1: // VFIO_TYPE1_IOMMU
-    case 3: // VFIO_TYPE1v2_IOMMU
-    case 9: // VFIO_UNMAP_ALL
+    case VFIO_TYPE1_IOMMU:
+    case VFIO_TYPE1v2_IOMMU:
+    case VFIO_UNMAP_ALL:
       return 1;
-    case 10: // VFIO_UPDATE_VADDR: needs an instance and no emulated (mdev) groups
+    case VFIO_UPDATE_VADDR: // needs an instance and no emulated (mdev) groups
       return iommu === null ? 0 : 1;
-    case 4: // VFIO_DMA_CC_IOMMU: every domain enforces cache coherency (VT-d snoop control)
+    case VFIO_DMA_CC_IOMMU: // every domain enforces cache coherency (VT-d snoop control)
       return iommu === null ? 0 : 1;
     default:
       return 0;
