@@ -85,9 +85,10 @@ export function writeDirtyBits(mm: AddressSpace, data: bigint, base: bigint, pgs
   }
   for (let w = 0; w < words; w++) {
     const lo = BigInt(w) * 64n;
-    const from = s.shift > lo ? s.shift - lo : 0n;
+    const from = w === 0 ? s.shift : 0n;
     const to = total - lo >= 64n ? 64n : total - lo;
-    let word = to > from ? ((1n << (to - from)) - 1n) << from : 0n;
+    // to > from always: a mapping has at least one page, so every word it spans gets a bit
+    let word = ((1n << (to - from)) - 1n) << from;
     if (w === 0) word |= leftover;
     view.setBigUint64(w * 8, word, true);
   }
