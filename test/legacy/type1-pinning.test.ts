@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Host, uapi, type Process } from '../../src/index.js';
-import { map, setup, type1Of, unmap } from './helpers.js';
-import { anonBuffer } from '../support/vfio.js';
+import { EDU, map, setup, type1Of, unmap } from './helpers.js';
+import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { failureOf } from '../support/why.js';
 
 const PAGE = 0x1000n;
@@ -117,6 +117,13 @@ describe('MAP_DMA: the limit is met page by page before a fault (vfio_pin_pages_
     expect(warnings(host)).toEqual(['vfio_pin_pages_remote: RLIMIT_MEMLOCK (4096) exceeded']);
   });
 
+  it('a PROT_NONE page is a fault for a device-read-only mapping too: EFAULT within the limit', () => {
+    const { p, c } = limited(2n);
+    const va = buffer(p, 2n, uapi.PROT_NONE);
+    expect(failureOf(() => map(p, c, va, 0x10000n, 4n * PAGE, uapi.VFIO_DMA_MAP_FLAG_READ))).toMatch(/^EFAULT/);
+    expect(locked(p)).toBe(0n);
+  });
+
   it('a read-only page mapped for device writes after pages within the limit is EFAULT', () => {
     const { p, c } = limited(2n);
     const va = buffer(p, 2n, uapi.PROT_READ);
@@ -150,5 +157,31 @@ describe('MAP_DMA: the limit is met page by page before a fault (vfio_pin_pages_
     // 2 charged + 2 before the fault = 4: over
     expect(failureOf(() => map(p, c, va, 0x10000n, 4n * PAGE))).toMatch(/^ENOMEM vfio_pin_pages_remote/);
     expect(locked(p)).toBe(2n);
+  });
+});
+
+describe('a device BAR in the range is pinned but never charged (vfio_pin_pages_remote: is_invalid_reserved_pfn)', () => {
+  /** [ordinary page][the device's BAR 0, one page][PROT_NONE page], for a process that may lock one page. */
+  function withBar() {
+    const s = limited(1n);
+    const dev = s.p.ioctl(s.g, uapi.VFIO_GROUP_GET_DEVICE_FD, EDU);
+    const va = anonBuffer(s.p, 3n * PAGE);
+    s.p.mmap(va + PAGE, PAGE, PROT_RW, uapi.MAP_SHARED | uapi.MAP_FIXED, dev, 0n);
+    s.p.mmap(va + 2n * PAGE, PAGE, uapi.PROT_NONE, uapi.MAP_PRIVATE | uapi.MAP_ANONYMOUS | uapi.MAP_FIXED, -1, 0n);
+    return { ...s, va };
+  }
+
+  it('an ordinary page and a BAR page map within a one-page limit, charging one page', () => {
+    const { p, c, va } = withBar();
+    expect(map(p, c, va, 0x10000n, 2n * PAGE)).toBe(0);
+    expect(locked(p)).toBe(1n);
+    expect(unmap(p, c, 0x10000n, 2n * PAGE)).toBe(2n * PAGE);
+    expect(locked(p)).toBe(0n);
+  });
+
+  it('the BAR page before a fault does not count toward the limit: EFAULT, not ENOMEM', () => {
+    const { p, c, va } = withBar();
+    expect(failureOf(() => map(p, c, va, 0x10000n, 3n * PAGE))).toMatch(/^EFAULT/);
+    expect(locked(p)).toBe(0n);
   });
 });

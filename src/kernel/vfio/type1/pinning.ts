@@ -27,12 +27,14 @@ function chargeable(runs: readonly PinnedRun[]): bigint {
 function chargeableBeforeFault(mm: AddressSpace, addr: bigint, len: bigint, write: boolean): bigint {
   let pages = 0n;
   const end = addr + len;
+  // The fault lies inside the range, so every VMA walked before it ends inside the range too.
+  // (A pin that failed for want of memory has no fault: the count may then run past the
+  // range, and the answer is ENOMEM either way.)
   for (let a = addr; a < end; ) {
     const v = mm.find(a);
     if (v === undefined || (v.prot & PROT_READ) === 0 || (write && (v.prot & PROT_WRITE) === 0)) break;
-    const stop = v.end < end ? v.end : end;
-    if (v.backing.kind !== 'device') pages += (stop - a) >> 12n;
-    a = stop;
+    if (v.backing.kind !== 'device') pages += (v.end - a) >> 12n;
+    a = v.end;
   }
   return pages;
 }
@@ -68,10 +70,9 @@ export function pinDma(k: Kernel, dma: VfioDma): Result<void> {
   return okVoid();
 }
 
-/** Unpin and uncharge (nothing when not pinned). */
+/** Unpin and uncharge a pinned mapping (every mapping is pinned once MAP_DMA succeeds). */
 export function unpinDma(k: Kernel, dma: VfioDma): void {
-  if (dma.runs === null) return;
-  dma.task.mm.unpin(dma.runs);
+  dma.task.mm.unpin(dma.runs!);
   if (k.tasks.get(dma.task.pid) === dma.task) dma.task.mm.lockedVm -= dma.locked;
   dma.runs = null;
   dma.locked = 0n;
