@@ -85,3 +85,28 @@ describe('verify_bitmap_size at its edges', () => {
     expect(get(bm, { size: 68n * PAGE, bitmap: { pgsize: PAGE, size: 16n, data: bm } })).toBe('ok');
   });
 });
+
+describe('the payload in data[], as C places it (struct vfio_bitmap / vfio_iommu_type1_dirty_bitmap_get)', () => {
+  it('GET_BITMAP reads iova, size and the bitmap from arg.data', () => {
+    const { p, c } = tracked();
+    const bm = anonBuffer(p, PAGE);
+    const arg = { argsz: 48, flags: GET, data: { iova: 0n, size: 68n * PAGE, bitmap: { pgsize: PAGE, size: 16n, data: bm } } };
+    expect(p.ioctl(c, D, arg)).toBe(0);
+    expect(p.read64(bm)).toBe(0xfn);
+    expect(p.read64(bm + 8n)).toBe(0xfn);
+    const bad = { argsz: 48, flags: GET, data: { iova: 0n, size: 68n * PAGE, bitmap: { pgsize: 2n * PAGE, size: 16n, data: bm } } };
+    expect(failureOf(() => p.ioctl(c, D, bad))).toMatch(/^EINVAL vfio_iommu_type1_dirty_pages: bitmap pgsize is not/);
+  });
+
+  it('UNMAP with GET_DIRTY_BITMAP reads struct vfio_bitmap from arg.data', () => {
+    const { p, c, t } = tracked();
+    const bm = anonBuffer(p, PAGE);
+    const arg = { argsz: 48, flags: uapi.VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, iova: 64n * PAGE, size: 4n * PAGE, data: { pgsize: PAGE, size: 8n, data: bm } };
+    expect(p.ioctl(c, uapi.VFIO_IOMMU_UNMAP_DMA, arg)).toBe(0);
+    expect(arg.size).toBe(4n * PAGE);
+    expect(p.read64(bm)).toBe(0xfn);
+    expect(t.dmas.size).toBe(1);
+    const bad = { argsz: 48, flags: uapi.VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, iova: 0n, size: 4n * PAGE, data: { pgsize: 2n * PAGE, size: 8n, data: bm } };
+    expect(failureOf(() => p.ioctl(c, uapi.VFIO_IOMMU_UNMAP_DMA, bad))).toMatch(/^EINVAL vfio_dma_do_unmap: dirty tracking off or bitmap pgsize/);
+  });
+});
