@@ -46,6 +46,18 @@ describe('reserved regions at the edges of the IOVA list (vfio_iommu_resv_exclud
     ]);
   });
 
+  it('a region touching a range by one byte cuts exactly that byte', () => {
+    const { p, c, joined } = join([
+      { start: '0xfedfffff', end: '0xfee00fff', type: 'reserved' },
+      { start: '0xfeef0000', end: '0xfef00000', type: 'reserved' },
+    ]);
+    joined();
+    expect(ranges(p, c)).toEqual([
+      { start: 0n, end: 0xfedf_fffen },
+      { start: 0xfef0_0001n, end: TOP },
+    ]);
+  });
+
   it('a region filling the existing hole exactly changes nothing', () => {
     const { p, c, joined } = join([{ start: '0xfee00000', end: '0xfeefffff', type: 'reserved' }]);
     joined();

@@ -84,3 +84,43 @@ describe('a refused attach leaves the domain as it was (vfio_iommu_type1_attach_
     expect(host.iommu!.dmaRead(0x0600, 0x8000n, 1).ok).toBe(false);
   });
 });
+
+describe('UNMAP_DMA and MAP_DMA header checks, each alone (vfio_iommu_type1_unmap_dma, vfio_iommu_type1_map_dma)', () => {
+  it('argsz one byte short, or an unknown flag, is EINVAL from the header check and removes nothing', () => {
+    const { p, c } = setup();
+    map(p, c, anonBuffer(p, 0x1000n), 0x10000n, 0x1000n);
+    const un = (o: Record<string, unknown>) => failureOf(() => p.ioctl(c, uapi.VFIO_IOMMU_UNMAP_DMA, { argsz: 24, flags: 0, iova: 0x10000n, size: 0x1000n, ...o }));
+    expect(un({ argsz: 23 })).toMatch(/^EINVAL vfio_iommu_type1_unmap_dma: argsz < minsz or unknown flags/);
+    expect(un({ flags: 8 })).toMatch(/^EINVAL vfio_iommu_type1_unmap_dma: argsz < minsz or unknown flags/);
+    expect(avail(p, c)).toBe(65534);
+    const mp = (o: Record<string, unknown>) => failureOf(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: anonBuffer(p, 0x1000n), iova: 0x20000n, size: 0x1000n, ...o }));
+    expect(mp({ argsz: 31 })).toMatch(/^EINVAL vfio_iommu_type1_map_dma: argsz < minsz or unknown flags/);
+    expect(mp({ flags: 3 | 8 })).toMatch(/^EINVAL vfio_iommu_type1_map_dma: argsz < minsz or unknown flags/);
+    expect(mp({ size: 0n })).toMatch(/^EINVAL vfio_dma_do_map: size is 0/);
+    expect(mp({ iova: 0x10000n })).toMatch(/^EEXIST vfio_dma_do_map: range overlaps/);
+    expect(mp({ flags: uapi.VFIO_DMA_MAP_FLAG_VADDR, iova: 0x40000n })).toMatch(/^ENOENT vfio_dma_do_map: VADDR: no mapping/);
+  });
+});
+
+describe('the invalidated-vaddr count (vfio_remove_dma, vfio_iommu_type1_attach_group)', () => {
+  it('unmapping a valid mapping does not count down: one invalidated mapping still makes an attach EBUSY', () => {
+    const { host, p, c } = setup({ bdfs: [EDU, EDU2] });
+    const va = anonBuffer(p, 0x2000n);
+    map(p, c, va, 0x10000n, 0x1000n);
+    map(p, c, va + 0x1000n, 0x20000n, 0x1000n);
+    unmap(p, c, 0x20000n, 0x1000n);
+    unmap(p, c, 0x10000n, 0x1000n, uapi.VFIO_DMA_UNMAP_FLAG_VADDR);
+    const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
+    expect(failureOf(() => p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c))).toMatch(/^EBUSY vfio_iommu_type1_attach_group: a mapping has an invalidated vaddr/);
+  });
+});
+
+describe('a joining group keeps what earlier groups cut out (vfio_iommu_resv_exclude works on the current list)', () => {
+  it('the first group\'s reserved region stays out of the list when a group without it joins', () => {
+    const host = machine({ fns: { [EDU]: { reservedRegions: [{ start: '0x40000000', end: '0x400fffff', type: 'reserved' }] } } });
+    const { p, c } = setup({ host, bdfs: [EDU, EDU2] });
+    const g2 = p.open(`/dev/vfio/${groupOf(host, EDU2)}`);
+    p.ioctl(g2, uapi.VFIO_GROUP_SET_CONTAINER, c);
+    expect(failureOf(() => map(p, c, anonBuffer(p, 0x1000n), 0x4000_0000n, 0x1000n))).toMatch(/^EINVAL vfio_iommu_iova_dma_valid/);
+  });
+});
