@@ -110,3 +110,27 @@ describe('the payload in data[], as C places it (struct vfio_bitmap / vfio_iommu
     expect(failureOf(() => p.ioctl(c, uapi.VFIO_IOMMU_UNMAP_DMA, bad))).toMatch(/^EINVAL vfio_dma_do_unmap: dirty tracking off or bitmap pgsize/);
   });
 });
+
+describe('DIRTY_PAGES flags: exactly one (vfio_iommu_type1_dirty_pages)', () => {
+  it('no flag, two flags, or three flags are EINVAL from the one-flag rule', () => {
+    const { p, c } = tracked();
+    const bm = anonBuffer(p, PAGE);
+    const d = (flags: number) => failureOf(() => p.ioctl(c, D, { argsz: 48, flags, iova: 0n, size: 4n * PAGE, bitmap: { pgsize: PAGE, size: 8n, data: bm } }));
+    for (const flags of [0, 3, 5, 6, 7]) expect(d(flags)).toMatch(/^EINVAL vfio_iommu_type1_dirty_pages: exactly one flag/);
+    expect(d(GET)).toBe('ok');
+  });
+});
+
+describe('a mapping that starts inside a bitmap word ORs only below its first bit (update_user_bitmap)', () => {
+  it('a stale bit below the mapping\'s first bit survives in that word and reaches no later word', () => {
+    const s = setup();
+    const va = anonBuffer(s.p, 8n * PAGE);
+    map(s.p, s.c, va, 60n * PAGE, 6n * PAGE); // pages 60..65: word 0 bits 60-63, word 1 bits 0-1
+    s.p.ioctl(s.c, D, { argsz: 8, flags: uapi.VFIO_IOMMU_DIRTY_PAGES_FLAG_START });
+    const bm = anonBuffer(s.p, PAGE);
+    s.p.write64(bm, 0x10n);
+    s.p.ioctl(s.c, D, { argsz: 48, flags: GET, iova: 0n, size: 66n * PAGE, bitmap: { pgsize: PAGE, size: 16n, data: bm } });
+    expect(s.p.read64(bm)).toBe(0xf000_0000_0000_0010n);
+    expect(s.p.read64(bm + 8n)).toBe(0b11n);
+  });
+});
