@@ -4,10 +4,10 @@
  * shape of `arg`, uapi constants and sizeof() in expressions, hex bytes, values out of
  * range, and every variable and process a step names having been set by an earlier step.
  * The command line's `validate`, `run` and `draw` all load a scenario through
- * validateScenario, so a file validate passes never stops run with an input error, and a
- * file run refuses validate refuses. (The library's runScenario/ScenarioRun check only the
- * shape and report what this check would find as failed steps, so a lesson in the
- * playground can show a mistake where it happens.)
+ * validateScenario, and so does the library's runScenario, so a file validate passes never
+ * stops run with an input error, and a file run refuses validate refuses. (ScenarioRun, which
+ * the playground steps through, checks only the shape and reports what this check would find
+ * as failed steps, so a lesson can show a mistake where it happens.)
  *
  * What only the run can know (a variable whose step failed, a value built from variables
  * that overflows) is a failed step at run time, never an exit-3 crash.

@@ -20,6 +20,7 @@ import { EventFd } from '../kernel/eventfd.js';
 import type { TraceEntry } from '../base/trace.js';
 import { getPath } from './args.js';
 import { callStep, type StepEnv } from './calls.js';
+import { validateScenario } from './check.js';
 import { describeStep } from './describe.js';
 import { checkFaults, checkOutcome, compareValue } from './expectations.js';
 import { attempt, isArgError, outcomeText } from './outcome.js';
@@ -263,7 +264,13 @@ export class ScenarioRun {
 
 }
 
-/** Validate and run a whole scenario. */
+/**
+ * Validate and run a whole scenario. The validation is the command line's (validateScenario:
+ * shape, request names, struct fields, expressions, variables set before use), so a scenario
+ * the CLI's `validate` refuses throws ScenarioInputError here too, with every issue.
+ */
 export function runScenario(json: unknown, opts: RunOptions = {}): ScenarioResult {
-  return new ScenarioRun(parseScenario(json), opts).runAll(opts.stopAfter);
+  const r = validateScenario(json);
+  if (!r.ok) throw new ScenarioInputError('invalid scenario', r.issues);
+  return new ScenarioRun(r.scenario, opts).runAll(opts.stopAfter);
 }

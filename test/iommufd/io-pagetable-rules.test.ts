@@ -397,3 +397,60 @@ describe('large pages and cuts (iopt_disable_large_pages, iopt_area_split)', () 
     expect(iopt.areas.size).toBe(1);
   });
 });
+
+describe('automatic IOVA inside the allowed list, clamped to [PAGE_SIZE, ULONG_MAX - PAGE_SIZE] (iopt_alloc_iova)', () => {
+  it('an allowed range starting at 0 is used from its second page', () => {
+    const { iopt } = world();
+    expect(iopt.setAllowed([{ start: 0n, last: 0x1fffn }]).ok).toBe(true);
+    expect(iopt.allocIova(0n, 0x1000n)).toEqual({ ok: true, value: 0x1000n });
+    expect(failure(iopt.allocIova(0n, 0x2000n))).toMatch(/^ENOSPC/);
+  });
+
+  it('an allowed range ending at 2^64-1 is used up to its last page but one', () => {
+    const { iopt } = world();
+    expect(iopt.setAllowed([{ start: U64_MAX - 0x1fffn, last: U64_MAX }]).ok).toBe(true);
+    expect(failure(iopt.allocIova(0n, 0x2000n))).toMatch(/^ENOSPC/);
+    expect(iopt.allocIova(0n, 0x1000n)).toEqual({ ok: true, value: U64_MAX - 0x1fffn });
+  });
+
+  it('an allowed range wholly below PAGE_SIZE offers nothing', () => {
+    const { iopt } = world();
+    expect(iopt.setAllowed([{ start: 0n, last: 0xfffn }]).ok).toBe(true);
+    expect(failure(iopt.allocIova(0n, 1n))).toMatch(/^ENOSPC/);
+  });
+
+  it('allowed ranges given out of order, touching, and nested are searched lowest first, as one', () => {
+    const { iopt } = world();
+    expect(iopt.setAllowed([
+      { start: 0x30000n, last: 0x30fffn },
+      { start: 0x10000n, last: 0x10fffn },
+      { start: 0x11000n, last: 0x11fffn },
+      { start: 0x10000n, last: 0x107ffn },
+    ]).ok).toBe(true);
+    // 0x10000-0x11fff is one 8 KiB span: an 8 KiB mapping fits there only if touching ranges merge
+    expect(iopt.allocIova(0n, 0x2000n)).toEqual({ ok: true, value: 0x10000n });
+    expect(failure(iopt.allocIova(0n, 0x3000n))).toMatch(/^ENOSPC/);
+  });
+});
+
+describe('IOVA_RANGES: the holes of the reserved set (rangeHoles over [0, 2^64-1])', () => {
+  it('touching reserved ranges leave no hole between them; a range ending at 2^64-1 leaves none after', () => {
+    const { iopt } = world();
+    expect(iopt.reserve(0x20000n, 0x2ffffn, owner('a')).ok).toBe(true);
+    expect(iopt.reserve(0x30000n, 0x3ffffn, owner('b')).ok).toBe(true);
+    expect(iopt.reserve(U64_MAX - 0xfffn, U64_MAX, owner('c')).ok).toBe(true);
+    expect(iopt.iovaRanges()).toEqual([
+      { start: 0n, last: 0x1ffffn },
+      { start: 0x40000n, last: U64_MAX - 0x1000n },
+    ]);
+  });
+
+  it('a reserved range one byte long at 2^64-1 leaves [.., 2^64-2]; one ending at 2^64-2 leaves the last byte', () => {
+    const a = world().iopt;
+    expect(a.reserve(U64_MAX, U64_MAX, owner('a')).ok).toBe(true);
+    expect(a.iovaRanges()).toEqual([{ start: 0n, last: U64_MAX - 1n }]);
+    const b = world().iopt;
+    expect(b.reserve(0x1000n, U64_MAX - 1n, owner('a')).ok).toBe(true);
+    expect(b.iovaRanges()).toEqual([{ start: 0n, last: 0xfffn }, { start: U64_MAX, last: U64_MAX }]);
+  });
+});

@@ -101,4 +101,12 @@ describe('interrupt isolation (iommu.interruptRemapping: false)', () => {
     s.p.writeFile('/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts', 'Y');
     expect(s.p.ioctl(s.c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU)).toBe(0);
   });
+
+  it('the refusal is logged as the kernel warns (pr_warn in vfio_iommu_type1_attach_group), once per refused attach', () => {
+    const host = machine({ iommu: { interruptRemapping: false } });
+    const s = setup({ host, type: null });
+    expectErrno(() => s.p.ioctl(s.c, uapi.VFIO_SET_IOMMU, uapi.VFIO_TYPE1v2_IOMMU), 'EPERM');
+    const warned = host.trace.list().filter((e) => e.kind === 'kernel' && e.who === 'vfio_iommu_type1').map((e) => e.text);
+    expect(warned).toEqual(['vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform']);
+  });
 });

@@ -5,6 +5,8 @@ import { readJsonFile } from './helpers.js';
 
 const topo = readJsonFile('fixtures/topologies/default.json');
 const scen = (steps: unknown[]): unknown => ({ name: 't', topology: topo, steps });
+/** The step-through runner (the playground's), which checks only the shape and reports the rest as failed steps. */
+const runSteps = (json: unknown) => new ScenarioRun(parseScenario(json)).runAll();
 
 describe('scenario values', () => {
   it('evaluates literals, variables, uapi constants and sizeof left to right, with parentheses', () => {
@@ -43,7 +45,7 @@ describe('scenario schema', () => {
 
 describe('scenario runner', () => {
   it('records failed expectations without throwing and goes on', () => {
-    const r = runScenario(scen([
+    const r = runSteps(scen([
       { op: 'open', path: '/dev/vfio/vfio', as: 'c' },
       { op: 'ioctl', fd: 'c', request: 'VFIO_GET_API_VERSION', expect: { result: 1 } },
       { op: 'open', path: '/dev/vfio/99', expect: { errno: 'ENOENT' } },
@@ -63,7 +65,7 @@ describe('scenario runner', () => {
   });
 
   it('converts ioctl arguments with the struct layout: u64 fields become bigint, unknown fields are named', () => {
-    const r = runScenario(scen([
+    const r = runSteps(scen([
       { op: 'bind', bdf: '0000:06:00.0', driver: 'vfio-pci' },
       { op: 'open', path: '/dev/vfio/vfio', as: 'c' },
       { op: 'open', path: '/dev/vfio/17', as: 'g' },

@@ -23,9 +23,13 @@ export function accessOk(addr: bigint, size: bigint): boolean {
   return addr + size <= TASK_SIZE;
 }
 
-/** verify_bitmap_size(): pages > 0, buffer non-zero, <= 256 MiB, big enough for `pages` bits. */
+/**
+ * verify_bitmap_size(): pages > 0, buffer <= 256 MiB and big enough for `pages` bits. (The
+ * kernel's separate "buffer non-zero" test needs no twin: with pages > 0 a zero-byte buffer
+ * is too small anyway.)
+ */
 export function verifyBitmapSize(pages: bigint, bytes: bigint): Result<void> {
-  if (pages === 0n || bytes === 0n || bytes > DIRTY_BITMAP_SIZE_MAX || bytes < ((pages + 63n) / 64n) * 8n) {
+  if (pages === 0n || bytes > DIRTY_BITMAP_SIZE_MAX || bytes < ((pages + 63n) / 64n) * 8n) {
     return fail('EINVAL', 'verify_bitmap_size: bitmap missing, too large or too small for the range');
   }
   return okVoid();
@@ -85,9 +89,10 @@ export function writeDirtyBits(mm: AddressSpace, data: bigint, base: bigint, pgs
   }
   for (let w = 0; w < words; w++) {
     const lo = BigInt(w) * 64n;
-    const from = s.shift > lo ? s.shift - lo : 0n;
+    const from = w === 0 ? s.shift : 0n;
     const to = total - lo >= 64n ? 64n : total - lo;
-    let word = to > from ? ((1n << (to - from)) - 1n) << from : 0n;
+    // to > from always: a mapping has at least one page, so every word it spans gets a bit
+    let word = ((1n << (to - from)) - 1n) << from;
     if (w === 0) word |= leftover;
     view.setBigUint64(w * 8, word, true);
   }

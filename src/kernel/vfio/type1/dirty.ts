@@ -40,8 +40,8 @@ export function type1DirtyPages(t: Type1Iommu, a: StructArg, ctx: SyscallContext
   return getBitmap(t, a, ctx);
 }
 
+/** START (vfio_dma_bitmap_alloc_all); again while on it passes the same checks and changes nothing. */
 function start(t: Type1Iommu): Result<number> {
-  if (t.dirtyTracking) return ok(0);
   const pg = t.pgsize;
   for (const e of t.dmas.entries()) {
     if (e.value.size / pg > DIRTY_BITMAP_PAGES_MAX) return fail('EINVAL', 'vfio_dma_bitmap_alloc: mapping too large to track');
@@ -86,7 +86,8 @@ function getBitmap(t: Type1Iommu, a: StructArg, ctx: SyscallContext): Result<num
   if (head && head.iova !== iova) return fail('EINVAL', 'vfio_iova_dirty_bitmap: range starts inside a mapping');
   const tail = t.findDma(last, last);
   if (tail && dmaLast(tail) !== last) return fail('EINVAL', 'vfio_iova_dirty_bitmap: range ends inside a mapping');
-  const dmas = [...t.dmas.overlapping(iova, last)].map((e) => e.value).filter((d) => d.iova >= iova);
+  // no mapping starts below iova: the head check above refused any that would
+  const dmas = [...t.dmas.overlapping(iova, last)].map((e) => e.value);
   const mm = ctx.task.mm;
   const c = checkBitmapWords(mm, data, iova, shift, dmas);
   if (!c.ok) return c;

@@ -1,6 +1,7 @@
 /**
  * VFIO_IOMMU_GET_INFO (vfio_iommu_type1_get_info) and its capability chain, in the kernel's
- * order MIGRATION → DMA_AVAIL → IOVA_RANGE (the last only while the IOVA list is non-empty).
+ * order MIGRATION → DMA_AVAIL → IOVA_RANGE (the kernel skips the last for an empty IOVA list,
+ * which an attached instance never has).
  *
  * argsz < 16 is EINVAL. A buffer too small for the chain is not an error: argsz is raised to
  * the size needed and cap_offset stays 0. Otherwise the chain is written to `arg.caps` as
@@ -35,13 +36,12 @@ function buildCaps(t: Type1Iommu): Array<{ size: number; cap: Record<string, unk
     },
     { size: align8(sizeofStruct('vfio_iommu_type1_info_dma_avail')), cap: { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, next: 0, avail: t.dmaAvail } },
   ];
-  if (t.iovaList.length > 0) {
-    const ranges = t.iovaList.map((r) => ({ start: r.start, end: r.end }));
-    caps.push({
-      size: align8(sizeofStruct('vfio_iommu_type1_info_cap_iova_range') + sizeofStruct('vfio_iova_range') * ranges.length),
-      cap: { id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, next: 0, nr_iovas: ranges.length, reserved: 0, iova_ranges: ranges },
-    });
-  }
+  // the list is never empty here: an attach that would empty it is refused
+  const ranges = t.iovaList.map((r) => ({ start: r.start, end: r.end }));
+  caps.push({
+    size: align8(sizeofStruct('vfio_iommu_type1_info_cap_iova_range') + sizeofStruct('vfio_iova_range') * ranges.length),
+    cap: { id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, next: 0, nr_iovas: ranges.length, reserved: 0, iova_ranges: ranges },
+  });
   return caps;
 }
 

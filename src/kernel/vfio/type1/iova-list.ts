@@ -1,6 +1,7 @@
 /**
  * The type1 valid-IOVA list (vfio_iommu->iova_list): ascending, disjoint, inclusive ranges
- * where mapping is allowed. Empty means "no restriction" (no hardware domain).
+ * where mapping is allowed; never empty while a group is attached (an attach that would
+ * empty it is refused).
  * Built from the domain aperture minus the groups' reserved regions (every type but
  * direct-relaxable): vfio_iommu_aper_resize, vfio_iommu_resv_exclude.
  */
@@ -30,8 +31,10 @@ export function excludeReserved(list: readonly IovaRange[], regions: readonly Re
   return cur;
 }
 
-/** vfio_iommu_iova_dma_valid(): [start, end] inside one range (always true for an empty list). */
+/**
+ * vfio_iommu_iova_dma_valid(): [start, end] inside one range. (The kernel lets anything
+ * through an empty list; an instance that can map always has a non-empty one.)
+ */
 export function dmaValid(list: readonly IovaRange[], start: bigint, end: bigint): boolean {
-  if (list.length === 0) return true;
   return list.some((r) => start >= r.start && end <= r.end);
 }

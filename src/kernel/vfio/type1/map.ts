@@ -44,10 +44,9 @@ export function type1MapDma(t: Type1Iommu, a: StructArg, ctx: SyscallContext): R
   if (!dmaValid(t.iovaList, iova, last)) return fail('EINVAL', 'vfio_iommu_iova_dma_valid: range not inside one valid IOVA range');
   const task = ctx.task;
   const dma: VfioDma = { iova, size, vaddr, read, write, task, lockCap: task.capable('CAP_IPC_LOCK'), runs: null, locked: 0n, vaddrInvalid: false };
-  if (t.domains.length > 0) {
-    const r = pinAndMap(t, dma);
-    if (!r.ok) return r;
-  }
+  // a type1 instance exists only with a group attached, so there is always a domain to map into
+  const r = pinAndMap(t, dma);
+  if (!r.ok) return r;
   if (t.dirtyTracking && size / pgsize > DIRTY_BITMAP_PAGES_MAX) {
     for (const d of t.domains) unmapFromDomain(t.k, d.hw, dma);
     unpinDma(t.k, dma);

@@ -11,11 +11,12 @@ import { fail, okVoid, type Result } from '../../../base/result.js';
 import type { Kernel } from '../../kernel.js';
 import { PROT_READ, PROT_WRITE } from '../../../uapi/posix.js';
 import type { AddressSpace } from '../../mm/address-space.js';
+import type { PinnedRun } from '../../mm/mm-constants.js';
 import type { VfioDma } from './dma.js';
 
-function chargeable(dma: VfioDma): bigint {
+function chargeable(runs: readonly PinnedRun[]): bigint {
   let pages = 0n;
-  for (const r of dma.runs ?? []) if (!r.mmio) pages += r.bytes >> 12n;
+  for (const r of runs) if (!r.mmio) pages += r.bytes >> 12n;
   return pages;
 }
 
@@ -26,12 +27,14 @@ function chargeable(dma: VfioDma): bigint {
 function chargeableBeforeFault(mm: AddressSpace, addr: bigint, len: bigint, write: boolean): bigint {
   let pages = 0n;
   const end = addr + len;
+  // The fault lies inside the range, so every VMA walked before it ends inside the range too.
+  // (A pin that failed for want of memory has no fault: the count may then run past the
+  // range, and the answer is ENOMEM either way.)
   for (let a = addr; a < end; ) {
     const v = mm.find(a);
     if (v === undefined || (v.prot & PROT_READ) === 0 || (write && (v.prot & PROT_WRITE) === 0)) break;
-    const stop = v.end < end ? v.end : end;
-    if (v.backing.kind !== 'device') pages += (stop - a) >> 12n;
-    a = stop;
+    if (v.backing.kind !== 'device') pages += (v.end - a) >> 12n;
+    a = v.end;
   }
   return pages;
 }
@@ -44,18 +47,19 @@ function overLimit(k: Kernel, dma: VfioDma): Result<void> {
 /**
  * Pin the pages of `dma` and charge them; EFAULT for a bad vaddr, ENOMEM over RLIMIT_MEMLOCK.
  * Linux pins and checks the limit page by page in address order, so whichever comes first
- * wins: pages before a fault that already exceed the limit make it ENOMEM, not EFAULT.
+ * wins: pages before a fault that already exceed the limit make it ENOMEM, not EFAULT (a pin
+ * that fails for want of memory is ENOMEM either way).
  */
 export function pinDma(k: Kernel, dma: VfioDma): Result<void> {
   const mm = dma.task.mm;
   const limit = dma.task.rlimitMemlock >> 12n;
   const r = mm.pin(dma.vaddr, dma.size, dma.write);
   if (!r.ok) {
-    if (r.code === 'EFAULT' && !dma.lockCap && mm.lockedVm + chargeableBeforeFault(mm, dma.vaddr, dma.size, dma.write) > limit) return overLimit(k, dma);
+    if (!dma.lockCap && mm.lockedVm + chargeableBeforeFault(mm, dma.vaddr, dma.size, dma.write) > limit) return overLimit(k, dma);
     return r;
   }
   dma.runs = r.value;
-  const pages = chargeable(dma);
+  const pages = chargeable(r.value);
   if (!dma.lockCap && mm.lockedVm + pages > limit) {
     mm.unpin(dma.runs);
     dma.runs = null;
@@ -66,10 +70,9 @@ export function pinDma(k: Kernel, dma: VfioDma): Result<void> {
   return okVoid();
 }
 
-/** Unpin and uncharge (nothing when not pinned). */
+/** Unpin and uncharge a pinned mapping (every mapping is pinned once MAP_DMA succeeds). */
 export function unpinDma(k: Kernel, dma: VfioDma): void {
-  if (dma.runs === null) return;
-  dma.task.mm.unpin(dma.runs);
+  dma.task.mm.unpin(dma.runs!);
   if (k.tasks.get(dma.task.pid) === dma.task) dma.task.mm.lockedVm -= dma.locked;
   dma.runs = null;
   dma.locked = 0n;

@@ -79,7 +79,9 @@ function doUnmap(t: Type1Iommu, flags: number, iova: bigint, size: bigint, bitma
     if (last > U64_MAX) return fail('EOVERFLOW', 'vfio_dma_do_unmap: range wraps past 2^64');
   }
   if (bitmap !== null && (!t.dirtyTracking || bitmap.pgsize !== pgsize)) return fail('EINVAL', 'vfio_dma_do_unmap: dirty tracking off or bitmap pgsize is not the smallest page size');
-  if (t.v2 && !all) {
+  // (the kernel skips this for ALL; it could not refuse ALL anyway: a mapping holding IOVA 0
+  // starts there, and none reaches 2^64-1, as the IOVA list ends below the aperture's top)
+  if (t.v2) {
     const head = t.findDma(iova, iova);
     if (head && head.iova !== iova) return fail('EINVAL', 'vfio_dma_do_unmap: range starts inside a mapping (v2)');
     const tail = t.findDma(last, last);

@@ -6,19 +6,19 @@
  * Invariants:
  * - every mapping is installed in every domain, and pinned iff at least one domain exists;
  * - dmaAvail + mappings = dma_entry_limit as read at SET_IOMMU;
- * - pgsizeBitmap is the AND of the domains' bitmaps (PAGE_MASK with none), never below 4 KiB;
+ * - pgsizeBitmap is the domain's bitmap (every group shares the one domain), never below 4 KiB;
  * - a failed attach changes nothing (domain freed, pins undone, list untouched).
  */
 import { fail, okVoid, type Result } from '../../../base/result.js';
 import { IntervalMap } from '../../../base/interval-map.js';
-import { U64_MAX } from '../../../base/u64.js';
 import type { IommuDomain } from '../../../hardware/iommu/domain.js';
 import type { Kernel } from '../../kernel.js';
 import type { VfioGroup } from '../group.js';
-import { dmaLast, type VfioDma } from './dma.js';
+import type { VfioDma } from './dma.js';
 import { unmapFromDomain } from './domain-map.js';
 import { excludeReserved, type IovaRange } from './iova-list.js';
 import { unpinDma } from './pinning.js';
+import { VFIO_DMA_CC_IOMMU, VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR } from '../../../uapi/vfio.js';
 
 export const PAGE_MASK = 0xffff_ffff_ffff_f000n;
 
@@ -66,13 +66,6 @@ export class Type1Iommu {
     for (const e of [...this.dmas.entries()]) this.removeDma(e.value);
   }
 
-  private updatePgsizeBitmap(): void {
-    let b = U64_MAX;
-    for (const d of this.domains) b &= d.hw.pgsizeBitmap;
-    if (b & ~PAGE_MASK) b = (b & PAGE_MASK) | 0x1000n;
-    this.pgsizeBitmap = b;
-  }
-
   private groupsOfDomains(): VfioGroup[] {
     return this.domains.flatMap((d) => d.groups);
   }
@@ -85,21 +78,22 @@ export class Type1Iommu {
    * detaches the group again and frees the new domain.
    */
   attachGroup(group: VfioGroup): Result<void> {
-    const k = this.k;
     if (this.vaddrInvalidCount > 0) return fail('EBUSY', 'vfio_iommu_type1_attach_group: a mapping has an invalidated vaddr');
-    if (this.groupsOfDomains().includes(group)) return fail('EINVAL', 'vfio_iommu_type1_attach_group: group already attached');
-    if (k.iommu === null) return fail('ENODEV', 'vfio_iommu_type1_attach_group: no IOMMU translates for this group');
+    // The kernel's "group already attached" (EINVAL) and "no IOMMU" (ENODEV) answers cannot
+    // happen here: a group joins one container once, and a type1 (not no-IOMMU) group exists
+    // only behind the machine's IOMMU.
+    const unit = this.k.iommu!;
     const iommuGroup = group.iommuGroup;
     const existing = this.domains[0];
-    const hw = existing?.hw ?? k.iommu.allocDomain('unmanaged');
+    const hw = existing?.hw ?? unit.allocDomain('unmanaged');
     const a = iommuGroup.attachDomain(hw);
     if (!a.ok) {
-      if (existing === undefined) k.iommu.freeDomain(hw);
+      if (existing === undefined) unit.freeDomain(hw);
       return a;
     }
     const undo = (): void => {
       iommuGroup.detachDomain();
-      if (existing === undefined) k.iommu!.freeDomain(hw);
+      if (existing === undefined) unit.freeDomain(hw);
     };
     const list = this.checkNewGroup(group);
     if (!list.ok) return undo(), list;
@@ -110,7 +104,9 @@ export class Type1Iommu {
       existing.groups.push(group);
     }
     this.iovaList = list.value;
-    this.updatePgsizeBitmap();
+    // vfio_update_pgsize_bitmap() over the one domain; its sub-4K fold never applies, as the
+    // topology schema requires 4K and allows only 4K, 2M and 1G
+    this.pgsizeBitmap = hw.pgsizeBitmap;
     return okVoid();
   }
 
@@ -131,72 +127,60 @@ export class Type1Iommu {
     const list = excludeReserved(this.iovaList.length > 0 ? this.iovaList : [aperture], regions);
     if (list.length === 0) return fail('EINVAL', 'vfio_iommu_resv_exclude: no valid IOVA range left');
     if (k.iommu!.irt === null && !k.params.bool('vfio_iommu_type1', 'allow_unsafe_interrupts')) {
-      k.trace.add('kernel', 'vfio_iommu_type1', 'No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
+      k.trace.add('kernel', 'vfio_iommu_type1', 'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
       return fail('EPERM', 'vfio_iommu_type1_attach_group: no interrupt remapping and allow_unsafe_interrupts=N');
     }
     return { ok: true, value: list };
   }
 
-  /** vfio_iommu_type1_detach_group(): never fails. */
+  /**
+   * vfio_iommu_type1_detach_group(): never fails. Only attached groups are detached (the
+   * container's own list) and every group shares the one domain. When the last group leaves,
+   * the container releases the instance at once (vfio_group_detach_container, or the unwind
+   * of a failed SET_IOMMU), and release() unmaps, unpins and frees the domain, as the
+   * kernel's vfio_iommu_unmap_unpin_all would here.
+   */
   detachGroup(group: VfioGroup): void {
-    const i = this.domains.findIndex((d) => d.groups.includes(group));
-    if (i < 0) return;
-    const d = this.domains[i]!;
+    const d = this.domains[0]!;
     group.iommuGroup.detachDomain();
     d.groups.splice(d.groups.indexOf(group), 1);
-    if (d.groups.length === 0) {
-      if (this.domains.length === 1) this.unmapUnpinAll();
-      this.domains.splice(i, 1);
-      this.k.iommu?.freeDomain(d.hw);
-      this.updatePgsizeBitmap();
-    }
     this.refreshIovaList();
   }
 
   /** vfio_iommu_aper_expand + vfio_iommu_resv_refresh: the list from the remaining groups. */
   private refreshIovaList(): void {
-    if (this.domains.length === 0 || this.k.iommu === null) {
-      this.iovaList = [];
-      return;
-    }
-    let list: IovaRange[] = [{ start: 0n, end: (1n << BigInt(this.k.iommu.addressWidth)) - 1n }];
+    let list: IovaRange[] = [{ start: 0n, end: (1n << BigInt(this.k.iommu!.addressWidth)) - 1n }];
     for (const g of this.groupsOfDomains()) list = excludeReserved(list, g.iommuGroup.reservedRegions);
-    if (list.length > 0) this.iovaList = list;
+    // never empty: the groups left were all accepted together with more regions cut out
+    this.iovaList = list;
   }
 
-  /** vfio_iommu_type1_release(): every mapping gone, domains freed. */
+  /** vfio_iommu_type1_release(): every mapping gone, domains freed; the instance is dropped after. */
   release(): void {
     this.unmapUnpinAll();
     for (const d of this.domains) {
       for (const g of d.groups) g.iommuGroup.detachDomain();
-      this.k.iommu?.freeDomain(d.hw);
+      this.k.iommu!.freeDomain(d.hw);
     }
     this.domains.length = 0;
-    this.iovaList = [];
-    this.dirtyTracking = false;
   }
 
   /** vfio_iommu_type1_check_extension() with an instance. */
   checkExtension(id: number): number {
     return type1CheckExtension(this, id);
   }
-
-  /** Does the mapping reach the last byte of the u64 space? (helper for wrap-safe loops) */
-  static last(d: VfioDma): bigint {
-    return dmaLast(d);
-  }
 }
 
 /** VFIO_CHECK_EXTENSION as type1 answers it; `iommu` null when no instance exists yet. */
 export function type1CheckExtension(iommu: Type1Iommu | null, id: number): number {
   switch (id) {
-    case 1: // VFIO_TYPE1_IOMMU
-    case 3: // VFIO_TYPE1v2_IOMMU
-    case 9: // VFIO_UNMAP_ALL
+    case VFIO_TYPE1_IOMMU:
+    case VFIO_TYPE1v2_IOMMU:
+    case VFIO_UNMAP_ALL:
       return 1;
-    case 10: // VFIO_UPDATE_VADDR: needs an instance and no emulated (mdev) groups
+    case VFIO_UPDATE_VADDR: // needs an instance and no emulated (mdev) groups
       return iommu === null ? 0 : 1;
-    case 4: // VFIO_DMA_CC_IOMMU: every domain enforces cache coherency (VT-d snoop control)
+    case VFIO_DMA_CC_IOMMU: // every domain enforces cache coherency (VT-d snoop control)
       return iommu === null ? 0 : 1;
     default:
       return 0;
