@@ -9,6 +9,7 @@ import { Host, uapi } from '../../src/index.js';
 import { anonBuffer } from '../support/vfio.js';
 import { attach, boundDevice, ioasAlloc, mapFixed, P, RW, unmap } from './helpers.js';
 import { failureOf } from '../support/why.js';
+import { pinnedVm } from '../support/kernel-state.js';
 
 const SRC = 0x10000000n;
 const DST = 0x100000n;
@@ -33,12 +34,12 @@ describe('IOMMU_IOAS_COPY across two source areas', () => {
   it('the second piece over RLIMIT_MEMLOCK is ENOMEM and the first piece is undone', () => {
     const { host, p, d, dst, copy } = twoAreas();
     expect(copy(12n * P)).toMatch(/^ENOMEM/);
-    expect(p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(p)).toBe(0n);
     expect(host.iommu!.dmaRead(RID, DST, 1).ok).toBe(false);
     expect(unmap(p, d.fd, dst, 0n, (1n << 64n) - 1n)).toBe(0n);
     // the first piece alone fits
     expect(copy(4n * P)).toBe('ok');
-    expect(p.task.mm.pinnedVm).toBe(4n);
+    expect(pinnedVm(p)).toBe(4n);
     expect(host.iommu!.dmaRead(RID, DST, 1).ok).toBe(true);
   });
 
@@ -46,7 +47,7 @@ describe('IOMMU_IOAS_COPY across two source areas', () => {
     const { host, p, va, copy } = twoAreas();
     p.munmap(va + 6n * P, P);
     expect(copy(8n * P)).toMatch(/^EFAULT/);
-    expect(p.task.mm.pinnedVm).toBe(0n);
+    expect(pinnedVm(p)).toBe(0n);
     expect(host.iommu!.dmaRead(RID, DST, 1).ok).toBe(false);
   });
 
@@ -55,7 +56,7 @@ describe('IOMMU_IOAS_COPY across two source areas', () => {
     p.writeMem(va + 3n * P, Uint8Array.of(0x33));
     p.writeMem(va + 4n * P, Uint8Array.of(0x44));
     expect(copy(8n * P)).toBe('ok');
-    expect(p.task.mm.pinnedVm).toBe(8n);
+    expect(pinnedVm(p)).toBe(8n);
     const rd = (iova: bigint) => host.iommu!.dmaRead(RID, iova, 1);
     expect(rd(DST + 3n * P).data![0]).toBe(0x33);
     expect(rd(DST + 4n * P).data![0]).toBe(0x44);

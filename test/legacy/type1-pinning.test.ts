@@ -9,11 +9,12 @@ import { Host, uapi, type Process } from '../../src/index.js';
 import { EDU, map, setup, type1Of, unmap } from './helpers.js';
 import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { failureOf } from '../support/why.js';
+import { lockedVm, pinnedFrames } from '../support/kernel-state.js';
 
 const PAGE = 0x1000n;
 const V = uapi.VFIO_DMA_MAP_FLAG_VADDR;
 const UVADDR = uapi.VFIO_DMA_UNMAP_FLAG_VADDR;
-const locked = (p: Process): bigint => p.task.mm.lockedVm;
+const locked = (p: Process): bigint => lockedVm(p);
 /** What vfio_iommu_type1 printed to the kernel log (pr_warn). */
 const warnings = (host: Host): string[] => host.trace.list().filter((e) => e.kind === 'kernel' && e.who === 'vfio_iommu_type1').map((e) => e.text);
 
@@ -113,7 +114,7 @@ describe('MAP_DMA: the limit is met page by page before a fault (vfio_pin_pages_
     const { host, p, c } = limited(1n);
     expect(failureOf(() => map(p, c, anonBuffer(p, 2n * PAGE), 0x10000n, 2n * PAGE))).toMatch(/^ENOMEM vfio_pin_pages_remote/);
     expect(locked(p)).toBe(0n);
-    expect(p.task.mm.pinnedFrames()).toBe(0);
+    expect(pinnedFrames(p)).toBe(0);
     expect(warnings(host)).toEqual(['vfio_pin_pages_remote: RLIMIT_MEMLOCK (4096) exceeded']);
   });
 
