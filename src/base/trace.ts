@@ -1,10 +1,18 @@
 /**
- * The host's trace: an append-only, deterministic log of what happened — syscalls and
- * their results, DMA, IOMMU faults, interrupts, binding. Two runs with the same inputs
- * produce byte-identical traces.
+ * The host's trace: an append-only, deterministic log of what happened — syscalls with their
+ * arguments and results, CPU loads and stores with their values, DMA, IOMMU faults,
+ * interrupts, binding. Two runs with the same inputs produce byte-identical traces.
+ * Syscalls and CPU accesses carry a structured `detail` (trace-format.ts) and their text is
+ * rendered from it; times are virtual nanoseconds everywhere.
  */
+import { formatDetail, formatTime, type TraceDetail } from './trace-format.js';
+
+export { formatDetail, formatNs, formatTime, formatValue, hexWidth } from './trace-format.js';
+export type { TraceAccess, TraceArg, TraceCall, TraceDetail, TraceStruct, TraceValue } from './trace-format.js';
+
 export type TraceKind =
   | 'syscall'
+  | 'cpu'
   | 'dma'
   | 'fault'
   | 'irq'
@@ -22,6 +30,8 @@ export interface TraceEntry {
   /** Who: a pid ("pid 1"), a device bdf, or "kernel". */
   readonly who: string;
   readonly text: string;
+  /** Syscalls ('syscall') and CPU loads/stores ('cpu'): the call or access as data; `text` is rendered from it. */
+  readonly detail?: TraceDetail;
 }
 
 export class Trace {
@@ -39,7 +49,16 @@ export class Trace {
 
   add(kind: TraceKind, who: string, text: string): void {
     if (!this.enabled) return;
-    const e: TraceEntry = { time: this.now(), kind, who, text };
+    this.push({ time: this.now(), kind, who, text });
+  }
+
+  /** An entry whose text is rendered from its detail (formatDetail). */
+  addDetail(kind: TraceKind, who: string, detail: TraceDetail): void {
+    if (!this.enabled) return;
+    this.push({ time: this.now(), kind, who, text: formatDetail(detail), detail });
+  }
+
+  private push(e: TraceEntry): void {
     this.entries.push(e);
     while (this.entries.length - this.head > this.limit) {
       this.head++;
@@ -72,18 +91,13 @@ export class Trace {
     };
   }
 
-  /** The whole trace as text, one line per entry: `[     1.000us] syscall pid 1: ...`. */
+  /** The whole trace as text, one line per entry: `[          1 000 ns] syscall pid 1: ...`. */
   toString(): string {
     return this.entries.slice(this.head).map(formatEntry).join('\n');
   }
 }
 
-export function formatTime(ns: bigint): string {
-  const us = ns / 1000n;
-  const frac = (ns % 1000n).toString().padStart(3, '0');
-  return `${us.toString().padStart(9, ' ')}.${frac}us`;
-}
-
+/** One trace line: `[   100 000 000 ns] fault   iommu: ...`. */
 export function formatEntry(e: TraceEntry): string {
   return `[${formatTime(e.time)}] ${e.kind.padEnd(7)} ${e.who}: ${e.text}`;
 }

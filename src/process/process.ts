@@ -15,7 +15,11 @@ import { O_CLOEXEC, O_RDWR } from '../uapi/posix.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
-import { requestLabel } from './request-label.js';
+import { fdKindOf, requestLabel } from './request-label.js';
+import { bufText, changedFields, ioctlArg, offsetText } from './trace-decode.js';
+import { arg, recordAccess, recordCall } from './trace-record.js';
+import { nameValue } from '../uapi/value-names.js';
+import type { TraceArg, TraceValue } from '../base/trace.js';
 
 export class Process {
   /** @internal */
@@ -29,11 +33,18 @@ export class Process {
     return this.task.cred.uid;
   }
 
-  private traceCall(text: string, r: Result<unknown>, show?: string): void {
-    const trace = this.task.kernel.trace;
-    if (!trace.enabled) return;
-    const res = r.ok ? (show ?? '0') : `-${r.code}${r.why ? ` (${r.why})` : ''}`;
-    trace.add('syscall', this.task.name, `${text} = ${res}`);
+  /** Record a syscall in the trace (trace-record.ts): its arguments, then `ret` or the errno. */
+  private traceCall(syscall: string, args: readonly TraceArg[], r: Result<unknown>, ret?: string, out?: TraceValue): void {
+    recordCall(this.task, syscall, args, r, ret, out);
+  }
+
+  private get tracing(): boolean {
+    return this.task.kernel.trace.enabled;
+  }
+
+  /** The kind of file behind `fd`, for decoding offsets (vfio-device regions). */
+  private fileKind(fd: number): string | undefined {
+    return this.task.file(fd)?.ops.kind;
   }
 
   private unwrap<T>(r: Result<T>, syscall: string, extra: { path?: string; request?: string; fd?: number } = {}): T {
@@ -50,14 +61,14 @@ export class Process {
     checkString('path', path);
     checkInt('flags', flags);
     const r = files.sysOpen(this.task, path, flags);
-    this.traceCall(`open("${path}", 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall('open', [arg('pathname', JSON.stringify(path)), arg('flags', nameValue('open.flags', flags)!)], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'open', { path });
   }
 
   close(fd: number): void {
     checkInt('fd', fd);
     const r = files.sysClose(this.task, fd);
-    this.traceCall(`close(${fd})`, r);
+    this.traceCall('close', [arg('fd', fd)], r);
     this.unwrap(r, 'close', { fd });
   }
 
@@ -66,8 +77,12 @@ export class Process {
     checkInt('request', request);
     const kind = this.task.file(fd)?.ops.kind;
     const name = requestLabel(request, kind);
+    const shown = this.tracing ? ioctlArg(request, fdKindOf(kind), arg) : undefined;
     const r = files.sysIoctl(this.task, fd, request, arg);
-    this.traceCall(`ioctl(${fd}, ${name})`, r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) {
+      const args = [{ name: 'fd', value: String(fd) }, { name: 'request', value: name }, ...(shown !== undefined ? [{ name: 'arg', value: shown }] : [])];
+      this.traceCall('ioctl', args, r, r.ok ? String(r.value) : undefined, r.ok ? changedFields(shown, ioctlArg(request, fdKindOf(kind), arg)) : undefined);
+    }
     return this.unwrap(r, 'ioctl', { request: name, fd });
   }
 
@@ -79,7 +94,10 @@ export class Process {
     checkInt('fd', fd);
     offset = checkU64('offset', offset);
     const r = sysMmap(this.task, addr, length, prot, flags, fd, offset);
-    this.traceCall(`mmap(0x${addr.toString(16)}, 0x${length.toString(16)}, ${prot}, 0x${flags.toString(16)}, ${fd}, 0x${offset.toString(16)})`, r, r.ok ? `0x${r.value.toString(16)}` : undefined);
+    if (this.tracing) {
+      const args = [arg('addr', `0x${addr.toString(16)}`), arg('length', `0x${length.toString(16)}`), arg('prot', nameValue('mmap.prot', prot)!), arg('flags', nameValue('mmap.flags', flags)!), arg('fd', fd), arg('offset', offsetText(this.fileKind(fd), offset))];
+      this.traceCall('mmap', args, r, r.ok ? `0x${r.value.toString(16)}` : undefined);
+    }
     return this.unwrap(r, 'mmap');
   }
 
@@ -87,7 +105,7 @@ export class Process {
     addr = checkU64('addr', addr);
     length = checkU64('length', length);
     const r = sysMunmap(this.task, addr, length);
-    this.traceCall(`munmap(0x${addr.toString(16)}, 0x${length.toString(16)})`, r);
+    this.traceCall('munmap', [arg('addr', `0x${addr.toString(16)}`), arg('length', `0x${length.toString(16)}`)], r);
     this.unwrap(r, 'munmap');
   }
 
@@ -96,7 +114,7 @@ export class Process {
     checkLength('length', length);
     offset = checkS64('offset', offset);
     const r = files.sysPread(this.task, fd, length, offset);
-    this.traceCall(`pread(${fd}, ${length}, 0x${offset.toString(16)})`, r, r.ok ? String(r.value.length) : undefined);
+    if (this.tracing) this.traceCall('pread', [arg('fd', fd), arg('buf', r.ok ? bufText(r.value) : '...'), arg('count', length), arg('offset', offsetText(this.fileKind(fd), offset))], r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'pread', { fd });
   }
 
@@ -105,7 +123,7 @@ export class Process {
     checkBytes('data', data);
     offset = checkS64('offset', offset);
     const r = files.sysPwrite(this.task, fd, data, offset);
-    this.traceCall(`pwrite(${fd}, ${data.length} bytes, 0x${offset.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall('pwrite', [arg('fd', fd), arg('buf', bufText(data)), arg('count', data.length), arg('offset', offsetText(this.fileKind(fd), offset))], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'pwrite', { fd });
   }
 
@@ -120,7 +138,7 @@ export class Process {
     } else {
       r = f;
     }
-    this.traceCall(`eventfd(${initval}, 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall('eventfd', [arg('initval', initval), arg('flags', nameValue('eventfd.flags', flags)!)], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'eventfd');
   }
 
@@ -128,7 +146,7 @@ export class Process {
     checkInt('fd', fd);
     checkLength('length', length);
     const r = files.sysRead(this.task, fd, length);
-    this.traceCall(`read(${fd}, ${length})`, r, r.ok ? String(r.value.length) : undefined);
+    if (this.tracing) this.traceCall('read', [arg('fd', fd), arg('buf', r.ok ? bufText(r.value) : '...'), arg('count', length)], r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'read', { fd });
   }
 
@@ -136,7 +154,7 @@ export class Process {
     checkInt('fd', fd);
     checkBytes('data', data);
     const r = files.sysWrite(this.task, fd, data);
-    this.traceCall(`write(${fd}, ${data.length} bytes)`, r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall('write', [arg('fd', fd), arg('buf', bufText(data)), arg('count', data.length)], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'write', { fd });
   }
 
@@ -145,7 +163,7 @@ export class Process {
     checkString('name', name);
     checkInt('flags', flags);
     const r = sysMemfdCreate(this.task, name, flags);
-    this.traceCall(`memfd_create("${name}", 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall('memfd_create', [arg('name', JSON.stringify(name)), arg('flags', nameValue('memfd_create.flags', flags)!)], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'memfd_create');
   }
 
@@ -154,7 +172,7 @@ export class Process {
     checkInt('fd', fd);
     length = checkS64('length', length);
     const r = sysFtruncate(this.task, fd, length);
-    this.traceCall(`ftruncate(${fd}, 0x${length.toString(16)})`, r);
+    this.traceCall('ftruncate', [arg('fd', fd), arg('length', `0x${length.toString(16)}`)], r);
     this.unwrap(r, 'ftruncate', { fd });
   }
 
@@ -164,7 +182,7 @@ export class Process {
     offset = checkS64('offset', offset);
     checkInt('whence', whence);
     const r = files.sysLseek(this.task, fd, offset, whence);
-    this.traceCall(`lseek(${fd}, ${offset}, ${whence})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall('lseek', [arg('fd', fd), arg('offset', offset), arg('whence', nameValue('lseek.whence', whence)!)], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'lseek', { fd });
   }
 
@@ -173,7 +191,7 @@ export class Process {
     checkInt('cmd', cmd);
     checkInt('arg', arg);
     const r = files.sysFcntl(this.task, fd, cmd, arg);
-    this.traceCall(`fcntl(${fd}, ${cmd}, 0x${arg.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall('fcntl', [{ name: 'fd', value: String(fd) }, { name: 'cmd', value: nameValue('fcntl.cmd', cmd)! }, { name: 'arg', value: `0x${arg.toString(16)}` }], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'fcntl', { fd });
   }
 
@@ -187,7 +205,7 @@ export class Process {
     checkString('path', path);
     checkString('data', data);
     const r = files.sysWriteFile(this.task, path, data);
-    this.traceCall(`write("${path}", ${JSON.stringify(data)})`, r);
+    this.traceCall('write', [arg('pathname', JSON.stringify(path)), arg('buf', JSON.stringify(data))], r);
     this.unwrap(r, 'write', { path });
   }
 
@@ -206,7 +224,7 @@ export class Process {
     checkInt('uid', uid);
     checkInt('gid', gid);
     const r = files.sysChown(this.task, path, uid, gid);
-    this.traceCall(`chown("${path}", ${uid}, ${gid})`, r);
+    this.traceCall('chown', [arg('pathname', JSON.stringify(path)), arg('owner', uid), arg('group', gid)], r);
     this.unwrap(r, 'chown', { path });
   }
 
@@ -216,8 +234,15 @@ export class Process {
     addr = checkU64('addr', addr);
     checkLength('length', length);
     const r = this.task.mm.load(addr, length);
-    if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
-    if (!r.ok) throw new SignalError('SIGBUS', addr, r.why ?? r.code);
+    if ('signal' in r) {
+      recordAccess(this.task, 'load', addr, length, null, `${r.signal}: ${r.why}`);
+      throw new SignalError(r.signal, r.address, r.why);
+    }
+    if (!r.ok) {
+      recordAccess(this.task, 'load', addr, length, null, `SIGBUS: ${r.why ?? r.code}`);
+      throw new SignalError('SIGBUS', addr, r.why ?? r.code);
+    }
+    recordAccess(this.task, 'load', addr, length, r.value);
     return r.value;
   }
 
@@ -225,6 +250,7 @@ export class Process {
     addr = checkU64('addr', addr);
     checkBytes('data', data);
     const r = this.task.mm.store(addr, data);
+    recordAccess(this.task, 'store', addr, data.length, 'signal' in r ? null : data, 'signal' in r ? `${r.signal}: ${r.why}` : undefined);
     if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
   }
 
@@ -279,7 +305,7 @@ export class Process {
    */
   fork(): Process {
     const r = this.task.kernel.fork(this.task);
-    this.traceCall('fork()', r, r.ok ? String(r.value.pid) : undefined);
+    this.traceCall('fork', [], r, r.ok ? String(r.value.pid) : undefined);
     return new Process(this.unwrap(r, 'fork'));
   }
 
@@ -291,6 +317,6 @@ export class Process {
   exit(status = 0): void {
     checkInt('status', status);
     this.task.kernel.exit(this.task);
-    this.traceCall(`exit(${status})`, { ok: true, value: undefined });
+    this.traceCall('exit', [arg('status', status)], { ok: true, value: undefined });
   }
 }
