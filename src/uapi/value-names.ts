@@ -45,6 +45,7 @@ const IOMMU_TYPES = ['VFIO_TYPE1_IOMMU', 'VFIO_SPAPR_TCE_IOMMU', 'VFIO_TYPE1v2_I
 const PCI_IRQ_INDEX = ['VFIO_PCI_INTX_IRQ_INDEX', 'VFIO_PCI_MSI_IRQ_INDEX', 'VFIO_PCI_MSIX_IRQ_INDEX', 'VFIO_PCI_ERR_IRQ_INDEX', 'VFIO_PCI_REQ_IRQ_INDEX'];
 const FEATURE_IDS = Object.keys(V).filter((n) => n.startsWith('VFIO_DEVICE_FEATURE_') && !['VFIO_DEVICE_FEATURE_MASK', 'VFIO_DEVICE_FEATURE_GET', 'VFIO_DEVICE_FEATURE_SET', 'VFIO_DEVICE_FEATURE_PROBE', 'VFIO_DEVICE_FEATURE_CLEAR_MASTER', 'VFIO_DEVICE_FEATURE_SET_MASTER'].includes(n));
 const IOAS_MAP = flags(I, 'IOMMU_IOAS_MAP_');
+const HW_INFO_TYPES = ['IOMMU_HW_INFO_TYPE_INTEL_VTD', 'IOMMU_HW_INFO_TYPE_ARM_SMMUV3', 'IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV', 'IOMMU_HW_INFO_TYPE_AMD'];
 
 /** By key: "struct.field", "syscall.argument", or an ioctl name for its by-value argument. */
 const VALUE_NAMES: Readonly<Record<string, ValueNames>> = {
@@ -60,6 +61,9 @@ const VALUE_NAMES: Readonly<Record<string, ValueNames>> = {
   'vfio_irq_set.index': values(V, PCI_IRQ_INDEX),
   'vfio_pci_hot_reset_info.flags': flags(V, 'VFIO_PCI_HOT_RESET_FLAG_'),
   'vfio_device_ioeventfd.flags': flags(V, 'VFIO_DEVICE_IOEVENTFD_'),
+  'vfio_device_gfx_plane_info.flags': flags(V, 'VFIO_GFX_PLANE_TYPE_'),
+  'vfio_iommu_spapr_tce_info.flags': flags(V, 'VFIO_IOMMU_SPAPR_INFO_'),
+  'vfio_eeh_pe_op.op': values(V, ['VFIO_EEH_PE_DISABLE', 'VFIO_EEH_PE_ENABLE', 'VFIO_EEH_PE_UNFREEZE_IO', 'VFIO_EEH_PE_UNFREEZE_DMA', 'VFIO_EEH_PE_GET_STATE', 'VFIO_EEH_PE_RESET_DEACTIVATE', 'VFIO_EEH_PE_RESET_HOT', 'VFIO_EEH_PE_RESET_FUNDAMENTAL', 'VFIO_EEH_PE_CONFIGURE', 'VFIO_EEH_PE_INJECT_ERR']),
   'vfio_device_feature.flags': { values: named(V, FEATURE_IDS), mask: V.VFIO_DEVICE_FEATURE_MASK, bits: named(V, ['VFIO_DEVICE_FEATURE_GET', 'VFIO_DEVICE_FEATURE_SET', 'VFIO_DEVICE_FEATURE_PROBE']) },
   'vfio_device_feature_migration.flags': flags(V, 'VFIO_MIGRATION_'),
   'vfio_device_bind_iommufd.flags': flags(V, 'VFIO_DEVICE_BIND_FLAG_'),
@@ -80,6 +84,9 @@ const VALUE_NAMES: Readonly<Record<string, ValueNames>> = {
   'iommu_hwpt_alloc.flags': { bits: named(I, ['IOMMU_HWPT_ALLOC_NEST_PARENT', 'IOMMU_HWPT_ALLOC_DIRTY_TRACKING', 'IOMMU_HWPT_FAULT_ID_VALID', 'IOMMU_HWPT_ALLOC_PASID']) },
   'iommu_hwpt_alloc.data_type': values(I, ['IOMMU_HWPT_DATA_NONE', 'IOMMU_HWPT_DATA_VTD_S1', 'IOMMU_HWPT_DATA_ARM_SMMUV3', 'IOMMU_HWPT_DATA_AMD_GUEST']),
   'iommu_hw_info.flags': flags(I, 'IOMMU_HW_INFO_FLAG_'),
+  'iommu_hw_info.in_data_type': values(I, ['IOMMU_HW_INFO_TYPE_DEFAULT', ...HW_INFO_TYPES]),
+  'iommu_hw_info.out_data_type': values(I, ['IOMMU_HW_INFO_TYPE_NONE', ...HW_INFO_TYPES]),
+  'iommu_hwpt_invalidate.data_type': values(I, ['IOMMU_HWPT_INVALIDATE_DATA_VTD_S1', 'IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3']),
   'iommu_hw_info.out_capabilities': flags(I, 'IOMMU_HW_CAP_'),
   'iommu_hwpt_set_dirty_tracking.flags': flags(I, 'IOMMU_HWPT_DIRTY_TRACKING_'),
   'iommu_hwpt_get_dirty_bitmap.flags': flags(I, 'IOMMU_HWPT_GET_DIRTY_BITMAP_'),
