@@ -58,6 +58,19 @@ export class Trace {
     this.push({ time: this.now(), kind, who, text: formatDetail(detail), detail });
   }
 
+  /**
+   * An entry whose detail is `render(data)`, built only when someone reads it (`detail` or
+   * `text`, once): decoding every syscall's struct up front tripled a traced MAP_DMA's cost,
+   * and most entries are never read. `data` must hold copies of what it shows (the caller's
+   * objects may change afterwards), so the entry reads the same whenever it is read; `render`
+   * should be a function made once, not a closure per call (a closure per entry doubled the
+   * garbage collector's share of a MAP/UNMAP loop).
+   */
+  addLazy<D>(kind: TraceKind, who: string, render: (data: D) => TraceDetail, data: D): void {
+    if (!this.enabled) return;
+    this.push(new LazyEntry(this.now(), kind, who, render, data));
+  }
+
   private push(e: TraceEntry): void {
     this.entries.push(e);
     while (this.entries.length - this.head > this.limit) {
@@ -94,6 +107,47 @@ export class Trace {
   /** The whole trace as text, one line per entry: `[          1 000 ns] syscall pid 1: ...`. */
   toString(): string {
     return this.entries.slice(this.head).map(formatEntry).join('\n');
+  }
+}
+
+/**
+ * An entry whose detail and text are built on first read, then kept. A class (prototype
+ * getters) rather than an object literal with getters: V8 builds the literal ~10x slower.
+ * Spread and structuredClone see only own fields, so `toJSON` gives the full entry; read
+ * `text` and `detail` by name.
+ */
+class LazyEntry<D> implements TraceEntry {
+  #render: ((data: D) => TraceDetail) | null;
+  #data: D | null;
+  #detail: TraceDetail | undefined;
+  #text: string | undefined;
+
+  constructor(
+    readonly time: bigint,
+    readonly kind: TraceKind,
+    readonly who: string,
+    render: (data: D) => TraceDetail,
+    data: D,
+  ) {
+    this.#render = render;
+    this.#data = data;
+  }
+
+  get detail(): TraceDetail {
+    if (this.#detail === undefined) {
+      this.#detail = this.#render!(this.#data!);
+      this.#render = null;
+      this.#data = null;
+    }
+    return this.#detail;
+  }
+
+  get text(): string {
+    return (this.#text ??= formatDetail(this.detail));
+  }
+
+  toJSON(): TraceEntry {
+    return { time: this.time, kind: this.kind, who: this.who, text: this.text, detail: this.detail };
   }
 }
 

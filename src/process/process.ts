@@ -16,10 +16,9 @@ import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
 import { fdKindOf, requestLabel } from './request-label.js';
-import { bufText, changedFields, ioctlArg, offsetText } from './trace-decode.js';
-import { arg, recordAccess, recordCall } from './trace-record.js';
-import { nameValue } from '../uapi/value-names.js';
-import type { TraceArg, TraceValue } from '../base/trace.js';
+import { bufSnapshot, snapshotAfter, snapshotArg } from './trace-decode.js';
+import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
+import { recordAccess, recordCall } from './trace-record.js';
 
 export class Process {
   /** @internal */
@@ -33,18 +32,13 @@ export class Process {
     return this.task.cred.uid;
   }
 
-  /** Record a syscall in the trace (trace-record.ts): its arguments, then `ret` or the errno. */
-  private traceCall(syscall: string, args: readonly TraceArg[], r: Result<unknown>, ret?: string, out?: TraceValue): void {
-    recordCall(this.task, syscall, args, r, ret, out);
+  /** Record a syscall in the trace: the raw values `spec` shows (trace-calls.ts), then `ret` or the errno. */
+  private traceCall(spec: CallSpec, values: CallValues, r: Result<unknown>, ret?: string): void {
+    recordCall(this.task, spec, values, r, ret);
   }
 
   private get tracing(): boolean {
     return this.task.kernel.trace.enabled;
-  }
-
-  /** The kind of file behind `fd`, for decoding offsets (vfio-device regions). */
-  private fileKind(fd: number): string | undefined {
-    return this.task.file(fd)?.ops.kind;
   }
 
   private unwrap<T>(r: Result<T>, syscall: string, extra: { path?: string; request?: string; fd?: number } = {}): T {
@@ -61,14 +55,14 @@ export class Process {
     checkString('path', path);
     checkInt('flags', flags);
     const r = files.sysOpen(this.task, path, flags);
-    this.traceCall('open', [arg('pathname', JSON.stringify(path)), arg('flags', nameValue('open.flags', flags)!)], r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.open, [path, flags], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'open', { path });
   }
 
   close(fd: number): void {
     checkInt('fd', fd);
     const r = files.sysClose(this.task, fd);
-    this.traceCall('close', [arg('fd', fd)], r);
+    this.traceCall(SYSCALLS.close, [fd], r);
     this.unwrap(r, 'close', { fd });
   }
 
@@ -77,12 +71,9 @@ export class Process {
     checkInt('request', request);
     const kind = this.task.file(fd)?.ops.kind;
     const name = requestLabel(request, kind);
-    const shown = this.tracing ? ioctlArg(request, fdKindOf(kind), arg) : undefined;
+    const before = this.tracing ? snapshotArg(arg) : undefined;
     const r = files.sysIoctl(this.task, fd, request, arg);
-    if (this.tracing) {
-      const args = [{ name: 'fd', value: String(fd) }, { name: 'request', value: name }, ...(shown !== undefined ? [{ name: 'arg', value: shown }] : [])];
-      this.traceCall('ioctl', args, r, r.ok ? String(r.value) : undefined, r.ok ? changedFields(shown, ioctlArg(request, fdKindOf(kind), arg)) : undefined);
-    }
+    if (this.tracing) this.traceCall(SYSCALLS.ioctl, [fd, name, request, fdKindOf(kind), before, r.ok ? snapshotAfter(before, arg) : undefined], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'ioctl', { request: name, fd });
   }
 
@@ -94,10 +85,7 @@ export class Process {
     checkInt('fd', fd);
     offset = checkU64('offset', offset);
     const r = sysMmap(this.task, addr, length, prot, flags, fd, offset);
-    if (this.tracing) {
-      const args = [arg('addr', `0x${addr.toString(16)}`), arg('length', `0x${length.toString(16)}`), arg('prot', nameValue('mmap.prot', prot)!), arg('flags', nameValue('mmap.flags', flags)!), arg('fd', fd), arg('offset', offsetText(this.fileKind(fd), offset))];
-      this.traceCall('mmap', args, r, r.ok ? `0x${r.value.toString(16)}` : undefined);
-    }
+    if (this.tracing) this.traceCall(SYSCALLS.mmap, [addr, length, prot, flags, fd, offset, this.task.file(fd)?.ops.kind], r, r.ok ? `0x${r.value.toString(16)}` : undefined);
     return this.unwrap(r, 'mmap');
   }
 
@@ -105,7 +93,7 @@ export class Process {
     addr = checkU64('addr', addr);
     length = checkU64('length', length);
     const r = sysMunmap(this.task, addr, length);
-    this.traceCall('munmap', [arg('addr', `0x${addr.toString(16)}`), arg('length', `0x${length.toString(16)}`)], r);
+    this.traceCall(SYSCALLS.munmap, [addr, length], r);
     this.unwrap(r, 'munmap');
   }
 
@@ -114,7 +102,7 @@ export class Process {
     checkLength('length', length);
     offset = checkS64('offset', offset);
     const r = files.sysPread(this.task, fd, length, offset);
-    if (this.tracing) this.traceCall('pread', [arg('fd', fd), arg('buf', r.ok ? bufText(r.value) : '...'), arg('count', length), arg('offset', offsetText(this.fileKind(fd), offset))], r, r.ok ? String(r.value.length) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.pread, [fd, r.ok ? bufSnapshot(r.value) : null, length, offset, this.task.file(fd)?.ops.kind], r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'pread', { fd });
   }
 
@@ -123,7 +111,7 @@ export class Process {
     checkBytes('data', data);
     offset = checkS64('offset', offset);
     const r = files.sysPwrite(this.task, fd, data, offset);
-    if (this.tracing) this.traceCall('pwrite', [arg('fd', fd), arg('buf', bufText(data)), arg('count', data.length), arg('offset', offsetText(this.fileKind(fd), offset))], r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.pwrite, [fd, bufSnapshot(data), data.length, offset, this.task.file(fd)?.ops.kind], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'pwrite', { fd });
   }
 
@@ -138,7 +126,7 @@ export class Process {
     } else {
       r = f;
     }
-    this.traceCall('eventfd', [arg('initval', initval), arg('flags', nameValue('eventfd.flags', flags)!)], r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.eventfd, [initval, flags], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'eventfd');
   }
 
@@ -146,7 +134,7 @@ export class Process {
     checkInt('fd', fd);
     checkLength('length', length);
     const r = files.sysRead(this.task, fd, length);
-    if (this.tracing) this.traceCall('read', [arg('fd', fd), arg('buf', r.ok ? bufText(r.value) : '...'), arg('count', length)], r, r.ok ? String(r.value.length) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.read, [fd, r.ok ? bufSnapshot(r.value) : null, length], r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'read', { fd });
   }
 
@@ -154,7 +142,7 @@ export class Process {
     checkInt('fd', fd);
     checkBytes('data', data);
     const r = files.sysWrite(this.task, fd, data);
-    if (this.tracing) this.traceCall('write', [arg('fd', fd), arg('buf', bufText(data)), arg('count', data.length)], r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.write, [fd, bufSnapshot(data), data.length], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'write', { fd });
   }
 
@@ -163,7 +151,7 @@ export class Process {
     checkString('name', name);
     checkInt('flags', flags);
     const r = sysMemfdCreate(this.task, name, flags);
-    this.traceCall('memfd_create', [arg('name', JSON.stringify(name)), arg('flags', nameValue('memfd_create.flags', flags)!)], r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.memfd_create, [name, flags], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'memfd_create');
   }
 
@@ -172,7 +160,7 @@ export class Process {
     checkInt('fd', fd);
     length = checkS64('length', length);
     const r = sysFtruncate(this.task, fd, length);
-    this.traceCall('ftruncate', [arg('fd', fd), arg('length', `0x${length.toString(16)}`)], r);
+    this.traceCall(SYSCALLS.ftruncate, [fd, length], r);
     this.unwrap(r, 'ftruncate', { fd });
   }
 
@@ -182,7 +170,7 @@ export class Process {
     offset = checkS64('offset', offset);
     checkInt('whence', whence);
     const r = files.sysLseek(this.task, fd, offset, whence);
-    this.traceCall('lseek', [arg('fd', fd), arg('offset', offset), arg('whence', nameValue('lseek.whence', whence)!)], r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.lseek, [fd, offset, whence], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'lseek', { fd });
   }
 
@@ -191,7 +179,7 @@ export class Process {
     checkInt('cmd', cmd);
     checkInt('arg', arg);
     const r = files.sysFcntl(this.task, fd, cmd, arg);
-    this.traceCall('fcntl', [{ name: 'fd', value: String(fd) }, { name: 'cmd', value: nameValue('fcntl.cmd', cmd)! }, { name: 'arg', value: `0x${arg.toString(16)}` }], r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.fcntl, [fd, cmd, arg], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'fcntl', { fd });
   }
 
@@ -205,7 +193,7 @@ export class Process {
     checkString('path', path);
     checkString('data', data);
     const r = files.sysWriteFile(this.task, path, data);
-    this.traceCall('write', [arg('pathname', JSON.stringify(path)), arg('buf', JSON.stringify(data))], r);
+    this.traceCall(SYSCALLS.writeFile, [path, data], r);
     this.unwrap(r, 'write', { path });
   }
 
@@ -224,7 +212,7 @@ export class Process {
     checkInt('uid', uid);
     checkInt('gid', gid);
     const r = files.sysChown(this.task, path, uid, gid);
-    this.traceCall('chown', [arg('pathname', JSON.stringify(path)), arg('owner', uid), arg('group', gid)], r);
+    this.traceCall(SYSCALLS.chown, [path, uid, gid], r);
     this.unwrap(r, 'chown', { path });
   }
 
@@ -234,13 +222,10 @@ export class Process {
     addr = checkU64('addr', addr);
     checkLength('length', length);
     const r = this.task.mm.load(addr, length);
-    if ('signal' in r) {
-      recordAccess(this.task, 'load', addr, length, null, `${r.signal}: ${r.why}`);
-      throw new SignalError(r.signal, r.address, r.why);
-    }
-    if (!r.ok) {
-      recordAccess(this.task, 'load', addr, length, null, `SIGBUS: ${r.why ?? r.code}`);
-      throw new SignalError('SIGBUS', addr, r.why ?? r.code);
+    if ('signal' in r || !r.ok) {
+      const f = 'signal' in r ? r : { signal: 'SIGBUS' as const, address: addr, why: r.why ?? r.code };
+      recordAccess(this.task, 'load', addr, length, null, `${f.signal}: ${f.why}`);
+      throw new SignalError(f.signal, f.address, f.why);
     }
     recordAccess(this.task, 'load', addr, length, r.value);
     return r.value;
@@ -305,7 +290,7 @@ export class Process {
    */
   fork(): Process {
     const r = this.task.kernel.fork(this.task);
-    this.traceCall('fork', [], r, r.ok ? String(r.value.pid) : undefined);
+    this.traceCall(SYSCALLS.fork, [], r, r.ok ? String(r.value.pid) : undefined);
     return new Process(this.unwrap(r, 'fork'));
   }
 
@@ -317,6 +302,6 @@ export class Process {
   exit(status = 0): void {
     checkInt('status', status);
     this.task.kernel.exit(this.task);
-    this.traceCall('exit', [arg('status', status)], { ok: true, value: undefined });
+    this.traceCall(SYSCALLS.exit, [status], { ok: true, value: undefined });
   }
 }

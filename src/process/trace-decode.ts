@@ -101,10 +101,58 @@ export function ioctlArg(request: number, fd: FdKind | undefined, arg: unknown):
     if (l === undefined || typeof arg !== 'object' || Array.isArray(arg)) return odd(arg);
     return structValue(l, arg as Record<string, unknown>);
   }
+  if ((shape?.arg === 'int-ptr' || shape?.arg === 'string') && (arg === undefined || arg === null)) return 'NULL';
   if (shape?.arg === 'int-ptr') return typeof arg === 'number' ? `[${arg}]` : odd(arg);
   if (shape?.arg === 'string') return odd(arg);
+  if (arg === undefined) return '0';
   if (typeof arg === 'number' || typeof arg === 'bigint') return nameValue(shape?.name ?? '', arg) ?? (shape === undefined ? hex(BigInt(arg)) : String(arg));
   return typeof arg === 'object' && arg !== null ? plain(arg) : odd(arg);
+}
+
+/**
+ * A copy of an ioctl argument as it is now, deep enough for ioctlArg to show it later:
+ * objects and arrays copied (arrays up to the elements shown, plus one so `...` still
+ * appears), integers and strings as they are.
+ */
+export function snapshotArg(v: unknown, depth = 4): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (depth === 0) return Array.isArray(v) ? [] : {};
+  if (v instanceof Uint8Array) return v.slice(0, ARRAY_SHOWN + 1);
+  if (Array.isArray(v)) {
+    const out = v.slice(0, ARRAY_SHOWN + 1).map((x) => snapshotArg(x, depth - 1));
+    if (v.length > out.length) out.length = ARRAY_SHOWN + 1;
+    return out;
+  }
+  // a spread first: V8 clones a plain object's fields in one step; then only object fields go deeper
+  const out: Record<string, unknown> = { ...v };
+  for (const k of Object.keys(out)) {
+    const x = out[k];
+    if (typeof x === 'object' && x !== null) out[k] = snapshotArg(x, depth - 1);
+  }
+  return out;
+}
+
+/**
+ * The argument after the call: `before` itself when the kernel wrote nothing back (the common
+ * case: no second copy kept), else a new snapshot.
+ */
+export function snapshotAfter(before: unknown, arg: unknown): unknown {
+  return sameAsSnapshot(before, arg, 4) ? before : snapshotArg(arg);
+}
+
+function sameAsSnapshot(snap: unknown, live: unknown, depth: number): boolean {
+  if (typeof live !== 'object' || live === null) return snap === live;
+  if (typeof snap !== 'object' || snap === null || depth === 0) return false;
+  if (live instanceof Uint8Array || Array.isArray(live)) {
+    const s = snap as ArrayLike<unknown>;
+    if (live.length > ARRAY_SHOWN + 1 || s.length !== live.length) return false;
+    for (let i = 0; i < live.length; i++) if (!sameAsSnapshot(s[i], live[i], depth - 1)) return false;
+    return true;
+  }
+  const keys = Object.keys(live);
+  if (keys.length !== Object.keys(snap).length) return false;
+  for (const k of keys) if (!sameAsSnapshot((snap as Record<string, unknown>)[k], (live as Record<string, unknown>)[k], depth - 1)) return false;
+  return true;
 }
 
 /** The fields of `after` that differ from `before` (what the kernel wrote back), or undefined. */
@@ -140,14 +188,27 @@ export function offsetText(fileKind: string | undefined, offset: bigint): string
   return `${regionName(Number(offset >> 40n))}+${hex(offset & ((1n << 40n) - 1n))}`;
 }
 
-/** Bytes in a buffer argument: a 1/2/4/8-byte buffer as its little-endian value, else strace's quoted string (32 bytes at most). */
-export function bufText(data: Uint8Array): string {
-  const n = data.length;
+export interface BufSnapshot {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+}
+
+/** What bufText needs of a buffer, copied now: its first 32 bytes and its length. */
+export function bufSnapshot(data: Uint8Array): BufSnapshot {
+  return { bytes: data.slice(0, 32), length: data.length };
+}
+
+/**
+ * Bytes in a buffer argument: a 1/2/4/8-byte buffer as its little-endian value, else strace's
+ * quoted string of the first 32 bytes (`length` is the whole buffer's, when `data` is a prefix).
+ */
+export function bufText(data: Uint8Array, length = data.length): string {
+  const n = length;
   if (n === 1 || n === 2 || n === 4 || n === 8) {
     let v = 0n;
     for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[i]!);
     return hexWidth(v, n);
   }
-  const shown = [...data.subarray(0, 32)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+  const shown = Array.from(data.subarray(0, 32), (b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
   return `"${shown}"${n > 32 ? '...' : ''}`;
 }

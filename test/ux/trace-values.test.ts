@@ -123,6 +123,32 @@ describe('ioctls read as strace prints them', () => {
   });
 });
 
+describe('entries are rendered when read, from copies taken at the call', () => {
+  it('a caller reusing its argument objects and buffers does not change what the trace says', () => {
+    const host = new Host();
+    const { p, container, device } = openLegacyDevice(host, BDF);
+    const buf = anonBuffer(p, 0x2000n);
+    const map = { argsz: 32, flags: uapi.VFIO_DMA_MAP_FLAG_READ, vaddr: buf, iova: 0x100000n, size: 0x1000n };
+    const data = Uint8Array.of(0x06, 0x00);
+    const entries = during(host, () => {
+      p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, map);
+      map.iova = 0x200000n; // the next call's values, set before anyone read the first entry
+      p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, map);
+      p.pwrite(device, data, (BigInt(uapi.VFIO_PCI_CONFIG_REGION_INDEX) << 40n) + 4n);
+      data[0] = 0xff;
+    });
+    map.flags = 0;
+    expect(entries.map((e) => e.text)).toEqual([
+      `ioctl(${container}, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ, vaddr=0x${buf.toString(16)}, iova=0x100000, size=0x1000}) = 0`,
+      `ioctl(${container}, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ, vaddr=0x${buf.toString(16)}, iova=0x200000, size=0x1000}) = 0`,
+      `pwrite(${device}, 0x0006, 2, config+0x4) = 2`,
+    ]);
+    // JSON (the CLI's --json, the playground) sees text and detail like any other field
+    const json = JSON.parse(JSON.stringify(entries[2], (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))) as Record<string, unknown>;
+    expect(json).toMatchObject({ kind: 'syscall', text: `pwrite(${device}, 0x0006, 2, config+0x4) = 2`, detail: { type: 'call', syscall: 'pwrite' } });
+  });
+});
+
 describe('loads and stores show width, target and value', () => {
   function mappedBar0(host: Host): { p: Process; device: number; bar0: bigint } {
     const { p, device } = openLegacyDevice(host, BDF);
