@@ -82,11 +82,19 @@ export class Trace {
       this.entries.splice(0, this.head);
       this.head = 0;
     }
-    for (const l of this.listeners) l(e);
+    if (this.listeners.length === 0) return;
+    const shown = e instanceof LazyEntry ? e.toJSON() : e;
+    for (const l of this.listeners) l(shown);
   }
 
   /** A copy of the entries, oldest first. */
   list(): TraceEntry[] {
+    // a lazy entry is rendered once and replaced by a plain object, so what callers get
+    // spreads and compares like any object, and the next list() is a plain copy again
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (e instanceof LazyEntry) this.entries[i] = e.toJSON();
+    }
     return this.entries.slice(this.head);
   }
 
@@ -113,8 +121,7 @@ export class Trace {
 /**
  * An entry whose detail and text are built on first read, then kept. A class (prototype
  * getters) rather than an object literal with getters: V8 builds the literal ~10x slower.
- * Spread and structuredClone see only own fields, so `toJSON` gives the full entry; read
- * `text` and `detail` by name.
+ * It never leaves the Trace: list() and listeners get the plain object toJSON makes.
  */
 class LazyEntry<D> implements TraceEntry {
   #render: ((data: D) => TraceDetail) | null;
@@ -146,6 +153,7 @@ class LazyEntry<D> implements TraceEntry {
     return (this.#text ??= formatDetail(this.detail));
   }
 
+  /** The entry as a plain object (what Trace.list() hands out). */
   toJSON(): TraceEntry {
     return { time: this.time, kind: this.kind, who: this.who, text: this.text, detail: this.detail };
   }

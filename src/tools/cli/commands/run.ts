@@ -27,8 +27,7 @@ export function runScenarioFile(io: CliIo, file: string, json: boolean, quiet = 
   const r = run.runAll();
   if (json) {
     const steps = r.steps.map((s) => ({ ...s, time: jsonNs(s.time) }));
-    // by name: an entry's text and detail may be getters (Trace.addLazy), which a spread would miss
-    const trace = r.trace.map((e) => ({ time: jsonNs(e.time), kind: e.kind, who: e.who, text: e.text, ...(e.detail !== undefined ? { detail: e.detail } : {}) }));
+    const trace = r.trace.map((e) => ({ ...e, time: jsonNs(e.time) }));
     io.out(jsonText({ name: r.name, title: r.title, ok: r.ok, passed: r.passed, failed: r.failed, timeUnit: 'ns', steps, trace }));
   } else {
     if (!quiet) io.out(r.trace.map(formatEntry).join('\n'));
