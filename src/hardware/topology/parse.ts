@@ -95,7 +95,7 @@ export function parseTopology(json: unknown, opts: ParseOptions = {}): Topology 
  * A topology by bundled machine name (`'default'`, `'server'`, `'example-4'`: the files of
  * fixtures/topologies) or from its JSON value, as parseTopology. This one does no file I/O
  * (it runs in browsers too); on Node the package's entry (src/index.node.ts) exports a
- * loadTopology that also reads a path (src/host/topology-file.ts).
+ * loadTopology that also reads a path (src/host/topology-file.node.ts).
  */
 export function loadTopology(nameOrJson: unknown, opts: ParseOptions = {}): Topology {
   if (typeof nameOrJson !== 'string') return parseTopology(nameOrJson, opts);
