@@ -7,9 +7,8 @@
  * the command line by machine and scenario name. Nothing here reaches into the repository
  * but the tarball and the TypeScript compiler.
  *
- * It costs ~26 s of CPU (pack with an up-to-date build ~4 s, install ~5 s, tsc ~8 s, each CLI
- * start ~1 s): under the ~60 s a step of `npm test` may take, so it runs there, in parallel
- * with the other files (measured: 89 s wall on a 2-core machine shared with six other builds).
+ * Run by `npm run test:newcomer` (and .ci/run), not `npm test`: see vitest.newcomer.config.ts
+ * for why.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
