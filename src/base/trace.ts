@@ -1,10 +1,18 @@
 /**
- * The host's trace: an append-only, deterministic log of what happened — syscalls and
- * their results, DMA, IOMMU faults, interrupts, binding. Two runs with the same inputs
- * produce byte-identical traces.
+ * The host's trace: an append-only, deterministic log of what happened — syscalls with their
+ * arguments and results, CPU loads and stores with their values, DMA, IOMMU faults,
+ * interrupts, binding. Two runs with the same inputs produce byte-identical traces.
+ * Syscalls and CPU accesses carry a structured `detail` (trace-format.ts) and their text is
+ * rendered from it; times are virtual nanoseconds everywhere.
  */
+import { formatDetail, formatTime, type TraceDetail } from './trace-format.js';
+
+export { formatDetail, formatNs, formatTime, formatValue, hexWidth } from './trace-format.js';
+export type { TraceAccess, TraceArg, TraceCall, TraceDetail, TraceStruct, TraceValue } from './trace-format.js';
+
 export type TraceKind =
   | 'syscall'
+  | 'cpu'
   | 'dma'
   | 'fault'
   | 'irq'
@@ -22,6 +30,8 @@ export interface TraceEntry {
   /** Who: a pid ("pid 1"), a device bdf, or "kernel". */
   readonly who: string;
   readonly text: string;
+  /** Syscalls ('syscall') and CPU loads/stores ('cpu'): the call or access as data; `text` is rendered from it. */
+  readonly detail?: TraceDetail;
 }
 
 export class Trace {
@@ -39,7 +49,29 @@ export class Trace {
 
   add(kind: TraceKind, who: string, text: string): void {
     if (!this.enabled) return;
-    const e: TraceEntry = { time: this.now(), kind, who, text };
+    this.push({ time: this.now(), kind, who, text });
+  }
+
+  /** An entry whose text is rendered from its detail (formatDetail). */
+  addDetail(kind: TraceKind, who: string, detail: TraceDetail): void {
+    if (!this.enabled) return;
+    this.push({ time: this.now(), kind, who, text: formatDetail(detail), detail });
+  }
+
+  /**
+   * An entry whose detail is `render(data)`, built only when someone reads it (`detail` or
+   * `text`, once): decoding every syscall's struct up front tripled a traced MAP_DMA's cost,
+   * and most entries are never read. `data` must hold copies of what it shows (the caller's
+   * objects may change afterwards), so the entry reads the same whenever it is read; `render`
+   * should be a function made once, not a closure per call (a closure per entry doubled the
+   * garbage collector's share of a MAP/UNMAP loop).
+   */
+  addLazy<D>(kind: TraceKind, who: string, render: (data: D) => TraceDetail, data: D): void {
+    if (!this.enabled) return;
+    this.push(new LazyEntry(this.now(), kind, who, render, data));
+  }
+
+  private push(e: TraceEntry): void {
     this.entries.push(e);
     while (this.entries.length - this.head > this.limit) {
       this.head++;
@@ -50,11 +82,19 @@ export class Trace {
       this.entries.splice(0, this.head);
       this.head = 0;
     }
-    for (const l of this.listeners) l(e);
+    if (this.listeners.length === 0) return;
+    const shown = e instanceof LazyEntry ? e.toJSON() : e;
+    for (const l of this.listeners) l(shown);
   }
 
   /** A copy of the entries, oldest first. */
   list(): TraceEntry[] {
+    // a lazy entry is rendered once and replaced by a plain object, so what callers get
+    // spreads and compares like any object, and the next list() is a plain copy again
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (e instanceof LazyEntry) this.entries[i] = e.toJSON();
+    }
     return this.entries.slice(this.head);
   }
 
@@ -72,18 +112,54 @@ export class Trace {
     };
   }
 
-  /** The whole trace as text, one line per entry: `[     1.000us] syscall pid 1: ...`. */
+  /** The whole trace as text, one line per entry: `[          1 000 ns] syscall pid 1: ...`. */
   toString(): string {
     return this.entries.slice(this.head).map(formatEntry).join('\n');
   }
 }
 
-export function formatTime(ns: bigint): string {
-  const us = ns / 1000n;
-  const frac = (ns % 1000n).toString().padStart(3, '0');
-  return `${us.toString().padStart(9, ' ')}.${frac}us`;
+/**
+ * An entry whose detail and text are built on first read, then kept. A class (prototype
+ * getters) rather than an object literal with getters: V8 builds the literal ~10x slower.
+ * It never leaves the Trace: list() and listeners get the plain object toJSON makes.
+ */
+class LazyEntry<D> implements TraceEntry {
+  #render: ((data: D) => TraceDetail) | null;
+  #data: D | null;
+  #detail: TraceDetail | undefined;
+  #text: string | undefined;
+
+  constructor(
+    readonly time: bigint,
+    readonly kind: TraceKind,
+    readonly who: string,
+    render: (data: D) => TraceDetail,
+    data: D,
+  ) {
+    this.#render = render;
+    this.#data = data;
+  }
+
+  get detail(): TraceDetail {
+    if (this.#detail === undefined) {
+      this.#detail = this.#render!(this.#data!);
+      this.#render = null;
+      this.#data = null;
+    }
+    return this.#detail;
+  }
+
+  get text(): string {
+    return (this.#text ??= formatDetail(this.detail));
+  }
+
+  /** The entry as a plain object (what Trace.list() hands out). */
+  toJSON(): TraceEntry {
+    return { time: this.time, kind: this.kind, who: this.who, text: this.text, detail: this.detail };
+  }
 }
 
+/** One trace line: `[   100 000 000 ns] fault   iommu: ...`. */
 export function formatEntry(e: TraceEntry): string {
   return `[${formatTime(e.time)}] ${e.kind.padEnd(7)} ${e.who}: ${e.text}`;
 }

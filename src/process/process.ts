@@ -15,7 +15,10 @@ import { O_CLOEXEC, O_RDWR } from '../uapi/posix.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
-import { requestLabel } from './request-label.js';
+import { fdKindOf, requestLabel } from './request-label.js';
+import { bufSnapshot, snapshotAfter, snapshotArg } from './trace-decode.js';
+import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
+import { recordAccess, recordCall } from './trace-record.js';
 
 export class Process {
   /** @internal */
@@ -29,11 +32,13 @@ export class Process {
     return this.task.cred.uid;
   }
 
-  private traceCall(text: string, r: Result<unknown>, show?: string): void {
-    const trace = this.task.kernel.trace;
-    if (!trace.enabled) return;
-    const res = r.ok ? (show ?? '0') : `-${r.code}${r.why ? ` (${r.why})` : ''}`;
-    trace.add('syscall', this.task.name, `${text} = ${res}`);
+  /** Record a syscall in the trace: the raw values `spec` shows (trace-calls.ts), then `ret` or the errno. */
+  private traceCall(spec: CallSpec, values: CallValues, r: Result<unknown>, ret?: string): void {
+    recordCall(this.task, spec, values, r, ret);
+  }
+
+  private get tracing(): boolean {
+    return this.task.kernel.trace.enabled;
   }
 
   private unwrap<T>(r: Result<T>, syscall: string, extra: { path?: string; request?: string; fd?: number } = {}): T {
@@ -50,14 +55,14 @@ export class Process {
     checkString('path', path);
     checkInt('flags', flags);
     const r = files.sysOpen(this.task, path, flags);
-    this.traceCall(`open("${path}", 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.open, [path, flags], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'open', { path });
   }
 
   close(fd: number): void {
     checkInt('fd', fd);
     const r = files.sysClose(this.task, fd);
-    this.traceCall(`close(${fd})`, r);
+    this.traceCall(SYSCALLS.close, [fd], r);
     this.unwrap(r, 'close', { fd });
   }
 
@@ -66,8 +71,9 @@ export class Process {
     checkInt('request', request);
     const kind = this.task.file(fd)?.ops.kind;
     const name = requestLabel(request, kind);
+    const before = this.tracing ? snapshotArg(arg) : undefined;
     const r = files.sysIoctl(this.task, fd, request, arg);
-    this.traceCall(`ioctl(${fd}, ${name})`, r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.ioctl, [fd, name, request, fdKindOf(kind), before, r.ok ? snapshotAfter(before, arg) : undefined], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'ioctl', { request: name, fd });
   }
 
@@ -79,7 +85,7 @@ export class Process {
     checkInt('fd', fd);
     offset = checkU64('offset', offset);
     const r = sysMmap(this.task, addr, length, prot, flags, fd, offset);
-    this.traceCall(`mmap(0x${addr.toString(16)}, 0x${length.toString(16)}, ${prot}, 0x${flags.toString(16)}, ${fd}, 0x${offset.toString(16)})`, r, r.ok ? `0x${r.value.toString(16)}` : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.mmap, [addr, length, prot, flags, fd, offset, this.task.file(fd)?.ops.kind], r, r.ok ? `0x${r.value.toString(16)}` : undefined);
     return this.unwrap(r, 'mmap');
   }
 
@@ -87,7 +93,7 @@ export class Process {
     addr = checkU64('addr', addr);
     length = checkU64('length', length);
     const r = sysMunmap(this.task, addr, length);
-    this.traceCall(`munmap(0x${addr.toString(16)}, 0x${length.toString(16)})`, r);
+    this.traceCall(SYSCALLS.munmap, [addr, length], r);
     this.unwrap(r, 'munmap');
   }
 
@@ -96,7 +102,7 @@ export class Process {
     checkLength('length', length);
     offset = checkS64('offset', offset);
     const r = files.sysPread(this.task, fd, length, offset);
-    this.traceCall(`pread(${fd}, ${length}, 0x${offset.toString(16)})`, r, r.ok ? String(r.value.length) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.pread, [fd, r.ok ? bufSnapshot(r.value) : null, length, offset, this.task.file(fd)?.ops.kind], r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'pread', { fd });
   }
 
@@ -105,7 +111,7 @@ export class Process {
     checkBytes('data', data);
     offset = checkS64('offset', offset);
     const r = files.sysPwrite(this.task, fd, data, offset);
-    this.traceCall(`pwrite(${fd}, ${data.length} bytes, 0x${offset.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.pwrite, [fd, bufSnapshot(data), data.length, offset, this.task.file(fd)?.ops.kind], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'pwrite', { fd });
   }
 
@@ -120,7 +126,7 @@ export class Process {
     } else {
       r = f;
     }
-    this.traceCall(`eventfd(${initval}, 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.eventfd, [initval, flags], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'eventfd');
   }
 
@@ -128,7 +134,7 @@ export class Process {
     checkInt('fd', fd);
     checkLength('length', length);
     const r = files.sysRead(this.task, fd, length);
-    this.traceCall(`read(${fd}, ${length})`, r, r.ok ? String(r.value.length) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.read, [fd, r.ok ? bufSnapshot(r.value) : null, length], r, r.ok ? String(r.value.length) : undefined);
     return this.unwrap(r, 'read', { fd });
   }
 
@@ -136,7 +142,7 @@ export class Process {
     checkInt('fd', fd);
     checkBytes('data', data);
     const r = files.sysWrite(this.task, fd, data);
-    this.traceCall(`write(${fd}, ${data.length} bytes)`, r, r.ok ? String(r.value) : undefined);
+    if (this.tracing) this.traceCall(SYSCALLS.write, [fd, bufSnapshot(data), data.length], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'write', { fd });
   }
 
@@ -145,7 +151,7 @@ export class Process {
     checkString('name', name);
     checkInt('flags', flags);
     const r = sysMemfdCreate(this.task, name, flags);
-    this.traceCall(`memfd_create("${name}", 0x${flags.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.memfd_create, [name, flags], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'memfd_create');
   }
 
@@ -154,7 +160,7 @@ export class Process {
     checkInt('fd', fd);
     length = checkS64('length', length);
     const r = sysFtruncate(this.task, fd, length);
-    this.traceCall(`ftruncate(${fd}, 0x${length.toString(16)})`, r);
+    this.traceCall(SYSCALLS.ftruncate, [fd, length], r);
     this.unwrap(r, 'ftruncate', { fd });
   }
 
@@ -164,7 +170,7 @@ export class Process {
     offset = checkS64('offset', offset);
     checkInt('whence', whence);
     const r = files.sysLseek(this.task, fd, offset, whence);
-    this.traceCall(`lseek(${fd}, ${offset}, ${whence})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.lseek, [fd, offset, whence], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'lseek', { fd });
   }
 
@@ -173,7 +179,7 @@ export class Process {
     checkInt('cmd', cmd);
     checkInt('arg', arg);
     const r = files.sysFcntl(this.task, fd, cmd, arg);
-    this.traceCall(`fcntl(${fd}, ${cmd}, 0x${arg.toString(16)})`, r, r.ok ? String(r.value) : undefined);
+    this.traceCall(SYSCALLS.fcntl, [fd, cmd, arg], r, r.ok ? String(r.value) : undefined);
     return this.unwrap(r, 'fcntl', { fd });
   }
 
@@ -187,7 +193,7 @@ export class Process {
     checkString('path', path);
     checkString('data', data);
     const r = files.sysWriteFile(this.task, path, data);
-    this.traceCall(`write("${path}", ${JSON.stringify(data)})`, r);
+    this.traceCall(SYSCALLS.writeFile, [path, data], r);
     this.unwrap(r, 'write', { path });
   }
 
@@ -206,7 +212,7 @@ export class Process {
     checkInt('uid', uid);
     checkInt('gid', gid);
     const r = files.sysChown(this.task, path, uid, gid);
-    this.traceCall(`chown("${path}", ${uid}, ${gid})`, r);
+    this.traceCall(SYSCALLS.chown, [path, uid, gid], r);
     this.unwrap(r, 'chown', { path });
   }
 
@@ -216,8 +222,12 @@ export class Process {
     addr = checkU64('addr', addr);
     checkLength('length', length);
     const r = this.task.mm.load(addr, length);
-    if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
-    if (!r.ok) throw new SignalError('SIGBUS', addr, r.why ?? r.code);
+    if ('signal' in r || !r.ok) {
+      const f = 'signal' in r ? r : { signal: 'SIGBUS' as const, address: addr, why: r.why ?? r.code };
+      recordAccess(this.task, 'load', addr, length, null, `${f.signal}: ${f.why}`);
+      throw new SignalError(f.signal, f.address, f.why);
+    }
+    recordAccess(this.task, 'load', addr, length, r.value);
     return r.value;
   }
 
@@ -225,6 +235,7 @@ export class Process {
     addr = checkU64('addr', addr);
     checkBytes('data', data);
     const r = this.task.mm.store(addr, data);
+    recordAccess(this.task, 'store', addr, data.length, 'signal' in r ? null : data, 'signal' in r ? `${r.signal}: ${r.why}` : undefined);
     if ('signal' in r) throw new SignalError(r.signal, r.address, r.why);
   }
 
@@ -279,7 +290,7 @@ export class Process {
    */
   fork(): Process {
     const r = this.task.kernel.fork(this.task);
-    this.traceCall('fork()', r, r.ok ? String(r.value.pid) : undefined);
+    this.traceCall(SYSCALLS.fork, [], r, r.ok ? String(r.value.pid) : undefined);
     return new Process(this.unwrap(r, 'fork'));
   }
 
@@ -291,6 +302,6 @@ export class Process {
   exit(status = 0): void {
     checkInt('status', status);
     this.task.kernel.exit(this.task);
-    this.traceCall(`exit(${status})`, { ok: true, value: undefined });
+    this.traceCall(SYSCALLS.exit, [status], { ok: true, value: undefined });
   }
 }

@@ -1,6 +1,7 @@
 /** One line per scenario step, for the trace and the CLI. */
 import type { Step } from './schema.js';
 import { resolveRequest } from './args.js';
+import { formatNs } from '../base/trace.js';
 
 const show = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
 
@@ -27,7 +28,7 @@ export function describeStep(s: Step): string {
     case 'read-file': return `read ${s.path}`;
     case 'write-file': return `write ${JSON.stringify(s.data)} to ${s.path}`;
     case 'chown': return `chown ${s.path} to ${s.uid ?? -1}:${s.gid ?? -1}`;
-    case 'run': return s.ns === undefined ? 'run the clock until idle' : `run the clock ${show(s.ns)} ns`;
+    case 'run': return s.ns === undefined ? 'run the clock until idle' : `run the clock ${typeof s.ns === 'number' && Number.isSafeInteger(s.ns) ? formatNs(BigInt(s.ns)) : `${show(s.ns)} ns`}`;
     case 'set': return `set ${s.var} = ${show(s.value)}`;
     case 'expect-memory': return `expect memory at ${show(s.addr ?? s.pa)}`;
     case 'expect-eventfd': return `expect eventfd ${show(s.fd)} = ${show(s.count)}`;

@@ -227,7 +227,16 @@ export class ScenarioRun {
         let got: Uint8Array;
         if (step.pa !== undefined) got = h.phys.read(evalValue(step.pa, this.vars), want.length);
         else if (step.addr !== undefined) {
-          const r = attempt(() => this.proc(step.process).readMem(evalValue(step.addr!, this.vars), want.length));
+          // the check's own read is not something the scenario's program did: keep it out of the trace
+          const trace = h.trace;
+          const was = trace.enabled;
+          trace.enabled = false;
+          let r: ReturnType<typeof attempt>;
+          try {
+            r = attempt(() => this.proc(step.process).readMem(evalValue(step.addr!, this.vars), want.length));
+          } finally {
+            trace.enabled = was;
+          }
           if (r.kind !== 'ok') return [`reading memory: ${outcomeText(r)}`];
           got = r.value as Uint8Array;
         } else return ['expect-memory needs addr or pa'];

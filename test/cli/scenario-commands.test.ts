@@ -13,7 +13,7 @@ describe('vfio-sim run', () => {
     const r = run('run', 'fixtures/scenarios/default.json');
     expect(r.code).toBe(0);
     expect(r.out).toContain('scenario: step 0: bind 0000:06:00.0 to vfio-pci');
-    expect(r.out).toContain('ioctl(0, VFIO_IOMMU_MAP_DMA) = 0');
+    expect(r.out).toContain('ioctl(0, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE, vaddr=0x7effffff0000, iova=0x100000, size=0x10000}) = 0');
     expect(r.out).toMatch(/✓ all \d+ steps held/);
   });
 

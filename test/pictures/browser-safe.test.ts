@@ -7,7 +7,8 @@ function sources(dir: string): string[] {
     const p = join(dir, e.name);
     // src/host/exec (vfio-sim exec's server: sockets, child processes, /proc) is, like the CLI, never bundled
     if (e.isDirectory()) return p === 'src/tools/cli' || p === 'src/host/exec' ? [] : sources(p);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [p] : [];
+    // *.node.ts: the package's Node-only entry (src/index.node.ts, its "node" export condition) and what only it imports
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.node.ts') ? [p] : [];
   });
 }
 

@@ -179,7 +179,7 @@ describe('threat pictures: the P2P way and the escape text', () => {
 
   it('T12: the write in the boot window is an escape; the one after it is a fault', () => {
     const s = hostState(ended('fixtures/scenarios/threats/t12-boot-window-vulnerable.json'));
-    expect(s.escapes).toEqual([expect.objectContaining({ who: '0000:03:00.0', text: 'hostile: write 0x10000 (untranslated) at t = 50000000 ns, before the IOMMU translated (from t = 100000000 ns): straight to memory' })]);
+    expect(s.escapes).toEqual([expect.objectContaining({ who: '0000:03:00.0', text: 'hostile: write 0x10000 (untranslated) at t = 50 000 000 ns, before the IOMMU translated (from t = 100 000 000 ns): straight to memory' })]);
     expect(s.faults).toHaveLength(1);
     const p = hostState(ended('fixtures/scenarios/threats/t12-boot-window-protected.json'));
     expect(p.escapes).toEqual([]);

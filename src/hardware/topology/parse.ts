@@ -93,16 +93,16 @@ export function parseTopology(json: unknown, opts: ParseOptions = {}): Topology 
 
 /**
  * A topology by bundled machine name (`'default'`, `'server'`, `'example-4'`: the files of
- * fixtures/topologies) or from its JSON value, as parseTopology. The library does no file
- * I/O (it runs in browsers too): for a file of your own, pass its parsed JSON,
- * `loadTopology(JSON.parse(readFileSync(path, 'utf8')))`.
+ * fixtures/topologies) or from its JSON value, as parseTopology. This one does no file I/O
+ * (it runs in browsers too); on Node the package's entry (src/index.node.ts) exports a
+ * loadTopology that also reads a path (src/host/topology-file.node.ts).
  */
 export function loadTopology(nameOrJson: unknown, opts: ParseOptions = {}): Topology {
   if (typeof nameOrJson !== 'string') return parseTopology(nameOrJson, opts);
   if (Object.hasOwn(bundledTopologies, nameOrJson)) return parseTopology(bundledTopologies[nameOrJson], opts);
   const looksLikePath = /[/\\]|\.json$/i.test(nameOrJson);
   const why = looksLikePath
-    ? `'${nameOrJson}' looks like a file path; the library reads no files: pass the parsed JSON, loadTopology(JSON.parse(readFileSync(path, 'utf8')))`
+    ? `'${nameOrJson}' looks like a file path; the browser build reads no files: pass the parsed JSON, loadTopology(JSON.parse(text)) (on Node, import { loadTopology } from 'vfio-sim' reads the path)`
     : `no bundled machine is named '${nameOrJson}'; bundled: ${Object.keys(bundledTopologies).join(', ')}`;
   throw new TopologyError([{ path: '(root)', message: why }]);
 }

@@ -27,6 +27,8 @@ export interface DeviceMapping {
   readonly kind: 'device';
   /** Human name for traces: "vfio-pci 0000:01:00.0 BAR0". */
   readonly name: string;
+  /** For traces of CPU loads and stores: the region offset 0 of the mapping lies in, and where (`bar0`, 0x1000 → `bar0+0x1008`). */
+  readonly traceBase?: { readonly region: string; readonly offset: bigint };
   /** A CPU load of `len` bytes at `off` (from the start of the mapping). SIGBUS when it fails. */
   read(off: bigint, len: number): Result<Uint8Array>;
   write(off: bigint, data: Uint8Array): Result<void>;

@@ -111,6 +111,7 @@ function mmapResource(f: OpenFile<ResourceFile>, req: MmapRequest): Result<Devic
   return ok({
     kind: 'device',
     name,
+    traceBase: { region: `resource${bar.index}`, offset: req.offset },
     read(off, len) {
       const out = new Uint8Array(len).fill(0xff);
       const p = inBar(off, len);

@@ -120,6 +120,7 @@ export function mmapRegion(d: VfioPciCoreDevice, f: OpenFile, req: MmapRequest):
   return ok({
     kind: 'device',
     name,
+    traceBase: { region: `bar${index}`, offset: pgoff },
     read(off, len) {
       const p = access(off, len);
       if (!p.ok) return p;

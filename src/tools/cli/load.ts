@@ -8,6 +8,7 @@ import type { Topology } from '../../hardware/topology/model.js';
 import { TopologyError } from '../../hardware/topology/index.js';
 import { looksLikeScenario } from '../../scenarios/index.js';
 import { UsageError, type CliIo } from './io.js';
+import { withLineColumn } from '../../base/json-position.js';
 
 export function readJson(io: CliIo, path: string): unknown {
   let text: string;
@@ -33,16 +34,6 @@ export function readJsonOr(io: CliIo, path: string, why: () => string): unknown 
     }
   }
   return readJson(io, path);
-}
-
-/** Node 20 names only the offset ("at position 14"); add the line and column an editor shows. */
-function withLineColumn(message: string, text: string): string {
-  const m = /at position (\d+)/.exec(message);
-  if (m === null || /line \d+/.test(message)) return message;
-  const before = text.slice(0, Number(m[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `${message} (line ${line} column ${column})`;
 }
 
 /** Parse a topology JSON value, optionally forcing the grouping algorithm. */

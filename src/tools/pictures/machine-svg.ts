@@ -10,6 +10,7 @@
  * test/pictures/layout.test.ts checks that for every picture the project draws.
  * Pure function of a HostState snapshot; deterministic output (same state, same bytes).
  */
+import { formatNs } from '../../base/trace.js';
 import type { HostState } from '../report/state.js';
 import { domainPanel } from './domain-svg.js';
 import { textWidth, wrapText } from './measure.js';
@@ -127,7 +128,7 @@ export function drawMachine(s: HostState, opts: DrawOptions = {}): string {
   const title = `${m.name} — IOMMU: ${m.iommu}; grouping: ${m.grouping}`;
   const left = treeWidth(s);
   const rx = left + GAP;
-  const subtitle = `${opts.subtitle ? `${opts.subtitle} · ` : ''}t = ${s.now} ns`;
+  const subtitle = `${opts.subtitle ? `${opts.subtitle} · ` : ''}t = ${formatNs(s.now)}`;
   const width = Math.ceil(Math.max(rx + RIGHT_W + 20, textWidth(title, 15, true) + 32, textWidth(subtitle, 12) + 32));
   const head = [text(16, 24, title, { 'font-size': 15, 'font-weight': 'bold' }), text(16, 42, subtitle, { 'font-size': 12, fill: '#616161' })];
   const tree = drawTree(s, left);

@@ -10,7 +10,7 @@
  */
 import type { Host } from '../../host/host.js';
 import type { FaultRecord } from '../../hardware/iommu/faults.js';
-import type { TraceEntry } from '../../base/trace.js';
+import { formatNs, type TraceEntry } from '../../base/trace.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
 import type { IommufdCtx } from '../../kernel/iommufd/context.js';
@@ -162,7 +162,7 @@ function escapeReason(host: Host, e: TraceEntry, unchecked: ReadonlySet<string>,
   if (!uncheckedUse(e)) return null;
   if (unchecked.has(e.who)) return '';
   const on = host.machine.fabric.iommuEnabledAt;
-  if (host.iommu !== null && on > 0n && e.time < on) return ` at t = ${e.time} ns, before the IOMMU translated (from t = ${on} ns): straight to memory`;
+  if (host.iommu !== null && on > 0n && e.time < on) return ` at t = ${formatNs(e.time)}, before the IOMMU translated (from t = ${formatNs(on)}): straight to memory`;
   const refused = faults.some((f) => f.time === e.time && f.source === e.who && f.at === 'translated');
   if (/\(translated\)/.test(e.text) && !refused) return ': a translated (ATS) request, which the IOMMU passes on without reading the page table';
   return null;

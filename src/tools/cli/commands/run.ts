@@ -3,7 +3,7 @@ import { formatEntry } from '../../../base/trace.js';
 import type { ScenarioResult } from '../../../scenarios/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { scenarioFile, startScenario } from '../scenario-load.js';
-import { jsonText } from './json.js';
+import { jsonNs, jsonText } from './json.js';
 
 /** The human summary after a run: every failed step with its reasons, then the count. */
 export function formatSummary(r: ScenarioResult): string {
@@ -26,7 +26,9 @@ export function runScenarioFile(io: CliIo, file: string, json: boolean, quiet = 
   }
   const r = run.runAll();
   if (json) {
-    io.out(jsonText({ name: r.name, title: r.title, ok: r.ok, passed: r.passed, failed: r.failed, steps: r.steps, trace: r.trace }));
+    const steps = r.steps.map((s) => ({ ...s, time: jsonNs(s.time) }));
+    const trace = r.trace.map((e) => ({ ...e, time: jsonNs(e.time) }));
+    io.out(jsonText({ name: r.name, title: r.title, ok: r.ok, passed: r.passed, failed: r.failed, timeUnit: 'ns', steps, trace }));
   } else {
     if (!quiet) io.out(r.trace.map(formatEntry).join('\n'));
     io.out(formatSummary(r));
