@@ -2,7 +2,8 @@
  * The name of an ioctl request for traces and error messages. Container, group and device
  * requests share numbers, so the kind of file decides which name applies.
  */
-import { formatRequest, type FdKind } from '../uapi/names.js';
+import { formatRequest } from '../uapi/names.js';
+import type { FdKind } from '../uapi/ioctls.js';
 
 const FD_KINDS = {
   'vfio-container': 'container',
