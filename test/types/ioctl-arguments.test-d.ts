@@ -92,3 +92,10 @@ export function types(): void {
   p.ioctl(fd, uapi.VFIO_DEVICE_GET_INFO, info);
   expectTypeOf(info.num_regions).toEqualTypeOf<number>();
 }
+
+export function everyRequestTyped(): void {
+  // Every request the ioctl tables hold is a typed constant (a new row's constant needs
+  // `as Request<'NAME'>` in vfio.ts / iommufd.ts, or this fails to compile).
+  type Typed = { [N in uapi.RequestName]: (typeof uapi)[N] extends uapi.Ioctl<unknown, unknown> ? true : N };
+  expectTypeOf<Typed[uapi.RequestName]>().toEqualTypeOf<true>();
+}
