@@ -18,3 +18,4 @@ export * from './names.js';
 export type { Ioctl, IoctlArg, IoctlOut, Request, RequestName } from './requests.js';
 export type { CapabilityObject, FieldName, Struct, StructArg, UserPointer } from './struct-types.js';
 export { describeUnknownField, extraArgFields, unknownArgFields, type UnknownArgField } from './arg-fields.js';
+export { struct } from './struct-init.js';

@@ -99,3 +99,16 @@ export function everyRequestTyped(): void {
   type Typed = { [N in uapi.RequestName]: (typeof uapi)[N] extends uapi.Ioctl<unknown, unknown> ? true : N };
   expectTypeOf<Typed[uapi.RequestName]>().toEqualTypeOf<true>();
 }
+
+export function declaredStructs(): void {
+  // uapi.struct: `struct vfio_device_info info = { .argsz = sizeof(info) };` -- written-back
+  // fields typed after the call.
+  const info = uapi.struct('vfio_device_info', { argsz: uapi.sizeofStruct('vfio_device_info') });
+  p.ioctl(fd, uapi.VFIO_DEVICE_GET_INFO, info);
+  expectTypeOf(info.num_irqs).toEqualTypeOf<number>();
+  expectTypeOf(uapi.struct('iommu_ioas_alloc').out_ioas_id).toEqualTypeOf<number>();
+  // @ts-expect-error -- struct vfio_device_info has no field num_irq
+  uapi.struct('vfio_device_info', { num_irq: 1 });
+  // @ts-expect-error -- no such struct
+  uapi.struct('vfio_device_infos');
+}
