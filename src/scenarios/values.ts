@@ -22,7 +22,7 @@ export class ValueError extends Error {
 }
 
 const CONSTANTS: ReadonlyMap<string, bigint> = new Map(
-  Object.entries(uapi as Readonly<Record<string, unknown>>).flatMap(([k, v]) => (typeof v === 'number' && Number.isInteger(v) ? [[k, BigInt(v)] as const] : typeof v === 'bigint' ? [[k, v] as const] : [])),
+  Object.entries(uapi).flatMap(([k, v]) => (typeof v === 'number' && Number.isInteger(v) ? [[k, BigInt(v)] as const] : typeof v === 'bigint' ? [[k, v] as const] : [])),
 );
 
 const TOKEN = /\s*(?:(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|\d[\d_]*)|(\$?[A-Za-z_][A-Za-z0-9_]*)\s*(\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?|(<<|>>|[+\-|&*]))/y;

@@ -39,11 +39,20 @@ function zeroed(name: string, depth: number): Record<string, unknown> {
 }
 
 /**
+ * The signature of struct(), as an interface: TypeScript then compares it lazily, so code that
+ * narrows over every export of `uapi` (`Object.entries(uapi)` + `typeof v === 'number'`) does
+ * not instantiate Struct<> over all structs at once (TS2589 with a plain generic function).
+ */
+interface StructDeclaration {
+  <S extends StructName>(name: S, init?: StructArg<S>): Struct<S>;
+}
+
+/**
  * A zeroed `struct name` with `init`'s fields set (a shallow copy of them). A key the struct
  * lacks is a TypeError ERR_INVALID_ARG_TYPE naming the struct and its fields, as p.ioctl's.
  */
-export function struct<S extends StructName>(name: S, init?: StructArg<S>): Struct<S> {
+export const struct: StructDeclaration = function struct<S extends StructName>(name: S, init?: StructArg<S>): Struct<S> {
   const bad = unknownArgFields(name, init ?? {}, 'init')[0];
   if (bad !== undefined) throw Object.assign(new TypeError(describeUnknownField(bad)), { code: 'ERR_INVALID_ARG_TYPE' });
   return Object.assign(zeroed(name, 0), init ?? {}) as Struct<S>;
-}
+};
