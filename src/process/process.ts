@@ -12,9 +12,11 @@ import type { Task } from '../kernel/task.js';
 import { createEventFd } from '../kernel/eventfd.js';
 import * as files from '../kernel/sys/files.js';
 import { O_CLOEXEC, O_RDWR } from '../uapi/posix.js';
+import type { ArgFor } from '../uapi/requests.js';
 import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
+import { checkIoctlFields } from './arg-fields.js';
 import { fdKindOf, requestLabel } from './request-label.js';
 import { bufSnapshot, snapshotAfter, snapshotArg } from './trace-decode.js';
 import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
@@ -66,10 +68,16 @@ export class Process {
     this.unwrap(r, 'close', { fd });
   }
 
-  ioctl(fd: number, request: number, arg?: object | number | bigint | string): number {
+  /**
+   * ioctl(2). A request constant from `uapi` carries its argument's type, so a misspelt field
+   * fails to compile; at run time a field the struct lacks is a TypeError (arg-fields.ts)
+   * before the kernel sees the call. A plain number as the request takes any argument.
+   */
+  ioctl<R extends number, A extends ArgFor<R, A> | undefined = undefined>(fd: number, request: R, arg?: A): number {
     checkInt('fd', fd);
     checkInt('request', request);
     const kind = this.task.file(fd)?.ops.kind;
+    checkIoctlFields(fdKindOf(kind), request, arg);
     const name = requestLabel(request, kind);
     const before = this.tracing ? snapshotArg(arg) : undefined;
     const r = files.sysIoctl(this.task, fd, request, arg);

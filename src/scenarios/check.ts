@@ -54,30 +54,18 @@ function checkStep(step: Step, at: (field: string) => string, known: Known, issu
     const ns = checkValue(step.ns!, known.vars);
     if (ns !== null && ns < 0n) throw new ValueError(`${String(step.ns)}: expected a time in ns >= 0`);
   });
-  if (step.op === 'ioctl') checkIoctl(step, at, known, issue, guard);
+  if (step.op === 'ioctl') checkIoctl(step, at, known, issue);
   if (step.op === 'expect-faults') step.entries?.forEach((e, j) => e.iova !== undefined && guard(at(`entries[${j}].iova`), () => void checkValue(e.iova!, known.vars)));
   checkExpect(step, at, known, guard);
 }
 
-function checkIoctl(step: Extract<Step, { op: 'ioctl' }>, at: (field: string) => string, known: Known, issue: (path: string, message: string) => void, guard: (path: string, fn: () => void) => void): void {
+function checkIoctl(step: Extract<Step, { op: 'ioctl' }>, at: (field: string) => string, known: Known, issue: (path: string, message: string) => void): void {
   const req = resolveRequest(step.request);
   if (req === undefined) {
     issue(at('request'), `${JSON.stringify(step.request)} is not a VFIO or iommufd request name; expected a name such as "VFIO_IOMMU_MAP_DMA" (include/uapi/linux/vfio.h, iommufd.h) or a request number`);
     return;
   }
-  guard(at('arg'), () => {
-    try {
-      checkArg(req, step.arg, known.vars);
-    } catch (e) {
-      // Messages from the argument walk start with the path below `arg`; name it in full.
-      if (e instanceof ValueError && e.message.startsWith('arg')) {
-        const cut = e.message.indexOf(': ');
-        issue(at(e.message.slice(0, cut)), e.message.slice(cut + 2));
-        return;
-      }
-      throw e;
-    }
-  });
+  for (const i of checkArg(req, step.arg, known.vars)) issue(at(i.path), i.message);
 }
 
 function checkExpect(step: Step, at: (field: string) => string, known: Known, guard: (path: string, fn: () => void) => void): void {

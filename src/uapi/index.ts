@@ -15,3 +15,7 @@ export * from './structs.js';
 export * from './ioctls.js';
 export * from './features.js';
 export * from './names.js';
+export type { Ioctl, IoctlArg, IoctlOut, Request, RequestName } from './requests.js';
+export type { CapabilityObject, FieldName, Struct, StructArg, UserPointer } from './struct-types.js';
+export { describeUnknownField, extraArgFields, unknownArgFields, type UnknownArgField } from './arg-fields.js';
+export { struct } from './struct-init.js';

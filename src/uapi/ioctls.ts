@@ -7,7 +7,9 @@
  * `handler`). iommufd checks one table for every command (iommufd_ioctl_ops in
  * drivers/iommu/iommufd/main.c): `size < min_size` is EINVAL, where min_size is offsetofend of
  * the field IOCTL_OP() names (`lastField`), and the struct is copied with the kernel's sizeof.
- * The numbers here are computed from the struct tables, never typed twice.
+ * The numbers here are computed from the struct tables, never typed twice. Each row names its
+ * request; the number comes from the constant vfio.ts / iommufd.ts define under that name, and
+ * requests.ts gives that constant its argument type from the row.
  */
 import * as I from './iommufd.js';
 import { offsetofend, sizeofStruct, type StructName } from './structs.js';
@@ -53,7 +55,6 @@ export interface IommufdIoctl {
 
 type VfioRow = readonly [
   name: string,
-  request: number,
   fd: VfioIoctl['fd'],
   arg: IoctlArg,
   struct: StructName | null,
@@ -62,48 +63,59 @@ type VfioRow = readonly [
 ];
 
 // Type1 entries precede the sPAPR ones that share their numbers on the container fd.
-const VFIO_ROWS: readonly VfioRow[] = [
-  ['VFIO_GET_API_VERSION', V.VFIO_GET_API_VERSION, 'container', 'none', null, null, 'vfio_fops_unl_ioctl'],
-  ['VFIO_CHECK_EXTENSION', V.VFIO_CHECK_EXTENSION, 'container', 'value', null, null, 'vfio_container_ioctl_check_extension'],
-  ['VFIO_SET_IOMMU', V.VFIO_SET_IOMMU, 'container', 'value', null, null, 'vfio_ioctl_set_iommu'],
-  ['VFIO_GROUP_GET_STATUS', V.VFIO_GROUP_GET_STATUS, 'group', 'struct', 'vfio_group_status', 'flags', 'vfio_group_ioctl_get_status'],
-  ['VFIO_GROUP_SET_CONTAINER', V.VFIO_GROUP_SET_CONTAINER, 'group', 'int-ptr', null, null, 'vfio_group_ioctl_set_container'],
-  ['VFIO_GROUP_UNSET_CONTAINER', V.VFIO_GROUP_UNSET_CONTAINER, 'group', 'none', null, null, 'vfio_group_ioctl_unset_container'],
-  ['VFIO_GROUP_GET_DEVICE_FD', V.VFIO_GROUP_GET_DEVICE_FD, 'group', 'string', null, null, 'vfio_group_ioctl_get_device_fd'],
-  ['VFIO_DEVICE_GET_INFO', V.VFIO_DEVICE_GET_INFO, 'device', 'struct', 'vfio_device_info', 'num_irqs', 'vfio_pci_ioctl_get_info'],
-  ['VFIO_DEVICE_GET_REGION_INFO', V.VFIO_DEVICE_GET_REGION_INFO, 'device', 'struct', 'vfio_region_info', 'offset', 'vfio_get_region_info'],
-  ['VFIO_DEVICE_GET_IRQ_INFO', V.VFIO_DEVICE_GET_IRQ_INFO, 'device', 'struct', 'vfio_irq_info', 'count', 'vfio_pci_ioctl_get_irq_info'],
-  ['VFIO_DEVICE_SET_IRQS', V.VFIO_DEVICE_SET_IRQS, 'device', 'struct', 'vfio_irq_set', 'count', 'vfio_pci_ioctl_set_irqs'],
-  ['VFIO_DEVICE_RESET', V.VFIO_DEVICE_RESET, 'device', 'none', null, null, 'vfio_pci_ioctl_reset'],
-  ['VFIO_DEVICE_GET_PCI_HOT_RESET_INFO', V.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, 'device', 'struct', 'vfio_pci_hot_reset_info', 'count', 'vfio_pci_ioctl_get_pci_hot_reset_info'],
-  ['VFIO_DEVICE_PCI_HOT_RESET', V.VFIO_DEVICE_PCI_HOT_RESET, 'device', 'struct', 'vfio_pci_hot_reset', 'count', 'vfio_pci_ioctl_pci_hot_reset'],
-  ['VFIO_DEVICE_QUERY_GFX_PLANE', V.VFIO_DEVICE_QUERY_GFX_PLANE, 'device', 'struct', 'vfio_device_gfx_plane_info', 'region_index', 'mdev driver (mbochs_ioctl)'],
-  ['VFIO_DEVICE_GET_GFX_DMABUF', V.VFIO_DEVICE_GET_GFX_DMABUF, 'device', 'int-ptr', null, null, 'mdev driver (mbochs_ioctl)'],
-  ['VFIO_DEVICE_IOEVENTFD', V.VFIO_DEVICE_IOEVENTFD, 'device', 'struct', 'vfio_device_ioeventfd', 'fd', 'vfio_pci_ioctl_ioeventfd'],
-  ['VFIO_DEVICE_FEATURE', V.VFIO_DEVICE_FEATURE, 'device', 'struct', 'vfio_device_feature', 'flags', 'vfio_ioctl_device_feature'],
-  ['VFIO_DEVICE_BIND_IOMMUFD', V.VFIO_DEVICE_BIND_IOMMUFD, 'device', 'struct', 'vfio_device_bind_iommufd', 'out_devid', 'vfio_df_ioctl_bind_iommufd'],
-  ['VFIO_DEVICE_ATTACH_IOMMUFD_PT', V.VFIO_DEVICE_ATTACH_IOMMUFD_PT, 'device', 'struct', 'vfio_device_attach_iommufd_pt', 'pt_id', 'vfio_df_ioctl_attach_pt'],
-  ['VFIO_DEVICE_DETACH_IOMMUFD_PT', V.VFIO_DEVICE_DETACH_IOMMUFD_PT, 'device', 'struct', 'vfio_device_detach_iommufd_pt', 'flags', 'vfio_df_ioctl_detach_pt'],
-  ['VFIO_MIG_GET_PRECOPY_INFO', V.VFIO_MIG_GET_PRECOPY_INFO, 'migration', 'struct', 'vfio_precopy_info', 'dirty_bytes', 'migration driver precopy ioctl'],
-  ['VFIO_IOMMU_GET_INFO', V.VFIO_IOMMU_GET_INFO, 'container', 'struct', 'vfio_iommu_type1_info', 'iova_pgsizes', 'vfio_iommu_type1_get_info'],
-  ['VFIO_IOMMU_MAP_DMA', V.VFIO_IOMMU_MAP_DMA, 'container', 'struct', 'vfio_iommu_type1_dma_map', 'size', 'vfio_iommu_type1_map_dma'],
-  ['VFIO_IOMMU_UNMAP_DMA', V.VFIO_IOMMU_UNMAP_DMA, 'container', 'struct', 'vfio_iommu_type1_dma_unmap', 'size', 'vfio_iommu_type1_unmap_dma'],
-  ['VFIO_IOMMU_ENABLE', V.VFIO_IOMMU_ENABLE, 'container', 'none', null, null, 'tce_iommu_ioctl'],
-  ['VFIO_IOMMU_DISABLE', V.VFIO_IOMMU_DISABLE, 'container', 'none', null, null, 'tce_iommu_ioctl'],
-  ['VFIO_IOMMU_DIRTY_PAGES', V.VFIO_IOMMU_DIRTY_PAGES, 'container', 'struct', 'vfio_iommu_type1_dirty_bitmap', 'flags', 'vfio_iommu_type1_dirty_pages'],
-  ['VFIO_IOMMU_SPAPR_TCE_GET_INFO', V.VFIO_IOMMU_SPAPR_TCE_GET_INFO, 'container', 'struct', 'vfio_iommu_spapr_tce_info', 'dma32_window_size', 'tce_iommu_ioctl'],
-  ['VFIO_EEH_PE_OP', V.VFIO_EEH_PE_OP, 'container', 'struct', 'vfio_eeh_pe_op', 'op', 'vfio_spapr_ioctl_eeh_pe_op'],
-  ['VFIO_IOMMU_SPAPR_REGISTER_MEMORY', V.VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 'container', 'struct', 'vfio_iommu_spapr_register_memory', 'size', 'tce_iommu_ioctl'],
-  ['VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY', V.VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 'container', 'struct', 'vfio_iommu_spapr_register_memory', 'size', 'tce_iommu_ioctl'],
-  ['VFIO_IOMMU_SPAPR_TCE_CREATE', V.VFIO_IOMMU_SPAPR_TCE_CREATE, 'container', 'struct', 'vfio_iommu_spapr_tce_create', 'start_addr', 'tce_iommu_ioctl'],
-  ['VFIO_IOMMU_SPAPR_TCE_REMOVE', V.VFIO_IOMMU_SPAPR_TCE_REMOVE, 'container', 'struct', 'vfio_iommu_spapr_tce_remove', 'start_addr', 'tce_iommu_ioctl'],
-];
+const VFIO_ROWS = [
+  ['VFIO_GET_API_VERSION', 'container', 'none', null, null, 'vfio_fops_unl_ioctl'],
+  ['VFIO_CHECK_EXTENSION', 'container', 'value', null, null, 'vfio_container_ioctl_check_extension'],
+  ['VFIO_SET_IOMMU', 'container', 'value', null, null, 'vfio_ioctl_set_iommu'],
+  ['VFIO_GROUP_GET_STATUS', 'group', 'struct', 'vfio_group_status', 'flags', 'vfio_group_ioctl_get_status'],
+  ['VFIO_GROUP_SET_CONTAINER', 'group', 'int-ptr', null, null, 'vfio_group_ioctl_set_container'],
+  ['VFIO_GROUP_UNSET_CONTAINER', 'group', 'none', null, null, 'vfio_group_ioctl_unset_container'],
+  ['VFIO_GROUP_GET_DEVICE_FD', 'group', 'string', null, null, 'vfio_group_ioctl_get_device_fd'],
+  ['VFIO_DEVICE_GET_INFO', 'device', 'struct', 'vfio_device_info', 'num_irqs', 'vfio_pci_ioctl_get_info'],
+  ['VFIO_DEVICE_GET_REGION_INFO', 'device', 'struct', 'vfio_region_info', 'offset', 'vfio_get_region_info'],
+  ['VFIO_DEVICE_GET_IRQ_INFO', 'device', 'struct', 'vfio_irq_info', 'count', 'vfio_pci_ioctl_get_irq_info'],
+  ['VFIO_DEVICE_SET_IRQS', 'device', 'struct', 'vfio_irq_set', 'count', 'vfio_pci_ioctl_set_irqs'],
+  ['VFIO_DEVICE_RESET', 'device', 'none', null, null, 'vfio_pci_ioctl_reset'],
+  ['VFIO_DEVICE_GET_PCI_HOT_RESET_INFO', 'device', 'struct', 'vfio_pci_hot_reset_info', 'count', 'vfio_pci_ioctl_get_pci_hot_reset_info'],
+  ['VFIO_DEVICE_PCI_HOT_RESET', 'device', 'struct', 'vfio_pci_hot_reset', 'count', 'vfio_pci_ioctl_pci_hot_reset'],
+  ['VFIO_DEVICE_QUERY_GFX_PLANE', 'device', 'struct', 'vfio_device_gfx_plane_info', 'region_index', 'mdev driver (mbochs_ioctl)'],
+  ['VFIO_DEVICE_GET_GFX_DMABUF', 'device', 'int-ptr', null, null, 'mdev driver (mbochs_ioctl)'],
+  ['VFIO_DEVICE_IOEVENTFD', 'device', 'struct', 'vfio_device_ioeventfd', 'fd', 'vfio_pci_ioctl_ioeventfd'],
+  ['VFIO_DEVICE_FEATURE', 'device', 'struct', 'vfio_device_feature', 'flags', 'vfio_ioctl_device_feature'],
+  ['VFIO_DEVICE_BIND_IOMMUFD', 'device', 'struct', 'vfio_device_bind_iommufd', 'out_devid', 'vfio_df_ioctl_bind_iommufd'],
+  ['VFIO_DEVICE_ATTACH_IOMMUFD_PT', 'device', 'struct', 'vfio_device_attach_iommufd_pt', 'pt_id', 'vfio_df_ioctl_attach_pt'],
+  ['VFIO_DEVICE_DETACH_IOMMUFD_PT', 'device', 'struct', 'vfio_device_detach_iommufd_pt', 'flags', 'vfio_df_ioctl_detach_pt'],
+  ['VFIO_MIG_GET_PRECOPY_INFO', 'migration', 'struct', 'vfio_precopy_info', 'dirty_bytes', 'migration driver precopy ioctl'],
+  ['VFIO_IOMMU_GET_INFO', 'container', 'struct', 'vfio_iommu_type1_info', 'iova_pgsizes', 'vfio_iommu_type1_get_info'],
+  ['VFIO_IOMMU_MAP_DMA', 'container', 'struct', 'vfio_iommu_type1_dma_map', 'size', 'vfio_iommu_type1_map_dma'],
+  ['VFIO_IOMMU_UNMAP_DMA', 'container', 'struct', 'vfio_iommu_type1_dma_unmap', 'size', 'vfio_iommu_type1_unmap_dma'],
+  ['VFIO_IOMMU_ENABLE', 'container', 'none', null, null, 'tce_iommu_ioctl'],
+  ['VFIO_IOMMU_DISABLE', 'container', 'none', null, null, 'tce_iommu_ioctl'],
+  ['VFIO_IOMMU_DIRTY_PAGES', 'container', 'struct', 'vfio_iommu_type1_dirty_bitmap', 'flags', 'vfio_iommu_type1_dirty_pages'],
+  ['VFIO_IOMMU_SPAPR_TCE_GET_INFO', 'container', 'struct', 'vfio_iommu_spapr_tce_info', 'dma32_window_size', 'tce_iommu_ioctl'],
+  ['VFIO_EEH_PE_OP', 'container', 'struct', 'vfio_eeh_pe_op', 'op', 'vfio_spapr_ioctl_eeh_pe_op'],
+  ['VFIO_IOMMU_SPAPR_REGISTER_MEMORY', 'container', 'struct', 'vfio_iommu_spapr_register_memory', 'size', 'tce_iommu_ioctl'],
+  ['VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY', 'container', 'struct', 'vfio_iommu_spapr_register_memory', 'size', 'tce_iommu_ioctl'],
+  ['VFIO_IOMMU_SPAPR_TCE_CREATE', 'container', 'struct', 'vfio_iommu_spapr_tce_create', 'start_addr', 'tce_iommu_ioctl'],
+  ['VFIO_IOMMU_SPAPR_TCE_REMOVE', 'container', 'struct', 'vfio_iommu_spapr_tce_remove', 'start_addr', 'tce_iommu_ioctl'],
+] as const satisfies readonly VfioRow[];
+
+/**
+ * The request number of a row's name, from vfio.ts / iommufd.ts: the tables name each request
+ * once, and the constants stay where the headers define them (the request's argument type,
+ * requests.ts, is read from these rows at the type level).
+ */
+function requestNumber(name: string): number {
+  const v = (V as Readonly<Record<string, unknown>>)[name] ?? (I as Readonly<Record<string, unknown>>)[name];
+  if (typeof v !== 'number') throw new Error(`uapi: no request constant ${name}`);
+  return v;
+}
 
 /** Every VFIO request, grouped by header section; numbers repeat across fd kinds. */
 export const VFIO_IOCTLS: readonly VfioIoctl[] = VFIO_ROWS.map(
-  ([name, request, fd, arg, struct, minszField, handler]) => ({
+  ([name, fd, arg, struct, minszField, handler]: VfioRow) => ({
     name,
-    request,
+    request: requestNumber(name),
     fd,
     arg,
     struct,
@@ -113,46 +125,53 @@ export const VFIO_IOCTLS: readonly VfioIoctl[] = VFIO_ROWS.map(
   }),
 );
 
-type IommufdRow = readonly [name: string, request: number, struct: StructName, last: string, handler: string];
+type IommufdRow = readonly [name: string, struct: StructName, last: string, handler: string];
 
 // Order of iommufd.h; lastField as in IOCTL_OP() of iommufd_ioctl_ops[].
-const IOMMUFD_ROWS: readonly IommufdRow[] = [
-  ['IOMMU_DESTROY', I.IOMMU_DESTROY, 'iommu_destroy', 'id', 'iommufd_destroy'],
-  ['IOMMU_IOAS_ALLOC', I.IOMMU_IOAS_ALLOC, 'iommu_ioas_alloc', 'out_ioas_id', 'iommufd_ioas_alloc_ioctl'],
-  ['IOMMU_IOAS_ALLOW_IOVAS', I.IOMMU_IOAS_ALLOW_IOVAS, 'iommu_ioas_allow_iovas', 'allowed_iovas', 'iommufd_ioas_allow_iovas'],
-  ['IOMMU_IOAS_COPY', I.IOMMU_IOAS_COPY, 'iommu_ioas_copy', 'src_iova', 'iommufd_ioas_copy'],
-  ['IOMMU_IOAS_IOVA_RANGES', I.IOMMU_IOAS_IOVA_RANGES, 'iommu_ioas_iova_ranges', 'out_iova_alignment', 'iommufd_ioas_iova_ranges'],
-  ['IOMMU_IOAS_MAP', I.IOMMU_IOAS_MAP, 'iommu_ioas_map', 'iova', 'iommufd_ioas_map'],
-  ['IOMMU_IOAS_UNMAP', I.IOMMU_IOAS_UNMAP, 'iommu_ioas_unmap', 'length', 'iommufd_ioas_unmap'],
-  ['IOMMU_OPTION', I.IOMMU_OPTION, 'iommu_option', 'val64', 'iommufd_option'],
-  ['IOMMU_VFIO_IOAS', I.IOMMU_VFIO_IOAS, 'iommu_vfio_ioas', '__reserved', 'iommufd_vfio_ioas'],
-  ['IOMMU_HWPT_ALLOC', I.IOMMU_HWPT_ALLOC, 'iommu_hwpt_alloc', '__reserved', 'iommufd_hwpt_alloc'],
-  ['IOMMU_GET_HW_INFO', I.IOMMU_GET_HW_INFO, 'iommu_hw_info', '__reserved', 'iommufd_get_hw_info'],
-  ['IOMMU_HWPT_SET_DIRTY_TRACKING', I.IOMMU_HWPT_SET_DIRTY_TRACKING, 'iommu_hwpt_set_dirty_tracking', '__reserved', 'iommufd_hwpt_set_dirty_tracking'],
-  ['IOMMU_HWPT_GET_DIRTY_BITMAP', I.IOMMU_HWPT_GET_DIRTY_BITMAP, 'iommu_hwpt_get_dirty_bitmap', 'data', 'iommufd_hwpt_get_dirty_bitmap'],
-  ['IOMMU_HWPT_INVALIDATE', I.IOMMU_HWPT_INVALIDATE, 'iommu_hwpt_invalidate', '__reserved', 'iommufd_hwpt_invalidate'],
-  ['IOMMU_FAULT_QUEUE_ALLOC', I.IOMMU_FAULT_QUEUE_ALLOC, 'iommu_fault_alloc', 'out_fault_fd', 'iommufd_fault_alloc'],
-  ['IOMMU_IOAS_MAP_FILE', I.IOMMU_IOAS_MAP_FILE, 'iommu_ioas_map_file', 'iova', 'iommufd_ioas_map_file'],
-  ['IOMMU_VIOMMU_ALLOC', I.IOMMU_VIOMMU_ALLOC, 'iommu_viommu_alloc', 'out_viommu_id', 'iommufd_viommu_alloc_ioctl'],
-  ['IOMMU_VDEVICE_ALLOC', I.IOMMU_VDEVICE_ALLOC, 'iommu_vdevice_alloc', 'virt_id', 'iommufd_vdevice_alloc_ioctl'],
-  ['IOMMU_IOAS_CHANGE_PROCESS', I.IOMMU_IOAS_CHANGE_PROCESS, 'iommu_ioas_change_process', '__reserved', 'iommufd_ioas_change_process'],
-  ['IOMMU_VEVENTQ_ALLOC', I.IOMMU_VEVENTQ_ALLOC, 'iommu_veventq_alloc', 'out_veventq_fd', 'iommufd_veventq_alloc'],
-  ['IOMMU_HW_QUEUE_ALLOC', I.IOMMU_HW_QUEUE_ALLOC, 'iommu_hw_queue_alloc', 'length', 'iommufd_hw_queue_alloc_ioctl'],
-  ['IOMMU_IOAS_NOIOMMU_GET_PA', I.IOMMU_IOAS_NOIOMMU_GET_PA, 'iommu_ioas_noiommu_get_pa', 'out_phys', 'iommufd_ioas_noiommu_get_pa'],
-];
+const IOMMUFD_ROWS = [
+  ['IOMMU_DESTROY', 'iommu_destroy', 'id', 'iommufd_destroy'],
+  ['IOMMU_IOAS_ALLOC', 'iommu_ioas_alloc', 'out_ioas_id', 'iommufd_ioas_alloc_ioctl'],
+  ['IOMMU_IOAS_ALLOW_IOVAS', 'iommu_ioas_allow_iovas', 'allowed_iovas', 'iommufd_ioas_allow_iovas'],
+  ['IOMMU_IOAS_COPY', 'iommu_ioas_copy', 'src_iova', 'iommufd_ioas_copy'],
+  ['IOMMU_IOAS_IOVA_RANGES', 'iommu_ioas_iova_ranges', 'out_iova_alignment', 'iommufd_ioas_iova_ranges'],
+  ['IOMMU_IOAS_MAP', 'iommu_ioas_map', 'iova', 'iommufd_ioas_map'],
+  ['IOMMU_IOAS_UNMAP', 'iommu_ioas_unmap', 'length', 'iommufd_ioas_unmap'],
+  ['IOMMU_OPTION', 'iommu_option', 'val64', 'iommufd_option'],
+  ['IOMMU_VFIO_IOAS', 'iommu_vfio_ioas', '__reserved', 'iommufd_vfio_ioas'],
+  ['IOMMU_HWPT_ALLOC', 'iommu_hwpt_alloc', '__reserved', 'iommufd_hwpt_alloc'],
+  ['IOMMU_GET_HW_INFO', 'iommu_hw_info', '__reserved', 'iommufd_get_hw_info'],
+  ['IOMMU_HWPT_SET_DIRTY_TRACKING', 'iommu_hwpt_set_dirty_tracking', '__reserved', 'iommufd_hwpt_set_dirty_tracking'],
+  ['IOMMU_HWPT_GET_DIRTY_BITMAP', 'iommu_hwpt_get_dirty_bitmap', 'data', 'iommufd_hwpt_get_dirty_bitmap'],
+  ['IOMMU_HWPT_INVALIDATE', 'iommu_hwpt_invalidate', '__reserved', 'iommufd_hwpt_invalidate'],
+  ['IOMMU_FAULT_QUEUE_ALLOC', 'iommu_fault_alloc', 'out_fault_fd', 'iommufd_fault_alloc'],
+  ['IOMMU_IOAS_MAP_FILE', 'iommu_ioas_map_file', 'iova', 'iommufd_ioas_map_file'],
+  ['IOMMU_VIOMMU_ALLOC', 'iommu_viommu_alloc', 'out_viommu_id', 'iommufd_viommu_alloc_ioctl'],
+  ['IOMMU_VDEVICE_ALLOC', 'iommu_vdevice_alloc', 'virt_id', 'iommufd_vdevice_alloc_ioctl'],
+  ['IOMMU_IOAS_CHANGE_PROCESS', 'iommu_ioas_change_process', '__reserved', 'iommufd_ioas_change_process'],
+  ['IOMMU_VEVENTQ_ALLOC', 'iommu_veventq_alloc', 'out_veventq_fd', 'iommufd_veventq_alloc'],
+  ['IOMMU_HW_QUEUE_ALLOC', 'iommu_hw_queue_alloc', 'length', 'iommufd_hw_queue_alloc_ioctl'],
+  ['IOMMU_IOAS_NOIOMMU_GET_PA', 'iommu_ioas_noiommu_get_pa', 'out_phys', 'iommufd_ioas_noiommu_get_pa'],
+] as const satisfies readonly IommufdRow[];
+
+/** The rows as literal types, for requests.ts. */
+export type VfioRows = typeof VFIO_ROWS;
+export type IommufdRows = typeof IOMMUFD_ROWS;
 
 /** Every iommufd command, in command-number order. */
 export const IOMMUFD_IOCTLS: readonly IommufdIoctl[] = IOMMUFD_ROWS.map(
-  ([name, request, struct, lastField, handler]) => ({
-    name,
-    request,
-    cmd: request & 0xff,
-    struct,
-    lastField,
-    minSize: offsetofend(struct, lastField),
-    size: sizeofStruct(struct),
-    handler,
-  }),
+  ([name, struct, lastField, handler]: IommufdRow) => {
+    const request = requestNumber(name);
+    return {
+      name,
+      request,
+      cmd: request & 0xff,
+      struct,
+      lastField,
+      minSize: offsetofend(struct, lastField),
+      size: sizeofStruct(struct),
+      handler,
+    };
+  },
 );
 
 const IOMMUFD_BY_REQUEST: ReadonlyMap<number, IommufdIoctl> = new Map(

@@ -57,48 +57,67 @@ export function scalarSize(kind: ScalarKind): number {
 
 // ---- Builders (tables state every offset and size explicitly; these only shorten them) ----
 
+// The builders keep each field's name, kind and element type as literal types, so the
+// TypeScript shape of a struct (struct-types.ts) is derived from the very same table.
+
 /** A scalar field. */
-export function scalar(name: string, offset: number, kind: ScalarKind): StructField {
+export function scalar<const N extends string, const K extends ScalarKind>(
+  name: N,
+  offset: number,
+  kind: K,
+): StructField & { readonly name: N; readonly kind: K } {
   return { name, offset, size: SCALAR_SIZE[kind], kind };
 }
 
 /** A __u64 / __aligned_u64 holding a user pointer. */
-export function uptr(name: string, offset: number): StructField {
+export function uptr<const N extends string>(
+  name: N,
+  offset: number,
+): StructField & { readonly name: N; readonly kind: 'u64'; readonly pointer: true } {
   return { name, offset, size: 8, kind: 'u64', pointer: true };
 }
 
 /** A fixed-size array; `elemSize` is needed only when the element is a struct. */
-export function array(
-  name: string,
+export function array<const N extends string, const T extends string>(
+  name: N,
   offset: number,
-  type: string,
+  type: T,
   count: number,
   elemSize?: number,
-): StructField {
+): StructField & { readonly name: N; readonly kind: 'array'; readonly type: T } {
   const each = elemSize ?? (isScalarKind(type) ? SCALAR_SIZE[type] : 0);
   return { name, offset, size: each * count, kind: 'array', type, count };
 }
 
 /** A flexible array member (`type name[];`). */
-export function flex(name: string, offset: number, type: string): StructField {
+export function flex<const N extends string, const T extends string>(
+  name: N,
+  offset: number,
+  type: T,
+): StructField & { readonly name: N; readonly kind: 'flex'; readonly type: T } {
   return { name, offset, size: 0, kind: 'flex', type };
 }
 
 /** An embedded struct. */
-export function nested(name: string, offset: number, type: string, size: number): StructField {
+export function nested<const N extends string, const T extends string>(
+  name: N,
+  offset: number,
+  type: T,
+  size: number,
+): StructField & { readonly name: N; readonly kind: 'struct'; readonly type: T } {
   return { name, offset, size, kind: 'struct', type };
 }
 
 /** Marks a field as a further member of the anonymous union the previous field opened. */
-export function unionMember(field: StructField): StructField {
+export function unionMember<const F extends StructField>(field: F): F & { readonly union: true } {
   return { ...field, union: true };
 }
 
-export function layout<const N extends string>(
+export function layout<const N extends string, const F extends readonly StructField[]>(
   name: N,
   sizeof: number,
-  fields: readonly StructField[],
-): StructLayout<N> {
+  fields: F,
+): StructLayout<N> & { readonly fields: F } {
   return { name, sizeof, fields };
 }
 

@@ -11,6 +11,7 @@
  * include/linux/vfio_pci_core.h but fix the user-visible layout of a device fd.
  */
 import { _IO } from './ioctl.js';
+import type { Request } from './requests.js';
 
 export const VFIO_API_VERSION = 0;
 
@@ -37,17 +38,17 @@ export const VFIO_TYPE = 0x3b;
 export const VFIO_BASE = 100;
 
 // ---- Container fd (/dev/vfio/vfio) ----
-export const VFIO_GET_API_VERSION = _IO(VFIO_TYPE, VFIO_BASE + 0);
-export const VFIO_CHECK_EXTENSION = _IO(VFIO_TYPE, VFIO_BASE + 1);
-export const VFIO_SET_IOMMU = _IO(VFIO_TYPE, VFIO_BASE + 2);
+export const VFIO_GET_API_VERSION = _IO(VFIO_TYPE, VFIO_BASE + 0) as Request<'VFIO_GET_API_VERSION'>;
+export const VFIO_CHECK_EXTENSION = _IO(VFIO_TYPE, VFIO_BASE + 1) as Request<'VFIO_CHECK_EXTENSION'>;
+export const VFIO_SET_IOMMU = _IO(VFIO_TYPE, VFIO_BASE + 2) as Request<'VFIO_SET_IOMMU'>;
 
 // ---- Group fd (/dev/vfio/$GROUP) ----
 export const VFIO_GROUP_FLAGS_VIABLE = 1 << 0;
 export const VFIO_GROUP_FLAGS_CONTAINER_SET = 1 << 1;
-export const VFIO_GROUP_GET_STATUS = _IO(VFIO_TYPE, VFIO_BASE + 3);
-export const VFIO_GROUP_SET_CONTAINER = _IO(VFIO_TYPE, VFIO_BASE + 4);
-export const VFIO_GROUP_UNSET_CONTAINER = _IO(VFIO_TYPE, VFIO_BASE + 5);
-export const VFIO_GROUP_GET_DEVICE_FD = _IO(VFIO_TYPE, VFIO_BASE + 6);
+export const VFIO_GROUP_GET_STATUS = _IO(VFIO_TYPE, VFIO_BASE + 3) as Request<'VFIO_GROUP_GET_STATUS'>;
+export const VFIO_GROUP_SET_CONTAINER = _IO(VFIO_TYPE, VFIO_BASE + 4) as Request<'VFIO_GROUP_SET_CONTAINER'>;
+export const VFIO_GROUP_UNSET_CONTAINER = _IO(VFIO_TYPE, VFIO_BASE + 5) as Request<'VFIO_GROUP_UNSET_CONTAINER'>;
+export const VFIO_GROUP_GET_DEVICE_FD = _IO(VFIO_TYPE, VFIO_BASE + 6) as Request<'VFIO_GROUP_GET_DEVICE_FD'>;
 
 // ---- Device fd ----
 export const VFIO_DEVICE_FLAGS_RESET = 1 << 0;
@@ -59,7 +60,7 @@ export const VFIO_DEVICE_FLAGS_AP = 1 << 5;
 export const VFIO_DEVICE_FLAGS_FSL_MC = 1 << 6;
 export const VFIO_DEVICE_FLAGS_CAPS = 1 << 7;
 export const VFIO_DEVICE_FLAGS_CDX = 1 << 8;
-export const VFIO_DEVICE_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 7);
+export const VFIO_DEVICE_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 7) as Request<'VFIO_DEVICE_GET_INFO'>;
 
 /** device_api strings a mediated-device type reports. */
 export const VFIO_DEVICE_API_PCI_STRING = 'vfio-pci';
@@ -83,7 +84,7 @@ export const VFIO_REGION_INFO_FLAG_READ = 1 << 0;
 export const VFIO_REGION_INFO_FLAG_WRITE = 1 << 1;
 export const VFIO_REGION_INFO_FLAG_MMAP = 1 << 2;
 export const VFIO_REGION_INFO_FLAG_CAPS = 1 << 3;
-export const VFIO_DEVICE_GET_REGION_INFO = _IO(VFIO_TYPE, VFIO_BASE + 8);
+export const VFIO_DEVICE_GET_REGION_INFO = _IO(VFIO_TYPE, VFIO_BASE + 8) as Request<'VFIO_DEVICE_GET_REGION_INFO'>;
 
 export const VFIO_REGION_INFO_CAP_SPARSE_MMAP = 1;
 export const VFIO_REGION_INFO_CAP_TYPE = 2;
@@ -153,7 +154,7 @@ export const VFIO_IRQ_INFO_EVENTFD = 1 << 0;
 export const VFIO_IRQ_INFO_MASKABLE = 1 << 1;
 export const VFIO_IRQ_INFO_AUTOMASKED = 1 << 2;
 export const VFIO_IRQ_INFO_NORESIZE = 1 << 3;
-export const VFIO_DEVICE_GET_IRQ_INFO = _IO(VFIO_TYPE, VFIO_BASE + 9);
+export const VFIO_DEVICE_GET_IRQ_INFO = _IO(VFIO_TYPE, VFIO_BASE + 9) as Request<'VFIO_DEVICE_GET_IRQ_INFO'>;
 
 export const VFIO_IRQ_SET_DATA_NONE = 1 << 0;
 export const VFIO_IRQ_SET_DATA_BOOL = 1 << 1;
@@ -161,13 +162,13 @@ export const VFIO_IRQ_SET_DATA_EVENTFD = 1 << 2;
 export const VFIO_IRQ_SET_ACTION_MASK = 1 << 3;
 export const VFIO_IRQ_SET_ACTION_UNMASK = 1 << 4;
 export const VFIO_IRQ_SET_ACTION_TRIGGER = 1 << 5;
-export const VFIO_DEVICE_SET_IRQS = _IO(VFIO_TYPE, VFIO_BASE + 10);
+export const VFIO_DEVICE_SET_IRQS = _IO(VFIO_TYPE, VFIO_BASE + 10) as Request<'VFIO_DEVICE_SET_IRQS'>;
 export const VFIO_IRQ_SET_DATA_TYPE_MASK =
   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_DATA_EVENTFD;
 export const VFIO_IRQ_SET_ACTION_TYPE_MASK =
   VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK | VFIO_IRQ_SET_ACTION_TRIGGER;
 
-export const VFIO_DEVICE_RESET = _IO(VFIO_TYPE, VFIO_BASE + 11);
+export const VFIO_DEVICE_RESET = _IO(VFIO_TYPE, VFIO_BASE + 11) as Request<'VFIO_DEVICE_RESET'>;
 
 // vfio-pci fixed region indexes (anonymous enum)
 export const VFIO_PCI_BAR0_REGION_INDEX = 0;
@@ -211,15 +212,15 @@ export const VFIO_PCI_DEVID_OWNED = 0;
 export const VFIO_PCI_DEVID_NOT_OWNED = -1;
 export const VFIO_PCI_HOT_RESET_FLAG_DEV_ID = 1 << 0;
 export const VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED = 1 << 1;
-export const VFIO_DEVICE_GET_PCI_HOT_RESET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 12);
-export const VFIO_DEVICE_PCI_HOT_RESET = _IO(VFIO_TYPE, VFIO_BASE + 13);
+export const VFIO_DEVICE_GET_PCI_HOT_RESET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 12) as Request<'VFIO_DEVICE_GET_PCI_HOT_RESET_INFO'>;
+export const VFIO_DEVICE_PCI_HOT_RESET = _IO(VFIO_TYPE, VFIO_BASE + 13) as Request<'VFIO_DEVICE_PCI_HOT_RESET'>;
 
 // ---- Mediated graphics ----
 export const VFIO_GFX_PLANE_TYPE_PROBE = 1 << 0;
 export const VFIO_GFX_PLANE_TYPE_DMABUF = 1 << 1;
 export const VFIO_GFX_PLANE_TYPE_REGION = 1 << 2;
-export const VFIO_DEVICE_QUERY_GFX_PLANE = _IO(VFIO_TYPE, VFIO_BASE + 14);
-export const VFIO_DEVICE_GET_GFX_DMABUF = _IO(VFIO_TYPE, VFIO_BASE + 15);
+export const VFIO_DEVICE_QUERY_GFX_PLANE = _IO(VFIO_TYPE, VFIO_BASE + 14) as Request<'VFIO_DEVICE_QUERY_GFX_PLANE'>;
+export const VFIO_DEVICE_GET_GFX_DMABUF = _IO(VFIO_TYPE, VFIO_BASE + 15) as Request<'VFIO_DEVICE_GET_GFX_DMABUF'>;
 
 // ---- ioeventfd ----
 export const VFIO_DEVICE_IOEVENTFD_8 = 1 << 0;
@@ -227,22 +228,22 @@ export const VFIO_DEVICE_IOEVENTFD_16 = 1 << 1;
 export const VFIO_DEVICE_IOEVENTFD_32 = 1 << 2;
 export const VFIO_DEVICE_IOEVENTFD_64 = 1 << 3;
 export const VFIO_DEVICE_IOEVENTFD_SIZE_MASK = 0xf;
-export const VFIO_DEVICE_IOEVENTFD = _IO(VFIO_TYPE, VFIO_BASE + 16);
+export const VFIO_DEVICE_IOEVENTFD = _IO(VFIO_TYPE, VFIO_BASE + 16) as Request<'VFIO_DEVICE_IOEVENTFD'>;
 
 // ---- Device features ----
 export const VFIO_DEVICE_FEATURE_MASK = 0xffff;
 export const VFIO_DEVICE_FEATURE_GET = 1 << 16;
 export const VFIO_DEVICE_FEATURE_SET = 1 << 17;
 export const VFIO_DEVICE_FEATURE_PROBE = 1 << 18;
-export const VFIO_DEVICE_FEATURE = _IO(VFIO_TYPE, VFIO_BASE + 17);
+export const VFIO_DEVICE_FEATURE = _IO(VFIO_TYPE, VFIO_BASE + 17) as Request<'VFIO_DEVICE_FEATURE'>;
 
 // ---- cdev / iommufd binding ----
 export const VFIO_DEVICE_BIND_FLAG_TOKEN = 1 << 0;
-export const VFIO_DEVICE_BIND_IOMMUFD = _IO(VFIO_TYPE, VFIO_BASE + 18);
+export const VFIO_DEVICE_BIND_IOMMUFD = _IO(VFIO_TYPE, VFIO_BASE + 18) as Request<'VFIO_DEVICE_BIND_IOMMUFD'>;
 export const VFIO_DEVICE_ATTACH_PASID = 1 << 0;
-export const VFIO_DEVICE_ATTACH_IOMMUFD_PT = _IO(VFIO_TYPE, VFIO_BASE + 19);
+export const VFIO_DEVICE_ATTACH_IOMMUFD_PT = _IO(VFIO_TYPE, VFIO_BASE + 19) as Request<'VFIO_DEVICE_ATTACH_IOMMUFD_PT'>;
 export const VFIO_DEVICE_DETACH_PASID = 1 << 0;
-export const VFIO_DEVICE_DETACH_IOMMUFD_PT = _IO(VFIO_TYPE, VFIO_BASE + 20);
+export const VFIO_DEVICE_DETACH_IOMMUFD_PT = _IO(VFIO_TYPE, VFIO_BASE + 20) as Request<'VFIO_DEVICE_DETACH_IOMMUFD_PT'>;
 
 // Feature ids (flags & VFIO_DEVICE_FEATURE_MASK)
 export const VFIO_DEVICE_FEATURE_PCI_VF_TOKEN = 0;
@@ -280,7 +281,7 @@ export const VFIO_DEVICE_STATE_PRE_COPY_P2P = 7;
 export const VFIO_DEVICE_STATE_NR = 8;
 
 /** On a migration data fd (not the device fd). */
-export const VFIO_MIG_GET_PRECOPY_INFO = _IO(VFIO_TYPE, VFIO_BASE + 21);
+export const VFIO_MIG_GET_PRECOPY_INFO = _IO(VFIO_TYPE, VFIO_BASE + 21) as Request<'VFIO_MIG_GET_PRECOPY_INFO'>;
 
 // VFIO_DEVICE_FEATURE_BUS_MASTER ops
 export const VFIO_DEVICE_FEATURE_CLEAR_MASTER = 0;
@@ -292,31 +293,31 @@ export const VFIO_IOMMU_INFO_CAPS = 1 << 1;
 export const VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE = 1;
 export const VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION = 2;
 export const VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL = 3;
-export const VFIO_IOMMU_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 12);
+export const VFIO_IOMMU_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 12) as Request<'VFIO_IOMMU_GET_INFO'>;
 
 export const VFIO_DMA_MAP_FLAG_READ = 1 << 0;
 export const VFIO_DMA_MAP_FLAG_WRITE = 1 << 1;
 export const VFIO_DMA_MAP_FLAG_VADDR = 1 << 2;
-export const VFIO_IOMMU_MAP_DMA = _IO(VFIO_TYPE, VFIO_BASE + 13);
+export const VFIO_IOMMU_MAP_DMA = _IO(VFIO_TYPE, VFIO_BASE + 13) as Request<'VFIO_IOMMU_MAP_DMA'>;
 
 export const VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP = 1 << 0;
 export const VFIO_DMA_UNMAP_FLAG_ALL = 1 << 1;
 export const VFIO_DMA_UNMAP_FLAG_VADDR = 1 << 2;
-export const VFIO_IOMMU_UNMAP_DMA = _IO(VFIO_TYPE, VFIO_BASE + 14);
+export const VFIO_IOMMU_UNMAP_DMA = _IO(VFIO_TYPE, VFIO_BASE + 14) as Request<'VFIO_IOMMU_UNMAP_DMA'>;
 
 /** sPAPR only; type1 answers ENOTTY. */
-export const VFIO_IOMMU_ENABLE = _IO(VFIO_TYPE, VFIO_BASE + 15);
+export const VFIO_IOMMU_ENABLE = _IO(VFIO_TYPE, VFIO_BASE + 15) as Request<'VFIO_IOMMU_ENABLE'>;
 /** sPAPR only; type1 answers ENOTTY. */
-export const VFIO_IOMMU_DISABLE = _IO(VFIO_TYPE, VFIO_BASE + 16);
+export const VFIO_IOMMU_DISABLE = _IO(VFIO_TYPE, VFIO_BASE + 16) as Request<'VFIO_IOMMU_DISABLE'>;
 
 export const VFIO_IOMMU_DIRTY_PAGES_FLAG_START = 1 << 0;
 export const VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP = 1 << 1;
 export const VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP = 1 << 2;
-export const VFIO_IOMMU_DIRTY_PAGES = _IO(VFIO_TYPE, VFIO_BASE + 17);
+export const VFIO_IOMMU_DIRTY_PAGES = _IO(VFIO_TYPE, VFIO_BASE + 17) as Request<'VFIO_IOMMU_DIRTY_PAGES'>;
 
 // ---- sPAPR TCE IOMMU (container) ----
 export const VFIO_IOMMU_SPAPR_INFO_DDW = 1 << 0;
-export const VFIO_IOMMU_SPAPR_TCE_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 12);
+export const VFIO_IOMMU_SPAPR_TCE_GET_INFO = _IO(VFIO_TYPE, VFIO_BASE + 12) as Request<'VFIO_IOMMU_SPAPR_TCE_GET_INFO'>;
 
 export const VFIO_EEH_PE_DISABLE = 0;
 export const VFIO_EEH_PE_ENABLE = 1;
@@ -333,12 +334,12 @@ export const VFIO_EEH_PE_RESET_HOT = 6;
 export const VFIO_EEH_PE_RESET_FUNDAMENTAL = 7;
 export const VFIO_EEH_PE_CONFIGURE = 8;
 export const VFIO_EEH_PE_INJECT_ERR = 9;
-export const VFIO_EEH_PE_OP = _IO(VFIO_TYPE, VFIO_BASE + 21);
+export const VFIO_EEH_PE_OP = _IO(VFIO_TYPE, VFIO_BASE + 21) as Request<'VFIO_EEH_PE_OP'>;
 
-export const VFIO_IOMMU_SPAPR_REGISTER_MEMORY = _IO(VFIO_TYPE, VFIO_BASE + 17);
-export const VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY = _IO(VFIO_TYPE, VFIO_BASE + 18);
-export const VFIO_IOMMU_SPAPR_TCE_CREATE = _IO(VFIO_TYPE, VFIO_BASE + 19);
-export const VFIO_IOMMU_SPAPR_TCE_REMOVE = _IO(VFIO_TYPE, VFIO_BASE + 20);
+export const VFIO_IOMMU_SPAPR_REGISTER_MEMORY = _IO(VFIO_TYPE, VFIO_BASE + 17) as Request<'VFIO_IOMMU_SPAPR_REGISTER_MEMORY'>;
+export const VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY = _IO(VFIO_TYPE, VFIO_BASE + 18) as Request<'VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY'>;
+export const VFIO_IOMMU_SPAPR_TCE_CREATE = _IO(VFIO_TYPE, VFIO_BASE + 19) as Request<'VFIO_IOMMU_SPAPR_TCE_CREATE'>;
+export const VFIO_IOMMU_SPAPR_TCE_REMOVE = _IO(VFIO_TYPE, VFIO_BASE + 20) as Request<'VFIO_IOMMU_SPAPR_TCE_REMOVE'>;
 
 // ---- vfio-pci device fd layout (include/linux/vfio_pci_core.h) ----
 /** Each region index owns a 1 TiB window of the device fd. */

@@ -75,10 +75,13 @@ describe('iommufd dispatch', () => {
       }
       return undefined;
     };
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     const e1 = err(() => p.ioctl(fd, uapi.IOMMU_IOAS_MAP, { size: 40, flags: 6, ioas_id: 1, user_va: 0x1000n, length: 4096, iova: 0n }));
     expect(e1).toBeInstanceOf(TypeError);
     expect((e1 as { code: string }).code).toBe('ERR_INVALID_ARG_TYPE');
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     expect(err(() => p.ioctl(fd, uapi.IOMMU_DESTROY, 'x'))).toBeInstanceOf(TypeError);
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     expect(err(() => p.ioctl(fd, uapi.IOMMU_DESTROY, { size: 8, id: 1n }))).toBeInstanceOf(TypeError);
   });
 });

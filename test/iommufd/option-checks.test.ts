@@ -23,9 +23,9 @@ describe('IOMMU_OPTION', () => {
   it('only val64 is written back, also for SET; a failed call writes nothing', () => {
     const { p, fd } = iommufd();
     const ioas = ioasAlloc(p, fd);
-    const set = { size: 24, option_id: uapi.IOMMU_OPTION_HUGE_PAGES, op: uapi.IOMMU_OPTION_OP_SET, object_id: ioas, val64: 0n, extra: 'kept' };
+    const set = { size: 24, option_id: uapi.IOMMU_OPTION_HUGE_PAGES, op: uapi.IOMMU_OPTION_OP_SET, object_id: ioas, val64: 0n, __reserved: 0 };
     p.ioctl(fd, uapi.IOMMU_OPTION, set);
-    expect(set).toEqual({ size: 24, option_id: 1, op: 0, object_id: ioas, val64: 0n, extra: 'kept' });
+    expect(set).toEqual({ size: 24, option_id: 1, op: 0, object_id: ioas, val64: 0n, __reserved: 0 });
     const bad = { size: 24, option_id: uapi.IOMMU_OPTION_HUGE_PAGES, op: uapi.IOMMU_OPTION_OP_SET, object_id: ioas, val64: 2n };
     expectErrno(() => p.ioctl(fd, uapi.IOMMU_OPTION, bad), 'EINVAL');
     expect(bad.val64).toBe(2n);

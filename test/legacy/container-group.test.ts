@@ -52,10 +52,13 @@ describe('container ioctls', () => {
       }
       return undefined;
     };
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     const e1 = err(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: 0x1000, iova: 0n, size: 0x1000n }));
     expect(e1).toBeInstanceOf(TypeError);
     expect((e1 as { code: string }).code).toBe('ERR_INVALID_ARG_TYPE');
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     expect(err(() => p.ioctl(g, uapi.VFIO_GROUP_SET_CONTAINER, { fd: c }))).toBeInstanceOf(TypeError);
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     expect(err(() => p.ioctl(g, uapi.VFIO_GROUP_GET_DEVICE_FD, 5))).toBeInstanceOf(TypeError);
     expectErrno(() => p.ioctl(c, uapi.VFIO_IOMMU_MAP_DMA), 'EFAULT');
     expectErrno(() => p.ioctl(g, uapi.VFIO_GROUP_GET_STATUS), 'EFAULT');

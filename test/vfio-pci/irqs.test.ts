@@ -35,6 +35,7 @@ describe('GET_IRQ_INFO', () => {
     expect(errnoOf(() => q(5))).toBe('EINVAL');
     expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 15, index: 0 }))).toBe('EINVAL');
     expect(errnoOf(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO))).toBe('EFAULT');
+    // @ts-expect-error -- the wrong JS type is refused by the compiler too; this checks the run-time TypeError
     expect(() => o.p.ioctl(o.device, uapi.VFIO_DEVICE_GET_IRQ_INFO, { argsz: 16n, index: 0 })).toThrow(TypeError);
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * The skin's unknown-field check of an ioctl argument: a key the request's struct lacks
+ * (`{ vadr: buf }` for VFIO_IOMMU_MAP_DMA) is a TypeError ERR_INVALID_ARG_TYPE naming the
+ * struct and its fields, thrown before the kernel sees the call — a C compiler would have
+ * refused the initialiser, and a silently ignored typo would otherwise come back as EFAULT.
+ * The struct is the one the fd's kind gives the request (ioctls.ts); where one number means
+ * several structs on that kind (type1 and sPAPR on a container), a key any of them has passes.
+ */
+import { describeUnknownField, unknownArgFields, type UnknownArgField } from '../uapi/arg-fields.js';
+import { VFIO_IOCTLS, iommufdIoctl, type FdKind } from '../uapi/ioctls.js';
+
+/** The structs `request` takes on an fd of kind `fd` (an iommufd fd also serves the container requests). */
+function argStructs(fd: FdKind | undefined, request: number): string[] {
+  if (fd === undefined) return [];
+  const onIommufd = fd === 'iommufd' ? iommufdIoctl(request)?.struct : undefined;
+  if (onIommufd !== undefined) return [onIommufd];
+  const kind = fd === 'iommufd' ? 'container' : fd;
+  return VFIO_IOCTLS.filter((c) => c.fd === kind && c.request === request && c.struct !== null).map((c) => c.struct!);
+}
+
+/** The first key of `arg` no candidate struct has, or null. */
+export function unknownIoctlField(fd: FdKind | undefined, request: number, arg: unknown): UnknownArgField | null {
+  let best: UnknownArgField[] | null = null;
+  for (const s of argStructs(fd, request)) {
+    const found = unknownArgFields(s, arg);
+    if (found.length === 0) return null;
+    if (best === null || found.length < best.length) best = found;
+  }
+  return best?.[0] ?? null;
+}
+
+/** Throws the TypeError for an unknown field (contract §3: ERR_INVALID_ARG_TYPE). */
+export function checkIoctlFields(fd: FdKind | undefined, request: number, arg: unknown): void {
+  const u = unknownIoctlField(fd, request, arg);
+  if (u === null) return;
+  const err = new TypeError(describeUnknownField(u)) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  throw err;
+}
