@@ -225,7 +225,7 @@ export class CodeMode implements Timeline {
     const s = this.steps[this.pos - 1];
     if (s === undefined) return undefined;
     const m = / = (.*)$/.exec(s.label);
-    return { title: `step ${s.index}: ${s.label}`, ok: s.ok, ...(m !== null ? { outcome: m[1]! } : {}), messages: [], asked: [], entries: s.entries };
+    return { title: `step ${s.index}: ${s.label}`, ok: s.ok, ...(m !== null ? { outcome: m[1]! } : {}), messages: [], asked: s.asked ?? [], entries: s.entries };
   }
 
   status() {

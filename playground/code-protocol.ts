@@ -14,6 +14,8 @@ export interface CodeStep {
   readonly label: string;
   readonly ok: boolean;
   readonly entries: readonly TraceEntry[];
+  /** What the call was given and what it got back, as [field, value] rows (an ioctl's struct after the call, a store's value and width). */
+  readonly asked?: ReadonlyArray<readonly [string, string]>;
   /** The machine drawn after the step (left out past the picture budget). */
   readonly svg?: string;
 }

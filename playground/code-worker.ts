@@ -7,12 +7,13 @@
  * after it, so the page can show the pictures follow the code, forward and back.
  */
 import * as vfioSim from '../src/index.js';
-import type { HostOptions } from '../src/index.js';
+import type { HostOptions, SpawnOptions } from '../src/index.js';
 import type { TraceEntry } from '../src/base/trace.js';
 import { drawMachine } from '../src/tools/pictures/index.js';
 import { hostState } from '../src/tools/report/state.js';
 import type { CodeStep, RunFailure, RunRequest, WorkerMessage } from './code-protocol.js';
 import { userFrame } from './lib/user-code.js';
+import { flatten, showValue } from './lib/entry-fields.js';
 import { describeValue } from './lib/console-format.js';
 
 /** Steps posted with a picture each; past it only the end gets one (drawing costs ~15 ms). */
@@ -24,11 +25,17 @@ const FILE = 'driver.js';
 
 const post = (m: WorkerMessage): void => postMessage(m);
 
+/** CPU loads and stores of a Process, with their width in bytes. */
+const ACCESSES = { read8: 1, read16: 2, read32: 4, read64: 8, write8: 1, write16: 2, write32: 4, write64: 8 } as const;
+type Access = keyof typeof ACCESSES;
+
 class Recorder {
   private steps = 0;
   private pictures = 0;
   private pending: TraceEntry[] = [];
   private last: vfioSim.Host | undefined;
+  /** The argument of the ioctl in progress (the kernel has written back into it when the syscall is traced). */
+  arg: unknown;
 
   get count(): number {
     return this.steps;
@@ -42,8 +49,26 @@ class Recorder {
       this.last = host;
       if (this.pending.length >= PENDING_LIMIT) this.pending.shift();
       this.pending.push(e);
-      if (e.kind === 'syscall' && this.steps < STEP_BUDGET) this.flush(host, e.text, !/ = -E[A-Z0-9]+/.test(e.text));
+      if (e.kind === 'syscall' && this.steps < STEP_BUDGET) this.flush(host, e.text, !/ = -E[A-Z0-9]+/.test(e.text), this.argRows(e));
     });
+  }
+
+  /** A CPU load or store just done (or refused with a signal): a step with its address, width and value. */
+  access(host: vfioSim.Host, name: Access, addr: bigint, value: unknown, error: unknown): void {
+    if (this.steps >= STEP_BUDGET) return;
+    const width = ACCESSES[name];
+    const store = name.startsWith('write');
+    const shown = typeof value === 'number' || typeof value === 'bigint' ? `0x${value.toString(16)}` : value === undefined ? '' : showValue(value);
+    const label = store ? `${name}(0x${addr.toString(16)}, ${shown})` : `${name}(0x${addr.toString(16)})${error === undefined ? ` = ${shown}` : ''}`;
+    const rows: Array<[string, string]> = [['address', `0x${addr.toString(16)}`], ['width', `${width} byte(s)`]];
+    if (value !== undefined) rows.push([store ? 'value stored' : 'value loaded', shown]);
+    if (error !== undefined) rows.push(['signal', error instanceof Error ? error.message : String(error)]);
+    this.flush(host, error === undefined ? label : `${label} → ${(error as { code?: string }).code ?? 'error'}`, error === undefined, rows, store);
+  }
+
+  private argRows(e: TraceEntry): Array<[string, string]> | undefined {
+    if (!e.text.startsWith('ioctl(') || this.arg === undefined) return undefined;
+    return typeof this.arg === 'object' && this.arg !== null ? flatten(this.arg, 'arg') : [['arg', showValue(this.arg)]];
   }
 
   /** The rest of the trace and the final machine, always with its picture. */
@@ -53,10 +78,10 @@ class Recorder {
     this.flush(this.last, ok ? 'end of the code' : 'stopped by an error', ok);
   }
 
-  private flush(host: vfioSim.Host, label: string, ok: boolean): void {
-    const svg = this.pictures < PICTURE_BUDGET ? drawMachine(hostState(host), { subtitle: `after: ${label}` }) : undefined;
+  private flush(host: vfioSim.Host, label: string, ok: boolean, asked?: Array<[string, string]>, draw = true): void {
+    const svg = draw && this.pictures < PICTURE_BUDGET ? drawMachine(hostState(host), { subtitle: `after: ${label}` }) : undefined;
     if (svg !== undefined) this.pictures++;
-    const step: CodeStep = { index: this.steps++, label, ok, entries: this.pending, ...(svg !== undefined ? { svg } : {}) };
+    const step: CodeStep = { index: this.steps++, label, ok, entries: this.pending, ...(asked !== undefined ? { asked } : {}), ...(svg !== undefined ? { svg } : {}) };
     this.pending = [];
     post({ type: 'step', step });
   }
@@ -86,6 +111,40 @@ async function lineOffset(): Promise<number> {
   return 0;
 }
 
+/**
+ * Watch one process of the student's (own properties over the class's methods, in this
+ * worker only): the ioctl argument in flight, and every CPU load and store as a step.
+ */
+function instrument(p: vfioSim.Process, host: vfioSim.Host, rec: Recorder): vfioSim.Process {
+  const ioctl = p.ioctl.bind(p);
+  p.ioctl = (fd, request, arg) => {
+    rec.arg = arg;
+    try {
+      return ioctl(fd, request, arg);
+    } finally {
+      rec.arg = undefined;
+    }
+  };
+  const fork = p.fork.bind(p);
+  p.fork = () => instrument(fork(), host, rec);
+  const methods = p as unknown as Record<Access, (addr: bigint, v?: unknown) => unknown>;
+  for (const name of Object.keys(ACCESSES) as Access[]) {
+    const real = methods[name].bind(p);
+    methods[name] = (addr: bigint, v?: unknown) => {
+      let out: unknown;
+      try {
+        out = real(addr, v);
+      } catch (e) {
+        rec.access(host, name, addr, v, e);
+        throw e;
+      }
+      rec.access(host, name, addr, name.startsWith('write') ? v : out, undefined);
+      return out;
+    };
+  }
+  return p;
+}
+
 async function run(req: RunRequest): Promise<void> {
   const recorder = new Recorder();
   vfioSim.SystemError.stackFrameLimit = Infinity;
@@ -95,6 +154,10 @@ async function run(req: RunRequest): Promise<void> {
     constructor(topology?: unknown, opts?: HostOptions) {
       super(topology, opts);
       recorder.track(this, topoName(topology));
+    }
+
+    override spawn(opts?: SpawnOptions): vfioSim.Process {
+      return instrument(super.spawn(opts), this, recorder);
     }
   }
   const testing = /vfio-sim\/testing/.test(req.code) ? await import('../src/testing/index.js') : undefined;
