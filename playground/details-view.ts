@@ -42,7 +42,9 @@ export function renderDetails(box: HTMLElement, d: StepDetails | undefined): voi
   box.append(el('h2', 'title', d.title));
   if (d.outcome !== undefined) {
     const p = el('p', 'outcome');
-    p.append(el('span', d.ok === false ? 'messages' : '', `${d.ok === false ? '✗' : '✓'} returned ${d.outcome}`));
+    // expect-, note and run steps make no call: they held or did not
+    const said = d.outcome === 'ok' ? 'held' : d.outcome === 'failed' ? 'did not hold' : `returned ${d.outcome}`;
+    p.append(el('span', d.ok === false ? 'messages' : '', `${d.ok === false ? '✗' : '✓'} ${said}`));
     box.append(p);
   }
   if (d.note) box.append(el('p', 'muted', d.note));

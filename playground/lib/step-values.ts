@@ -28,7 +28,7 @@ export function stepValues(step: Step, vars: Vars): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(step)) {
     if (SKIP.has(k) || v === undefined) continue;
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v, k, rows);
+    if (typeof v === 'object' && v !== null && !FLAG_FIELDS.has(k)) flatten(v, k, rows);
     else rows.push([k, worked(k, v, vars)]);
   }
   if (step.op === 'ioctl' && step.arg !== undefined) {

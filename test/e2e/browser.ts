@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the browser)
 /**
  * The browser side of the e2e tests: vite serves playground/, Debian's chromium (headless,
  * driven by playwright-core, nothing downloaded; scripts/e2e/prepare.sh installs it) loads

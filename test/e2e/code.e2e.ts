@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the browser)
 /**
  * The code pane in Chromium: a student's driver code runs in a worker against the package's
  * API, the pictures follow it step by step (forward and back), errors are shown readably

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the browser)
 /**
  * Scenario mode's new abilities in Chromium: stepping back (a replay to the step before),
  * step details with values (a store's value and width, an ioctl's struct fields), and the
