@@ -120,3 +120,22 @@ describe('user code', () => {
     expect(topologyName('server')).toBe('server');
   });
 });
+
+describe("the trace's call and access details", () => {
+  it('shows a call as strace does, one row per struct field, with what it wrote back', () => {
+    const detail = {
+      type: 'call', syscall: 'ioctl', ret: '0',
+      args: [{ name: 'fd', value: '3' }, { name: 'request', value: 'VFIO_DEVICE_GET_REGION_INFO' }, { name: 'arg', value: { struct: 'vfio_region_info', fields: [{ name: 'argsz', value: '32' }, { name: 'index', value: '0' }] } }],
+      out: { struct: 'vfio_region_info', fields: [{ name: 'size', value: '0x1000' }] },
+    };
+    const rows = entryFields({ time: 0n, kind: 'syscall', who: 'pid 1', text: 'ioctl(...)', detail } as never);
+    expect(rows).toEqual([['fd', '3'], ['request', 'VFIO_DEVICE_GET_REGION_INFO'], ['arg.argsz', '32'], ['arg.index', '0'], ['returned', '0'], ['=> (written back).size', '0x1000']]);
+    const failed = entryFields({ time: 0n, kind: 'syscall', who: 'pid 1', text: 'x', detail: { type: 'call', syscall: 'close', args: [{ name: 'fd', value: '9' }], ret: '-1', errno: 'EBADF', why: 'no such fd' } } as never);
+    expect(failed).toEqual([['fd', '9'], ['returned', '-1 EBADF'], ['why', 'no such fd']]);
+  });
+
+  it('shows a load or store with its width, target and value', () => {
+    const rows = entryFields({ time: 0n, kind: 'cpu', who: 'pid 1', text: 'store64 bar0+0x80 ← 0x100000', detail: { type: 'store', bytes: 8, addr: 0x7effffef0080n, target: 'bar0+0x80', value: 0x100000n } } as never);
+    expect(rows).toEqual([['store', '8 byte(s) at bar0+0x80'], ['address', '0x7effffef0080'], ['value', '0x100000']]);
+  });
+});
