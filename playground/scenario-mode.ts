@@ -41,6 +41,11 @@ export class ScenarioMode implements Timeline {
     private readonly stage: Stage,
     private readonly topology: TopologyPane,
   ) {
+    const own = document.createElement('option');
+    own.value = '';
+    own.disabled = true;
+    own.textContent = '(your own scenario: open a file or paste JSON)';
+    this.ui.select.appendChild(own);
     for (const f of bundledScenarios) {
       const opt = document.createElement('option');
       opt.value = f;
@@ -53,6 +58,7 @@ export class ScenarioMode implements Timeline {
       this.ui.editorBox.hidden = !this.ui.editorBox.hidden;
       if (!this.ui.editorBox.hidden && this.editor.value === '') this.editor.value = JSON.stringify(scenarioFiles[this.source]?.default ?? {}, null, 2);
     });
+    this.ui.description.addEventListener('click', () => this.ui.description.classList.toggle('full'));
     $('scenario-load').addEventListener('click', () => this.loadText(this.editor.value, 'your scenario'));
     $<HTMLInputElement>('scenario-file').addEventListener('change', async (e) => {
       const input = e.target as HTMLInputElement;

@@ -40,7 +40,7 @@ export function stepValues(step: Step, vars: Vars): Array<[string, string]> {
       // not convertible now (a failed earlier step): the arg as written
     }
     if (typeof arg === 'object' && arg !== null) flatten(arg, 'arg', rows);
-    else rows.push(['arg', showValue(arg)]);
+    else rows.push(['arg', typeof step.arg === 'string' && arg !== step.arg ? `${step.arg} = ${showValue(arg)}` : showValue(arg)]);
   }
   return rows;
 }

@@ -68,6 +68,7 @@ describe('step values', () => {
     expect(map['arg.iova']).toBe('0x100000');
     expect(map['arg.argsz']).toBe('32 (0x20)');
     expect(map['fd']).toBe('container = 0');
+    expect(Object.fromEntries(stepValues(tour.steps[7]!, run.vars))['arg']).toBe('VFIO_TYPE1v2_IOMMU = 3');
   });
 
   it('shows integers in hex past 9, bytes in hex, and any extra trace field', () => {
