@@ -50,6 +50,7 @@ export class TopologyPane {
   fail(issues: ReadonlyArray<{ path: string; message: string }>): void {
     showIssues(this.errors, 'This topology cannot be used:', issues);
     $<HTMLDetailsElement>('topo-box').open = true;
+    this.errors.scrollIntoView({ block: 'nearest' });
   }
 
   private apply(): void {
@@ -62,6 +63,7 @@ export class TopologyPane {
     const r = safeParseTopology(parsed.value);
     if (!r.ok) {
       showIssues(this.errors, `The topology has ${r.issues.length} problem(s):`, r.issues.map((i) => ({ path: `topology${i.path === '(root)' || i.path === '' ? '' : i.path.startsWith('[') ? i.path : `.${i.path}`}`, message: i.message })));
+      this.errors.scrollIntoView({ block: 'nearest' });
       return;
     }
     this.errors.textContent = '';
