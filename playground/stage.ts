@@ -56,6 +56,15 @@ export class Stage {
       const li = (e.target as HTMLElement).closest('li');
       if (li !== null && this.timeline) this.move(Number(li.dataset['index']) + 1);
     });
+    // ← and → move back and forward, unless the user is typing
+    document.addEventListener('keydown', (e) => {
+      const typing = e.target instanceof HTMLElement && e.target.closest('textarea, input, select') !== null;
+      if (typing || e.altKey || e.ctrlKey || e.metaKey || this.timeline === undefined) return;
+      if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+        e.preventDefault();
+        this.move(this.timeline.position() + (e.key === 'ArrowLeft' ? -1 : 1));
+      }
+    });
     this.ui.zoom.addEventListener('click', () => {
       const actual = this.ui.picture.classList.toggle('actual');
       this.ui.zoom.textContent = actual ? 'Fit to width' : 'Actual size';

@@ -131,6 +131,21 @@ describe('driver code', () => {
     expect(await text('#code-errors')).toContain("'vfio-sim' has no export named Nope");
   });
 
+  it('the code gets the machine in the topology pane as `topology`', async () => {
+    await page.click('#topo-box summary');
+    const topo = JSON.parse(await page.locator('#topology').inputValue()) as { name: string };
+    topo.name = 'my-bench';
+    await page.fill('#topology', JSON.stringify(topo, null, 2));
+    await page.click('#apply');
+    expect(await text('#topo-errors')).toBe('');
+    await runCode("import { Host } from 'vfio-sim';\nconst host = new Host(topology);\nconsole.log(host.topology.name);\n");
+    expect(await text('#console')).toBe('my-bench');
+    expect(await text('#steps li >> nth=0')).toContain('new Host(): machine "my-bench" booted');
+    expect(await text('#picture')).toContain('my-bench');
+    await page.click('#revert');
+    await page.click('#topo-box summary');
+  });
+
   it('a loop that never ends is stopped by the Stop button, the steps so far kept', async () => {
     await page.fill('#code', "import { Host, uapi } from 'vfio-sim';\nconst p = new Host(topology).spawn();\np.open('/dev/vfio/vfio', uapi.O_RDWR);\nwhile (true) {}\n");
     await page.click('#code-run');

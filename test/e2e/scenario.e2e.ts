@@ -54,6 +54,10 @@ describe('stepping back', () => {
     await page.click('#back');
     await page.click('#back');
     expect(await text('#status')).toMatch(/^step 4 of \d+$/);
+    await page.keyboard.press('ArrowLeft'); // the arrow keys move too
+    expect(await text('#status')).toMatch(/^step 3 of \d+$/);
+    await page.keyboard.press('ArrowRight');
+    expect(await text('#status')).toMatch(/^step 4 of \d+$/);
     await page.click('#reset');
     expect(await text('#status')).toMatch(/^step 0 of \d+$/);
     expect(await page.locator('#back').isDisabled()).toBe(true);
