@@ -7,7 +7,7 @@
 export class CodeEditor {
   readonly textarea: HTMLTextAreaElement;
   private readonly gutter: HTMLPreElement;
-  private marked: number | undefined;
+  private marked = new Set<number>();
 
   constructor(host: HTMLElement, opts: { id: string; label: string }) {
     const box = document.createElement('div');
@@ -24,7 +24,7 @@ export class CodeEditor {
     box.append(this.gutter, this.textarea);
     host.appendChild(box);
     this.textarea.addEventListener('input', () => {
-      this.marked = undefined;
+      this.marked.clear();
       this.renumber();
     });
     this.textarea.addEventListener('scroll', () => (this.gutter.scrollTop = this.textarea.scrollTop));
@@ -37,15 +37,21 @@ export class CodeEditor {
 
   set value(text: string) {
     this.textarea.value = text;
-    this.marked = undefined;
+    this.marked.clear();
     this.renumber();
     this.textarea.scrollTop = 0;
   }
 
-  /** Mark a line (1-based) in the gutter and bring it into view; undefined clears the mark. */
+  /** Mark a line (1-based) in the gutter and bring it into view; undefined clears the marks. */
   markLine(line: number | undefined): void {
-    this.marked = line;
+    this.markLines(line === undefined ? [] : [line]);
+  }
+
+  /** Mark lines (1-based) in the gutter and bring the first into view. */
+  markLines(lines: readonly number[]): void {
+    this.marked = new Set(lines);
     this.renumber();
+    const line = lines.length === 0 ? undefined : Math.min(...lines);
     if (line === undefined) return;
     const lineHeight = parseFloat(getComputedStyle(this.textarea).lineHeight) || 17;
     const top = (line - 1) * lineHeight;
@@ -58,7 +64,7 @@ export class CodeEditor {
     this.gutter.textContent = '';
     const frag = document.createDocumentFragment();
     for (let i = 1; i <= n; i++) {
-      if (i === this.marked) {
+      if (this.marked.has(i)) {
         const bad = document.createElement('span');
         bad.className = 'bad';
         bad.textContent = String(i);

@@ -10,6 +10,7 @@ import { drawMachine } from '../src/tools/pictures/index.js';
 import { hostState } from '../src/tools/report/state.js';
 import { CodeEditor } from './editor.js';
 import { showIssues } from './issues-view.js';
+import { pathLines, lineOfPath } from './lib/json-lines.js';
 import { parseJsonText } from './lib/json-text.js';
 import { stepValues } from './lib/step-values.js';
 import { moveTo, runTo, stepEntries } from './lib/timeline.js';
@@ -92,14 +93,17 @@ export class ScenarioMode implements Timeline {
       showIssues(this.ui.errors, `${label} is not valid JSON:`, [{ path: `line ${parsed.line} column ${parsed.column}`, message: parsed.message }]);
       return;
     }
-    this.load(parsed.value, label);
+    const issues = this.load(parsed.value, label);
+    const lines = pathLines(text);
+    this.editor.markLines(issues.flatMap((i) => lineOfPath(lines, i.path) ?? []));
   }
 
-  private load(json: unknown, label: string): void {
+  /** Validate and start a scenario; returns the problems found (shown under the editor). */
+  private load(json: unknown, label: string): ReadonlyArray<{ path: string; message: string }> {
     const r = validateScenario(json);
     if (!r.ok) {
       showIssues(this.ui.errors, `${label} has ${r.issues.length} problem(s) — nothing was run:`, r.issues);
-      return;
+      return r.issues;
     }
     const s = r.scenario;
     let topo: unknown;
@@ -108,7 +112,7 @@ export class ScenarioMode implements Timeline {
     } catch (e) {
       if (!(e instanceof ScenarioInputError)) throw e;
       showIssues(this.ui.errors, `${label}: its machine cannot be loaded:`, e.issues);
-      return;
+      return e.issues;
     }
     // the stage keeps the previous run until this one can start (its machine may need fixing)
     this.scenario = s;
@@ -116,11 +120,11 @@ export class ScenarioMode implements Timeline {
     this.topology.set(topo);
     if (scenarioFiles[label] === undefined) this.ui.select.value = '';
     this.ui.description.textContent = `${label === s.name || scenarioFiles[label] !== undefined ? '' : `${label}: `}${s.name}${s.title ? ` — ${s.title}` : ''}. ${s.description ?? ''}`;
-    this.restart();
+    return this.restart();
   }
 
-  /** A fresh run on the applied topology; false (and the problems shown) when it cannot start. */
-  private restart(): boolean {
+  /** A fresh run on the applied topology; the problems (shown) when it cannot start. */
+  private restart(): ReadonlyArray<{ path: string; message: string }> {
     const topo = this.topology.value;
     try {
       this.run = runTo({ ...this.scenario, ...(topo !== undefined ? { topology: topo as Record<string, unknown> } : {}) }, 0);
@@ -128,12 +132,12 @@ export class ScenarioMode implements Timeline {
       if (!(e instanceof ScenarioInputError)) throw e;
       showIssues(this.ui.errors, 'This scenario cannot start:', e.issues);
       if (e.issues.some((i) => i.path.startsWith('topology'))) this.topology.fail(e.issues);
-      return false;
+      return e.issues;
     }
     this.ui.errors.textContent = '';
     this.stale = false;
     this.stage.show(this);
-    return true;
+    return [];
   }
 
   items() {

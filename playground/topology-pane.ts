@@ -7,6 +7,7 @@
 import { safeParseTopology } from '../src/hardware/topology/index.js';
 import { CodeEditor } from './editor.js';
 import { showIssues } from './issues-view.js';
+import { lineOfPath, pathLines } from './lib/json-lines.js';
 import { parseJsonText } from './lib/json-text.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -49,8 +50,15 @@ export class TopologyPane {
   /** Show problems the caller found when using the topology (a host refusing it). */
   fail(issues: ReadonlyArray<{ path: string; message: string }>): void {
     showIssues(this.errors, 'This topology cannot be used:', issues);
+    this.markIssues(issues.map((i) => i.path));
     $<HTMLDetailsElement>('topo-box').open = true;
     this.errors.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Mark the editor lines of `topology.…` paths. */
+  private markIssues(paths: readonly string[]): void {
+    const lines = pathLines(this.editor.value);
+    this.editor.markLines(paths.flatMap((p) => lineOfPath(lines, p.replace(/^topology\.?/, '')) ?? []));
   }
 
   private apply(): void {
@@ -62,7 +70,9 @@ export class TopologyPane {
     }
     const r = safeParseTopology(parsed.value);
     if (!r.ok) {
-      showIssues(this.errors, `The topology has ${r.issues.length} problem(s):`, r.issues.map((i) => ({ path: `topology${i.path === '(root)' || i.path === '' ? '' : i.path.startsWith('[') ? i.path : `.${i.path}`}`, message: i.message })));
+      const issues = r.issues.map((i) => ({ path: `topology${i.path === '(root)' || i.path === '' ? '' : i.path.startsWith('[') ? i.path : `.${i.path}`}`, message: i.message }));
+      showIssues(this.errors, `The topology has ${r.issues.length} problem(s):`, issues);
+      this.markIssues(issues.map((i) => i.path));
       this.errors.scrollIntoView({ block: 'nearest' });
       return;
     }

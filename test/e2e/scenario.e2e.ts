@@ -123,6 +123,11 @@ describe('your own scenario', () => {
     expect(errors).toContain('steps[3].request');
     expect(errors).toContain('steps[4].fd');
     expect(errors).toContain('steps[5]');
+    // and the lines they are on are marked in the editor's gutter
+    const marked = await page.locator('#scenario-editor .gutter .bad').allTextContents();
+    const lines = JSON.stringify(bad, null, 2).split('\n');
+    expect(marked).toContain(String(lines.findIndex((l) => l.includes('VFIO_GROUP_SET_CONTAINR')) + 1));
+    expect(marked).toContain(String(lines.findIndex((l) => l.includes('"contaner"')) + 1));
     // the previous run is still on the stage, untouched
     expect(await text('#status')).toBe('all 5 steps held');
     const box = await page.locator('#scenario-errors').boundingBox();
@@ -156,6 +161,7 @@ describe('your own scenario', () => {
     await page.setInputFiles('#topology-file', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{ "name": "x", "pci": [ { "bdf": "nope", "type": "endpoint" } ] }') });
     await page.waitForFunction(() => document.getElementById('topo-errors')!.textContent !== '');
     expect(await text('#topo-errors')).toContain('topology.pci[0].bdf');
+    expect(await page.locator('#topology-editor-host .gutter .bad').allTextContents()).toEqual(['1']);
     await page.click('#revert');
     expect(await text('#topo-errors')).toBe('');
   });

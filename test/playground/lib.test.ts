@@ -140,3 +140,19 @@ describe("the trace's call and access details", () => {
     expect(rows).toEqual([['store', '8 byte(s) at bar0+0x80'], ['address', '0x7effffef0080'], ['value', '0x100000']]);
   });
 });
+
+describe('JSON lines', () => {
+  it('finds the line each field path starts on, and the nearest ancestor of a missing one', async () => {
+    const { pathLines, lineOfPath } = await import('../../playground/lib/json-lines.js');
+    const text = JSON.stringify({ name: 'x', steps: [{ op: 'note', text: 'a' }, { op: 'ioctl', fd: 'c', request: 'NOPE', arg: { argsz: 8 } }] }, null, 2);
+    const lines = pathLines(text);
+    const at = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(lines.get('name')).toBe(at('"name"'));
+    expect(lines.get('steps[1].request')).toBe(at('"NOPE"'));
+    expect(lines.get('steps[1].arg.argsz')).toBe(at('"argsz"'));
+    expect(lineOfPath(lines, 'steps[1].prot')).toBe(at('"op": "ioctl"') - 1); // the step's own "{"
+    expect(lineOfPath(lines, 'steps[1].arg.argsz')).toBe(at('"argsz"'));
+    expect(lineOfPath(lines, 'nowhere')).toBeUndefined();
+    expect(pathLines('{"a": "b\\"c", "d": [1, {"e": null}]}').get('d[1].e')).toBe(1);
+  });
+});
