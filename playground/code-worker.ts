@@ -53,6 +53,11 @@ class Recorder {
     });
   }
 
+  /** The clock ran (host.run, host.advance): what the devices did meanwhile is a step of its own. */
+  clock(host: vfioSim.Host, label: string): void {
+    if (this.steps < STEP_BUDGET) this.flush(host, label, true);
+  }
+
   /** A CPU load or store just done (or refused with a signal): a step with its address, width and value. */
   access(host: vfioSim.Host, name: Access, addr: bigint, value: unknown, error: unknown): void {
     if (this.steps >= STEP_BUDGET) return;
@@ -158,6 +163,17 @@ async function run(req: RunRequest): Promise<void> {
 
     override spawn(opts?: SpawnOptions): vfioSim.Process {
       return instrument(super.spawn(opts), this, recorder);
+    }
+
+    override advance(ns: bigint): void {
+      super.advance(ns);
+      recorder.clock(this, `host.advance(${String(ns)} ns)`);
+    }
+
+    override run(opts?: { until?: bigint; maxEvents?: number }): number {
+      const n = super.run(opts);
+      recorder.clock(this, `host.run(): ${n} event(s)`);
+      return n;
     }
   }
   const testing = /vfio-sim\/testing/.test(req.code) ? await import('../src/testing/index.js') : undefined;

@@ -96,6 +96,12 @@ describe('driver code', () => {
     expect(await text('#console')).toMatch(/faults: \[ "read 0x[0-9a-f]+" \]/);
     expect(await text('#picture')).toMatch(/IOMMU faults \(1\)|fault/i);
     expect(await text('#trace')).toContain('IOMMU_IOAS_MAP');
+    // the clock run after the unmap is a step of its own, holding the fault
+    const steps = await page.locator('#steps li').allTextContents();
+    const advance = steps.findIndex((s) => s.includes('host.advance(200000000 ns)'));
+    expect(advance).toBeGreaterThan(0);
+    await page.click(`#steps li[data-index="${advance}"]`);
+    expect(await text('#details')).toMatch(/DMAR|fault/);
   });
 
   it('a failing syscall is a SystemError with errno, the kernel check and the line, marked in the editor', async () => {
