@@ -37,6 +37,8 @@ export class CodeMode implements Timeline {
   private runState: { text: string; cls: '' | 'ok' | 'failed' } = { text: 'not run yet', cls: '' };
   private lineOf: (line: number) => number = (l) => l;
   private redraw = 0;
+  /** Why the last run stopped early (shown in the details of its final step). */
+  private failure: string | undefined;
 
   constructor(
     private readonly stage: Stage,
@@ -63,6 +65,7 @@ export class CodeMode implements Timeline {
     document.body.dataset['codeRun'] = 'running';
     this.steps = [];
     this.pos = 0;
+    this.failure = undefined;
     this.ui.errors.textContent = '';
     this.ui.console.textContent = '';
     this.ui.consoleCount.textContent = '0';
@@ -145,6 +148,7 @@ export class CodeMode implements Timeline {
     else {
       const line = failure.line === undefined ? undefined : this.lineOf(failure.line);
       this.runState = { text: `${failure.name}${line !== undefined ? ` at line ${line}` : ''}`, cls: 'failed' };
+      this.failure = `${failure.name}${line !== undefined ? ` at line ${line}` : ''}: ${failure.message}${failure.why !== undefined ? ` (${failure.why})` : ''}`;
       this.showFailure(failure, line);
     }
     this.stage.render();
@@ -225,7 +229,8 @@ export class CodeMode implements Timeline {
     const s = this.steps[this.pos - 1];
     if (s === undefined) return undefined;
     const m = / = (.*)$/.exec(s.label);
-    return { title: `step ${s.index}: ${s.label}`, ok: s.ok, ...(m !== null ? { outcome: m[1]! } : {}), messages: [], asked: s.asked ?? [], entries: s.entries };
+    const last = this.pos === this.steps.length && this.failure !== undefined && !s.ok;
+    return { title: `step ${s.index}: ${s.label}`, ok: s.ok, ...(m !== null ? { outcome: m[1]! } : {}), messages: last ? [this.failure!] : [], asked: s.asked ?? [], entries: s.entries };
   }
 
   status() {

@@ -116,6 +116,7 @@ describe('driver code', () => {
     expect(await text('#code-editor-host .gutter .bad')).toBe(String(line));
     expect(await text('#console')).toContain('hello, device');
     expect(await page.locator('#steps li.failed').count()).toBeGreaterThanOrEqual(1);
+    expect(await text('#details .messages')).toContain('SystemError at line');
     await page.screenshot({ path: `${SHOTS}code-systemerror.png` });
   });
 
