@@ -54,7 +54,11 @@ export class ScenarioMode implements Timeline {
       opt.textContent = `${s.name ?? f}: ${s.title ?? ''}`;
       this.ui.select.appendChild(opt);
     }
-    this.ui.select.addEventListener('change', () => this.load(scenarioFiles[this.ui.select.value]!.default, this.ui.select.value));
+    this.ui.select.addEventListener('change', () => {
+      this.load(scenarioFiles[this.ui.select.value]!.default, this.ui.select.value);
+      // a closed editor shows the chosen lesson when it opens; an open one keeps the user's text
+      if (this.ui.editorBox.hidden) this.editor.value = '';
+    });
     $('scenario-edit-toggle').addEventListener('click', () => {
       this.ui.editorBox.hidden = !this.ui.editorBox.hidden;
       if (!this.ui.editorBox.hidden && this.editor.value === '') this.editor.value = JSON.stringify(scenarioFiles[this.source]?.default ?? {}, null, 2);
