@@ -12,6 +12,9 @@ export default defineConfig({
   root,
   server: { fs: { allow: [repo] }, port: 5173, strictPort: false },
   preview: { port: 4173 },
-  build: { outDir: fileURLToPath(new URL('../dist/playground', import.meta.url)), emptyOutDir: true, target: 'es2022' },
+  // the driver-code worker is a module worker that loads the testing kit on demand
+  worker: { format: 'es' },
+  // typescript.js (~3.6 MB) is its own chunk, fetched only when driver code is TypeScript
+  build: { chunkSizeWarningLimit: 4000, outDir: fileURLToPath(new URL('../dist/playground', import.meta.url)), emptyOutDir: true, target: 'es2022' },
   clearScreen: false,
 });

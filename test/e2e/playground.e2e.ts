@@ -1,39 +1,25 @@
 /**
- * The playground in a real browser: vite serves playground/, Debian's chromium (headless,
- * via playwright-core, nothing downloaded) loads it, and we step a scenario, run one to
- * its end, and edit a topology — checking the picture, the trace and the groups change.
- * Screenshots land in /tmp/vfio-sim-playground-*.png for a human to look at.
+ * The playground in a real browser (test/e2e/browser.ts: vite serves playground/, Debian's
+ * chromium loads it): we step a scenario, run one to its end, and edit a topology —
+ * checking the picture, the trace and the groups change. Screenshots land in
+ * test/e2e/screenshots/ for a human to look at.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOTS, startSession, type Session } from './browser.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-
-let server: ViteDevServer;
-let browser: Browser;
+let session: Session;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  server = await createServer({ configFile: 'playground/vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0];
-  if (url === undefined) throw new Error('vite did not report a URL');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-  expect(errors).toEqual([]);
+  session = await startSession();
+  page = await session.open({ width: 1500, height: 1000 });
+  expect(session.errors).toEqual([]);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  expect(session.errors).toEqual([]);
+  await session?.close();
 });
 
 describe('playground', () => {
@@ -63,7 +49,7 @@ describe('playground', () => {
     expect(pic).toContain('container 0');
     expect(pic).toContain('IOMMU faults (2)');
     expect(await page.locator('#trace').textContent()).toContain('DMAR');
-    await page.screenshot({ path: '/tmp/vfio-sim-playground-run.png', fullPage: true });
+    await page.screenshot({ path: `${SHOTS}run-04-dma-fault.png`, fullPage: true });
   });
 
   it('runs a threat-lab scenario from its subfolder and shows the escape in red', async () => {
@@ -71,7 +57,7 @@ describe('playground', () => {
     await page.click('#run');
     expect(await page.locator('#status').textContent()).toMatch(/^all \d+ steps held$/);
     expect(await page.locator('#picture').textContent()).toContain('Isolation broken: 1 escape(s)');
-    await page.screenshot({ path: '/tmp/vfio-sim-playground-threat.png' });
+    await page.screenshot({ path: `${SHOTS}threat-t1.png` });
   });
 
   it('editing the topology re-forms the groups', async () => {
@@ -88,6 +74,6 @@ describe('playground', () => {
     await page.fill('#topology', '{ "name": "x", "pci": [ { "bdf": "nope", "type": "endpoint" } ] }');
     await page.click('#apply');
     expect(await page.locator('#topo-errors').textContent()).toContain('topology.pci[0].bdf');
-    await page.screenshot({ path: '/tmp/vfio-sim-playground-topology.png', fullPage: true });
+    await page.screenshot({ path: `${SHOTS}topology-error.png`, fullPage: true });
   });
 });
