@@ -7,9 +7,6 @@
  */
 import { formatDetail, formatTime, type TraceDetail } from './trace-format.js';
 
-export { formatDetail, formatNs, formatTime, formatValue, hexWidth } from './trace-format.js';
-export type { TraceAccess, TraceArg, TraceCall, TraceDetail, TraceStruct, TraceValue } from './trace-format.js';
-
 export type TraceKind =
   | 'syscall'
   | 'cpu'

@@ -5,7 +5,7 @@
  * the caller's object may change later); the text is built when someone reads the entry,
  * so a traced MAP_DMA costs about what an untraced one does.
  */
-import type { TraceValue } from '../base/trace.js';
+import type { TraceValue } from '../base/trace-format.js';
 import { nameValue } from '../uapi/value-names.js';
 import type { FdKind } from '../uapi/ioctls.js';
 import { bufText, changedFields, ioctlArg, offsetText, type BufSnapshot } from './trace-decode.js';

@@ -6,8 +6,8 @@
  * the little-endian value it holds. One decoder: the process skin uses it for every call, so
  * scenarios, `vfio-sim exec --trace` and the playground all print the same thing.
  */
-import type { TraceArg, TraceStruct, TraceValue } from '../base/trace.js';
-import { formatValue, hexWidth } from '../base/trace.js';
+import type { TraceArg, TraceStruct, TraceValue } from '../base/trace-format.js';
+import { formatValue, hexWidth } from '../base/trace-format.js';
 import { IOMMUFD_IOCTLS, VFIO_IOCTLS, type FdKind } from '../uapi/ioctls.js';
 import { requestName } from '../uapi/names.js';
 import { structLayout, type StructField, type StructLayout } from '../uapi/structs.js';

@@ -6,7 +6,7 @@
  * address) and value. The entry keeps raw values and renders them when it is first read.
  */
 import type { Result } from '../base/result.js';
-import type { TraceAccess, TraceCall } from '../base/trace.js';
+import type { TraceAccess, TraceCall } from '../base/trace-format.js';
 import type { DeviceMapping } from '../kernel/fs/file.js';
 import type { Task } from '../kernel/task.js';
 import type { CallSpec, CallValues } from './trace-calls.js';

@@ -1,7 +1,7 @@
 /** One line per scenario step, for the trace and the CLI. */
 import type { Step } from './schema.js';
 import { resolveRequest } from './args.js';
-import { formatNs } from '../base/trace.js';
+import { formatNs } from '../base/trace-format.js';
 
 const show = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
 

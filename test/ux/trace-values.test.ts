@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatEntry, formatNs, formatTime, type TraceCall, type TraceEntry } from '../../src/base/trace.js';
+import { formatEntry, type TraceEntry } from '../../src/base/trace.js';
+import { formatNs, formatTime, type TraceCall } from '../../src/base/trace-format.js';
 import { Host, SignalError, uapi, type Process } from '../../src/index.js';
 import { runCli } from '../../src/tools/cli/cli.js';
 import { nameValue } from '../../src/uapi/value-names.js';

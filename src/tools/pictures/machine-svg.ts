@@ -10,7 +10,7 @@
  * test/pictures/layout.test.ts checks that for every picture the project draws.
  * Pure function of a HostState snapshot; deterministic output (same state, same bytes).
  */
-import { formatNs } from '../../base/trace.js';
+import { formatNs } from '../../base/trace-format.js';
 import type { HostState } from '../report/state.js';
 import { domainPanel } from './domain-svg.js';
 import { textWidth, wrapText } from './measure.js';
