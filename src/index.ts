@@ -15,5 +15,6 @@ export { parseTopology, loadTopology, safeParseTopology, TopologyError } from '.
 export type { Topology, PciFunction } from './hardware/topology/model.js';
 export type { Machine, MachineOptions } from './hardware/machine.js';
 export type { TraceEntry, TraceKind } from './base/trace.js';
+export type { TraceAccess, TraceArg, TraceCall, TraceDetail, TraceStruct, TraceValue } from './base/trace-format.js';
 export * as devices from './hardware/devices/index.js';
 export * as scenario from './scenarios/index.js';
