@@ -60,10 +60,18 @@ function renderAccess(a: AccessRecord): TraceAccess {
   return { type: a.type, bytes: a.bytes, addr: a.addr, target: accessTarget(a), ...(a.value !== undefined ? { value: a.value } : {}), ...(a.signal !== undefined ? { signal: a.signal } : {}) };
 }
 
+/**
+ * The value of a 1-, 2-, 4- or 8-byte access. Built from two 32-bit halves so it allocates one
+ * or two bigints, not three per byte: this runs on every traced CPU load and store (an MSI-X
+ * doorbell's store is one), and the per-byte version raised the interrupt path's GC share.
+ */
 function littleEndian(data: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = data.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[i]!);
-  return v;
+  let lo = 0;
+  for (let i = Math.min(data.length, 4) - 1; i >= 0; i--) lo = lo * 256 + data[i]!;
+  if (data.length <= 4) return BigInt(lo);
+  let hi = 0;
+  for (let i = data.length - 1; i >= 4; i--) hi = hi * 256 + data[i]!;
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** Record a CPU load or store: `data` is what was loaded or stored (null when it faulted: `signal`). */

@@ -180,6 +180,29 @@ describe('loads and stores show width, target and value', () => {
     expect(cpu[0]!.detail).toEqual({ type: 'load', bytes: 4, addr: bar0, target: 'bar0+0x0', value: 0x010000edn });
   });
 
+  it('values with the top bit of each half set read back whole, at every width (memory, not MMIO)', () => {
+    const host = new Host();
+    const { p } = openLegacyDevice(host, BDF);
+    const buf = anonBuffer(p, 0x1000n);
+    const cpu = during(host, () => {
+      p.write64(buf, 0xfedcba9880706050n);
+      p.read64(buf);
+      p.write32(buf + 8n, 0xdeadbeef);
+      p.read32(buf + 8n);
+      p.read16(buf + 10n);
+      p.read8(buf + 11n);
+    });
+    expect(cpu.map((e) => e.text.replace(`0x${buf.toString(16)}`, 'buf').replace(`0x${(buf + 8n).toString(16)}`, 'buf+8'))).toEqual([
+      'store64 buf ← 0xfedcba9880706050',
+      'load64 buf → 0xfedcba9880706050',
+      'store32 buf+8 ← 0xdeadbeef',
+      'load32 buf+8 → 0xdeadbeef',
+      `load16 0x${(buf + 10n).toString(16)} → 0xdead`,
+      `load8 0x${(buf + 11n).toString(16)} → 0xde`,
+    ]);
+    expect(cpu[1]!.detail).toMatchObject({ type: 'load', bytes: 8, value: 0xfedcba9880706050n });
+  });
+
   it('config space through pwrite/pread: the region of the offset and the value', () => {
     const host = new Host();
     const { p, device } = mappedBar0(host);
