@@ -18,6 +18,7 @@ const { bundledTopologies } = await load('hardware/default-machine.js');
 async function runJob({ bin, machine, bdfs }) {
   try {
     const host = machine === 'default' ? new Host() : new Host(bundledTopologies[machine]);
+    host.trace.enabled = false; // as `vfio-sim exec` without --trace
     for (const b of bdfs) host.bind(b, 'vfio-pci');
     const r = await runProgram(host, { program: bin, args: bdfs, capture: true });
     return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
