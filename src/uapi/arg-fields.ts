@@ -84,12 +84,27 @@ function innerStructs(l: StructLayout, obj: Readonly<Record<string, unknown>>): 
   return out;
 }
 
+/** Whether `key` may stand in an argument object of `l`: a C field first (no allocation on the hot path), then the extras. */
+function allowedKey(l: StructLayout, key: string): boolean {
+  for (const f of l.fields) if (f.name === key) return true;
+  return extraArgFields(l.name).includes(key);
+}
+
+/** Whether any value of `obj` is an object (a nested struct, array or payload) to walk into. */
+function hasObjectValue(obj: Readonly<Record<string, unknown>>): boolean {
+  for (const k in obj) if (typeof obj[k] === 'object' && obj[k] !== null) return true;
+  return false;
+}
+
 function walk(struct: string, obj: Readonly<Record<string, unknown>>, path: string, out: UnknownArgField[], depth: number): void {
   const l = structLayout(struct);
   if (l === undefined || depth > 8) return;
-  const fields = l.fields.map((f) => f.name);
-  const allowed = new Set([...fields, ...extraArgFields(struct)]);
-  for (const k of Object.keys(obj)) if (!allowed.has(k)) out.push({ path: `${path}.${k}`, struct, field: k, fields });
+  let fields: string[] | undefined;
+  for (const k of Object.keys(obj)) {
+    if (!allowedKey(l, k)) out.push({ path: `${path}.${k}`, struct, field: k, fields: (fields ??= l.fields.map((f) => f.name)) });
+  }
+  // the common argument (numbers and bigints only) has nothing to walk into
+  if (!hasObjectValue(obj)) return;
   const inner = innerStructs(l, obj);
   const p = payloadOf(struct);
   if (p?.flat) for (const [f, s] of innerStructs(structLayout(p.struct)!, obj)) inner.push([f, s]);
