@@ -9,6 +9,7 @@ import * as uapi from '../../src/uapi/index.js';
 import { Host } from '../../src/host/host.js';
 import { bundledTopologies } from '../../src/hardware/default-machine.js';
 import { cannotRunC, CPrograms, runC } from './support/c-programs.js';
+import { noIommuMachine } from '../support/vfio.js';
 
 const why = cannotRunC();
 if (why !== null) console.warn(`test/exec: C programs skipped: ${why}`);
@@ -191,16 +192,7 @@ describe.skipIf(why !== null)('vfio-sim exec: processes and isolation', () => {
     expect(a.host.trace.toString()).not.toContain('/dev/iommu');
   }, 60_000);
   it('a no-IOMMU client: binds noiommu-vfioN, gets physical addresses with IOMMU_IOAS_NOIOMMU_GET_PA, DMAs to them', async () => {
-    const host = new Host({
-      name: 'no-iommu',
-      ramBytes: '0x40000000',
-      iommu: null,
-      kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
-      pci: [
-        { bdf: '0000:00:00.0', type: 'host-bridge' },
-        { bdf: '0000:00:03.0', type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
-      ],
-    });
+    const host = new Host(noIommuMachine());
     host.bind('0000:00:03.0', 'vfio-pci');
     const r = await runC(progs, 'noiommu-get-pa', { host, args: ['0000:00:03.0'] });
     expect(r.stderr).toBe('');

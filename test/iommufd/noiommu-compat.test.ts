@@ -9,18 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { expectErrno, ioasAlloc } from './helpers.js';
 import { shareFd } from '../support/kernel-state.js';
+import { noIommuMachine } from '../support/vfio.js';
 
 const EDU = '0000:00:03.0';
-const machine = {
-  name: 'no-iommu',
-  ramBytes: '0x40000000',
-  iommu: null,
-  kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
-  pci: [
-    { bdf: '0000:00:00.0', type: 'host-bridge' },
-    { bdf: EDU, type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
-  ],
-};
+const machine = noIommuMachine();
 
 function setup() {
   const host = new Host(machine);

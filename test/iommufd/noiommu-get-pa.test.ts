@@ -13,18 +13,10 @@ import { enableDevice } from '../../src/testing/session.js';
 import { readU64le, u64le } from '../support/bytes.js';
 import { anonBuffer, PROT_RW } from '../support/vfio.js';
 import { attach, expectErrno, ioasAlloc, mapFixed, P, ranges, RW, U64_MAX, unmap } from './helpers.js';
+import { noIommuMachine as noIommuMachineOf } from '../support/vfio.js';
 
 const EDU = '0000:00:03.0';
-const noIommuMachine = {
-  name: 'no-iommu',
-  ramBytes: '0x80000000',
-  iommu: null,
-  kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
-  pci: [
-    { bdf: '0000:00:00.0', type: 'host-bridge' },
-    { bdf: EDU, type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
-  ],
-};
+const noIommuMachine = noIommuMachineOf('0x80000000');
 
 const NO_RAWIO = ['CAP_DAC_OVERRIDE', 'CAP_SYS_ADMIN', 'CAP_IPC_LOCK'];
 

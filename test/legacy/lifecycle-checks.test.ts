@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import type { VfioContainer } from '../../src/kernel/vfio/container.js';
 import { EDU, expectErrno, map, setup } from './helpers.js';
-import { anonBuffer } from '../support/vfio.js';
+import { anonBuffer, noIommuMachine } from '../support/vfio.js';
 import { iommuGroup, lockedVm, openFile, pinnedFrames, shareFd, vfioDevice } from '../support/kernel-state.js';
 
 const ORDERS = [
@@ -89,16 +89,7 @@ describe('§1.6 rows pinned here', () => {
 
 describe('no-IOMMU: the first device open needs CAP_SYS_RAWIO too (vfio_group_use_container)', () => {
   it('GET_DEVICE_FD through a handed-over group fd is EPERM without it, and counts nothing', () => {
-    const host = new Host({
-      name: 'no-iommu',
-      ramBytes: '0x40000000',
-      iommu: null,
-      kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
-      pci: [
-        { bdf: '0000:00:00.0', type: 'host-bridge' },
-        { bdf: '0000:00:03.0', type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
-      ],
-    });
+    const host = new Host(noIommuMachine());
     host.bind('0000:00:03.0', 'vfio-pci');
     const root = host.spawn();
     const node = root.readdir('/dev/vfio').find((n) => n.startsWith('noiommu-'))!;

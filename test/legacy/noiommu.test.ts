@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Host, uapi } from '../../src/index.js';
 import { expectErrno } from './helpers.js';
 import { shareFd } from '../support/kernel-state.js';
+import { noIommuMachine as noIommuMachineOf } from '../support/vfio.js';
 
-const noIommuMachine = {
-  name: 'no-iommu',
-  ramBytes: '0x40000000',
-  iommu: null,
-  kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
-  pci: [
-    { bdf: '0000:00:00.0', type: 'host-bridge' },
-    { bdf: '0000:00:03.0', type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
-  ],
-};
+const noIommuMachine = noIommuMachineOf();
 
 describe('no-IOMMU mode', () => {
   it('needs CAP_SYS_RAWIO, answers only VFIO_NOIOMMU_IOMMU, refuses type1 and every IOMMU ioctl', () => {

@@ -24,3 +24,23 @@ export function openLegacyDevice(host: Host, bdf: string, p: Process = host.spaw
   const { container, group, device } = openVfio(host, bdf, { p, enable: false });
   return { p, container, group, device };
 }
+
+/** edu's BDF on `noIommuMachine`. */
+export const NOIOMMU_EDU = '0000:00:03.0';
+
+/**
+ * A machine with no IOMMU and `vfio.enable_unsafe_noiommu_mode` set: a host bridge and one
+ * unbound edu at NOIOMMU_EDU. `ramBytes` as a topology spells it (the GET_PA tests need 2 GiB).
+ */
+export function noIommuMachine(ramBytes = '0x40000000') {
+  return {
+    name: 'no-iommu',
+    ramBytes,
+    iommu: null,
+    kernel: { params: { 'vfio.enable_unsafe_noiommu_mode': true } },
+    pci: [
+      { bdf: '0000:00:00.0', type: 'host-bridge' },
+      { bdf: NOIOMMU_EDU, type: 'endpoint', vendor: '0x1234', device: '0x11e8', class: '0x00ff00', model: 'edu', driver: null },
+    ],
+  };
+}
