@@ -107,6 +107,8 @@ export interface StructReader {
   readonly struct: StructName;
   readonly sizeof: number;
   readonly plan: readonly FieldPlan[];
+  /** Every decoded field at 0, in plan order: a call copies it, so each result has one shape. */
+  readonly zero: Readonly<Fields>;
 }
 
 function intBounds(bits: number, signed: boolean): IntBounds {
@@ -125,7 +127,9 @@ export function structReader(struct: StructName): StructReader {
     else if (f.kind === 'u64' || f.kind === 's64') plan.push({ code: 'u64', f });
     else plan.push({ code: 'int', f, int: intBounds(f.size * 8, f.kind === 's32') });
   }
-  return { struct, sizeof: l.sizeof, plan };
+  const zero: Fields = {};
+  for (const p of plan) zero[p.f.name] = p.code === 'int' ? 0 : p.code === 'array' ? [] : 0n;
+  return { struct, sizeof: l.sizeof, plan, zero };
 }
 
 /** An integer field: the common in-range number without a Result, the rest through cInt. */
@@ -182,8 +186,10 @@ function checkTrailing(obj: UserArg, sizeof: number, size: number, prefix: strin
  * structs and flexible arrays are not decoded (handlers read those themselves).
  */
 export function readStruct(r: StructReader, obj: UserArg, size: number, prefix = 'arg'): Result<Fields> {
-  const out: Fields = {};
-  for (const p of r.plan) {
+  const out: Fields = { ...r.zero };
+  const plan = r.plan;
+  for (let i = 0; i < plan.length; i++) {
+    const p = plan[i]!;
     const f = p.f;
     if (p.code === 'array') {
       const a = readArray(obj, p, prefix);

@@ -6,22 +6,17 @@
  * The struct is the one the fd's kind gives the request (ioctls.ts); where one number means
  * several structs on that kind (type1 and sPAPR on a container), a key any of them has passes.
  */
-import { describeUnknownField, unknownArgFields, type UnknownArgField } from '../uapi/arg-fields.js';
-import { VFIO_IOCTLS, iommufdIoctl, type FdKind } from '../uapi/ioctls.js';
-
-/** The structs `request` takes on an fd of kind `fd` (an iommufd fd also serves the container requests). */
-function argStructs(fd: FdKind | undefined, request: number): string[] {
-  if (fd === undefined) return [];
-  const onIommufd = fd === 'iommufd' ? iommufdIoctl(request)?.struct : undefined;
-  if (onIommufd !== undefined) return [onIommufd];
-  const kind = fd === 'iommufd' ? 'container' : fd;
-  return VFIO_IOCTLS.filter((c) => c.fd === kind && c.request === request && c.struct !== null).map((c) => c.struct!);
-}
+import { argFitsPlainly, describeUnknownField, unknownArgFields, type UnknownArgField } from '../uapi/arg-fields.js';
+import { ioctlStructs, type FdKind } from '../uapi/ioctls.js';
 
 /** The first key of `arg` no candidate struct has, or null. */
 export function unknownIoctlField(fd: FdKind | undefined, request: number, arg: unknown): UnknownArgField | null {
+  if (fd === undefined) return null;
+  const structs = ioctlStructs(fd, request);
+  // the common argument: flat, every key a field of the (first) struct — nothing to allocate
+  for (let i = 0; i < structs.length; i++) if (argFitsPlainly(structs[i]!, arg)) return null;
   let best: UnknownArgField[] | null = null;
-  for (const s of argStructs(fd, request)) {
+  for (const s of structs) {
     const found = unknownArgFields(s, arg);
     if (found.length === 0) return null;
     if (best === null || found.length < best.length) best = found;

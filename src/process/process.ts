@@ -78,11 +78,12 @@ export class Process {
     checkInt('request', request);
     const kind = this.task.file(fd)?.ops.kind;
     checkIoctlFields(fdKindOf(kind), request, arg);
-    const name = requestLabel(request, kind);
-    const before = this.tracing ? snapshotArg(arg) : undefined;
+    const tracing = this.tracing;
+    const before = tracing ? snapshotArg(arg) : undefined;
     const r = files.sysIoctl(this.task, fd, request, arg);
-    if (this.tracing) this.traceCall(SYSCALLS.ioctl, [fd, name, request, fdKindOf(kind), before, r.ok ? snapshotAfter(before, arg) : undefined], r, r.ok ? String(r.value) : undefined);
-    return this.unwrap(r, 'ioctl', { request: name, fd });
+    if (tracing) this.traceCall(SYSCALLS.ioctl, [fd, requestLabel(request, kind), request, fdKindOf(kind), before, r.ok ? snapshotAfter(before, arg) : undefined], r, r.ok ? String(r.value) : undefined);
+    // the name is only for the error; a successful call does not build it
+    return r.ok ? r.value : this.unwrap(r, 'ioctl', { request: requestLabel(request, kind), fd });
   }
 
   mmap(addr: bigint, length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint {

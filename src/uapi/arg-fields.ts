@@ -15,7 +15,7 @@
  */
 import { STRUCT_REFS } from './struct_refs.js';
 import type { StructLayout } from './struct_layout.js';
-import { structLayout } from './structs.js';
+import { STRUCTS, structLayout } from './structs.js';
 import { VFIO_DEVICE_FEATURE_MASK } from './vfio.js';
 import { vfioDeviceFeature } from './features.js';
 
@@ -84,6 +84,14 @@ function innerStructs(l: StructLayout, obj: Readonly<Record<string, unknown>>): 
   return out;
 }
 
+/** The keys an argument object of each struct may hold at its top level: its C fields in order, then the extras. */
+const TOP_KEYS: ReadonlyMap<string, { readonly names: readonly string[]; readonly set: ReadonlySet<string> }> = new Map(
+  [...STRUCTS.values()].map((l) => {
+    const names = [...l.fields.map((f) => f.name), ...extraArgFields(l.name)];
+    return [l.name, { names, set: new Set(names) }] as const;
+  }),
+);
+
 /** Whether `key` may stand in an argument object of `l`: a C field first (no allocation on the hot path), then the extras. */
 function allowedKey(l: StructLayout, key: string): boolean {
   for (const f of l.fields) if (f.name === key) return true;
@@ -113,6 +121,37 @@ function walk(struct: string, obj: Readonly<Record<string, unknown>>, path: stri
     if (isRecord(v)) walk(s, v, `${path}.${f}`, out, depth + 1);
     else if (Array.isArray(v)) v.forEach((e, i) => isRecord(e) && walk(s, e, `${path}.${f}[${i}]`, out, depth + 1));
   }
+}
+
+/**
+ * Whether `arg` is a flat argument object (no object values to walk into) whose every key
+ * `struct` has: the common case, answered without allocating. False means "look closer"
+ * (unknownArgFields), not "refused".
+ */
+export function argFitsPlainly(struct: string, arg: unknown): boolean {
+  const keys = TOP_KEYS.get(struct);
+  if (keys === undefined || !isRecord(arg)) return false;
+  const { names, set } = keys;
+  let j = 0;
+  for (const k in arg) {
+    const v = arg[k];
+    if (typeof v === 'object' && v !== null) return false;
+    // keys mostly come in the struct's order: a forward scan compares interned strings, no hashing
+    while (j < names.length && names[j] !== k) j++;
+    if (j < names.length) j++;
+    else if (set.has(k)) j = 0;
+    else return !Object.hasOwn(arg, k) && argFitsOwn(set, arg);
+  }
+  return true;
+}
+
+/** argFitsPlainly's check over own keys only, for an argument that inherits enumerable keys. */
+function argFitsOwn(set: ReadonlySet<string>, arg: Readonly<Record<string, unknown>>): boolean {
+  for (const k of Object.keys(arg)) {
+    const v = arg[k];
+    if ((typeof v === 'object' && v !== null) || !set.has(k)) return false;
+  }
+  return true;
 }
 
 /**

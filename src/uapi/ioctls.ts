@@ -178,6 +178,32 @@ const IOMMUFD_BY_REQUEST: ReadonlyMap<number, IommufdIoctl> = new Map(
   IOMMUFD_IOCTLS.map((c) => [c.request, c] as const),
 );
 
+/**
+ * The argument structs of `request` on each fd kind, header order (a container request number
+ * can mean type1's and sPAPR's struct); an iommufd fd has its own commands and the container's.
+ */
+const STRUCTS_BY_KIND: ReadonlyMap<FdKind, ReadonlyMap<number, readonly StructName[]>> = (() => {
+  const byKind = new Map<FdKind, Map<number, StructName[]>>();
+  const add = (fd: FdKind, request: number, struct: StructName) => {
+    let m = byKind.get(fd);
+    if (m === undefined) byKind.set(fd, (m = new Map()));
+    const list = m.get(request);
+    if (list === undefined) m.set(request, [struct]);
+    else list.push(struct);
+  };
+  for (const c of VFIO_IOCTLS) if (c.struct !== null) add(c.fd, c.request, c.struct);
+  for (const c of IOMMUFD_IOCTLS) add('iommufd', c.request, c.struct);
+  for (const c of VFIO_IOCTLS) if (c.struct !== null && c.fd === 'container' && !IOMMUFD_BY_REQUEST.has(c.request)) add('iommufd', c.request, c.struct);
+  return byKind;
+})();
+
+const NO_STRUCTS: readonly StructName[] = [];
+
+/** The structs `request` may take on an fd of kind `fd` (none for a by-value or unknown request). */
+export function ioctlStructs(fd: FdKind, request: number): readonly StructName[] {
+  return STRUCTS_BY_KIND.get(fd)?.get(request) ?? NO_STRUCTS;
+}
+
 /** The VFIO request `request` means on an fd of kind `fd` (the first match; type1 before sPAPR). */
 export function vfioIoctl(fd: VfioIoctl['fd'], request: number): VfioIoctl | undefined {
   return VFIO_IOCTLS.find((c) => c.fd === fd && c.request === request);

@@ -18,6 +18,7 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/base/errno.ts:BY_NUMBER': 'errno number → name, built from the errno literal table',
   'src/uapi/structs.ts:STRUCTS': 'uapi struct layouts by name, built from literals',
   'src/uapi/ioctls.ts:IOMMUFD_BY_REQUEST': 'iommufd ioctl table by request number, built from literals',
+  'src/uapi/arg-fields.ts:TOP_KEYS': 'the keys each uapi struct allows in an argument object, derived once from the layouts',
   'src/scenarios/values.ts:CONSTANTS': 'uapi constant names → values, for scenario files',
   'src/kernel/kernel.ts:PCIEPORT_TYPES': 'PCIe port type numbers pcieport binds to (literals)',
   'src/kernel/vfio/viability.ts:LEGACY_ALLOWED': 'driver names the legacy viability rule allows (literals)',

@@ -82,6 +82,27 @@ describe('the skin refuses an unknown argument field', () => {
     expect(() => p.ioctl(container, uapi.VFIO_IOMMU_DIRTY_PAGES, get)).not.toThrow(TypeError);
   });
 
+  it('keys in any order, an unknown key after known ones, inherited keys: the same answers as in C field order', () => {
+    const host = new Host();
+    const { p, container } = openLegacyDevice(host, EDU);
+    const buf = anonBuffer(p, 0x2000n);
+    // the C order and a shuffled one both map
+    expect(p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, { argsz: 32, flags: 3, vaddr: buf, iova: 0n, size: 0x1000n })).toBe(0);
+    expect(p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, { size: 0x1000n, iova: 0x1000n, vaddr: buf + 0x1000n, flags: 3, argsz: 32 })).toBe(0);
+    // an unknown key last, after every known one, and one between them
+    const last = thrown(() => p.ioctl(container, uapi.VFIO_IOMMU_UNMAP_DMA, loose({ argsz: 24, flags: 0, iova: 0n, size: 0x1000n, sizes: 1n })));
+    expect(last.message).toMatch(/^arg\.sizes: struct vfio_iommu_type1_dma_unmap has no field sizes/);
+    const between = thrown(() => p.ioctl(container, uapi.VFIO_IOMMU_UNMAP_DMA, loose({ argsz: 24, flag: 0, iova: 0n, size: 0x1000n })));
+    expect(between.message).toMatch(/^arg\.flag: struct vfio_iommu_type1_dma_unmap has no field flag/);
+    expect(type1Of(p, container).dmas.size).toBe(2);
+    // an enumerable key inherited from the prototype is not the argument's own: it is ignored,
+    // and an own field next to it still counts
+    const proto = { vadr: 1n };
+    const arg = Object.assign(Object.create(proto) as Record<string, unknown>, { argsz: 24, flags: 0, iova: 0n, size: 0x1000n });
+    expect(p.ioctl(container, uapi.VFIO_IOMMU_UNMAP_DMA, arg)).toBe(0);
+    expect(type1Of(p, container).dmas.size).toBe(1);
+  });
+
   it('no check where the kernel never reads a struct: a closed fd is EBADF, an unknown request ENOTTY', () => {
     const host = new Host();
     const { p, container } = openLegacyDevice(host, EDU);
