@@ -36,6 +36,8 @@ export class PhysMem {
   private readonly chunks = new Map<number, Uint8Array>();
   /** Frames whose bytes live outside the simulator (external.ts); empty unless `vfio-sim exec` runs. */
   readonly external = new ExternalFrames();
+  /** writeU32At's byte staging (the instance's own: a module-level buffer would be shared by every Machine). */
+  private readonly tmp4 = new Uint8Array(4);
 
   // ---- number fast paths (byte address as a safe integer) ----
 
@@ -116,7 +118,7 @@ export class PhysMem {
   }
 
   writeU32At(pa: number, value: number): void {
-    const b = TMP4;
+    const b = this.tmp4;
     b[0] = value & 0xff;
     b[1] = (value >>> 8) & 0xff;
     b[2] = (value >>> 16) & 0xff;
@@ -234,5 +236,3 @@ export class PhysMem {
     }
   }
 }
-
-const TMP4 = new Uint8Array(4);
