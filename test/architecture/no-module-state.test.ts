@@ -2,22 +2,33 @@
  * State lives in its owner (docs/conventions.md): no module of src/ keeps state of its own.
  * This parses every non-test source file and fails on
  *  - a module-level `let` or `var` (a global a second Host would share);
- *  - a `new Map` / `WeakMap` / `Set` / `WeakSet` evaluated when the module loads (a side table
- *    keyed by objects, one for every Host) — except the read-only constant tables listed
- *    below, each with the reason it holds no state;
+ *  - an object constructed when the module loads (`new Map` / `WeakMap` / `Set` / `WeakSet`, a
+ *    side table keyed by objects, one for every Host; or any other `new X`, a singleton) —
+ *    including what an immediately invoked function, a builder function called at load time or
+ *    a callback of a load-time call constructs (load-time.ts) — except the constant tables and
+ *    values listed below, each with the reason it holds no state;
  *  - an import cycle through value imports (a cycle must be type-only: `import type` is a
- *    forward declaration, a value cycle is a hidden boot order).
+ *    forward declaration, a value cycle is a hidden boot order; module-graph.ts).
  */
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { loadTimeNews, type LoadTimeNews, type ReadSource } from './load-time.js';
+import { cycles, valueImports } from './module-graph.js';
 import { parse, rel, ROOT, sources } from './source-files.js';
 
-/** `file:name` of a module-level collection → why it is not state. */
+/**
+ * `file:name` of a module-level table or value built at load time → why it is not state. A
+ * Map/Set entry must also be declared with a read-only type (ReadonlyMap, ReadonlySet, readonly
+ * T[]), so that the compiler refuses a write.
+ */
 const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/base/errno.ts:BY_NUMBER': 'errno number → name, built from the errno literal table',
   'src/uapi/structs.ts:STRUCTS': 'uapi struct layouts by name, built from literals',
   'src/uapi/ioctls.ts:IOMMUFD_BY_REQUEST': 'iommufd ioctl table by request number, built from literals',
+  'src/uapi/ioctls.ts:STRUCTS_BY_KIND': 'argument structs by fd kind and request number, indexed once from the ioctl tables',
+  'src/uapi/names.ts:BY_REQUEST': 'Linux request names by request number, indexed once from the ioctl tables',
   'src/uapi/arg-fields.ts:TOP_KEYS': 'the keys each uapi struct allows in an argument object, derived once from the layouts',
   'src/scenarios/values.ts:CONSTANTS': 'uapi constant names → values, for scenario files',
   'src/kernel/kernel.ts:PCIEPORT_TYPES': 'PCIe port type numbers pcieport binds to (literals)',
@@ -25,27 +36,25 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/kernel/fs/sysfs.ts:MODULES': 'module names, derived once from the constant parameter table',
   'src/hardware/fabric/route.ts:CONVENTIONAL_BRIDGES': 'topology node type names (literals)',
   'src/hardware/topology/flatten.ts:BRIDGE_TYPES': 'topology node type names (literals)',
+  'src/hardware/devices/catalog.ts:builtinModels': 'the built-in device models: a ModelCatalog is immutable (`with()` returns a new one)',
+  'src/kernel/fs/devfs.ts:NAME_ORDER': 'an Intl.Collator: a comparison function, it keeps no data',
 };
 
 const FILES = sources(join(ROOT, 'src')).sort();
+const FILE_SET: ReadonlySet<string> = new Set(FILES);
 
 const COLLECTIONS = new Set(['Map', 'WeakMap', 'Set', 'WeakSet']);
 
-/** `new Map(...)` and friends evaluated at load time inside `node` (function bodies are skipped). */
-function loadTimeCollections(node: ts.Node): string[] {
-  const found: string[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isFunctionLike(n)) return;
-    if (ts.isClassLike(n)) {
-      // only static initializers run at load time
-      for (const m of n.members) if (ts.isPropertyDeclaration(m) && m.initializer && m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword)) visit(m.initializer);
-      return;
-    }
-    if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && COLLECTIONS.has(n.expression.text)) found.push(n.expression.text);
-    ts.forEachChild(n, visit);
+/** Parsed sources by absolute path: only files of the tree (src/ or test/support/) are read. */
+function sourceReader(files: readonly string[]): ReadSource {
+  const known = new Set(files);
+  const cache = new Map<string, ts.SourceFile>();
+  return (file) => {
+    if (!known.has(file)) return undefined;
+    let sf = cache.get(file);
+    if (sf === undefined) cache.set(file, (sf = parse(file)));
+    return sf;
   };
-  visit(node);
-  return found;
 }
 
 function declaredNames(st: ts.Statement): string {
@@ -59,88 +68,55 @@ interface Finding {
   readonly what: string;
 }
 
-function moduleStateOf(file: string): Finding[] {
-  const sf = parse(file);
+function moduleStateOf(file: string, read: ReadSource, news: LoadTimeNews): Finding[] {
+  const sf = read(file)!;
   const out: Finding[] = [];
   for (const st of sf.statements) {
+    const where = `${rel(file)}:${declaredNames(st)}`;
     if (ts.isVariableStatement(st) && (st.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== ts.NodeFlags.Const) {
-      out.push({ where: `${rel(file)}:${declaredNames(st)}`, what: 'module-level let/var' });
+      out.push({ where, what: 'module-level let/var' });
     }
-    for (const c of loadTimeCollections(st)) out.push({ where: `${rel(file)}:${declaredNames(st)}`, what: `module-level new ${c}` });
+    for (const c of news(file, st)) out.push({ where, what: `module-level new ${c}` });
   }
   return out;
 }
 
-/** Relative imports and re-exports that bring values (not only types) into `file`. */
-function valueImports(file: string): string[] {
-  const sf = parse(file);
-  const out: string[] = [];
-  for (const st of sf.statements) {
-    let spec: ts.Expression | undefined;
-    if (ts.isImportDeclaration(st)) {
-      const clause = st.importClause;
-      if (clause?.isTypeOnly) continue;
-      const named = clause?.namedBindings;
-      const onlyTypes = clause !== undefined && clause.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-      if (onlyTypes) continue;
-      spec = st.moduleSpecifier;
-    } else if (ts.isExportDeclaration(st)) {
-      if (st.isTypeOnly) continue;
-      const named = st.exportClause;
-      if (named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)) continue;
-      spec = st.moduleSpecifier;
-    }
-    if (spec === undefined || !ts.isStringLiteral(spec) || !spec.text.startsWith('.')) continue;
-    out.push(resolve(dirname(file), spec.text.replace(/\.js$/, '.ts')));
+/** The declared type of the module-level `name` in `file`, as written ('' if none). */
+function declaredType(file: string, name: string): string {
+  for (const st of READ(file)!.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    const d = st.declarationList.declarations.find((x) => x.name.getText() === name);
+    if (d !== undefined) return d.type?.getText() ?? '';
   }
-  return out;
-}
-
-/** Strongly connected components of more than one node (Tarjan): the import cycles of `graph`. */
-function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const out: string[][] = [];
-  let next = 0;
-  const strong = (v: string): void => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) {
-        strong(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const comp: string[] = [];
-    let w: string;
-    do {
-      w = stack.pop()!;
-      onStack.delete(w);
-      comp.push(w);
-    } while (w !== v);
-    if (comp.length > 1) out.push(comp.sort());
-  };
-  for (const f of graph.keys()) if (!index.has(f)) strong(f);
-  return out;
+  return '';
 }
 
 function valueCycles(): string[][] {
-  const graph = new Map(FILES.map((f) => [f, valueImports(f).filter((t) => FILES.includes(t))] as const));
+  const graph = new Map(FILES.map((f) => [f, valueImports(f, READ(f)!).filter((t) => FILE_SET.has(t))] as const));
   return cycles(graph).map((c) => c.map(rel));
 }
+
+const mem = (name: string, text: string): ts.SourceFile => ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true);
+
+/** What the checker finds in a one-file (or several-file) tree given as text. */
+function findingsIn(files: Readonly<Record<string, string>>): string[] {
+  const read: ReadSource = (f) => (files[f] === undefined ? undefined : mem(f, files[f]));
+  const first = Object.keys(files)[0]!;
+  const news = loadTimeNews(read);
+  return read(first)!.statements.flatMap((st) => news(first, st));
+}
+
+const READ = sourceReader([...FILES, ...sources(join(ROOT, 'test/support'))]);
+const NEWS = loadTimeNews(READ);
+const stateOf = (file: string): Finding[] => moduleStateOf(file, READ, NEWS);
 
 describe('architecture: state lives in its owner', () => {
   it('finds the source files', () => {
     expect(FILES.length).toBeGreaterThan(100);
   });
 
-  it('no module-level let/var, and no module-level Map/WeakMap/Set/WeakSet outside the constant tables', () => {
-    const findings = FILES.flatMap(moduleStateOf);
+  it('no module-level let/var, and no object built at load time outside the constant tables', () => {
+    const findings = FILES.flatMap(stateOf);
     const unexpected = findings.filter((f) => !(f.what.startsWith('module-level new') && Object.hasOwn(ALLOWED_TABLES, f.where)));
     expect(unexpected).toEqual([]);
   });
@@ -148,22 +124,68 @@ describe('architecture: state lives in its owner', () => {
   it('test/support keeps no module-level state either (a helper shared by every test file)', () => {
     const support = sources(join(ROOT, 'test/support')).sort();
     expect(support.length).toBeGreaterThan(3);
-    expect(support.flatMap(moduleStateOf)).toEqual([]);
+    expect(support.flatMap(stateOf)).toEqual([]);
   });
 
   it('every allow-list entry still exists (a removed table leaves the list)', () => {
-    const present = new Set(FILES.flatMap(moduleStateOf).map((f) => f.where));
+    const present = new Set(FILES.flatMap(stateOf).map((f) => f.where));
     expect(Object.keys(ALLOWED_TABLES).filter((k) => !present.has(k))).toEqual([]);
+  });
+
+  it('an allowed Map/Set table is declared read-only, so no code can write to it', () => {
+    const tables = new Set(FILES.flatMap(stateOf).filter((f) => COLLECTIONS.has(f.what.replace('module-level new ', ''))).map((f) => f.where));
+    const writable = [...tables].filter((where) => {
+      const [file, name] = where.split(':') as [string, string];
+      return !/^(Readonly(Map|Set)<|readonly )/.test(declaredType(join(ROOT, file), name));
+    });
+    expect(writable).toEqual([]);
   });
 
   it('a module-level WeakMap is caught (the checker can fail)', () => {
     const sf = ts.createSourceFile('x.ts', 'const cache = new WeakMap<object, number>();\nfunction f() { return new Map(); }\nlet n = 0;', ts.ScriptTarget.Latest, true);
-    expect(sf.statements.flatMap((s) => loadTimeCollections(s))).toEqual(['WeakMap']);
+    const news = loadTimeNews(() => undefined);
+    expect(sf.statements.flatMap((s) => news('x.ts', s))).toEqual(['WeakMap']);
+  });
+
+  it('a table built at load time by an IIFE, a builder, a callback or a static block is caught', () => {
+    expect(findingsIn({ 'x.ts': 'const t = (() => { const m = new Map(); return m; })();' })).toEqual(['Map']);
+    expect(findingsIn({ 'x.ts': 'const t = (function () { return new WeakMap(); })();' })).toEqual(['WeakMap']);
+    expect(findingsIn({ 'x.ts': 'const t = build();\nfunction build() { const add = () => new Set(); return add(); }' })).toEqual(['Set']);
+    expect(findingsIn({ 'x.ts': 'const t = [1].map((k) => [k, new Map()]);\nconst u = [2].map(mk);\nfunction mk() { return new WeakSet(); }' })).toEqual(['Map', 'WeakSet']);
+    expect(findingsIn({ 'x.ts': 'class C { static readonly s = new Set(); static { C.m = new Map(); } x = new WeakMap(); }' })).toEqual(['Set', 'Map']);
+    expect(findingsIn({ 'x.ts': 'const r = new Registry();' })).toEqual(['Registry']);
+  });
+
+  it('a builder imported from another file is followed; a function nobody calls at load time is not', () => {
+    const files = {
+      '/s/a.ts': "import { build, later } from './b.js';\nconst t = build();\nexport function f() { return later(); }",
+      '/s/b.ts': 'export function build() { return new Map(); }\nexport const later = () => new Set();',
+    };
+    expect(findingsIn(files)).toEqual(['Map']);
   });
 
   it('the cycle finder finds a cycle (the checker can fail)', () => {
     const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
     expect(cycles(g)).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('value edges: inline `type` imports, re-exports and dynamic imports load the module; `import type` does not', () => {
+    const sf = mem('/s/a.ts', [
+      "import type { A } from './t1.js';",
+      "export type { B } from './t2.js';",
+      "import { type C } from './v1.js';",
+      "export { type D } from './v2.js';",
+      "export * from './v3.js';",
+      "import './v4.js';",
+      "export async function f() { return import('./v5.js'); }",
+      "let x: typeof import('./t3.js');",
+    ].join('\n'));
+    expect(valueImports('/s/a.ts', sf).map((p) => p.replace(/^.*\//, ''))).toEqual(['v1.ts', 'v2.ts', 'v3.ts', 'v4.ts', 'v5.ts']);
+  });
+
+  it('every relative import of src/ names a file that exists (an edge the graph drops would hide a cycle)', () => {
+    const missing = FILES.flatMap((f) => valueImports(f, READ(f)!).filter((t) => !FILE_SET.has(t) && !existsSync(t)).map((t) => `${rel(f)} -> ${rel(t)}`));
+    expect(missing).toEqual([]);
   });
 
   it('every import cycle between src/ files is type-only', () => {

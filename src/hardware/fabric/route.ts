@@ -84,7 +84,7 @@ function descend(bridge: PciFunction, all: readonly PciFunction[], addr: bigint)
   return null;
 }
 
-const CONVENTIONAL_BRIDGES = new Set(['pcie-to-pci-bridge', 'pci-bridge']);
+const CONVENTIONAL_BRIDGES: ReadonlySet<string> = new Set(['pcie-to-pci-bridge', 'pci-bridge']);
 
 /** A conventional PCI bus: a shared medium where every agent sees every request. */
 function isConventional(bus: PciBus): boolean {

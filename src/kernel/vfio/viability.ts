@@ -16,7 +16,7 @@ export interface Viability {
   readonly blockers: ReadonlyArray<{ readonly bdf: string; readonly driver: string }>;
 }
 
-const LEGACY_ALLOWED = new Set(['vfio-pci', 'pci-stub']);
+const LEGACY_ALLOWED: ReadonlySet<string> = new Set(['vfio-pci', 'pci-stub']);
 
 function legacyMemberOk(d: PciDev): boolean {
   return d.driver === null || LEGACY_ALLOWED.has(d.driver.name) || d.fn.headerType !== 0;

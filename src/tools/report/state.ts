@@ -10,7 +10,7 @@
  */
 import type { Host } from '../../host/host.js';
 import type { FaultRecord } from '../../hardware/iommu/faults.js';
-import { type TraceEntry } from '../../base/trace.js';
+import type { TraceEntry } from '../../base/trace.js';
 import { formatNs } from '../../base/trace-format.js';
 import type { IommuDomain } from '../../hardware/iommu/domain.js';
 import type { PciFunction } from '../../hardware/topology/model.js';
