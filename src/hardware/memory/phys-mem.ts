@@ -43,45 +43,12 @@ export class PhysMem {
 
   /** Copy `len` bytes at physical `pa` into `dst[dstOff..]`. */
   readAt(pa: number, dst: Uint8Array, dstOff: number, len: number): void {
-    checkRange(pa, len);
-    if (this.external.touches(pa, len)) {
-      this.external.each(pa, len, (b, pfn, off, o, n) => b.read(pfn, off, dst, dstOff + o, n), (a, o, n) => this.readAt(a, dst, dstOff + o, n));
-      return;
-    }
-    let off = pa % CHUNK_SIZE;
-    let idx = (pa - off) / CHUNK_SIZE;
-    let done = 0;
-    while (done < len) {
-      const n = Math.min(len - done, CHUNK_SIZE - off);
-      const c = this.chunks.get(idx);
-      if (c === undefined) dst.fill(0, dstOff + done, dstOff + done + n);
-      else if (n === CHUNK_SIZE) dst.set(c, dstOff + done);
-      else dst.set(c.subarray(off, off + n), dstOff + done);
-      done += n;
-      off = 0;
-      idx++;
-    }
+    this.transfer(pa, dst, dstOff, len, false);
   }
 
   /** Copy `src[srcOff..srcOff+len)` to physical `pa`. */
   writeAt(pa: number, src: Uint8Array, srcOff: number, len: number): void {
-    checkRange(pa, len);
-    if (this.external.touches(pa, len)) {
-      this.external.each(pa, len, (b, pfn, off, o, n) => b.write(pfn, off, src, srcOff + o, n), (a, o, n) => this.writeAt(a, src, srcOff + o, n));
-      return;
-    }
-    let off = pa % CHUNK_SIZE;
-    let idx = (pa - off) / CHUNK_SIZE;
-    let done = 0;
-    while (done < len) {
-      const n = Math.min(len - done, CHUNK_SIZE - off);
-      const s = srcOff + done;
-      const piece = s === 0 && n === src.length ? src : src.subarray(s, s + n);
-      this.chunkFor(idx).set(piece, off);
-      done += n;
-      off = 0;
-      idx++;
-    }
+    this.transfer(pa, src, srcOff, len, true);
   }
 
   /** Set `len` bytes at `pa` to `value`. Zero-filling untouched memory stays free; zero-filling a whole chunk releases it. */
@@ -193,6 +160,41 @@ export class PhysMem {
   }
 
   // ---- internals ----
+
+  /**
+   * The one chunk walk of readAt and writeAt: copy between physical [pa, pa+len) and
+   * `buf[bufOff..]`, into memory when `toMem`, out of it otherwise. Frames held outside the
+   * simulator go through `external`; an untouched chunk reads as zeros.
+   */
+  private transfer(pa: number, buf: Uint8Array, bufOff: number, len: number, toMem: boolean): void {
+    checkRange(pa, len);
+    if (this.external.touches(pa, len)) {
+      this.external.each(
+        pa,
+        len,
+        (b, pfn, off, o, n) => (toMem ? b.write(pfn, off, buf, bufOff + o, n) : b.read(pfn, off, buf, bufOff + o, n)),
+        (a, o, n) => this.transfer(a, buf, bufOff + o, n, toMem),
+      );
+      return;
+    }
+    let off = pa % CHUNK_SIZE;
+    let idx = (pa - off) / CHUNK_SIZE;
+    let done = 0;
+    while (done < len) {
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const b = bufOff + done;
+      if (toMem) this.chunkFor(idx).set(b === 0 && n === buf.length ? buf : buf.subarray(b, b + n), off);
+      else {
+        const c = this.chunks.get(idx);
+        if (c === undefined) buf.fill(0, b, b + n);
+        else if (n === CHUNK_SIZE) buf.set(c, b);
+        else buf.set(c.subarray(off, off + n), b);
+      }
+      done += n;
+      off = 0;
+      idx++;
+    }
+  }
 
   private chunkFor(idx: number): Uint8Array {
     let c = this.chunks.get(idx);
