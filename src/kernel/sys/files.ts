@@ -8,7 +8,7 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { S64_MAX } from '../../base/u64.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
 import { OpenFile as OpenFileClass } from '../fs/file.js';
-import type { FsNode, TextFileNode } from '../fs/node.js';
+import type { TextFileNode } from '../fs/node.js';
 import { SEEK_MAX } from '../../uapi/posix.js';
 import { openTextFile, textFsOf } from '../fs/text-file.js';
 import { linkTarget, MAY_READ, MAY_WRITE, mayAccess } from '../fs/vfs.js';
@@ -208,34 +208,33 @@ function setfl(t: Task, file: OpenFile, arg: number): Result<number> {
   return ok(0);
 }
 
-function textNode(t: Task, path: string): Result<{ node: FsNode; path: string }> {
-  return t.kernel.vfs.resolve(path, true, t.pid);
+/**
+ * The open half of sysReadFile/sysWriteFile: resolve `path`, refuse a directory (EISDIR) or a
+ * node that is not a text file, check the access, open it for reading or for writing.
+ */
+function openText(t: Task, path: string, write: boolean): Result<{ node: TextFileNode; file: OpenFile }> {
+  const r = t.kernel.vfs.resolve(path, true, t.pid);
+  if (!r.ok) return r;
+  const node = r.value.node;
+  if (node.type === 'dir') return fail('EISDIR');
+  if (node.type !== 'file') return fail('EINVAL', `${write ? 'writeFile' : 'readFile'}: not a text file`);
+  if (!mayAccess(node, who(t), write ? MAY_WRITE : MAY_READ) || !(write ? node.write : node.read)) return fail('EACCES');
+  const o = openTextFile(node, textFsOf(r.value.path), write ? O_WRONLY : O_RDONLY, r.value.path, !write, write);
+  return o.ok ? ok({ node, file: o.value }) : o;
 }
 
 /** open + read + close of a text file (sysfs attribute). */
 export function sysReadFile(t: Task, path: string): Result<string> {
-  const r = textNode(t, path);
-  if (!r.ok) return r;
-  const node = r.value.node;
-  if (node.type === 'dir') return fail('EISDIR');
-  if (node.type !== 'file') return fail('EINVAL', 'readFile: not a text file');
-  if (!mayAccess(node, who(t), MAY_READ) || !node.read) return fail('EACCES');
-  const o = openTextFile(node, textFsOf(r.value.path), O_RDONLY, r.value.path, true, false);
+  const o = openText(t, path, false);
   if (!o.ok) return o;
-  return node.read();
+  return o.value.node.read!();
 }
 
 /** open + write + close of a text file. */
 export function sysWriteFile(t: Task, path: string, data: string): Result<void> {
-  const r = textNode(t, path);
-  if (!r.ok) return r;
-  const node = r.value.node;
-  if (node.type === 'dir') return fail('EISDIR');
-  if (node.type !== 'file') return fail('EINVAL', 'writeFile: not a text file');
-  if (!mayAccess(node, who(t), MAY_WRITE) || !node.write) return fail('EACCES');
-  const o = openTextFile(node, textFsOf(r.value.path), O_WRONLY, r.value.path, false, true);
+  const o = openText(t, path, true);
   if (!o.ok) return o;
-  const w = o.value.ops.write!(o.value, new TextEncoder().encode(data), { task: t });
+  const w = o.value.file.ops.write!(o.value.file, new TextEncoder().encode(data), { task: t });
   return w.ok ? okVoid() : w;
 }
 
