@@ -3,8 +3,11 @@
  * kernel programs the Machine it is given but builds no hardware (issue 11).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { relativeImports } from './module-graph.js';
+import { parse, ROOT } from './source-files.js';
 
 /** Lower rank = lower layer; a file may import its own folder or a lower rank. */
 const RANK: Readonly<Record<string, number>> = {
@@ -19,12 +22,14 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Layer folders of the relative imports (type-only ones included) of `file`. */
-function importedLayers(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+/**
+ * Layer folders of the relative imports of `file`: type-only ones, side-effect imports,
+ * re-exports, dynamic `import()` and `import('…')` types included (module-graph.ts).
+ */
+function importedLayers(file: string, sf: ts.SourceFile = parse(resolve(file))): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+'(\.[^']+)'/gms)) {
-    const target = normalize(join(dirname(file), m[1]!)).split(/[\\/]/);
+  for (const abs of relativeImports(resolve(file), sf, true)) {
+    const target = relative(ROOT, abs).split(/[\\/]/);
     if (target[0] === 'src' && target.length > 2) out.push(target[1]!);
   }
   return out;
@@ -52,4 +57,15 @@ describe('layers', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the import reader sees side-effect, dynamic, re-export and type-position imports (the check can fail)', () => {
+    const text = [
+      "import '../host/a.js';",
+      "export * from '../tools/b.js';",
+      "export async function f() { return import('../scenarios/c.js'); }",
+      "let t: import('../process/d.js').D;",
+      "import type { E } from '../testing/e.js';",
+    ].join('\n');
+    const sf = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
+    expect(importedLayers('src/kernel/x.ts', sf).sort()).toEqual(['host', 'process', 'scenarios', 'testing', 'tools']);
+  });
 });

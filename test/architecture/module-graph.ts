@@ -11,17 +11,27 @@ import ts from 'typescript';
 
 /** Absolute .ts paths of the relative modules `sf` (at `file`) loads at run time. */
 export function valueImports(file: string, sf: ts.SourceFile): string[] {
+  return relativeImports(file, sf, false);
+}
+
+/**
+ * Absolute .ts paths of every relative module `sf` names: what it loads at run time, and with
+ * `typesToo` also its type-only imports and `import('./x.js')` types (for the layer order,
+ * which a type import must follow too).
+ */
+export function relativeImports(file: string, sf: ts.SourceFile, typesToo: boolean): string[] {
   const specs: ts.Expression[] = [];
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true) specs.push(st.moduleSpecifier);
-    if (ts.isExportDeclaration(st) && !st.isTypeOnly && st.moduleSpecifier !== undefined) specs.push(st.moduleSpecifier);
-    if (ts.isImportEqualsDeclaration(st) && !st.isTypeOnly && ts.isExternalModuleReference(st.moduleReference)) specs.push(st.moduleReference.expression);
+    if (ts.isImportDeclaration(st) && (typesToo || st.importClause?.isTypeOnly !== true)) specs.push(st.moduleSpecifier);
+    if (ts.isExportDeclaration(st) && (typesToo || !st.isTypeOnly) && st.moduleSpecifier !== undefined) specs.push(st.moduleSpecifier);
+    if (ts.isImportEqualsDeclaration(st) && (typesToo || !st.isTypeOnly) && ts.isExternalModuleReference(st.moduleReference)) specs.push(st.moduleReference.expression);
   }
-  const dynamic = (n: ts.Node): void => {
+  const nested = (n: ts.Node): void => {
     if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] !== undefined) specs.push(n.arguments[0]);
-    ts.forEachChild(n, dynamic);
+    if (typesToo && ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) specs.push(n.argument.literal as ts.Expression);
+    ts.forEachChild(n, nested);
   };
-  dynamic(sf);
+  nested(sf);
   const out: string[] = [];
   for (const spec of specs) {
     if (!ts.isStringLiteralLike(spec)) throw new Error(`${file}: an import whose target is computed (${spec.getText()}) cannot be checked`);
