@@ -1,7 +1,8 @@
 /**
  * State lives in its owner (docs/conventions.md): no module of src/ keeps state of its own.
  * This parses every non-test source file and fails on
- *  - a module-level `let` or `var` (a global a second Host would share);
+ *  - a module-level `let` or `var` (a global a second Host would share), or a function that
+ *    writes through a module-level `const` (`T[k] = v`, `list.push(x)`: the same thing);
  *  - an object constructed when the module loads (`new Map` / `WeakMap` / `Set` / `WeakSet`, a
  *    side table keyed by objects, one for every Host; or any other `new X`, a singleton) —
  *    including what an immediately invoked function, a builder function called at load time or
@@ -81,6 +82,43 @@ function moduleStateOf(file: string, read: ReadSource, news: LoadTimeNews): Find
   return out;
 }
 
+/** Methods that change the array, Map or Set they are called on. */
+const MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin', 'set', 'add', 'delete', 'clear']);
+
+/** `a.b.c` / `a[i]` → `a`. */
+function rootName(e: ts.Expression): string | undefined {
+  while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
+  return ts.isIdentifier(e) ? e.text : undefined;
+}
+
+/**
+ * Writes, inside a function, through a module-level binding: `T.x = …`, `T[k] = …`, `delete T.x`,
+ * `T.push(…)`/`.set(…)`/… — a `const` object or array that a call changes is module state as
+ * much as a `let` is. A local that shadows a module-level name is reported too (rename it).
+ */
+function moduleWrites(file: string, sf: ts.SourceFile): Finding[] {
+  const names = new Set(sf.statements.filter(ts.isVariableStatement).flatMap((st) => st.declarationList.declarations.map((d) => d.name.getText())));
+  const out: Finding[] = [];
+  const hit = (target: ts.Expression, n: ts.Node): void => {
+    const r = rootName(target);
+    if (r !== undefined && names.has(r)) out.push({ where: `${rel(file)}:${r}`, what: `written from a function: ${n.getText().slice(0, 60)}` });
+  };
+  const visit = (n: ts.Node, inFn: boolean): void => {
+    const fn = inFn || ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n);
+    if (fn && ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && !ts.isIdentifier(n.left)) hit(n.left, n);
+    if (fn && ts.isDeleteExpression(n)) hit(n.expression, n);
+    if (fn && ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && MUTATORS.has(n.expression.name.text)) hit(n.expression.expression, n);
+    ts.forEachChild(n, (c) => visit(c, fn));
+  };
+  visit(sf, false);
+  return out;
+}
+
+/** `file:name` of a module-level object a function writes to → why no value survives the call. */
+const ALLOWED_WRITES: Readonly<Record<string, string>> = {
+  'src/scenarios/values.ts:TOKEN': 'a sticky RegExp: evalTerms sets lastIndex before every exec, so no position outlives a call',
+};
+
 /** The declared type of the module-level `name` in `file`, as written ('' if none). */
 function declaredType(file: string, name: string): string {
   for (const st of READ(file)!.statements) {
@@ -130,6 +168,28 @@ describe('architecture: state lives in its owner', () => {
   it('every allow-list entry still exists (a removed table leaves the list)', () => {
     const present = new Set(FILES.flatMap(stateOf).map((f) => f.where));
     expect(Object.keys(ALLOWED_TABLES).filter((k) => !present.has(k))).toEqual([]);
+  });
+
+  it('no function writes to a module-level object (a const table changed after load is state)', () => {
+    const writes = FILES.flatMap((f) => moduleWrites(f, READ(f)!)).filter((w) => !Object.hasOwn(ALLOWED_WRITES, w.where));
+    expect(writes).toEqual([]);
+  });
+
+  it('every allowed write still happens (a removed one leaves the list)', () => {
+    const present = new Set(FILES.flatMap((f) => moduleWrites(f, READ(f)!)).map((w) => w.where));
+    expect(Object.keys(ALLOWED_WRITES).filter((k) => !present.has(k))).toEqual([]);
+  });
+
+  it('the write finder finds writes through a module-level const (the checker can fail)', () => {
+    const sf = mem('/s/x.ts', [
+      'const cache: Record<string, number> = {};',
+      'const list: number[] = [];',
+      'const T = new Map<string, number>([["a", 1]]);',
+      'const ok = [1, 2];',
+      'ok.push(3);',
+      'export function f(k: string) { cache[k] = 1; list.push(2); T.set(k, 3); delete cache.x; return ok.map((x) => x); }',
+    ].join('\n'));
+    expect(moduleWrites('/s/x.ts', sf).map((w) => w.where.replace(/^.*:/, ''))).toEqual(['cache', 'list', 'T', 'cache']);
   });
 
   it('an allowed Map/Set table is declared read-only, so no code can write to it', () => {
