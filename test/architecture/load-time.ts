@@ -1,6 +1,7 @@
 /**
  * What a module constructs when it loads: every `new X(...)` that runs while the module
- * evaluates, found by walking the statements the loader runs. A function body is not run at
+ * evaluates, and every `let` of a function run then that a closure keeps alive (reported as
+ * `let <name> (…)`), found by walking the statements the loader runs. A function body is not run at
  * load time unless something calls it then, so the walk follows:
  *  - an immediately invoked function (`(() => { ... })()`, `(function () { ... })()`);
  *  - a function the load-time code calls by name, declared in the same file (at any depth) or
@@ -85,6 +86,29 @@ function exportedFunction(sf: ts.SourceFile, name: string): ts.Node | undefined 
   return undefined;
 }
 
+/**
+ * The `let`/`var` variables of function `fn` (its own scope, not nested functions') that a
+ * function nested in it refers to: when `fn` runs at load time, such a closure is module state
+ * in disguise (`const next = (() => { let n = 0; return () => n++; })()`).
+ */
+function capturedLets(fn: ts.Node): string[] {
+  const lets = new Set<string>();
+  const declare = (n: ts.Node): void => {
+    if (ts.isVariableDeclarationList(n) && (n.flags & ts.NodeFlags.Const) === 0) {
+      for (const d of n.declarations) if (ts.isIdentifier(d.name)) lets.add(d.name.text);
+    }
+    if (!ts.isFunctionLike(n) && !ts.isClassLike(n)) ts.forEachChild(n, declare);
+  };
+  ts.forEachChild(fn, declare);
+  const captured = new Set<string>();
+  const inner = (n: ts.Node, nested: boolean): void => {
+    if (nested && ts.isIdentifier(n) && lets.has(n.text)) captured.add(n.text);
+    ts.forEachChild(n, (c) => inner(c, nested || ts.isFunctionLike(c) || ts.isClassLike(c)));
+  };
+  ts.forEachChild(fn, (c) => inner(c, ts.isFunctionLike(c) || ts.isClassLike(c)));
+  return [...captured];
+}
+
 /** Finds what a top-level statement constructs at load time; files come from `read`. */
 export type LoadTimeNews = (file: string, st: ts.Statement) => string[];
 
@@ -110,6 +134,7 @@ function newsOf(file: string, st: ts.Statement, read: ReadSource, infoOf: InfoOf
   const enter = (fn: ts.Node, f: string): void => {
     if (entered.has(fn)) return;
     entered.add(fn);
+    for (const name of capturedLets(fn)) found.push(`let ${name} (a closure made at load time keeps it)`);
     ts.forEachChild(fn, (c) => visit(c, f));
   };
   /** A name that is called (or handed to a call) now: the functions it may mean. */

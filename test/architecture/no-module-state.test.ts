@@ -1,8 +1,9 @@
 /**
  * State lives in its owner (docs/conventions.md): no module of src/ keeps state of its own.
  * This parses every non-test source file and fails on
- *  - a module-level `let` or `var` (a global a second Host would share), or a function that
- *    writes through a module-level `const` (`T[k] = v`, `list.push(x)`: the same thing);
+ *  - a module-level `let` or `var` (a global a second Host would share), a `let` that a
+ *    closure made at load time keeps alive (the same, hidden), or a function that writes
+ *    through a module-level `const` (`T[k] = v`, `list.push(x)`: the same thing);
  *  - an object constructed when the module loads (`new Map` / `WeakMap` / `Set` / `WeakSet`, a
  *    side table keyed by objects, one for every Host; or any other `new X`, a singleton) —
  *    including what an immediately invoked function, a builder function called at load time or
@@ -84,7 +85,10 @@ function moduleStateOf(file: string, read: ReadSource, news: LoadTimeNews): Find
     if (ts.isVariableStatement(st) && (st.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== ts.NodeFlags.Const) {
       out.push({ where, what: 'module-level let/var' });
     }
-    for (const c of news(file, st)) if (!STATELESS.has(c)) out.push({ where, what: `module-level new ${c}` });
+    for (const c of news(file, st)) {
+      if (c.startsWith('let ')) out.push({ where, what: `module-level state: ${c}` });
+      else if (!STATELESS.has(c)) out.push({ where, what: `module-level new ${c}` });
+    }
   }
   return out;
 }
@@ -221,6 +225,11 @@ describe('architecture: state lives in its owner', () => {
     expect(findingsIn({ 'x.ts': 'const t = [1].map((k) => [k, new Map()]);\nconst u = [2].map(mk);\nfunction mk() { return new WeakSet(); }' })).toEqual(['Map', 'WeakSet']);
     expect(findingsIn({ 'x.ts': 'class C { static readonly s = new Set(); static { C.m = new Map(); } x = new WeakMap(); }' })).toEqual(['Set', 'Map']);
     expect(findingsIn({ 'x.ts': 'const r = new Registry();' })).toEqual(['Registry']);
+  });
+
+  it('a variable kept alive by a closure made at load time is caught', () => {
+    expect(findingsIn({ 'x.ts': 'export const next = (() => { let n = 0; return () => n++; })();' })).toEqual(['let n (a closure made at load time keeps it)']);
+    expect(findingsIn({ 'x.ts': 'const t = mk();\nfunction mk() { let sum = 0; for (const x of [1]) sum += x; const k = 1; return () => k; }' })).toEqual([]);
   });
 
   it('a builder imported from another file is followed; a function nobody calls at load time is not', () => {
