@@ -151,6 +151,7 @@ function iommuConfig(topology: Topology): IommuConfig {
     fqSize: cfg.fqSize,
     fqTimeoutNs: cfg.fqTimeoutNs,
     faultSlots: cfg.faultSlots,
+    ...(cfg.pageTablePages === null ? {} : { pageTablePages: cfg.pageTablePages }),
     ridName: (rid) => names.get(rid) ?? `0000:${(rid >> 8).toString(16).padStart(2, '0')}:${((rid >> 3) & 0x1f).toString(16).padStart(2, '0')}.${rid & 7}`,
   };
 }

@@ -41,6 +41,24 @@ describe('kernfs read(2), pread(2), lseek(2)', () => {
     expectErrno(() => p.lseek(99, 0n, 5), 'EBADF');
   });
 
+  it('lseek SEEK_DATA/SEEK_HOLE and the bound: generic_file_llseek_size over i_size PAGE_SIZE and kernfs s_maxbytes MAX_NON_LFS', () => {
+    const p = new Host().spawn();
+    const fd = p.open(CLASS, uapi.O_RDONLY);
+    // must_set_pos: the whole file is data, with a virtual hole at i_size
+    expect(p.lseek(fd, 10n, uapi.SEEK_DATA)).toBe(10n);
+    expect(p.lseek(fd, 10n, uapi.SEEK_HOLE)).toBe(4096n);
+    expect(p.lseek(fd, 4095n, uapi.SEEK_DATA)).toBe(4095n);
+    expectErrno(() => p.lseek(fd, 4096n, uapi.SEEK_DATA), 'ENXIO');
+    expectErrno(() => p.lseek(fd, 4096n, uapi.SEEK_HOLE), 'ENXIO');
+    expectErrno(() => p.lseek(fd, -1n, uapi.SEEK_DATA), 'ENXIO'); // compared unsigned
+    // vfs_setpos against s_maxbytes: kernfs_fill_super keeps alloc_super's MAX_NON_LFS
+    const max = (1n << 31n) - 1n;
+    expect(p.lseek(fd, max, uapi.SEEK_SET)).toBe(max);
+    expectErrno(() => p.lseek(fd, max + 1n, uapi.SEEK_SET), 'EINVAL');
+    expectErrno(() => p.lseek(fd, 1n, uapi.SEEK_CUR), 'EINVAL');
+    expect(p.lseek(fd, 0n, uapi.SEEK_CUR)).toBe(max);
+  });
+
   it('files that cannot seek: ESPIPE for lseek and pread (an eventfd); /dev/null seeks to 0', () => {
     const p = new Host().spawn();
     const e = p.eventfd();

@@ -10,6 +10,7 @@
  * for 'DMA' or 'unmanaged' (spec §3.5).
  */
 import { IoPageTable } from './io-pgtable.js';
+import type { TablePages } from './table-pages.js';
 
 export type DomainType = 'DMA' | 'DMA-FQ' | 'identity' | 'unmanaged' | 'blocked';
 
@@ -30,14 +31,15 @@ export class IommuDomain {
   readonly pgsizeBitmap: bigint;
   #lazyFlush: boolean;
 
-  constructor(id: number, type: DomainType, addressWidth: number, pgsizeBitmap: bigint, lazyFlush: boolean) {
+  /** `tablePages`: the unit's pool its page-table pages come from (null: unlimited). */
+  constructor(id: number, type: DomainType, addressWidth: number, pgsizeBitmap: bigint, lazyFlush: boolean, tablePages: TablePages | null = null) {
     this.id = id;
     this.#type = type;
     this.addressWidth = addressWidth;
     this.pgsizeBitmap = pgsizeBitmap;
     this.#lazyFlush = lazyFlush;
     this.aperture = [0n, (1n << BigInt(addressWidth)) - 1n];
-    this.pageTable = new IoPageTable(addressWidth, pgsizeBitmap);
+    this.pageTable = new IoPageTable(addressWidth, pgsizeBitmap, tablePages);
   }
 
   get type(): DomainType {

@@ -10,12 +10,15 @@
  * Invariants: leaves never overlap; every table node other than the root holds at least
  * one entry; a leaf's IOVA and physical base are aligned to its size; every leaf has R or
  * W set (a leaf with neither would be "not present"). A failed map changes nothing.
+ * With a TablePages pool (table-pages.ts), each table node below the root holds one of its
+ * pages; a map that needs more than are left is ENOMEM and unmaps what it inserted.
  *
  * Inside, addresses are page frame numbers as `number` (any u64 IOVA >> 12 < 2^52); the
  * API takes and returns bigint byte addresses.
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { MAX_PHYS } from '../memory/phys-mem.js';
+import type { TablePages } from './table-pages.js';
 
 export const SZ_4K = 0x1000n;
 export const SZ_2M = 0x20_0000n;
@@ -180,11 +183,16 @@ export class IoPageTable {
   /** Scratch for removeLeaf: the tables above a leaf (no allocation per unmap). */
   private readonly pathTables: Table[] = [];
   private mappedPages = 0;
+  /** Table nodes below the root: the pages this table holds of its pool. */
+  private tablePages = 0;
+  /** Where table pages come from; null: unlimited and uncounted. */
+  private pool: TablePages | null;
 
   readonly addressWidth: number;
   readonly pgsizeBitmap: bigint;
 
-  constructor(addressWidth: number, pgsizeBitmap: bigint = PGSIZES_4K_2M_1G) {
+  constructor(addressWidth: number, pgsizeBitmap: bigint = PGSIZES_4K_2M_1G, pool: TablePages | null = null) {
+    this.pool = pool;
     this.addressWidth = addressWidth;
     this.pgsizeBitmap = pgsizeBitmap;
     this.levels = levelsForWidth(addressWidth);
@@ -218,6 +226,7 @@ export class IoPageTable {
     if (this.anyLeafIn(this.root, this.levels, 0, ipfn, ipfn + left)) {
       return fail('EEXIST', `map: IOVA range 0x${iova.toString(16)}+0x${size.toString(16)} overlaps an existing mapping`);
     }
+    const tablesBefore = this.tablePages;
     while (left > 0) {
       const L = this.pickLevel(ipfn, ppfn, left);
       const leaf = new Leaf(ipfn, ppfn, L, prot);
@@ -227,7 +236,19 @@ export class IoPageTable {
       ppfn += pages;
       left -= pages;
     }
+    if (this.pool !== null && !this.pool.charge(this.tablePages - tablesBefore)) {
+      // iommu_map_nosync's unroll: the leaves just inserted go, and with them exactly the
+      // tables they needed (older tables keep their older entries), which releases the charge
+      this.removeRange(iova, size);
+      return fail('ENOMEM', 'iommu_alloc_pages_node: no page left for a page-table page (iommu_map unrolled the partial map)');
+    }
     return okVoid();
+  }
+
+  /** iommu_domain_free(): give this table's pages back to its pool and stop counting. */
+  releasePool(): void {
+    this.pool?.release(this.tablePages);
+    this.pool = null;
   }
 
   /**
@@ -259,7 +280,9 @@ export class IoPageTable {
     const end = Number((iova + size) >> 12n);
     const found: Leaf[] = [];
     if (start < end) this.collect(this.root, this.levels, 0, start, end, found);
+    const tablesBefore = this.tablePages;
     for (const l of found) this.removeLeaf(l);
+    this.pool?.release(tablesBefore - this.tablePages);
     return found;
   }
 
@@ -336,6 +359,11 @@ export class IoPageTable {
     return { leaves: this.leafCount, mappedBytes: BigInt(this.mappedPages) << 12n };
   }
 
+  /** Table pages below the root this table holds now (of its pool, when it has one). */
+  get heldTablePages(): number {
+    return this.tablePages;
+  }
+
   // ---- internals ----
 
   /** Linux iommu_pgsize(): largest allowed leaf dividing both addresses and fitting. */
@@ -390,6 +418,7 @@ export class IoPageTable {
       if (next === undefined) {
         next = new Table();
         t.set(k, next);
+        this.tablePages++;
       }
       t = next as Table; // overlap was ruled out, so this is never a leaf
     }
@@ -411,6 +440,7 @@ export class IoPageTable {
     for (let L = leaf.level + 1; n > 0 && t.size === 0; L++) {
       t = tables[--n]!;
       t.delete(Math.floor(leaf.iovaPfn / SPAN[L - 1]!) % 512);
+      this.tablePages--;
     }
     tables.fill(this.root, 0, this.levels); // hold no emptied table
     this.leafCount--;

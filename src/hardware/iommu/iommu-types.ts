@@ -34,6 +34,11 @@ export interface IommuConfig {
   faultSlots?: number;
   /** Fold a fault into a pending record from the same source (QEMU VT-d behaviour). */
   faultCompression?: boolean;
+  /**
+   * Page-table pages the driver can allocate for this unit's domains (table-pages.ts); a map
+   * that needs more is ENOMEM. Absent: unlimited.
+   */
+  pageTablePages?: number;
   /** IOTLB entries before flush-all; 0 = unbounded (default). QEMU VT-d uses 1024. */
   iotlbCapacity?: number;
   irteCount?: number;

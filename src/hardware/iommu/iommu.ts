@@ -29,6 +29,7 @@ import { ContextTable, type AttachOptions, type ContextEntry } from './context-t
 import { PageRequestQueue, type PageRequest, type PageResponseCode } from './page-requests.js';
 import type { AddressType, DmaOptions, DmaResult, IommuConfig, PhysSink, Platform } from './iommu-types.js';
 import { IOAPIC_RANGE_END, IOAPIC_RANGE_START } from '../../uapi/x86.js';
+import { TablePages } from './table-pages.js';
 
 const WIN_FIRST_PFN = Number(IOAPIC_RANGE_START >> 12n);
 const WIN_END_PFN = Number((IOAPIC_RANGE_END + 1n) >> 12n);
@@ -68,6 +69,8 @@ export class Iommu {
   private readonly coversFn: (rid: number) => boolean;
   private readonly contexts: ContextTable;
   private readonly domains = new Map<number, IommuDomain>();
+  /** The memory page-table pages come from, shared by every domain (null: unlimited). */
+  readonly tablePages: TablePages | null;
   private nextDomainId = 1;
   private readonly widthPages: number;
   private readonly x86: boolean;
@@ -103,6 +106,7 @@ export class Iommu {
     if (config.ridName !== undefined) fopts.ridName = config.ridName;
     this.faults = new FaultRecorder(fopts);
     this.irt = config.interruptRemapping === false ? null : new InterruptRemapTable(config.irteCount ?? 65536);
+    this.tablePages = config.pageTablePages === undefined ? null : new TablePages(config.pageTablePages);
     // a throw-away domain validates width and page sizes now rather than at first use
     void new IommuDomain(0, 'blocked', this.addressWidth, this.pageSizes, false);
   }
@@ -116,7 +120,7 @@ export class Iommu {
    */
   allocDomain(type: DomainType): IommuDomain {
     const lazy = type === 'DMA-FQ';
-    const d = new IommuDomain(this.nextDomainId++, type, this.addressWidth, this.pageSizes, lazy);
+    const d = new IommuDomain(this.nextDomainId++, type, this.addressWidth, this.pageSizes, lazy, this.tablePages);
     this.domains.set(d.id, d);
     return d;
   }
@@ -128,6 +132,7 @@ export class Iommu {
     this.iotlb.flushQueue(domain.id);
     this.iotlb.invalidateDomain(domain.id);
     this.domains.delete(domain.id);
+    domain.pageTable.releasePool();
     return okVoid();
   }
 

@@ -42,7 +42,7 @@ function iommuConfig(i: IommuParsed): IommuConfig {
     pageSizeBitmap: sizes.reduce((m, s) => m | s, 0n),
     interruptRemapping: i.interruptRemapping, invalidation: i.invalidation,
     fqSize: i.fqSize, fqTimeoutNs: BigInt(i.fqTimeoutMs) * 1_000_000n, faultSlots: i.faultSlots, dirtyTracking: i.dirtyTracking,
-    enabledAtNs: i.enabledAtNs,
+    enabledAtNs: i.enabledAtNs, pageTablePages: i.pageTablePages ?? null,
   };
 }
 

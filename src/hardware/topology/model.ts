@@ -72,6 +72,11 @@ export interface IommuConfig {
    * memory untranslated — the pre-IOMMU boot window (threat T12). 0: from power-on.
    */
   readonly enabledAtNs: bigint;
+  /**
+   * Page-table pages the kernel can allocate for this unit's domains (iommu_alloc_pages_node,
+   * src/hardware/iommu/table-pages.ts); null: as many as needed.
+   */
+  readonly pageTablePages: number | null;
 }
 
 export interface KernelConfig {

@@ -159,6 +159,11 @@ export const iommuSchema = z.strictObject({
   dirtyTracking: z.boolean().default(true),
   /** When the OS turns translation on, in ns after power-on (threat T12's pre-boot window). */
   enabledAtNs: u64Field.default(0n),
+  /**
+   * Page-table pages the kernel can allocate for this unit's domains (iommu_alloc_pages_node);
+   * a map needing more is ENOMEM. Omitted: as many as needed.
+   */
+  pageTablePages: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const kernelSchema = z.strictObject({

@@ -4,7 +4,10 @@
  *  - `config` (0644 root): pread/pwrite/read of configuration space. A reader without
  *    CAP_SYS_ADMIN (checked against the opener's credentials, file_ns_capable) gets only
  *    the first 64 bytes (pci_read_config); reads past the end return 0 bytes; writes are
- *    cut at cfg_size (pci_write_config). Only root can open it for writing (the mode).
+ *    cut at cfg_size (pci_write_config) and one starting at or past it is EFBIG
+ *    (sysfs_kf_bin_write against i_size, which is the config size). Only root can open it
+ *    for writing (the mode). lseek is generic_file_llseek (sysfs_kf_bin_llseek: the
+ *    attribute has no llseek of its own) over that i_size and kernfs's s_maxbytes.
  *  - `resource<N>` (0600 root) for each memory BAR: mmap of the BAR's registers
  *    (pci_mmap_resource: EINVAL unless the range fits the BAR, pci_mmap_fits). The
  *    mapping knows its physical address, so pinning it for DMA gives MMIO runs.
@@ -20,6 +23,7 @@ import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import type { DeviceModel, AccessSize } from '../../hardware/devices/model-types.js';
 import type { Bar } from '../../hardware/topology/model.js';
 import { OpenFile, type DeviceMapping, type FileOperations, type MmapRequest } from './file.js';
+import { genericLlseekSize, MAX_NON_LFS } from './llseek.js';
 
 const PAGE = 4096n;
 /** What a reader without CAP_SYS_ADMIN sees of configuration space (pci_read_config). */
@@ -28,7 +32,6 @@ const UNPRIVILEGED_CFG_BYTES = 64;
 interface ConfigFile {
   readonly model: DeviceModel;
   readonly admin: boolean;
-  pos: bigint;
 }
 
 /** Naturally aligned pieces of [at, at+len), at most `max` bytes each. */
@@ -56,9 +59,9 @@ function cfgRead(c: ConfigFile, len: number, off: bigint): Uint8Array {
   return out;
 }
 
-function cfgWrite(c: ConfigFile, data: Uint8Array, off: bigint): number {
+function cfgWrite(c: ConfigFile, data: Uint8Array, off: bigint): Result<number> {
   const size = c.model.config.size;
-  if (off >= BigInt(size)) return 0;
+  if (off >= BigInt(size)) return fail('EFBIG', 'sysfs_kf_bin_write: position at or past i_size');
   const o = Number(off);
   const n = Math.min(data.length, size - o);
   pieces(o, n, 4, (at, s, done) => {
@@ -66,28 +69,33 @@ function cfgWrite(c: ConfigFile, data: Uint8Array, off: bigint): number {
     for (let i = s - 1; i >= 0; i--) v = v * 256 + data[done + i]!;
     c.model.configWrite(at, s, v);
   });
-  return n;
+  return ok(n);
 }
 
 const configFops: FileOperations<ConfigFile> = {
   kind: 'sysfs-config',
   read(f, len) {
-    const out = cfgRead(f.priv, len, f.priv.pos);
-    f.priv.pos += BigInt(out.length);
+    const out = cfgRead(f.priv, len, f.pos);
+    f.pos += BigInt(out.length);
     return ok(out);
   },
   pread: (f, len, off) => ok(cfgRead(f.priv, len, off)),
   write(f, data) {
-    const n = cfgWrite(f.priv, data, f.priv.pos);
-    f.priv.pos += BigInt(n);
-    return ok(n);
+    const n = cfgWrite(f.priv, data, f.pos);
+    if (n.ok) f.pos += BigInt(n.value);
+    return n;
   },
-  pwrite: (f, data, off) => ok(cfgWrite(f.priv, data, off)),
+  pwrite: (f, data, off) => cfgWrite(f.priv, data, off),
+  llseek(f, offset, whence) {
+    const r = genericLlseekSize(f.pos, offset, whence, MAX_NON_LFS, BigInt(f.priv.model.config.size));
+    if (r.ok) f.pos = r.value;
+    return r;
+  },
 };
 
 /** /sys/bus/pci/devices/<bdf>/config. */
 export function configNode(model: () => DeviceModel): CharDevNode {
-  return charDevice(0o644, (ctx, flags, path) => ok(new OpenFile(configFops, { model: model(), admin: ctx.task.capable('CAP_SYS_ADMIN'), pos: 0n }, flags, path)));
+  return charDevice(0o644, (ctx, flags, path) => ok(new OpenFile(configFops, { model: model(), admin: ctx.task.capable('CAP_SYS_ADMIN') }, flags, path)));
 }
 
 interface ResourceFile {

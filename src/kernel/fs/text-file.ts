@@ -7,8 +7,9 @@
  *   position, and a read at the end returns 0 bytes — end of file — so an fgets() loop ends.
  * - pread(2) reads at an offset without moving the position (a fresh show(), as seq_file's
  *   traverse does for an offset other than its read position).
- * - lseek(2): sysfs uses generic_file_llseek with i_size = PAGE_SIZE (sysfs_add_file_mode_ns);
- *   /proc and debugfs use seq_lseek (SEEK_SET / SEEK_CUR only, EINVAL otherwise).
+ * - lseek(2): sysfs uses generic_file_llseek with i_size = PAGE_SIZE (sysfs_add_file_mode_ns)
+ *   and kernfs's s_maxbytes, MAX_NON_LFS (fs/llseek.ts); /proc and debugfs use seq_lseek
+ *   (SEEK_SET / SEEK_CUR only, EINVAL otherwise).
  * - open(2) on sysfs checks the attribute as kernfs_fop_open does on a root mounted with
  *   KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK: opening for write needs a write bit in the mode and a
  *   store handler, for read a read bit and a show handler; else EACCES, root included.
@@ -17,8 +18,9 @@
  */
 import { fail, ok, type Result } from '../../base/result.js';
 import { PAGE_SIZE } from '../../base/u64.js';
-import { SEEK_CUR, SEEK_END, SEEK_SET } from '../../uapi/posix.js';
+import { SEEK_CUR, SEEK_SET } from '../../uapi/posix.js';
 import { OpenFile, type FileOperations, type SyscallContext } from './file.js';
+import { genericLlseekSize, MAX_NON_LFS } from './llseek.js';
 import type { TextFileNode } from './node.js';
 
 /** Which file system serves the attribute: its llseek and open checks differ. */
@@ -67,7 +69,7 @@ const textFops: FileOperations<TextFile> = {
     return store(f, data, ctx);
   },
   llseek(f, offset, whence) {
-    const r = f.priv.fs === 'sysfs' ? genericLlseek(f.pos, offset, whence, BigInt(PAGE_SIZE)) : seqLseek(f.pos, offset, whence);
+    const r = f.priv.fs === 'sysfs' ? genericLlseekSize(f.pos, offset, whence, MAX_NON_LFS, BigInt(PAGE_SIZE)) : seqLseek(f.pos, offset, whence);
     if (!r.ok) return r;
     if (r.value !== f.pos) f.priv.text = null;
     f.pos = r.value;
@@ -85,14 +87,6 @@ function store(f: OpenFile<TextFile>, data: Uint8Array, ctx: SyscallContext): Re
   if (!r.ok) return r;
   f.pos += BigInt(len);
   return ok(len);
-}
-
-/** generic_file_llseek over a file of `size` bytes. */
-function genericLlseek(pos: bigint, offset: bigint, whence: number, size: bigint): Result<bigint> {
-  const base = whence === SEEK_SET ? 0n : whence === SEEK_CUR ? pos : whence === SEEK_END ? size : null;
-  if (base === null) return fail('EINVAL', 'generic_file_llseek_size: unsupported whence');
-  const to = base + offset;
-  return to < 0n ? fail('EINVAL', 'vfs_setpos: negative position') : ok(to);
 }
 
 /** seq_lseek: SEEK_SET and SEEK_CUR only. */

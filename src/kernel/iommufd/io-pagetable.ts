@@ -204,6 +204,10 @@ export class IoPagetable {
       const len = e.last - e.start + 1n;
       const r = first ? this.fillArea(e.start, e.value, len, [d]) : this.mapInto(d, e.start, e.value, len);
       if (!r.ok) {
+        // iopt_area_fill_domain unmaps what it mapped of the failing area (fillArea does for
+        // the first domain), then iopt_fill_domain the areas before it. The unmaps from `d`
+        // cannot be seen: the caller frees `d` next, and its tables with it (iommu_domain_free)
+        if (!first) this.unmapFrom(d, e.start, len);
         for (const x of done) {
           this.unmapFrom(d, x.start, x.last - x.start + 1n);
           if (first) x.value.pages.release(x.value.off, x.last - x.start + 1n);

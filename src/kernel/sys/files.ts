@@ -7,7 +7,7 @@
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
 import { S64_MAX } from '../../base/u64.js';
 import type { OpenFile, SyscallContext } from '../fs/file.js';
-import { OpenFile as OpenFileClass } from '../fs/file.js';
+import { openDir } from '../fs/dir-file.js';
 import type { TextFileNode } from '../fs/node.js';
 import { SEEK_MAX } from '../../uapi/posix.js';
 import { openTextFile, textFsOf } from '../fs/text-file.js';
@@ -43,6 +43,8 @@ export function sysOpen(t: Task, path: string, flags: number): Result<number> {
   const node = r.value.node;
   if (flags & O_DIRECTORY && node.type !== 'dir') return fail('ENOTDIR');
   if (node.type === 'dir' && (flags & O_ACCMODE) !== O_RDONLY) return fail('EISDIR');
+  // may_open: a symbolic link as the last component (only when not followed, which open here never does)
+  if (node.type === 'link') return fail('ELOOP', 'may_open: a symbolic link');
   if (!mayAccess(node, who(t), accessMask(flags))) return fail('EACCES');
   let file: OpenFile;
   if (node.type === 'chr') {
@@ -54,7 +56,7 @@ export function sysOpen(t: Task, path: string, flags: number): Result<number> {
     if (!o.ok) return o;
     file = o.value;
   } else {
-    file = new OpenFileClass({ kind: 'dir' }, node, flags, r.value.path);
+    file = openDir(node, flags, r.value.path);
   }
   file.openedByPath = true;
   const fd = t.installFd(file, (flags & O_CLOEXEC) !== 0);
@@ -238,7 +240,10 @@ export function sysWriteFile(t: Task, path: string, data: string): Result<void> 
   return w.ok ? okVoid() : w;
 }
 
-/** lseek(2): EINVAL for a whence past SEEK_MAX (ksys_lseek), ESPIPE for a file that cannot seek (vfs_llseek). */
+/**
+ * lseek(2): EINVAL for a whence past SEEK_MAX (ksys_lseek), ESPIPE for a file that cannot seek
+ * (vfs_llseek), else the file's llseek (a directory's: fs/dir-file.ts).
+ */
 export function sysLseek(t: Task, fd: number, offset: bigint, whence: number): Result<bigint> {
   const f = fileOf(t, fd);
   if (!f.ok) return f;
