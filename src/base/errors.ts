@@ -1,9 +1,11 @@
 /**
  * The errors the public surface throws: SystemError (a failed syscall, shaped like Node's
  * system errors), SignalError (a CPU load or store that Linux would answer with a signal),
- * and Node-style TypeErrors for JS values of the wrong type.
+ * and Node's TypeError/RangeError for JS values of the wrong type or out of range (their texts:
+ * node-error-texts.ts).
  */
 import { errnoNumber, errnoText, type ErrnoCode } from './errno.js';
+import { invalidArgTypeMessage, outOfRangeMessage } from './node-error-texts.js';
 
 export interface SystemErrorInfo {
   /** The ioctl request name, when the syscall was an ioctl. */
@@ -75,27 +77,16 @@ export class SignalError extends Error {
   }
 }
 
-/** Node's ERR_INVALID_ARG_TYPE TypeError. */
-export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
-  const err = new TypeError(
-    `The "${name}" argument must be ${expected}. Received ${describe(actual)}`,
-  ) as TypeError & { code: string };
+/** Node's ERR_INVALID_ARG_TYPE TypeError, worded by Node's rules (node-error-texts.ts). */
+export function invalidArgType(name: string, expected: string | readonly string[], actual: unknown): TypeError {
+  const err = new TypeError(invalidArgTypeMessage(name, expected, actual)) as TypeError & { code: string };
   err.code = 'ERR_INVALID_ARG_TYPE';
   return err;
 }
 
-/** Node's ERR_OUT_OF_RANGE RangeError. */
-export function outOfRange(name: string, range: string, v: unknown): RangeError {
-  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(v)}`) as RangeError & { code: string };
+/** Node's ERR_OUT_OF_RANGE RangeError, worded by Node's rules (node-error-texts.ts). */
+export function outOfRange(name: string, range: string, actual: number | bigint): RangeError {
+  const err = new RangeError(outOfRangeMessage(name, range, actual)) as RangeError & { code: string };
   err.code = 'ERR_OUT_OF_RANGE';
   return err;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'bigint') return `type bigint (${v}n)`;
-  if (typeof v === 'object') return `an instance of ${(v as object).constructor?.name ?? 'Object'}`;
-  if (typeof v === 'function') return 'function';
-  return `type ${typeof v} (${String(v).slice(0, 32)})`;
 }

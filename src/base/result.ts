@@ -26,13 +26,13 @@ export interface Failure {
    * Set when the failure is a JS value of the wrong type rather than a kernel errno: the
    * syscall skin throws a Node-style TypeError (ERR_INVALID_ARG_TYPE) instead of a SystemError.
    */
-  readonly typeError?: { readonly name: string; readonly expected: string; readonly actual: unknown };
+  readonly typeError?: { readonly name: string; readonly expected: string | readonly string[]; readonly actual: unknown };
   /**
    * Set when the failure is a JS number the parameter or struct field cannot hold (not an
    * integer, or outside the C type's range): the skin throws a Node-style RangeError
    * (ERR_OUT_OF_RANGE) instead of a SystemError.
    */
-  readonly rangeError?: { readonly name: string; readonly range: string; readonly actual: unknown };
+  readonly rangeError?: { readonly name: string; readonly range: string; readonly actual: number | bigint };
 }
 
 export type Result<T> = Ok<T> | Failure;
@@ -52,13 +52,17 @@ export function fail(code: ErrnoCode, why?: string): Failure {
   return why === undefined ? { ok: false, code } : { ok: false, code, why };
 }
 
-/** A JS argument of the wrong type: `name` is the field path (e.g. "arg.iova"), `expected` e.g. "of type bigint". */
-export function failType(name: string, expected: string, actual: unknown): Failure {
+/**
+ * A JS argument of the wrong type: `name` is the field path (e.g. "arg.iova"), `expected` as
+ * Node's ERR_INVALID_ARG_TYPE takes it ("bigint", "Uint8Array", a list) or a worded phrase
+ * (node-errors.ts invalidArgType).
+ */
+export function failType(name: string, expected: string | readonly string[], actual: unknown): Failure {
   return { ok: false, code: 'EINVAL', typeError: { name, expected, actual } };
 }
 
 /** A number `name` cannot hold: `range` says what it must be (e.g. ">= 0 and <= 4294967295"). */
-export function failRange(name: string, range: string, actual: unknown): Failure {
+export function failRange(name: string, range: string, actual: number | bigint): Failure {
   return { ok: false, code: 'EINVAL', rangeError: { name, range, actual } };
 }
 

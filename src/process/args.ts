@@ -1,17 +1,20 @@
 /**
  * Node-style argument checks for the syscall skin: a JS value of the wrong type is a
  * TypeError with code ERR_INVALID_ARG_TYPE (or ERR_OUT_OF_RANGE), never a SystemError.
+ * Expected types and ranges are worded as Node's validators word them: a number range as
+ * validateInteger's `>= min && <= max`, a bigint range as Buffer's writeBigUInt64LE's
+ * `>= 0n and < 2n ** 64n`.
  */
 import { invalidArgType, outOfRange } from '../base/errors.js';
 
 export function checkInt(name: string, v: unknown): number {
-  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (typeof v !== 'number') throw invalidArgType(name, 'number', v);
   if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
   return v;
 }
 
 export function checkBigint(name: string, v: unknown): bigint {
-  if (typeof v !== 'bigint') throw invalidArgType(name, 'of type bigint', v);
+  if (typeof v !== 'bigint') throw invalidArgType(name, 'bigint', v);
   return v;
 }
 
@@ -21,7 +24,7 @@ const U64_LIMIT = 1n << 64n;
 /** A bigint a 64-bit register can hold (signed or unsigned): [-2^63, 2^64). */
 function check64(name: string, v: unknown): bigint {
   const n = checkBigint(name, v);
-  if (n < S64_MIN || n >= U64_LIMIT) throw outOfRange(name, '>= -(2n ** 63n) and < 2n ** 64n', `${n}n`);
+  if (n < S64_MIN || n >= U64_LIMIT) throw outOfRange(name, '>= -(2n ** 63n) and < 2n ** 64n', n);
   return n;
 }
 
@@ -42,36 +45,40 @@ export function checkS64(name: string, v: unknown): bigint {
 /** A duration or instant of the virtual clock: a bigint of nanoseconds in [0, 2^64). */
 export function checkNanoseconds(name: string, v: unknown): bigint {
   const n = checkBigint(name, v);
-  if (n < 0n || n >= U64_LIMIT) throw outOfRange(name, '>= 0n and < 2n ** 64n', `${n}n`);
+  if (n < 0n || n >= U64_LIMIT) throw outOfRange(name, '>= 0n and < 2n ** 64n', n);
   return n;
 }
 
 /** An integer count >= 0 (Number.isSafeInteger), as Node's validateInteger with min 0. */
 export function checkCount(name: string, v: unknown): number {
   const n = checkInt(name, v);
-  if (n < 0 || !Number.isSafeInteger(n)) throw outOfRange(name, '>= 0 and <= 9007199254740991', v);
+  if (n < 0 || !Number.isSafeInteger(n)) throw outOfRange(name, `>= 0 && <= ${Number.MAX_SAFE_INTEGER}`, n);
   return n;
 }
 
 /** An options bag: undefined, or a plain object (not an array, not null). */
 export function checkOptions(name: string, v: unknown): Record<string, unknown> {
   if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgType(name, 'of type object', v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgType(name, 'object', v);
   return v as Record<string, unknown>;
 }
 
 export function checkString(name: string, v: unknown): string {
-  if (typeof v !== 'string') throw invalidArgType(name, 'of type string', v);
+  if (typeof v !== 'string') throw invalidArgType(name, 'string', v);
   return v;
 }
 
 export function checkBytes(name: string, v: unknown): Uint8Array {
-  if (!(v instanceof Uint8Array)) throw invalidArgType(name, 'an instance of Uint8Array', v);
+  if (!(v instanceof Uint8Array)) throw invalidArgType(name, 'Uint8Array', v);
   return v;
 }
 
+/** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read(2) or write(2) moves. */
+const MAX_RW_COUNT = 0x7ffff000;
+
+/** A read length: an integer in [0, MAX_RW_COUNT], worded as fs.readSync's length check. */
 export function checkLength(name: string, v: unknown): number {
   const n = checkInt(name, v);
-  if (n < 0 || n > 0x7ffff000) throw outOfRange(name, '>= 0 and <= 2147479552', v);
+  if (n < 0 || n > MAX_RW_COUNT) throw outOfRange(name, `>= 0 && <= ${MAX_RW_COUNT}`, n);
   return n;
 }

@@ -63,10 +63,10 @@ function tracked() {
 describe('UNMAP_DMA with GET_DIRTY_BITMAP: the struct vfio_bitmap (readBitmap)', () => {
   it('`arg.data` or `arg.bitmap` that is not an object (nestedArg)', () => {
     for (const [o, message] of [
-      [{ data: 5 }, 'The "arg.data" argument must be of type object. Received type number (5)'],
-      [{ bitmap: true }, 'The "arg.bitmap" argument must be of type object. Received type boolean (true)'],
-      [{ bitmap: [] }, 'The "arg.bitmap" argument must be of type object. Received an instance of Array'],
-      [{ bitmap: null }, 'The "arg.bitmap" argument must be of type object. Received null'],
+      [{ data: 5 }, 'The "arg.data" property must be of type object. Received type number (5)'],
+      [{ bitmap: true }, 'The "arg.bitmap" property must be of type object. Received type boolean (true)'],
+      [{ bitmap: [] }, 'The "arg.bitmap" property must be of type object. Received an instance of Array'],
+      [{ bitmap: null }, 'The "arg.bitmap" property must be of type object. Received null'],
     ] as const) {
       const s = tracked();
       expect(thrown(s.unmap(o))).toEqual(typeError(message));
@@ -76,9 +76,9 @@ describe('UNMAP_DMA with GET_DIRTY_BITMAP: the struct vfio_bitmap (readBitmap)',
 
   it('a field of the bitmap of the wrong type or out of range (copyFromUser)', () => {
     for (const [o, want] of [
-      [{ data: { pgsize: true } }, typeError('The "arg.data.pgsize" argument must be of type bigint. Received type boolean (true)')],
-      [{ bitmap: { size: 1 } }, typeError('The "arg.bitmap.size" argument must be of type bigint. Received type number (1)')],
-      [{ bitmap: { data: true } }, typeError('The "arg.bitmap.data" argument must be an array, object or bigint (a user pointer). Received type boolean (true)')],
+      [{ data: { pgsize: true } }, typeError('The "arg.data.pgsize" property must be of type bigint. Received type boolean (true)')],
+      [{ bitmap: { size: 1 } }, typeError('The "arg.bitmap.size" property must be of type bigint. Received type number (1)')],
+      [{ bitmap: { data: true } }, typeError('The "arg.bitmap.data" property must be an array, object or bigint (a user pointer). Received type boolean (true)')],
       [{ bitmap: { pgsize: 1n << 70n } }, { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/^The value of "arg\.bitmap\.pgsize" is out of range\. It must be >= -\(2n \*\* 63n\) and <= 2n \*\* 64n - 1n\. Received 1_?180/) }],
     ] as const) {
       const s = tracked();
@@ -91,7 +91,7 @@ describe('UNMAP_DMA with GET_DIRTY_BITMAP: the struct vfio_bitmap (readBitmap)',
 
   it('the bitmap is read before the range is checked (a misaligned iova still answers the TypeError)', () => {
     const s = tracked();
-    expect(thrown(s.unmap({ iova: 1n, bitmap: 7 }))).toEqual(typeError('The "arg.bitmap" argument must be of type object. Received type number (7)'));
+    expect(thrown(s.unmap({ iova: 1n, bitmap: 7 }))).toEqual(typeError('The "arg.bitmap" property must be of type object. Received type number (7)'));
     s.unchanged();
   });
 });
@@ -99,42 +99,42 @@ describe('UNMAP_DMA with GET_DIRTY_BITMAP: the struct vfio_bitmap (readBitmap)',
 describe('DIRTY_PAGES GET_BITMAP: struct vfio_iommu_type1_dirty_bitmap_get and its vfio_bitmap (readGet)', () => {
   it('`arg.data` that is not an object (nestedArg of the payload)', () => {
     const s = tracked();
-    expect(thrown(s.get({ data: 5 }))).toEqual(typeError('The "arg.data" argument must be of type object. Received type number (5)'));
+    expect(thrown(s.get({ data: 5 }))).toEqual(typeError('The "arg.data" property must be of type object. Received type number (5)'));
     s.unchanged();
   });
 
   it('a payload field of the wrong type, in `arg.data` or at the top (copyFromUser of the payload)', () => {
     let s = tracked();
-    expect(thrown(s.get({ data: { iova: true, size: PAGES * PAGE, bitmap: s.good } }))).toEqual(typeError('The "arg.data.iova" argument must be of type bigint. Received type boolean (true)'));
+    expect(thrown(s.get({ data: { iova: true, size: PAGES * PAGE, bitmap: s.good } }))).toEqual(typeError('The "arg.data.iova" property must be of type bigint. Received type boolean (true)'));
     s.unchanged();
     s = tracked();
-    expect(thrown(s.get({ iova: 0n, size: 4, bitmap: s.good }))).toEqual(typeError('The "arg.size" argument must be of type bigint. Received type number (4)'));
+    expect(thrown(s.get({ iova: 0n, size: 4, bitmap: s.good }))).toEqual(typeError('The "arg.size" property must be of type bigint. Received type number (4)'));
     s.unchanged();
   });
 
   it('a `bitmap` that is not an object, in `arg.data` or at the top (nestedArg of the bitmap)', () => {
     let s = tracked();
-    expect(thrown(s.get({ data: { iova: 0n, size: PAGES * PAGE, bitmap: 5 } }))).toEqual(typeError('The "arg.data.bitmap" argument must be of type object. Received type number (5)'));
+    expect(thrown(s.get({ data: { iova: 0n, size: PAGES * PAGE, bitmap: 5 } }))).toEqual(typeError('The "arg.data.bitmap" property must be of type object. Received type number (5)'));
     s.unchanged();
     s = tracked();
-    expect(thrown(s.get({ iova: 0n, size: PAGES * PAGE, bitmap: [s.bm] }))).toEqual(typeError('The "arg.bitmap" argument must be of type object. Received an instance of Array'));
+    expect(thrown(s.get({ iova: 0n, size: PAGES * PAGE, bitmap: [s.bm] }))).toEqual(typeError('The "arg.bitmap" property must be of type object. Received an instance of Array'));
     s.unchanged();
   });
 
   it('a field of the bitmap of the wrong type, in `arg.data` or at the top (copyFromUser of the bitmap)', () => {
     let s = tracked();
     expect(thrown(s.get({ data: { iova: 0n, size: PAGES * PAGE, bitmap: { ...s.good, data: true } } }))).toEqual(
-      typeError('The "arg.data.bitmap.data" argument must be an array, object or bigint (a user pointer). Received type boolean (true)'),
+      typeError('The "arg.data.bitmap.data" property must be an array, object or bigint (a user pointer). Received type boolean (true)'),
     );
     s.unchanged();
     s = tracked();
-    expect(thrown(s.get({ iova: 0n, size: PAGES * PAGE, bitmap: { ...s.good, size: 8 } }))).toEqual(typeError('The "arg.bitmap.size" argument must be of type bigint. Received type number (8)'));
+    expect(thrown(s.get({ iova: 0n, size: PAGES * PAGE, bitmap: { ...s.good, size: 8 } }))).toEqual(typeError('The "arg.bitmap.size" property must be of type bigint. Received type number (8)'));
     s.unchanged();
   });
 
   it('the payload is read before its values are checked (size 0 still answers the TypeError)', () => {
     const s = tracked();
-    expect(thrown(s.get({ iova: 0n, size: 0n, bitmap: { ...s.good, pgsize: true } }))).toEqual(typeError('The "arg.bitmap.pgsize" argument must be of type bigint. Received type boolean (true)'));
+    expect(thrown(s.get({ iova: 0n, size: 0n, bitmap: { ...s.good, pgsize: true } }))).toEqual(typeError('The "arg.bitmap.pgsize" property must be of type bigint. Received type boolean (true)'));
     s.unchanged();
   });
 });
