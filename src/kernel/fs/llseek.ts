@@ -16,6 +16,9 @@ import { SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../uapi/p
  */
 export const MAX_NON_LFS = (1n << 31n) - 1n;
 
+/** MAX_LFS_FILESIZE (include/linux/fs.h, 64-bit): LLONG_MAX, shmem's s_maxbytes. */
+export const MAX_LFS_FILESIZE = (1n << 63n) - 1n;
+
 /** vfs_setpos: EINVAL for a negative position or one past `maxsize`. */
 function setpos(offset: bigint, maxsize: bigint): Result<bigint> {
   if (offset < 0n) return fail('EINVAL', 'vfs_setpos: negative position');
@@ -57,4 +60,21 @@ export function dirSetCurLseek(pos: bigint, offset: bigint, whence: number, why:
   if (whence !== SEEK_SET && whence !== SEEK_CUR) return fail('EINVAL', `${why}: only SEEK_SET and SEEK_CUR`);
   const to = whence === SEEK_CUR ? BigInt.asIntN(64, pos + offset) : offset; // the loff_t sum wraps
   return to < 0n ? fail('EINVAL', `${why}: negative position`) : ok(to);
+}
+
+/**
+ * default_llseek (fs/read_write.c), hugetlbfs's llseek: SEEK_END counts from `eof`; SEEK_DATA
+ * at or past `eof` (compared signed) is ENXIO, else the offset; SEEK_HOLE likewise, else
+ * `eof`. There is no s_maxbytes bound: only a negative result is EINVAL (a sum past LLONG_MAX
+ * wraps negative, as the kernel's loff_t does).
+ */
+export function defaultLlseek(pos: bigint, offset: bigint, whence: number, eof: bigint): Result<bigint> {
+  let to = offset;
+  if (whence === SEEK_END) to = BigInt.asIntN(64, offset + eof);
+  else if (whence === SEEK_CUR) to = BigInt.asIntN(64, offset + pos); // by 0: the position, as the kernel's shortcut
+  else if (whence === SEEK_DATA || whence === SEEK_HOLE) {
+    if (offset >= eof) return fail('ENXIO', `default_llseek: ${whence === SEEK_DATA ? 'SEEK_DATA' : 'SEEK_HOLE'} at or past end of file`);
+    if (whence === SEEK_HOLE) to = eof;
+  }
+  return to < 0n ? fail('EINVAL', 'default_llseek: negative position') : ok(to);
 }

@@ -16,14 +16,18 @@
  * - MAP_PRIVATE mappings read the file until a page is written; the writer gets a private
  *   copy of that page (do_cow_fault), which the file and other mappings never see.
  *
- * Not modelled: seals (F_ADD_SEALS).
+ * - lseek: shmem_file_llseek — SEEK_DATA/SEEK_HOLE see the pages allocated (written, faulted
+ *   in, pinned) as data and the rest as holes; hugetlbfs: default_llseek (all data).
+ *
+ * Not modelled: seals (F_ADD_SEALS), fallocate (its !uptodate pages would be holes).
  */
 import { fail, ok, okVoid, type Result } from '../../base/result.js';
-import { O_LARGEFILE, O_RDWR, SEEK_CUR, SEEK_END, SEEK_SET } from '../../uapi/posix.js';
+import { O_LARGEFILE, O_RDWR, SEEK_DATA, SEEK_HOLE } from '../../uapi/posix.js';
 import { MAP_PRIVATE } from '../../uapi/posix.js';
 import type { ShmemObject } from '../mm/shmem.js';
 import type { Task } from '../task.js';
 import { OpenFile, type FileOperations } from './file.js';
+import { defaultLlseek, genericLlseekSize, MAX_LFS_FILESIZE } from './llseek.js';
 
 /** NAME_MAX - strlen("memfd:") */
 export const MFD_NAME_MAX_LEN = 249;
@@ -65,6 +69,19 @@ function writeAt(f: OpenFile<Memfd>, data: Uint8Array, off: bigint, phys: Task['
   return ok(data.length);
 }
 
+/**
+ * shmem_file_llseek (mm/shmem.c): SEEK_SET/CUR/END as generic_file_llseek_size up to
+ * MAX_LFS_FILESIZE; SEEK_DATA and SEEK_HOLE find the pages present (ShmemObject.seekHoleData,
+ * mapping_seek_hole_data), a negative offset ENXIO first.
+ */
+function shmemFileLlseek(obj: ShmemObject, pos: bigint, offset: bigint, whence: number): Result<bigint> {
+  if (whence !== SEEK_DATA && whence !== SEEK_HOLE) return genericLlseekSize(pos, offset, whence, MAX_LFS_FILESIZE, obj.size);
+  if (offset < 0n) return fail('ENXIO', 'shmem_file_llseek: negative offset');
+  const to = obj.seekHoleData(offset, whence === SEEK_DATA);
+  if (to !== null) return ok(to);
+  return fail('ENXIO', offset >= obj.size ? 'mapping_seek_hole_data: offset at or past i_size' : 'mapping_seek_hole_data: SEEK_DATA found no page from offset to i_size');
+}
+
 const memfdFops: FileOperations<Memfd> = {
   kind: 'memfd',
   read(f, len, ctx) {
@@ -80,11 +97,10 @@ const memfdFops: FileOperations<Memfd> = {
   },
   pwrite: (f, data, off, ctx) => writeAt(f, data, off, ctx.task.kernel.phys),
   llseek(f, offset, whence) {
-    const base = whence === SEEK_SET ? 0n : whence === SEEK_CUR ? f.pos : whence === SEEK_END ? f.priv.obj.size : null;
-    if (base === null) return fail('EINVAL', 'shmem_file_llseek: SEEK_DATA/SEEK_HOLE not modelled');
-    if (base + offset < 0n) return fail('EINVAL', 'vfs_setpos: negative position');
-    f.pos = base + offset;
-    return ok(f.pos);
+    const obj = f.priv.obj;
+    const r = obj.blockPages > 1 ? defaultLlseek(f.pos, offset, whence, obj.size) : shmemFileLlseek(obj, f.pos, offset, whence);
+    if (r.ok) f.pos = r.value;
+    return r;
   },
   truncate(f, length) {
     const obj = f.priv.obj;

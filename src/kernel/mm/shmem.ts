@@ -81,6 +81,32 @@ export class ShmemObject {
   }
 
   /**
+   * mapping_seek_hole_data (mm/filemap.c) over the object's 4 KiB pages (hugetlbfs files seek
+   * with default_llseek and never come here), from `start` (>= 0): the first byte of a present
+   * page (SEEK_DATA) or of a missing one (SEEK_HOLE), never past i_size (the virtual hole at
+   * the end). A page is present once allocated — written, faulted in by a store, or pinned;
+   * all such pages are uptodate, so all are data (folio_seek_hole_data). A read of a hole
+   * allocates nothing, so it stays a hole. No page lies at or past i_size (populate and
+   * truncate keep that). null (ENXIO) when `start` is at or past i_size, or for SEEK_DATA when
+   * no page is present from `start` on.
+   */
+  seekHoleData(start: bigint, seekData: boolean): bigint | null {
+    if (this.size <= start) return null;
+    const first = Number(start >> 12n);
+    let idx = first;
+    if (seekData) {
+      idx = Infinity;
+      for (const page of this.blocks.keys()) if (page >= first && page < idx) idx = page;
+      if (idx === Infinity) return null;
+    } else {
+      while (this.frameAt(idx) !== undefined) idx++;
+    }
+    if (idx === first) return start;
+    const at = BigInt(idx) << 12n;
+    return at < this.size ? at : this.size;
+  }
+
+  /**
    * shmem_setattr → shmem_truncate_range: drop the blocks wholly past the new size, and
    * zero the rest of a kept block past it (truncate_inode_partial_folio), so growing the
    * file again shows zeros there.
