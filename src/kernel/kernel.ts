@@ -15,7 +15,7 @@ import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from './mm/frame-allocator.js';
 import { ok, type Result } from '../base/result.js';
-import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM } from '../uapi/pci_regs_exp.js';
+import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM } from '../uapi/pci_regs_exp.js';
 import { DevFs } from './fs/devfs.js';
 import { charDevice, staticDir } from './fs/node.js';
 import { sysfsRoot } from './fs/sysfs.js';
@@ -40,8 +40,11 @@ import { VfioCore } from './vfio/vfio-core.js';
 import { HostIrqs } from './vfio-pci/host-irq.js';
 import { vfioPciDriver } from './vfio-pci/vfio-pci-driver.js';
 
-/** PCIe port types pcieport binds to: root port, switch upstream and downstream ports. */
-const PCIEPORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_EXP_TYPE_DOWNSTREAM]);
+/**
+ * PCIe port types pcieport binds to (pcie_portdrv_probe's type check): root port, switch
+ * upstream and downstream ports, and Root Complex Event Collectors.
+ */
+const PCIEPORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC]);
 
 export class Kernel {
   /** The hardware this kernel runs on (device models, fabric, interrupt controller). */

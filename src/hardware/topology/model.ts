@@ -14,7 +14,7 @@ import type { DeviceModelInfo } from './model-catalog.js';
 export type FunctionType =
   | 'host-bridge' | 'root-port' | 'switch-upstream' | 'switch-downstream'
   | 'pcie-to-pci-bridge' | 'pci-to-pcie-bridge' | 'pci-bridge'
-  | 'endpoint' | 'rciep' | 'legacy-endpoint';
+  | 'endpoint' | 'rciep' | 'rcec' | 'legacy-endpoint';
 export type Platform = 'intel' | 'amd' | 'arm';
 export type ReservedRegionType = 'direct' | 'direct-relaxable' | 'reserved' | 'msi';
 export type ResetMethod = 'flr' | 'pm' | 'slot' | 'bus';

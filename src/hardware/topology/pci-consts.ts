@@ -52,5 +52,7 @@ export const PCI_CLASS = {
   BRIDGE_PCI: 0x060400,
   DISPLAY_VGA: 0x030000,
   SERIAL_USB: 0x0c0300,
+  /** PCI_CLASS_SYSTEM_RCEC << 8: a Root Complex Event Collector (programming interface 0). */
+  SYSTEM_RCEC: 0x080700,
   UNASSIGNED: 0xff0000,
 } as const;

@@ -57,7 +57,7 @@ export const devfnField = z.string().refine((s) => parseDevfn(s) !== null, { err
 
 export const FUNCTION_TYPES = [
   'host-bridge', 'root-port', 'switch-upstream', 'switch-downstream', 'pcie-to-pci-bridge',
-  'pci-to-pcie-bridge', 'pci-bridge', 'endpoint', 'rciep', 'legacy-endpoint',
+  'pci-to-pcie-bridge', 'pci-bridge', 'endpoint', 'rciep', 'rcec', 'legacy-endpoint',
 ] as const;
 export const RESET_METHODS = ['flr', 'pm', 'slot', 'bus'] as const;
 export const RESV_TYPES = ['direct', 'direct-relaxable', 'reserved', 'msi'] as const;

@@ -39,6 +39,10 @@ export const TYPE_INFO: Readonly<Record<FunctionType, TypeInfo>> = {
   endpoint: endpoint(PCI_EXP_TYPE.ENDPOINT),
   'legacy-endpoint': endpoint(PCI_EXP_TYPE.LEG_END),
   rciep: endpoint(PCI_EXP_TYPE.RC_END),
+  // A Root Complex Event Collector: a type 0 function on the root bus, class 0x0807, that
+  // pcieport binds (port_pci_ids' RCEC class entry; pcie_portdrv_probe accepts RC_EC).
+  rcec: { portType: PCI_EXP_TYPE.RC_EC, headerType: 0, vendor: 0x1b36, device: 0x10ff,
+    classCode: PCI_CLASS.SYSTEM_RCEC, pciePort: true, conventionalBelow: false },
 };
 
 /** QEMU's default subsystem ids (PCI_SUBVENDOR_ID_REDHAT_QUMRANET / PCI_SUBDEVICE_ID_QEMU). */

@@ -89,11 +89,11 @@ function checkSecondaryBus(n: FlatNode, report: Report): void {
   }
 }
 
-/** Where PCIe types may appear: root ports and RCiEPs on the root bus, DSPs below a USP. */
+/** Where PCIe types may appear: root ports, RCiEPs and RCECs on the root bus, DSPs below a USP. */
 function checkPlacement(nodes: readonly FlatNode[], report: Report): void {
   for (const n of nodes) {
     const t = n.node.type;
-    if ((t === 'root-port' || t === 'rciep') && n.parent !== null) {
+    if ((t === 'root-port' || t === 'rciep' || t === 'rcec') && n.parent !== null) {
       report(`${n.path}.type`, `a ${t} sits on the root bus`);
     }
     if (t === 'switch-downstream' && n.parent?.node.type !== 'switch-upstream') {

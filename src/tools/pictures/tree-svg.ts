@@ -26,6 +26,7 @@ const SHORT_TYPE: Record<string, string> = {
   'pci-bridge': 'PCI bridge',
   endpoint: 'endpoint',
   rciep: 'RCiEP',
+  rcec: 'RCEC',
   'legacy-endpoint': 'legacy ep',
 };
 const GREEN = '#2e7d32';

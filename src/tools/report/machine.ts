@@ -103,6 +103,7 @@ const TYPE_LABEL: Record<string, string> = {
   'pci-bridge': 'PCI bridge',
   endpoint: 'endpoint',
   rciep: 'RC integrated endpoint',
+  rcec: 'RC event collector',
   'legacy-endpoint': 'legacy endpoint',
 };
 
