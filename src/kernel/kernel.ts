@@ -15,7 +15,6 @@ import { deriveGroups, type GroupTable } from '../hardware/groups/index.js';
 import type { PhysMem } from '../hardware/memory/phys-mem.js';
 import { FrameAllocator } from './mm/frame-allocator.js';
 import { ok, type Result } from '../base/result.js';
-import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM } from '../uapi/pci_regs_exp.js';
 import { DevFs } from './fs/devfs.js';
 import { charDevice, staticDir } from './fs/node.js';
 import { sysfsRoot } from './fs/sysfs.js';
@@ -26,6 +25,7 @@ import { AddressSpace } from './mm/address-space.js';
 import type { FramePool } from './mm/frames.js';
 import { ModuleParams } from './params.js';
 import { hostDriver } from './pci/driver.js';
+import { pcieportDriver } from './pci/pcieport.js';
 import { PciCore } from './pci/driver-core.js';
 import { adoptBootVfs, sriovConfigureSimple } from './pci/iov.js';
 import { PciDev } from './pci/pci-dev.js';
@@ -39,12 +39,6 @@ import { openIommufd } from './iommufd/main.js';
 import { VfioCore } from './vfio/vfio-core.js';
 import { HostIrqs } from './vfio-pci/host-irq.js';
 import { vfioPciDriver } from './vfio-pci/vfio-pci-driver.js';
-
-/**
- * PCIe port types pcieport binds to (pcie_portdrv_probe's type check): root port, switch
- * upstream and downstream ports, and Root Complex Event Collectors.
- */
-const PCIEPORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC]);
 
 export class Kernel {
   /** The hardware this kernel runs on (device models, fabric, interrupt controller). */
@@ -170,9 +164,7 @@ export class Kernel {
   /** pci-stub and pcieport manage DMA themselves; host drivers named by the topology do not. */
   private registerDrivers(): void {
     this.pci.registerDriver(hostDriver('pci-stub', { driverManagedDma: true }));
-    this.pci.registerDriver(
-      hostDriver('pcieport', { driverManagedDma: true, matchExtra: (d) => d.fn.portType !== null && PCIEPORT_TYPES.has(d.fn.portType) }),
-    );
+    this.pci.registerDriver(pcieportDriver());
     this.pci.registerDriver(uioPciGenericDriver(this));
     for (const dev of this.pci.devices) {
       const name = dev.fn.driver;

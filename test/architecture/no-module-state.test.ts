@@ -33,7 +33,6 @@ const ALLOWED_TABLES: Readonly<Record<string, string>> = {
   'src/uapi/names.ts:BY_REQUEST': 'Linux request names by request number, indexed once from the ioctl tables',
   'src/uapi/arg-fields.ts:TOP_KEYS': 'the keys each uapi struct allows in an argument object, derived once from the layouts',
   'src/scenarios/values.ts:CONSTANTS': 'uapi constant names → values, for scenario files',
-  'src/kernel/kernel.ts:PCIEPORT_TYPES': 'PCIe port type numbers pcieport binds to (literals)',
   'src/kernel/vfio/viability.ts:LEGACY_ALLOWED': 'driver names the legacy viability rule allows (literals)',
   'src/kernel/fs/sysfs.ts:MODULES': 'module names, derived once from the constant parameter table',
   'src/hardware/fabric/route.ts:CONVENTIONAL_BRIDGES': 'topology node type names (literals)',

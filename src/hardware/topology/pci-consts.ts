@@ -50,6 +50,8 @@ export const PCI_CLASS = {
   BRIDGE_HOST: 0x060000,
   BRIDGE_ISA: 0x060100,
   BRIDGE_PCI: 0x060400,
+  /** A subtractive-decode PCI-to-PCI bridge (programming interface 01). */
+  BRIDGE_PCI_SUBTRACTIVE: 0x060401,
   DISPLAY_VGA: 0x030000,
   SERIAL_USB: 0x0c0300,
   /** PCI_CLASS_SYSTEM_RCEC << 8: a Root Complex Event Collector (programming interface 0). */
