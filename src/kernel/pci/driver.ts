@@ -22,7 +22,7 @@ export interface PciDriver {
   readonly ids: PciId[];
   /** Ids added through new_id. */
   readonly dynamicIds: PciId[];
-  /** Extra static match (e.g. pcieport by port type). */
+  /** Extra static match (e.g. pcieport by class: port_pci_ids). */
   matchExtra?(dev: PciDev): boolean;
   probe(dev: PciDev): Result<void>;
   /**
