@@ -42,30 +42,33 @@ export class Trace {
   limit = 100_000;
   private dropped = 0;
 
-  constructor(private readonly now: () => bigint) {}
+  constructor(private readonly clock: () => bigint) {}
 
   add(kind: TraceKind, who: string, text: string): void {
     if (!this.enabled) return;
-    this.push({ time: this.now(), kind, who, text });
+    this.push({ time: this.clock(), kind, who, text });
   }
 
   /** An entry whose text is rendered from its detail (formatDetail). */
   addDetail(kind: TraceKind, who: string, detail: TraceDetail): void {
     if (!this.enabled) return;
-    this.push({ time: this.now(), kind, who, text: formatDetail(detail), detail });
+    this.push({ time: this.clock(), kind, who, text: formatDetail(detail), detail });
+  }
+
+  /** The virtual time an entry added now carries (what a LazyEntry is built with). */
+  now(): bigint {
+    return this.clock();
   }
 
   /**
-   * An entry whose detail is `render(data)`, built only when someone reads it (`detail` or
-   * `text`, once): decoding every syscall's struct up front tripled a traced MAP_DMA's cost,
-   * and most entries are never read. `data` must hold copies of what it shows (the caller's
-   * objects may change afterwards), so the entry reads the same whenever it is read; `render`
-   * should be a function made once, not a closure per call (a closure per entry doubled the
-   * garbage collector's share of a MAP/UNMAP loop).
+   * An entry whose detail is rendered only when someone reads it (`detail` or `text`, once):
+   * decoding every syscall's struct up front tripled a traced MAP_DMA's cost, and most entries
+   * are never read. The entry must hold copies of what it shows (the caller's objects may
+   * change afterwards), so it reads the same whenever it is read.
    */
-  addLazy<D>(kind: TraceKind, who: string, render: (data: D) => TraceDetail, data: D): void {
+  addEntry(e: LazyEntry): void {
     if (!this.enabled) return;
-    this.push(new LazyEntry(this.now(), kind, who, render, data));
+    this.push(e);
   }
 
   private push(e: TraceEntry): void {
@@ -116,34 +119,27 @@ export class Trace {
 }
 
 /**
- * An entry whose detail and text are built on first read, then kept. A class (prototype
+ * An entry whose detail and text are built on first read, then kept. Each kind of lazy entry
+ * is a subclass holding its raw values in its own fields: one object per entry, because the
+ * trace keeps up to `limit` entries alive and every extra object (a data record, a values
+ * array, a `who` string) is copied and marked by the garbage collector until it is dropped —
+ * most of what a traced MAP_DMA+UNMAP_DMA pair cost over an untraced one. A class (prototype
  * getters) rather than an object literal with getters: V8 builds the literal ~10x slower.
  * It never leaves the Trace: list() and listeners get the plain object toJSON makes.
  */
-class LazyEntry<D> implements TraceEntry {
-  #render: ((data: D) => TraceDetail) | null;
-  #data: D | null;
-  #detail: TraceDetail | undefined;
-  #text: string | undefined;
+export abstract class LazyEntry implements TraceEntry {
+  #detail: TraceDetail | undefined = undefined;
+  #text: string | undefined = undefined;
 
-  constructor(
-    readonly time: bigint,
-    readonly kind: TraceKind,
-    readonly who: string,
-    render: (data: D) => TraceDetail,
-    data: D,
-  ) {
-    this.#render = render;
-    this.#data = data;
-  }
+  constructor(readonly time: bigint) {}
+
+  abstract get kind(): TraceKind;
+  abstract get who(): string;
+  /** The detail, from the values the entry copied when it was made. */
+  protected abstract render(): TraceDetail;
 
   get detail(): TraceDetail {
-    if (this.#detail === undefined) {
-      this.#detail = this.#render!(this.#data!);
-      this.#render = null;
-      this.#data = null;
-    }
-    return this.#detail;
+    return (this.#detail ??= this.render());
   }
 
   get text(): string {

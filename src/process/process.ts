@@ -18,9 +18,9 @@ import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
 import { checkIoctlFields } from './arg-fields.js';
 import { fdKindOf, requestLabel } from './request-label.js';
-import { bufSnapshot, snapshotAfter, snapshotArg } from './trace-decode.js';
+import { bufSnapshot, snapshotArg } from './trace-decode.js';
 import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
-import { recordAccess, recordCall } from './trace-record.js';
+import { recordAccess, recordCall, recordIoctl } from './trace-record.js';
 
 export class Process {
   /** @internal */
@@ -81,7 +81,7 @@ export class Process {
     const tracing = this.tracing;
     const before = tracing ? snapshotArg(arg) : undefined;
     const r = files.sysIoctl(this.task, fd, request, arg);
-    if (tracing) this.traceCall(SYSCALLS.ioctl, [fd, requestLabel(request, kind), request, fdKindOf(kind), before, r.ok ? snapshotAfter(before, arg) : undefined], r, r.ok ? String(r.value) : undefined);
+    if (tracing) recordIoctl(this.task, fd, request, fdKindOf(kind), before, arg, r);
     // the name is only for the error; a successful call does not build it
     return r.ok ? r.value : this.unwrap(r, 'ioctl', { request: requestLabel(request, kind), fd });
   }

@@ -123,11 +123,12 @@ export function snapshotArg(v: unknown, depth = 4): unknown {
     if (v.length > out.length) out.length = ARRAY_SHOWN + 1;
     return out;
   }
-  // a spread first: V8 clones a plain object's fields in one step; then only object fields go deeper
+  // a spread first: V8 clones a plain object's fields in one step; then only object fields go
+  // deeper (for-in over the clone walks its map's key cache; Object.keys allocated an array)
   const out: Record<string, unknown> = { ...v };
-  for (const k of Object.keys(out)) {
+  for (const k in out) {
     const x = out[k];
-    if (typeof x === 'object' && x !== null) out[k] = snapshotArg(x, depth - 1);
+    if (typeof x === 'object' && x !== null && Object.hasOwn(out, k)) out[k] = snapshotArg(x, depth - 1);
   }
   return out;
 }
@@ -149,10 +150,27 @@ function sameAsSnapshot(snap: unknown, live: unknown, depth: number): boolean {
     for (let i = 0; i < live.length; i++) if (!sameAsSnapshot(s[i], live[i], depth - 1)) return false;
     return true;
   }
-  const keys = Object.keys(live);
-  if (keys.length !== Object.keys(snap).length) return false;
-  for (const k of keys) if (!sameAsSnapshot((snap as Record<string, unknown>)[k], (live as Record<string, unknown>)[k], depth - 1)) return false;
-  return true;
+  return sameFields(snap as Record<string, unknown>, live as Record<string, unknown>, depth);
+}
+
+/**
+ * The same keys and values, objects compared deeply; counting keys instead of Object.keys, so
+ * nothing is allocated. A false "same" would show wrong values, so a key on one side only
+ * counts even when its value is undefined; a false "different" only costs a second copy (an
+ * inherited enumerable key: for-in sees it, the snapshot's spread did not, the counts differ).
+ */
+function sameFields(snap: Record<string, unknown>, live: Record<string, unknown>, depth: number): boolean {
+  let n = 0;
+  for (const k in live) {
+    const x = live[k];
+    const s = snap[k];
+    if (x !== s) {
+      if (typeof x !== 'object' || x === null || !sameAsSnapshot(s, x, depth - 1)) return false;
+    } else if (x === undefined && !Object.hasOwn(snap, k)) return false;
+    n++;
+  }
+  for (const _ in snap) n--;
+  return n === 0;
 }
 
 /** The fields of `after` that differ from `before` (what the kernel wrote back), or undefined. */

@@ -5,36 +5,103 @@
  * each syscall shows); a CPU load or store with its width, target (`bar0+0x8` or the
  * address) and value. The entry keeps raw values and renders them when it is first read.
  */
-import type { Result } from '../base/result.js';
+import type { Failure, Result } from '../base/result.js';
+import { LazyEntry, type TraceKind } from '../base/trace.js';
 import type { TraceAccess, TraceCall } from '../base/trace-format.js';
 import type { DeviceMapping } from '../kernel/fs/file.js';
 import type { Task } from '../kernel/task.js';
-import type { CallSpec, CallValues } from './trace-calls.js';
+import type { FdKind } from '../uapi/ioctls.js';
+import { formatRequest } from '../uapi/names.js';
+import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
+import { snapshotAfter } from './trace-decode.js';
 
-interface CallRecord {
-  readonly spec: CallSpec;
-  readonly values: CallValues;
-  readonly ret: string;
-  readonly errno: string | null;
-  readonly why: string | undefined;
-}
-
-function renderCall(c: CallRecord): TraceCall {
+function renderCall(spec: CallSpec, values: CallValues, ret: string, failed: Failure | null): TraceCall {
   const args = [];
-  for (const [name, show] of c.spec.args) {
-    const value = show(c.values);
+  for (const [name, show] of spec.args) {
+    const value = show(values);
     if (value !== undefined) args.push({ name, value });
   }
-  if (c.errno !== null) return { type: 'call', syscall: c.spec.syscall, args, ret: '-1', errno: c.errno, ...(c.why !== undefined ? { why: c.why } : {}) };
-  const out = c.spec.out?.(c.values);
-  return { type: 'call', syscall: c.spec.syscall, args, ret: c.ret, ...(out !== undefined ? { out } : {}) };
+  if (failed !== null) return { type: 'call', syscall: spec.syscall, args, ret: '-1', errno: failed.code, ...(failed.why !== undefined ? { why: failed.why } : {}) };
+  const out = spec.out?.(values);
+  return { type: 'call', syscall: spec.syscall, args, ret, ...(out !== undefined ? { out } : {}) };
+}
+
+/** A syscall's entry: `who` is read from the task when shown (no string per entry). */
+class CallEntry extends LazyEntry {
+  constructor(
+    time: bigint,
+    private readonly task: Task,
+    private readonly spec: CallSpec,
+    private readonly values: CallValues,
+    private readonly ret: string,
+    private readonly failed: Failure | null,
+  ) {
+    super(time);
+  }
+
+  get kind(): TraceKind {
+    return 'syscall';
+  }
+
+  get who(): string {
+    return this.task.name;
+  }
+
+  protected render(): TraceCall {
+    return renderCall(this.spec, this.values, this.ret, this.failed);
+  }
 }
 
 /** Record a finished syscall: `ret` shown on success, `-1 ERRNO (why)` on failure. `values` are what `spec` renders from. */
 export function recordCall(task: Task, spec: CallSpec, values: CallValues, r: Result<unknown>, ret = '0'): void {
   const trace = task.kernel.trace;
   if (!trace.enabled) return;
-  trace.addLazy('syscall', task.name, renderCall, { spec, values, ret: r.ok ? ret : '-1', errno: r.ok ? null : r.code, why: r.ok ? undefined : r.why });
+  trace.addEntry(new CallEntry(trace.now(), task, spec, values, ret, r.ok ? null : r));
+}
+
+/**
+ * An ioctl's entry, the hot one (a MAP_DMA loop): its values in fields of its own rather than
+ * a values array, the request's name looked up when shown, and the return value as a number.
+ */
+class IoctlEntry extends LazyEntry {
+  constructor(
+    time: bigint,
+    private readonly task: Task,
+    private readonly fd: number,
+    private readonly request: number,
+    private readonly fdKind: FdKind | undefined,
+    /** The argument as it was when the call began, and after it (the same object when the kernel wrote nothing back). */
+    private readonly before: unknown,
+    private readonly after: unknown,
+    private readonly value: number,
+    private readonly failed: Failure | null,
+  ) {
+    super(time);
+  }
+
+  get kind(): TraceKind {
+    return 'syscall';
+  }
+
+  get who(): string {
+    return this.task.name;
+  }
+
+  protected render(): TraceCall {
+    const values = [this.fd, formatRequest(this.request, this.fdKind), this.request, this.fdKind, this.before, this.after];
+    return renderCall(SYSCALLS.ioctl, values, String(this.value), this.failed);
+  }
+}
+
+/**
+ * Record a finished ioctl: `before` is snapshotArg(arg) taken before the call; what the
+ * kernel wrote back into `arg` is copied now, on success.
+ */
+export function recordIoctl(task: Task, fd: number, request: number, fdKind: FdKind | undefined, before: unknown, arg: unknown, r: Result<number>): void {
+  const trace = task.kernel.trace;
+  if (!trace.enabled) return;
+  const e = r.ok ? new IoctlEntry(trace.now(), task, fd, request, fdKind, before, snapshotAfter(before, arg), r.value, null) : new IoctlEntry(trace.now(), task, fd, request, fdKind, before, undefined, 0, r);
+  trace.addEntry(e);
 }
 
 interface AccessRecord {
@@ -60,6 +127,35 @@ function renderAccess(a: AccessRecord): TraceAccess {
   return { type: a.type, bytes: a.bytes, addr: a.addr, target: accessTarget(a), ...(a.value !== undefined ? { value: a.value } : {}), ...(a.signal !== undefined ? { signal: a.signal } : {}) };
 }
 
+/** A CPU load's or store's entry. */
+class AccessEntry extends LazyEntry implements AccessRecord {
+  constructor(
+    time: bigint,
+    private readonly task: Task,
+    readonly type: 'load' | 'store',
+    readonly bytes: number,
+    readonly addr: bigint,
+    readonly mapping: DeviceMapping | null,
+    readonly off: bigint,
+    readonly value: bigint | undefined,
+    readonly signal: string | undefined,
+  ) {
+    super(time);
+  }
+
+  get kind(): TraceKind {
+    return 'cpu';
+  }
+
+  get who(): string {
+    return this.task.name;
+  }
+
+  protected render(): TraceAccess {
+    return renderAccess(this);
+  }
+}
+
 /**
  * The value of a 1-, 2-, 4- or 8-byte access. Built from two 32-bit halves so it allocates one
  * or two bigints, not three per byte: this runs on every traced CPU load and store (an MSI-X
@@ -81,13 +177,6 @@ export function recordAccess(task: Task, type: 'load' | 'store', addr: bigint, b
   const sized = bytes === 1 || bytes === 2 || bytes === 4 || bytes === 8;
   const v = task.mm.find(addr);
   const device = v?.backing.kind === 'device' ? v.backing : null;
-  trace.addLazy('cpu', task.name, renderAccess, {
-    type,
-    bytes,
-    addr,
-    mapping: device === null ? null : device.mapping,
-    off: device === null ? 0n : device.pgoff + addr - v!.start,
-    value: data !== null && sized ? littleEndian(data) : undefined,
-    signal,
-  });
+  const off = device === null ? 0n : device.pgoff + addr - v!.start;
+  trace.addEntry(new AccessEntry(trace.now(), task, type, bytes, addr, device === null ? null : device.mapping, off, data !== null && sized ? littleEndian(data) : undefined, signal));
 }
