@@ -61,7 +61,7 @@ export class Trace {
   }
 
   /**
-   * An entry whose detail is rendered only when someone reads it (`detail` or `text`, once):
+   * An entry whose detail is rendered only when someone reads it (`detail` or `text`):
    * decoding every syscall's struct up front tripled a traced MAP_DMA's cost, and most entries
    * are never read. The entry must hold copies of what it shows (the caller's objects may
    * change afterwards), so it reads the same whenever it is read.
@@ -119,36 +119,36 @@ export class Trace {
 }
 
 /**
- * An entry whose detail and text are built on first read, then kept. Each kind of lazy entry
- * is a subclass holding its raw values in its own fields: one object per entry, because the
- * trace keeps up to `limit` entries alive and every extra object (a data record, a values
- * array, a `who` string) is copied and marked by the garbage collector until it is dropped —
- * most of what a traced MAP_DMA+UNMAP_DMA pair cost over an untraced one. A class (prototype
- * getters) rather than an object literal with getters: V8 builds the literal ~10x slower.
- * It never leaves the Trace: list() and listeners get the plain object toJSON makes.
+ * An entry whose detail and text are rendered when read, from raw values the entry copied
+ * when it was made. Each kind of lazy entry is a subclass holding those values in its own
+ * fields, and nothing else: the trace keeps up to `limit` entries alive, and every object or
+ * field an entry holds (a data record, a values array, a `who` string, a cache of the
+ * rendering) is copied and marked by the garbage collector until the entry is dropped — most
+ * of what a traced MAP_DMA+UNMAP_DMA pair cost over an untraced one. Nothing is cached: list()
+ * replaces a lazy entry by the plain object toJSON makes, so each is rendered once there; only
+ * toString() renders on every call. A class (prototype getters) rather than an object literal
+ * with getters: V8 builds the literal ~10x slower. It never leaves the Trace.
  */
 export abstract class LazyEntry implements TraceEntry {
-  #detail: TraceDetail | undefined = undefined;
-  #text: string | undefined = undefined;
-
   constructor(readonly time: bigint) {}
 
   abstract get kind(): TraceKind;
   abstract get who(): string;
-  /** The detail, from the values the entry copied when it was made. */
+  /** The detail, from the values the entry copied when it was made; the same on every call. */
   protected abstract render(): TraceDetail;
 
   get detail(): TraceDetail {
-    return (this.#detail ??= this.render());
+    return this.render();
   }
 
   get text(): string {
-    return (this.#text ??= formatDetail(this.detail));
+    return formatDetail(this.render());
   }
 
   /** The entry as a plain object (what Trace.list() hands out). */
   toJSON(): TraceEntry {
-    return { time: this.time, kind: this.kind, who: this.who, text: this.text, detail: this.detail };
+    const detail = this.render();
+    return { time: this.time, kind: this.kind, who: this.who, text: formatDetail(detail), detail };
   }
 }
 

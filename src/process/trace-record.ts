@@ -33,8 +33,8 @@ class CallEntry extends LazyEntry {
     private readonly task: Task,
     private readonly spec: CallSpec,
     private readonly values: CallValues,
-    private readonly ret: string,
-    private readonly failed: Failure | null,
+    /** `ret` as shown, or the failure. */
+    private readonly result: string | Failure,
   ) {
     super(time);
   }
@@ -48,7 +48,8 @@ class CallEntry extends LazyEntry {
   }
 
   protected render(): TraceCall {
-    return renderCall(this.spec, this.values, this.ret, this.failed);
+    const r = this.result;
+    return typeof r === 'string' ? renderCall(this.spec, this.values, r, null) : renderCall(this.spec, this.values, '', r);
   }
 }
 
@@ -56,12 +57,22 @@ class CallEntry extends LazyEntry {
 export function recordCall(task: Task, spec: CallSpec, values: CallValues, r: Result<unknown>, ret = '0'): void {
   const trace = task.kernel.trace;
   if (!trace.enabled) return;
-  trace.addEntry(new CallEntry(trace.now(), task, spec, values, ret, r.ok ? null : r));
+  trace.addEntry(new CallEntry(trace.now(), task, spec, values, r.ok ? ret : r));
+}
+
+/** An ioctl argument the kernel wrote back into: the copies from before and after the call. */
+class WrittenBack {
+  constructor(
+    readonly before: unknown,
+    readonly after: unknown,
+  ) {}
 }
 
 /**
- * An ioctl's entry, the hot one (a MAP_DMA loop): its values in fields of its own rather than
- * a values array, the request's name looked up when shown, and the return value as a number.
+ * An ioctl's entry, the hot one (a MAP_DMA loop), in as few fields as it can: its values in
+ * fields of its own rather than a values array, the request's name looked up when shown, the
+ * return value as a number, and one field for the argument — its copy, or both copies in the
+ * rare case the kernel wrote into it.
  */
 class IoctlEntry extends LazyEntry {
   constructor(
@@ -70,11 +81,9 @@ class IoctlEntry extends LazyEntry {
     private readonly fd: number,
     private readonly request: number,
     private readonly fdKind: FdKind | undefined,
-    /** The argument as it was when the call began, and after it (the same object when the kernel wrote nothing back). */
-    private readonly before: unknown,
-    private readonly after: unknown,
-    private readonly value: number,
-    private readonly failed: Failure | null,
+    private readonly arg: unknown,
+    /** The return value, or the failure. */
+    private readonly result: number | Failure,
   ) {
     super(time);
   }
@@ -88,8 +97,12 @@ class IoctlEntry extends LazyEntry {
   }
 
   protected render(): TraceCall {
-    const values = [this.fd, formatRequest(this.request, this.fdKind), this.request, this.fdKind, this.before, this.after];
-    return renderCall(SYSCALLS.ioctl, values, String(this.value), this.failed);
+    const { arg, result } = this;
+    const before = arg instanceof WrittenBack ? arg.before : arg;
+    // what `out` compares `before` with: nothing on failure, the same copy when nothing was written
+    const after = typeof result !== 'number' ? undefined : arg instanceof WrittenBack ? arg.after : arg;
+    const values = [this.fd, formatRequest(this.request, this.fdKind), this.request, this.fdKind, before, after];
+    return typeof result === 'number' ? renderCall(SYSCALLS.ioctl, values, String(result), null) : renderCall(SYSCALLS.ioctl, values, '', result);
   }
 }
 
@@ -100,8 +113,12 @@ class IoctlEntry extends LazyEntry {
 export function recordIoctl(task: Task, fd: number, request: number, fdKind: FdKind | undefined, before: unknown, arg: unknown, r: Result<number>): void {
   const trace = task.kernel.trace;
   if (!trace.enabled) return;
-  const e = r.ok ? new IoctlEntry(trace.now(), task, fd, request, fdKind, before, snapshotAfter(before, arg), r.value, null) : new IoctlEntry(trace.now(), task, fd, request, fdKind, before, undefined, 0, r);
-  trace.addEntry(e);
+  let shown = before;
+  if (r.ok) {
+    const after = snapshotAfter(before, arg);
+    if (after !== before) shown = new WrittenBack(before, after);
+  }
+  trace.addEntry(new IoctlEntry(trace.now(), task, fd, request, fdKind, shown, r.ok ? r.value : r));
 }
 
 interface AccessRecord {
