@@ -31,9 +31,37 @@ export interface TraceEntry {
   readonly detail?: TraceDetail;
 }
 
+/**
+ * An entry kept as the raw values it shows and rendered when read: `show(record)` makes the
+ * entry (a function made once per kind of record, not a closure per record). The values must
+ * be copies where the caller's objects may change afterwards, so the entry reads the same
+ * whenever it is read.
+ *
+ * Why a plain object literal and not a class with getters: the trace keeps up to `limit`
+ * entries alive, and each one's bytes were most of what a traced MAP_DMA+UNMAP_DMA pair cost
+ * over an untraced one — every object an entry held was copied twice by the scavenger. V8
+ * allocates an object literal whose allocation site sees its objects survive directly in the
+ * old generation (allocation-site pretenuring); it does not do that for `new` of a class. So
+ * each kind of record is one literal, written at one place, holding only what it shows.
+ */
+export interface TraceRecord {
+  readonly time: bigint;
+  readonly show: (record: never) => TraceEntry;
+}
+
+type Kept = TraceEntry | TraceRecord;
+
+function isRecord(e: Kept): e is TraceRecord {
+  return 'show' in e;
+}
+
+function shown(e: Kept): TraceEntry {
+  return isRecord(e) ? (e.show as (r: TraceRecord) => TraceEntry)(e) : e;
+}
+
 export class Trace {
   /** Live entries are entries[head..]; the dropped prefix is cut off in bulk (amortised O(1)). */
-  private readonly entries: TraceEntry[] = [];
+  private readonly entries: Kept[] = [];
   private head = 0;
   private readonly listeners: Array<(e: TraceEntry) => void> = [];
   /** When false, nothing is recorded (benchmarks); listeners still see nothing. */
@@ -55,23 +83,21 @@ export class Trace {
     this.push({ time: this.clock(), kind, who, text: formatDetail(detail), detail });
   }
 
-  /** The virtual time an entry added now carries (what a LazyEntry is built with). */
+  /** The virtual time an entry added now carries (a TraceRecord's `time`). */
   now(): bigint {
     return this.clock();
   }
 
   /**
-   * An entry whose detail is rendered only when someone reads it (`detail` or `text`):
-   * decoding every syscall's struct up front tripled a traced MAP_DMA's cost, and most entries
-   * are never read. The entry must hold copies of what it shows (the caller's objects may
-   * change afterwards), so it reads the same whenever it is read.
+   * An entry rendered only when someone reads it: decoding every syscall's struct up front
+   * tripled a traced MAP_DMA's cost, and most entries are never read.
    */
-  addEntry(e: LazyEntry): void {
+  addRecord<R extends TraceRecord>(r: R & { readonly show: (record: R) => TraceEntry }): void {
     if (!this.enabled) return;
-    this.push(e);
+    this.push(r);
   }
 
-  private push(e: TraceEntry): void {
+  private push(e: Kept): void {
     this.entries.push(e);
     while (this.entries.length - this.head > this.limit) {
       this.head++;
@@ -83,19 +109,19 @@ export class Trace {
       this.head = 0;
     }
     if (this.listeners.length === 0) return;
-    const shown = e instanceof LazyEntry ? e.toJSON() : e;
-    for (const l of this.listeners) l(shown);
+    const e2 = shown(e);
+    for (const l of this.listeners) l(e2);
   }
 
   /** A copy of the entries, oldest first. */
   list(): TraceEntry[] {
-    // a lazy entry is rendered once and replaced by a plain object, so what callers get
-    // spreads and compares like any object, and the next list() is a plain copy again
+    // a record is rendered once and replaced by its plain entry, so what callers get spreads
+    // and compares like any object, and the next list() is a plain copy again
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i]!;
-      if (e instanceof LazyEntry) this.entries[i] = e.toJSON();
+      if (isRecord(e)) this.entries[i] = shown(e);
     }
-    return this.entries.slice(this.head);
+    return this.entries.slice(this.head) as TraceEntry[];
   }
 
   /** Entries dropped because of `limit`. */
@@ -114,41 +140,10 @@ export class Trace {
 
   /** The whole trace as text, one line per entry: `[          1 000 ns] syscall pid 1: ...`. */
   toString(): string {
-    return this.entries.slice(this.head).map(formatEntry).join('\n');
-  }
-}
-
-/**
- * An entry whose detail and text are rendered when read, from raw values the entry copied
- * when it was made. Each kind of lazy entry is a subclass holding those values in its own
- * fields, and nothing else: the trace keeps up to `limit` entries alive, and every object or
- * field an entry holds (a data record, a values array, a `who` string, a cache of the
- * rendering) is copied and marked by the garbage collector until the entry is dropped — most
- * of what a traced MAP_DMA+UNMAP_DMA pair cost over an untraced one. Nothing is cached: list()
- * replaces a lazy entry by the plain object toJSON makes, so each is rendered once there; only
- * toString() renders on every call. A class (prototype getters) rather than an object literal
- * with getters: V8 builds the literal ~10x slower. It never leaves the Trace.
- */
-export abstract class LazyEntry implements TraceEntry {
-  constructor(readonly time: bigint) {}
-
-  abstract get kind(): TraceKind;
-  abstract get who(): string;
-  /** The detail, from the values the entry copied when it was made; the same on every call. */
-  protected abstract render(): TraceDetail;
-
-  get detail(): TraceDetail {
-    return this.render();
-  }
-
-  get text(): string {
-    return formatDetail(this.render());
-  }
-
-  /** The entry as a plain object (what Trace.list() hands out). */
-  toJSON(): TraceEntry {
-    const detail = this.render();
-    return { time: this.time, kind: this.kind, who: this.who, text: formatDetail(detail), detail };
+    return this.entries
+      .slice(this.head)
+      .map((e) => formatEntry(shown(e)))
+      .join('\n');
   }
 }
 

@@ -3,17 +3,23 @@
  * text is rendered by the one formatter in src/base/trace-format.ts: a syscall with its
  * decoded arguments, result or errno and what the kernel wrote back (trace-calls.ts says how
  * each syscall shows); a CPU load or store with its width, target (`bar0+0x8` or the
- * address) and value. The entry keeps raw values and renders them when it is first read.
+ * address) and value. Each is kept as a TraceRecord of raw values, rendered when read: one
+ * object literal per kind of record, holding only what it shows (trace.ts says why), with
+ * `who` read from the task when shown rather than a string kept per entry.
  */
 import type { Failure, Result } from '../base/result.js';
-import { LazyEntry, type TraceKind } from '../base/trace.js';
-import type { TraceAccess, TraceCall } from '../base/trace-format.js';
+import type { TraceEntry } from '../base/trace.js';
+import { formatDetail, type TraceAccess, type TraceCall, type TraceDetail } from '../base/trace-format.js';
 import type { DeviceMapping } from '../kernel/fs/file.js';
 import type { Task } from '../kernel/task.js';
 import type { FdKind } from '../uapi/ioctls.js';
 import { formatRequest } from '../uapi/names.js';
 import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
 import { snapshotAfter } from './trace-decode.js';
+
+function entry(time: bigint, kind: 'syscall' | 'cpu', task: Task, detail: TraceDetail): TraceEntry {
+  return { time, kind, who: task.name, text: formatDetail(detail), detail };
+}
 
 function renderCall(spec: CallSpec, values: CallValues, ret: string, failed: Failure | null): TraceCall {
   const args = [];
@@ -26,41 +32,29 @@ function renderCall(spec: CallSpec, values: CallValues, ret: string, failed: Fai
   return { type: 'call', syscall: spec.syscall, args, ret, ...(out !== undefined ? { out } : {}) };
 }
 
-/** A syscall's entry: `who` is read from the task when shown (no string per entry). */
-class CallEntry extends LazyEntry {
-  constructor(
-    time: bigint,
-    private readonly task: Task,
-    private readonly spec: CallSpec,
-    private readonly values: CallValues,
-    /** `ret` as shown, or the failure. */
-    private readonly result: string | Failure,
-  ) {
-    super(time);
-  }
+interface CallRecord {
+  readonly time: bigint;
+  readonly show: (r: CallRecord) => TraceEntry;
+  readonly task: Task;
+  readonly spec: CallSpec;
+  readonly values: CallValues;
+  /** `ret` as shown, or the failure. */
+  readonly result: string | Failure;
+}
 
-  get kind(): TraceKind {
-    return 'syscall';
-  }
-
-  get who(): string {
-    return this.task.name;
-  }
-
-  protected render(): TraceCall {
-    const r = this.result;
-    return typeof r === 'string' ? renderCall(this.spec, this.values, r, null) : renderCall(this.spec, this.values, '', r);
-  }
+function showCall(r: CallRecord): TraceEntry {
+  const res = r.result;
+  return entry(r.time, 'syscall', r.task, typeof res === 'string' ? renderCall(r.spec, r.values, res, null) : renderCall(r.spec, r.values, '', res));
 }
 
 /** Record a finished syscall: `ret` shown on success, `-1 ERRNO (why)` on failure. `values` are what `spec` renders from. */
 export function recordCall(task: Task, spec: CallSpec, values: CallValues, r: Result<unknown>, ret = '0'): void {
   const trace = task.kernel.trace;
   if (!trace.enabled) return;
-  trace.addEntry(new CallEntry(trace.now(), task, spec, values, r.ok ? ret : r));
+  trace.addRecord<CallRecord>({ time: trace.now(), show: showCall, task, spec, values, result: r.ok ? ret : r });
 }
 
-/** An ioctl argument the kernel wrote back into: the copies from before and after the call. */
+/** An ioctl argument the kernel wrote back into: the copies from before and after the call (a class: a copy of the user's argument is never one). */
 class WrittenBack {
   constructor(
     readonly before: unknown,
@@ -69,41 +63,32 @@ class WrittenBack {
 }
 
 /**
- * An ioctl's entry, the hot one (a MAP_DMA loop), in as few fields as it can: its values in
- * fields of its own rather than a values array, the request's name looked up when shown, the
- * return value as a number, and one field for the argument — its copy, or both copies in the
- * rare case the kernel wrote into it.
+ * An ioctl, the hot record (a MAP_DMA loop), in as few fields as it can: its values in fields
+ * of its own rather than a values array, the request's name looked up when shown, the return
+ * value as a number, and one field for the argument — its copy, or both copies in the rare
+ * case the kernel wrote into it.
  */
-class IoctlEntry extends LazyEntry {
-  constructor(
-    time: bigint,
-    private readonly task: Task,
-    private readonly fd: number,
-    private readonly request: number,
-    private readonly fdKind: FdKind | undefined,
-    private readonly arg: unknown,
-    /** The return value, or the failure. */
-    private readonly result: number | Failure,
-  ) {
-    super(time);
-  }
+interface IoctlRecord {
+  readonly time: bigint;
+  readonly show: (r: IoctlRecord) => TraceEntry;
+  readonly task: Task;
+  readonly fd: number;
+  readonly request: number;
+  readonly fdKind: FdKind | undefined;
+  /** The argument's copy, or both copies when the kernel wrote into it. */
+  readonly arg: unknown;
+  /** The return value, or the failure. */
+  readonly result: number | Failure;
+}
 
-  get kind(): TraceKind {
-    return 'syscall';
-  }
-
-  get who(): string {
-    return this.task.name;
-  }
-
-  protected render(): TraceCall {
-    const { arg, result } = this;
-    const before = arg instanceof WrittenBack ? arg.before : arg;
-    // what `out` compares `before` with: nothing on failure, the same copy when nothing was written
-    const after = typeof result !== 'number' ? undefined : arg instanceof WrittenBack ? arg.after : arg;
-    const values = [this.fd, formatRequest(this.request, this.fdKind), this.request, this.fdKind, before, after];
-    return typeof result === 'number' ? renderCall(SYSCALLS.ioctl, values, String(result), null) : renderCall(SYSCALLS.ioctl, values, '', result);
-  }
+function showIoctl(r: IoctlRecord): TraceEntry {
+  const { arg, result } = r;
+  const before = arg instanceof WrittenBack ? arg.before : arg;
+  // what `out` compares `before` with: nothing on failure, the same copy when nothing was written
+  const after = typeof result !== 'number' ? undefined : arg instanceof WrittenBack ? arg.after : arg;
+  const values = [r.fd, formatRequest(r.request, r.fdKind), r.request, r.fdKind, before, after];
+  const call = typeof result === 'number' ? renderCall(SYSCALLS.ioctl, values, String(result), null) : renderCall(SYSCALLS.ioctl, values, '', result);
+  return entry(r.time, 'syscall', r.task, call);
 }
 
 /**
@@ -118,10 +103,13 @@ export function recordIoctl(task: Task, fd: number, request: number, fdKind: FdK
     const after = snapshotAfter(before, arg);
     if (after !== before) shown = new WrittenBack(before, after);
   }
-  trace.addEntry(new IoctlEntry(trace.now(), task, fd, request, fdKind, shown, r.ok ? r.value : r));
+  trace.addRecord<IoctlRecord>({ time: trace.now(), show: showIoctl, task, fd, request, fdKind, arg: shown, result: r.ok ? r.value : r });
 }
 
 interface AccessRecord {
+  readonly time: bigint;
+  readonly show: (r: AccessRecord) => TraceEntry;
+  readonly task: Task;
   readonly type: 'load' | 'store';
   readonly bytes: number;
   readonly addr: bigint;
@@ -140,37 +128,9 @@ function accessTarget(a: AccessRecord): string {
   return `${base.region}+0x${(base.offset + a.off).toString(16)}`;
 }
 
-function renderAccess(a: AccessRecord): TraceAccess {
-  return { type: a.type, bytes: a.bytes, addr: a.addr, target: accessTarget(a), ...(a.value !== undefined ? { value: a.value } : {}), ...(a.signal !== undefined ? { signal: a.signal } : {}) };
-}
-
-/** A CPU load's or store's entry. */
-class AccessEntry extends LazyEntry implements AccessRecord {
-  constructor(
-    time: bigint,
-    private readonly task: Task,
-    readonly type: 'load' | 'store',
-    readonly bytes: number,
-    readonly addr: bigint,
-    readonly mapping: DeviceMapping | null,
-    readonly off: bigint,
-    readonly value: bigint | undefined,
-    readonly signal: string | undefined,
-  ) {
-    super(time);
-  }
-
-  get kind(): TraceKind {
-    return 'cpu';
-  }
-
-  get who(): string {
-    return this.task.name;
-  }
-
-  protected render(): TraceAccess {
-    return renderAccess(this);
-  }
+function showAccess(a: AccessRecord): TraceEntry {
+  const detail: TraceAccess = { type: a.type, bytes: a.bytes, addr: a.addr, target: accessTarget(a), ...(a.value !== undefined ? { value: a.value } : {}), ...(a.signal !== undefined ? { signal: a.signal } : {}) };
+  return entry(a.time, 'cpu', a.task, detail);
 }
 
 /**
@@ -194,6 +154,8 @@ export function recordAccess(task: Task, type: 'load' | 'store', addr: bigint, b
   const sized = bytes === 1 || bytes === 2 || bytes === 4 || bytes === 8;
   const v = task.mm.find(addr);
   const device = v?.backing.kind === 'device' ? v.backing : null;
+  const mapping = device === null ? null : device.mapping;
   const off = device === null ? 0n : device.pgoff + addr - v!.start;
-  trace.addEntry(new AccessEntry(trace.now(), task, type, bytes, addr, device === null ? null : device.mapping, off, data !== null && sized ? littleEndian(data) : undefined, signal));
+  const value = data !== null && sized ? littleEndian(data) : undefined;
+  trace.addRecord<AccessRecord>({ time: trace.now(), show: showAccess, task, type, bytes, addr, mapping, off, value, signal });
 }
