@@ -18,9 +18,10 @@ import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
 import { checkIoctlFields } from './arg-fields.js';
 import { fdKindOf, requestLabel } from './request-label.js';
-import { bufSnapshot, snapshotArg } from './trace-decode.js';
+import { bufSnapshot } from './trace-decode.js';
 import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
-import { recordAccess, recordCall, recordIoctl } from './trace-record.js';
+import { ioctlRecord, recordIoctl } from './trace-ioctl.js';
+import { recordAccess, recordCall } from './trace-record.js';
 
 export class Process {
   /** @internal */
@@ -78,10 +79,9 @@ export class Process {
     checkInt('request', request);
     const kind = this.task.file(fd)?.ops.kind;
     checkIoctlFields(fdKindOf(kind), request, arg);
-    const tracing = this.tracing;
-    const before = tracing ? snapshotArg(arg) : undefined;
+    const traced = this.tracing ? ioctlRecord(this.task, fd, request, fdKindOf(kind), arg) : null;
     const r = files.sysIoctl(this.task, fd, request, arg);
-    if (tracing) recordIoctl(this.task, fd, request, fdKindOf(kind), before, arg, r);
+    if (traced !== null) recordIoctl(traced, arg, r);
     // the name is only for the error; a successful call does not build it
     return r.ok ? r.value : this.unwrap(r, 'ioctl', { request: requestLabel(request, kind), fd });
   }

@@ -2,26 +2,25 @@
  * Recording what a process does into the host trace, as data (TraceCall, TraceAccess) whose
  * text is rendered by the one formatter in src/base/trace-format.ts: a syscall with its
  * decoded arguments, result or errno and what the kernel wrote back (trace-calls.ts says how
- * each syscall shows); a CPU load or store with its width, target (`bar0+0x8` or the
- * address) and value. Each is kept as a TraceRecord of raw values, rendered when read: one
- * object literal per kind of record, holding only what it shows (trace.ts says why), with
- * `who` read from the task when shown rather than a string kept per entry.
+ * each syscall shows; an ioctl's record is in trace-ioctl.ts); a CPU load or store with its
+ * width, target (`bar0+0x8` or the address) and value. Each is kept as a TraceRecord of raw
+ * values, rendered when read: one object literal per kind of record, holding only what it
+ * shows (trace.ts says why), with `who` read from the task when shown, not a string per entry.
  */
 import type { Failure, Result } from '../base/result.js';
 import type { TraceEntry } from '../base/trace.js';
 import { formatDetail, type TraceAccess, type TraceCall, type TraceDetail } from '../base/trace-format.js';
 import type { DeviceMapping } from '../kernel/fs/file.js';
 import type { Task } from '../kernel/task.js';
-import type { FdKind } from '../uapi/ioctls.js';
-import { formatRequest } from '../uapi/names.js';
-import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
-import { snapshotAfter } from './trace-decode.js';
+import type { CallSpec, CallValues } from './trace-calls.js';
 
-function entry(time: bigint, kind: 'syscall' | 'cpu', task: Task, detail: TraceDetail): TraceEntry {
+/** The plain entry a record shows. */
+export function entry(time: bigint, kind: 'syscall' | 'cpu', task: Task, detail: TraceDetail): TraceEntry {
   return { time, kind, who: task.name, text: formatDetail(detail), detail };
 }
 
-function renderCall(spec: CallSpec, values: CallValues, ret: string, failed: Failure | null): TraceCall {
+/** A call's detail from its spec and raw values; `failed` shows as -1 ERRNO (why). */
+export function renderCall(spec: CallSpec, values: CallValues, ret: string, failed: Failure | null): TraceCall {
   const args = [];
   for (const [name, show] of spec.args) {
     const value = show(values);
@@ -52,58 +51,6 @@ export function recordCall(task: Task, spec: CallSpec, values: CallValues, r: Re
   const trace = task.kernel.trace;
   if (!trace.enabled) return;
   trace.addRecord<CallRecord>({ time: trace.now(), show: showCall, task, spec, values, result: r.ok ? ret : r });
-}
-
-/** An ioctl argument the kernel wrote back into: the copies from before and after the call (a class: a copy of the user's argument is never one). */
-class WrittenBack {
-  constructor(
-    readonly before: unknown,
-    readonly after: unknown,
-  ) {}
-}
-
-/**
- * An ioctl, the hot record (a MAP_DMA loop), in as few fields as it can: its values in fields
- * of its own rather than a values array, the request's name looked up when shown, the return
- * value as a number, and one field for the argument — its copy, or both copies in the rare
- * case the kernel wrote into it.
- */
-interface IoctlRecord {
-  readonly time: bigint;
-  readonly show: (r: IoctlRecord) => TraceEntry;
-  readonly task: Task;
-  readonly fd: number;
-  readonly request: number;
-  readonly fdKind: FdKind | undefined;
-  /** The argument's copy, or both copies when the kernel wrote into it. */
-  readonly arg: unknown;
-  /** The return value, or the failure. */
-  readonly result: number | Failure;
-}
-
-function showIoctl(r: IoctlRecord): TraceEntry {
-  const { arg, result } = r;
-  const before = arg instanceof WrittenBack ? arg.before : arg;
-  // what `out` compares `before` with: nothing on failure, the same copy when nothing was written
-  const after = typeof result !== 'number' ? undefined : arg instanceof WrittenBack ? arg.after : arg;
-  const values = [r.fd, formatRequest(r.request, r.fdKind), r.request, r.fdKind, before, after];
-  const call = typeof result === 'number' ? renderCall(SYSCALLS.ioctl, values, String(result), null) : renderCall(SYSCALLS.ioctl, values, '', result);
-  return entry(r.time, 'syscall', r.task, call);
-}
-
-/**
- * Record a finished ioctl: `before` is snapshotArg(arg) taken before the call; what the
- * kernel wrote back into `arg` is copied now, on success.
- */
-export function recordIoctl(task: Task, fd: number, request: number, fdKind: FdKind | undefined, before: unknown, arg: unknown, r: Result<number>): void {
-  const trace = task.kernel.trace;
-  if (!trace.enabled) return;
-  let shown = before;
-  if (r.ok) {
-    const after = snapshotAfter(before, arg);
-    if (after !== before) shown = new WrittenBack(before, after);
-  }
-  trace.addRecord<IoctlRecord>({ time: trace.now(), show: showIoctl, task, fd, request, fdKind, arg: shown, result: r.ok ? r.value : r });
 }
 
 interface AccessRecord {
