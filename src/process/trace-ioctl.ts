@@ -24,14 +24,14 @@ import { entry, renderCall } from './trace-record.js';
 /** At most this many keys of a flat argument are kept in the record's own fields. */
 const FLAT = 6;
 
-/** Fields set when the call ends (time, arg, result) are written once more after the literal. */
+/** Mutable: filled in when the call ends (time, arg, result), and again when the trace hands back a dropped record (Trace.reuse). */
 export interface IoctlRecord {
   time: bigint;
   readonly show: (r: IoctlRecord) => TraceEntry;
-  readonly task: Task;
-  readonly fd: number;
-  readonly request: number;
-  readonly fdKind: FdKind | undefined;
+  task: Task;
+  fd: number;
+  request: number;
+  fdKind: FdKind | undefined;
   /**
    * With n < 0: the argument's copy, or a WrittenBack when the kernel wrote into it.
    * With n >= 0 (the copy is in k0/v0..): undefined, or the copy of the argument after the call
@@ -142,7 +142,18 @@ export function ioctlRecord(task: Task, fd: number, request: number, fdKind: FdK
   const trace = task.kernel.trace;
   if (!trace.enabled) return null;
   const u = undefined;
-  const r: IoctlRecord = { time: trace.now(), show: showIoctl, task, fd, request, fdKind, arg: u, result: 0, n: -1, k0: u, v0: u, k1: u, v1: u, k2: u, v2: u, k3: u, v3: u, k4: u, v4: u, k5: u, v5: u };
+  let r = trace.reuse(showIoctl);
+  if (r === null) r = { time: trace.now(), show: showIoctl, task, fd, request, fdKind, arg: u, result: 0, n: -1, k0: u, v0: u, k1: u, v1: u, k2: u, v2: u, k3: u, v3: u, k4: u, v4: u, k5: u, v5: u };
+  else {
+    // a dropped record: every field it shows is set again (k/v past n are never read)
+    r.task = task;
+    r.fd = fd;
+    r.request = request;
+    r.fdKind = fdKind;
+    r.arg = u;
+    r.result = 0;
+    r.n = -1;
+  }
   if (!keepFlat(r, arg)) r.arg = snapshotArg(arg);
   return r;
 }

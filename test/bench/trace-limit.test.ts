@@ -4,7 +4,7 @@
  * what it dropped, and stay cheap per entry once full.
  */
 import { describe, expect, it } from 'vitest';
-import { Trace } from '../../src/base/trace.js';
+import { Trace, type TraceEntry } from '../../src/base/trace.js';
 
 function filled(limit: number, n: number): Trace {
   let t = 0n;
@@ -44,5 +44,33 @@ describe('trace limit', () => {
     expect(ms).toBeLessThan(500);
     expect(tr.list()).toHaveLength(100_000);
     expect(tr.droppedCount()).toBe(50_000);
+  });
+
+  it('a record dropped by the limit is handed back once by reuse(), only for its own kind; a listed one is not', () => {
+    interface Rec {
+      time: bigint;
+      readonly show: (r: Rec) => TraceEntry;
+      n: number;
+    }
+    const show = (r: Rec): TraceEntry => ({ time: r.time, kind: 'note', who: 'test', text: `r${r.n}` });
+    const other = (r: Rec): TraceEntry => ({ time: r.time, kind: 'note', who: 'test', text: `other${r.n}` });
+    let t = 0n;
+    const tr = new Trace(() => t++);
+    tr.limit = 2;
+    const made = [0, 1, 2].map((n): Rec => ({ time: tr.now(), show, n }));
+    for (const r of made) tr.addRecord(r);
+    expect(tr.reuse(other)).toBeNull();
+    const back = tr.reuse(show);
+    expect(back).toBe(made[0]);
+    expect(tr.reuse(show)).toBeNull();
+    back!.n = 3;
+    tr.addRecord(back!);
+    expect(tr.reuse(show)).toBe(made[1]);
+    expect(tr.toString().split('\n').map((l) => l.replace(/^.*test: /, ''))).toEqual(['r2', 'r3']);
+    expect(tr.list().map((e) => e.text)).toEqual(['r2', 'r3']);
+    // list() turned the records into plain entries: dropping one leaves nothing to reuse
+    tr.add('note', 'kernel', 'x');
+    expect(tr.reuse(show)).toBeNull();
+    expect(tr.list().map((e) => e.text)).toEqual(['r3', 'x']);
   });
 });

@@ -2,7 +2,8 @@
  * A traced ioctl keeps its argument as it was at the call, however the caller changes the
  * object afterwards and whenever the trace is read (toString first, list later, a listener).
  * The record keeps a flat argument (a few keys, no object values) in its own fields and copies
- * any other (trace-ioctl.ts): both ways, and what the kernel wrote back, are pinned here.
+ * any other (trace-ioctl.ts), and a full trace hands the record it drops back for the next
+ * ioctl (Trace.reuse): both ways, the write-back and the reuse are pinned here.
  */
 import { describe, expect, it } from 'vitest';
 import type { TraceEntry } from '../../src/base/trace.js';
@@ -101,5 +102,36 @@ describe('a traced ioctl shows its argument as it was at the call', () => {
       `ioctl(${c}, 0x1234, {a=0x1, b=0x2, c=0x3, d=0x4, e=0x5, f=0x6, g=0x7})`,
       `ioctl(${c}, 0x1234, {3="x", a=0, b=0})`,
     ]);
+  });
+
+  it('a full trace reuses the records it drops: the entries kept show their own calls, flat, copied and failed alike', () => {
+    const host = new Host();
+    const { p, container, device } = openLegacyDevice(host, BDF);
+    const buf = anonBuffer(p, 0x4000n);
+    host.trace.limit = 3;
+    const seen: string[] = [];
+    host.trace.subscribe((e) => seen.push(e.text));
+    const map = { argsz: 32, flags: uapi.VFIO_DMA_MAP_FLAG_READ, vaddr: buf, iova: 0x100000n, size: 0x1000n };
+    for (let i = 0n; i < 4n; i++) p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, { ...map, vaddr: buf + i * 0x1000n, iova: 0x100000n + i * 0x1000n });
+    const info: Record<string, unknown> = { argsz: 32, index: uapi.VFIO_PCI_CONFIG_REGION_INDEX };
+    p.ioctl(device, uapi.VFIO_DEVICE_GET_REGION_INFO, info as never);
+    expect(() => p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, map)).toThrow();
+    p.ioctl(container, uapi.VFIO_IOMMU_UNMAP_DMA, { argsz: 24, flags: 0, iova: 0x100000n, size: 0x4000n });
+    const want = [
+      `ioctl(${device}, VFIO_DEVICE_GET_REGION_INFO, {argsz=32, index=7}) = 0 => {flags=VFIO_REGION_INFO_FLAG_READ|VFIO_REGION_INFO_FLAG_WRITE, cap_offset=0, size=0x1000, offset=0x70000000000}`,
+      `ioctl(${container}, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ, vaddr=0x${buf.toString(16)}, iova=0x100000, size=0x1000}) = -1 EEXIST (vfio_dma_do_map: range overlaps an existing mapping)`,
+      `ioctl(${container}, VFIO_IOMMU_UNMAP_DMA, {argsz=24, flags=0, iova=0x100000, size=0x4000}) = 0`,
+    ];
+    // toString renders without replacing records by entries (list() would), so they stay reusable
+    const lines = () => host.trace.toString().split('\n').map((l) => l.replace(/^.*?syscall pid \d+: /, ''));
+    expect(lines()).toEqual(want);
+    expect(seen.slice(-3)).toEqual(want);
+    expect(seen[0]).toBe(`ioctl(${container}, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ, vaddr=0x${buf.toString(16)}, iova=0x100000, size=0x1000}) = 0`);
+    expect(host.trace.droppedCount()).toBeGreaterThanOrEqual(4);
+    // the records of the write-back and the failure are dropped next and filled in anew
+    const mapped = (i: bigint) => `ioctl(${container}, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ, vaddr=0x${(buf + i * 0x1000n).toString(16)}, iova=0x${(0x100000n + i * 0x1000n).toString(16)}, size=0x1000}) = 0`;
+    for (let i = 0n; i < 3n; i++) p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, { ...map, vaddr: buf + i * 0x1000n, iova: 0x100000n + i * 0x1000n });
+    expect(lines()).toEqual([mapped(0n), mapped(1n), mapped(2n)]);
+    expect(host.trace.list().map((e) => e.text)).toEqual([mapped(0n), mapped(1n), mapped(2n)]);
   });
 });
