@@ -1,6 +1,7 @@
 // node type1-map-unmap.mjs <tree> <n>: n MAP_DMA+UNMAP_DMA pairs (4 KiB, 16 live mappings) through
 // Process.ioctl on a type1v2 container of <tree>/dist-bench; prints wall ns per MAP and per UNMAP
 // and the process's user CPU ns per pair (less sensitive to other load than wall time).
+// NOTRACE=1 turns the host's trace off first (both builds trace by default).
 const [tree, nStr] = process.argv.slice(2);
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,7 @@ const { openType1, mapArg, unmapArg } = await import(`${dist}/bench/cases/type1.
 const uapi = await import(`${dist}/src/uapi/index.js`);
 const t = openType1(64, 1000);
 const { p, container } = t;
+if (process.env.NOTRACE) t.host.trace.enabled = false;
 for (let s = 0; s < 16; s++) p.ioctl(container, uapi.VFIO_IOMMU_MAP_DMA, mapArg(t, 0x1_0000_0000n + BigInt(2 * s) * 0x1000n, s));
 const K = 16;
 const margs = Array.from({ length: K }, (_, i) => mapArg(t, 0x1_0000_0000n + BigInt(2 * i + 1) * 0x1000n, 16 + i));

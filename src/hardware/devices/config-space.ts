@@ -56,13 +56,13 @@ export class ConfigSpace {
 
   /** Raw set, ignoring masks (the model's own updates). */
   set(off: number, len: number, v: number): void {
-    for (let i = 0; i < len; i++) this.bytes[off + i] = Math.floor(v / 2 ** (8 * i)) & 0xff;
+    for (let i = 0; i < len; i++) this.bytes[off + i] = byteOf(v, i);
   }
 
   /** A bus write: only writable bits change, W1C bits clear where 1 is written. */
   write(off: number, len: number, v: number): void {
     for (let i = 0; i < len && off + i < this.size; i++) {
-      const b = Math.floor(v / 2 ** (8 * i)) & 0xff;
+      const b = byteOf(v, i);
       const o = off + i;
       const m = this.wmask[o]!;
       const c = this.w1c[o]! & b;
@@ -71,8 +71,18 @@ export class ConfigSpace {
   }
 
   mask(off: number, len: number, m: number): void {
-    for (let i = 0; i < len; i++) this.wmask[off + i] = Math.floor(m / 2 ** (8 * i)) & 0xff;
+    for (let i = 0; i < len; i++) this.wmask[off + i] = byteOf(m, i);
   }
+}
+
+/**
+ * Byte `i` (little-endian) of the integer `v`, as `floor(v / 256^i) & 0xff`. Bytes 0-3 of a
+ * 32-bit value come from a shift: every config access goes through here (vfio-pci's first open
+ * copies all 4 KiB of config space a dword at a time), and `2 ** (8 * i)` is a Math.pow call.
+ */
+function byteOf(v: number, i: number): number {
+  if (i < 4 && ((v | 0) === v || v >>> 0 === v)) return (v >>> (8 * i)) & 0xff;
+  return Math.floor(v / 2 ** (8 * i)) & 0xff;
 }
 
 /** MSI capability size by its flags (64-bit address, per-vector masking). */
