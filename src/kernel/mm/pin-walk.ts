@@ -26,17 +26,17 @@ export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRu
   const pinned: number[] = []; // pfn, n pairs, flat
   const run = { n: 0 };
   // the open run of memory pages, in page numbers (bigint only at run boundaries: a 1 GiB
-  // hugetlb page is 262144 pages)
-  let open: { vpn: number; pfn: number; n: number } | null = null;
-  const flush = () => {
-    if (open !== null) runs.push({ vaddr: BigInt(open.vpn) << 12n, pa: BigInt(open.pfn) << 12n, bytes: BigInt(open.n) << 12n, mmio: false });
-    open = null;
-  };
+  // hugetlb page is 262144 pages); openN 0: none open. Plain locals, not an object and a
+  // closure: a MAP_DMA of one page walks this once, and it is on every pin's path.
+  let openVpn = 0;
+  let openPfn = 0;
+  let openN = 0;
   for (let a = addr; a < end; ) {
     const v = ops.find(a)!;
     const stop = v.end < end ? v.end : end;
     if (v.backing.kind === 'device') {
-      flush();
+      if (openN > 0) runs.push(memoryRun(openVpn, openPfn, openN));
+      openN = 0;
       if (!deviceRuns(v, a, stop, runs)) {
         ops.unpin(pinned);
         return fail('EFAULT', 'vaddr_get_pfns: no pfn behind the mapping');
@@ -56,18 +56,23 @@ export function pinWalk(ops: PinOps, addr: bigint, end: bigint): Result<PinnedRu
       const k = pinned.length;
       if (k > 0 && pinned[k - 2]! + pinned[k - 1]! === pfn) pinned[k - 1] = pinned[k - 1]! + n;
       else pinned.push(pfn, n);
-      const o = open as { vpn: number; pfn: number; n: number } | null;
-      if (o !== null && o.vpn + o.n === vpn && o.pfn + o.n === pfn) o.n += n;
+      if (openN > 0 && openVpn + openN === vpn && openPfn + openN === pfn) openN += n;
       else {
-        flush();
-        open = { vpn, pfn, n };
+        if (openN > 0) runs.push(memoryRun(openVpn, openPfn, openN));
+        openVpn = vpn;
+        openPfn = pfn;
+        openN = n;
       }
       vpn += n;
     }
     a = stop;
   }
-  flush();
+  if (openN > 0) runs.push(memoryRun(openVpn, openPfn, openN));
   return ok(runs);
+}
+
+function memoryRun(vpn: number, pfn: number, n: number): PinnedRun {
+  return { vaddr: BigInt(vpn) << 12n, pa: BigInt(pfn) << 12n, bytes: BigInt(n) << 12n, mmio: false };
 }
 
 /** MMIO runs for the device pages [a, stop) of `v` (follow_pfnmap); false when one has no pfn. */
