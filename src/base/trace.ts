@@ -42,7 +42,8 @@ export interface TraceEntry {
  * over an untraced one — every object an entry held was copied twice by the scavenger. V8
  * allocates an object literal whose allocation site sees its objects survive directly in the
  * old generation (allocation-site pretenuring); it does not do that for `new` of a class. So
- * each kind of record is one literal, written at one place, holding only what it shows.
+ * each kind of record is one literal, written at one place, holding only what it shows. The
+ * ioctl record is the exception, a class instance allocated young (trace-ioctl.ts says why).
  */
 export interface TraceRecord {
   readonly time: bigint;
