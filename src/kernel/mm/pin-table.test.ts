@@ -57,3 +57,45 @@ describe('PinTable', () => {
     expect(t.pinnedFrames).toBe(1);
   });
 });
+
+function table(): { t: PinTable; freed: Array<[number, number]> } {
+  const p = pool();
+  return { t: new PinTable(p), freed: p.freed };
+}
+
+describe('PinTable: whole chunks and whole gigabytes keep one count until split', () => {
+  const GIG = 1 << 18; // frames per gigabyte
+  it('a gigabyte pinned twice counts per frame, survives a partial unpin, and frees its orphans only at the last unpin', () => {
+    const { t, freed } = table();
+    t.pinRun(GIG, 2 * GIG); // two big entries
+    t.pinRun(GIG, GIG);
+    expect(t.pinnedFrames).toBe(2 * GIG);
+    expect([t.count(GIG), t.count(2 * GIG - 1), t.count(2 * GIG), t.count(3 * GIG), t.count(GIG - 1)]).toEqual([2, 2, 1, 0, 0]);
+    t.unpinRun(GIG + 5, 1); // splits the first gigabyte, materialises one chunk
+    expect([t.count(GIG + 4), t.count(GIG + 5), t.count(GIG + 6)]).toEqual([2, 1, 2]);
+    t.dropRun(GIG, GIG); // unmapped while pinned: all orphans, nothing freed yet
+    expect(freed).toEqual([]);
+    t.unpinRun(GIG, GIG);
+    expect(freed).toEqual([[GIG + 5, 1]]);
+    t.unpinRun(GIG, GIG);
+    expect(freed.slice(1)).toEqual([[GIG, 5], [GIG + 6, GIG - 6]]);
+    t.unpinRun(2 * GIG, GIG); // the second big entry: no orphan, nothing freed
+    expect(t.pinnedFrames).toBe(0);
+    expect(freed).toHaveLength(3);
+    expect(t.count(2 * GIG)).toBe(0);
+  });
+
+  it('a whole chunk pinned then partly pinned again keeps per-frame counts', () => {
+    const { t } = table();
+    t.pinRun(4096, 1024); // one uniform chunk
+    t.pinRun(4096 + 10, 2);
+    expect([t.count(4096 + 9), t.count(4096 + 10), t.count(4096 + 11), t.count(4096 + 12)]).toEqual([1, 2, 2, 1]);
+    t.unpinRun(4096, 1024);
+    expect(t.pinnedFrames).toBe(2);
+    t.pinRun(GIG, GIG + 1024); // a gigabyte and one whole chunk after it
+    expect(t.pinnedFrames).toBe(2 + GIG + 1024);
+    t.unpinRun(GIG, GIG + 1024);
+    t.unpinRun(4096 + 10, 2);
+    expect(t.pinnedFrames).toBe(0);
+  });
+});
