@@ -98,4 +98,12 @@ describe('PinTable: whole chunks and whole gigabytes keep one count until split'
     t.unpinRun(4096 + 10, 2);
     expect(t.pinnedFrames).toBe(0);
   });
+
+  it('a gigabyte that already has a chunk is pinned chunk by chunk, not as a big entry over it', () => {
+    const { t } = table();
+    t.pinRun(GIG + 7, 1);
+    t.pinRun(GIG, GIG);
+    expect([t.count(GIG + 6), t.count(GIG + 7), t.count(2 * GIG - 1)]).toEqual([1, 2, 1]);
+    expect(t.pinnedFrames).toBe(GIG);
+  });
 });
