@@ -7,8 +7,7 @@
 int main(void) {
   int container, device = vfio_open_device("0000:06:00.0", &container);
   bus_master(device);
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  volatile uint32_t *bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
+  volatile uint32_t *bar = map_bar0(device, NULL);
   void *mem = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   struct vfio_iommu_type1_dma_map map = { .argsz = sizeof map, .flags = 3, .vaddr = (uintptr_t)mem, .iova = 0x100000, .size = 1 << 16 };
   CHECK(ioctl(container, VFIO_IOMMU_MAP_DMA, &map));

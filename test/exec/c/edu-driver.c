@@ -26,9 +26,8 @@ int main(int argc, char **argv) {
   int container, device = vfio_open_device(bdf, &container);
   bus_master(device);
 
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
-  if (bar == MAP_FAILED) { perror("mmap BAR0"); return 1; }
+  uint64_t size;
+  bar = map_bar0(device, &size);
   printf("ident=0x%08x\n", rd(ID));
   wr(LIVENESS, 0x12345678);
   printf("liveness=0x%08x\n", rd(LIVENESS));

@@ -16,8 +16,7 @@ int main(int argc, char **argv) {
   const char *bdf = argc > 1 ? argv[1] : "0000:00:04.0";
   int container, device = vfio_open_device(bdf, &container);
   bus_master(device);
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  volatile char *bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
+  volatile char *bar = map_bar0(device, NULL);
   printf("chancnt=%u xfercap=%u cbver=0x%x\n", R8(0x00), R8(0x01), R8(0x08));
 
   R8(0x84) = 0x20; /* CHANCMD.RESET */

@@ -1,23 +1,13 @@
 /* The iommufd flow on a device cdev: bind, IOAS, attach, the IOVA_RANGES two-call idiom
  * (EMSGSIZE writes num_iovas back), IOAS_MAP of the program's memory, edu DMA through it. */
-#include <dirent.h>
 #include <errno.h>
 #include "iommufd-gen.h"
 #include "vfio-common.h"
 
 int main(int argc, char **argv) {
   const char *bdf = argc > 1 ? argv[1] : "0000:06:00.0";
-  char path[256];
-  snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-  DIR *d = opendir(path);
-  if (!d) { perror("opendir"); return 1; }
-  struct dirent *e;
-  char cdev[256] = "";
-  while ((e = readdir(d))) if (!strncmp(e->d_name, "vfio", 4)) snprintf(cdev, sizeof cdev, "%s", e->d_name);
-  closedir(d);
-  snprintf(path, sizeof path, "/dev/vfio/devices/%s", cdev);
-  int device = open(path, O_RDWR);
-  CHECK(device);
+  char cdev[256];
+  int device = open_cdev(bdf, "vfio", cdev, sizeof cdev);
   int iommufd = open("/dev/iommu", O_RDWR);
   CHECK(iommufd);
   printf("cdev=%s device=%d iommufd=%d\n", cdev, device, iommufd);
@@ -46,8 +36,7 @@ int main(int argc, char **argv) {
   printf("mapped at iova 0x%llx\n", (unsigned long long)map.iova);
 
   bus_master(device);
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  volatile unsigned char *bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
+  volatile unsigned char *bar = map_bar0(device, NULL);
   *(volatile uint64_t *)(bar + 0x80) = map.iova;
   *(volatile uint64_t *)(bar + 0x88) = 0x40000;
   *(volatile uint64_t *)(bar + 0x90) = 4096;

@@ -1,7 +1,6 @@
 /* A DPDK-style no-IOMMU client on 7.3's iommufd path: bind the noiommu-vfioN cdev, attach it
  * to an IOAS, map a buffer, ask IOMMU_IOAS_NOIOMMU_GET_PA for the physical addresses and hand
  * those to edu's DMA engine, which reaches memory untranslated. */
-#include <dirent.h>
 #include <errno.h>
 #include "iommufd-gen.h"
 #include "vfio-common.h"
@@ -16,17 +15,8 @@ static int get_pa(int iommufd, unsigned ioas, uint64_t iova, uint64_t len, uint3
 
 int main(int argc, char **argv) {
   const char *bdf = argc > 1 ? argv[1] : "0000:00:03.0";
-  char path[256];
-  snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-  DIR *d = opendir(path);
-  if (!d) { perror("opendir"); return 1; }
-  struct dirent *e;
-  char cdev[256] = "";
-  while ((e = readdir(d))) if (!strncmp(e->d_name, "noiommu-vfio", 12)) snprintf(cdev, sizeof cdev, "%s", e->d_name);
-  closedir(d);
-  snprintf(path, sizeof path, "/dev/vfio/devices/%s", cdev);
-  int device = open(path, O_RDWR);
-  CHECK(device);
+  char cdev[256];
+  int device = open_cdev(bdf, "noiommu-vfio", cdev, sizeof cdev);
   int iommufd = open("/dev/iommu", O_RDWR);
   CHECK(iommufd);
   printf("cdev=%s\n", cdev);
@@ -57,9 +47,7 @@ int main(int argc, char **argv) {
   CHECK(get_pa(iommufd, alloc.out_ioas_id, iova + 4096, 4096, 0, &pa1, &len));
 
   bus_master(device);
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  volatile unsigned char *bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
-  if (bar == MAP_FAILED) { perror("mmap BAR0"); return 1; }
+  volatile unsigned char *bar = map_bar0(device, NULL);
   *(volatile uint64_t *)(bar + 0x80) = pa0;
   *(volatile uint64_t *)(bar + 0x88) = 0x40000;
   *(volatile uint64_t *)(bar + 0x90) = 4096;

@@ -21,8 +21,7 @@ int main(void) {
   int container;
   device = vfio_open_device("0000:06:00.0", &container);
   bus_master(device);
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
+  bar = map_bar0(device, NULL);
   pthread_t t[4];
   for (long i = 0; i < 4; i++) pthread_create(&t[i], NULL, worker, (void *)i);
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);

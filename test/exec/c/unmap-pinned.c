@@ -28,9 +28,7 @@ int main(int argc, char **argv) {
   const char *bdf = argc > 1 ? argv[1] : "0000:06:00.0";
   int container, device = vfio_open_device(bdf, &container);
   bus_master(device);
-  uint64_t size, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &size);
-  bar = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
-  if (bar == MAP_FAILED) { perror("mmap BAR0"); return 1; }
+  bar = map_bar0(device, NULL);
 
   unsigned char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   unsigned char *out = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

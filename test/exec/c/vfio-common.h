@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
-/* Small helpers shared by the test programs: open a device through the legacy container. */
+/* Small helpers shared by the test programs: open a device through the legacy container or its
+ * cdev, find a region, map BAR0, turn on bus mastering. */
 #include <fcntl.h>
 #include <libgen.h>
+#include <dirent.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include <stdint.h>
@@ -46,4 +48,30 @@ __attribute__((unused)) static void bus_master(int device) {
   CHECK(pread(device, &cmd, 2, cfg + PCI_COMMAND));
   cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
   CHECK(pwrite(device, &cmd, 2, cfg + PCI_COMMAND));
+}
+
+/* BAR0 mapped shared, read/write; exits when the mmap fails. `size` (if not NULL) gets its size. */
+__attribute__((unused)) static void *map_bar0(int device, uint64_t *size) {
+  uint64_t sz, off = region_offset(device, VFIO_PCI_BAR0_REGION_INDEX, &sz);
+  void *bar = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, device, off);
+  if (bar == MAP_FAILED) { perror("mmap BAR0"); exit(1); }
+  if (size) *size = sz;
+  return bar;
+}
+
+/* Open the device cdev of `bdf` whose name starts with `prefix` ("vfio" or "noiommu-vfio"),
+ * found under /sys/bus/pci/devices/<bdf>/vfio-dev; its name goes to `name`. Exits if none. */
+__attribute__((unused)) static int open_cdev(const char *bdf, const char *prefix, char *name, size_t len) {
+  char path[256];
+  snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+  DIR *d = opendir(path);
+  if (!d) { perror("opendir"); exit(1); }
+  struct dirent *e;
+  name[0] = 0;
+  while ((e = readdir(d))) if (!strncmp(e->d_name, prefix, strlen(prefix))) snprintf(name, len, "%s", e->d_name);
+  closedir(d);
+  snprintf(path, sizeof path, "/dev/vfio/devices/%s", name);
+  int device = open(path, O_RDWR);
+  CHECK(device);
+  return device;
 }
