@@ -17,7 +17,8 @@ import { sysMmap, sysMunmap } from '../kernel/sys/mman.js';
 import { sysFtruncate, sysMemfdCreate } from '../kernel/sys/memfd.js';
 import { checkBytes, checkInt, checkLength, checkS64, checkString, checkU64 } from './args.js';
 import { checkIoctlFields } from './arg-fields.js';
-import { fdKindOf, requestLabel } from './request-label.js';
+import { fdKindOf } from './request-label.js';
+import { formatRequest } from '../uapi/names.js';
 import { bufSnapshot } from './trace-decode.js';
 import { SYSCALLS, type CallSpec, type CallValues } from './trace-calls.js';
 import { ioctlRecord, recordIoctl } from './trace-ioctl.js';
@@ -77,13 +78,13 @@ export class Process {
   ioctl<R extends number, A extends ArgFor<R, A> | undefined = undefined>(fd: number, request: R, arg?: A): number {
     checkInt('fd', fd);
     checkInt('request', request);
-    const kind = this.task.file(fd)?.ops.kind;
-    checkIoctlFields(fdKindOf(kind), request, arg);
-    const traced = this.tracing ? ioctlRecord(this.task, fd, request, fdKindOf(kind), arg) : null;
+    const kind = fdKindOf(this.task.file(fd)?.ops.kind);
+    checkIoctlFields(kind, request, arg);
+    const traced = this.tracing ? ioctlRecord(this.task, fd, request, kind, arg) : null;
     const r = files.sysIoctl(this.task, fd, request, arg);
     if (traced !== null) recordIoctl(traced, arg, r);
     // the name is only for the error; a successful call does not build it
-    return r.ok ? r.value : this.unwrap(r, 'ioctl', { request: requestLabel(request, kind), fd });
+    return r.ok ? r.value : this.unwrap(r, 'ioctl', { request: formatRequest(request, kind), fd });
   }
 
   mmap(addr: bigint, length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint {

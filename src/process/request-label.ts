@@ -1,8 +1,7 @@
 /**
- * The name of an ioctl request for traces and error messages. Container, group and device
- * requests share numbers, so the kind of file decides which name applies.
+ * The uapi fd kind of an open file. Container, group and device requests share numbers, so
+ * the kind of file decides which request (name, argument struct) a number means.
  */
-import { formatRequest } from '../uapi/names.js';
 import type { FdKind } from '../uapi/ioctls.js';
 
 const FD_KINDS = {
@@ -16,8 +15,4 @@ const FD_KINDS = {
 /** The uapi fd kind of a file kind ('vfio-device' → 'device'), or undefined for a file no ioctl table covers. */
 export function fdKindOf(kind?: string): FdKind | undefined {
   return kind !== undefined && Object.hasOwn(FD_KINDS, kind) ? FD_KINDS[kind as keyof typeof FD_KINDS] : undefined;
-}
-
-export function requestLabel(request: number, kind?: string): string {
-  return formatRequest(request, fdKindOf(kind));
 }

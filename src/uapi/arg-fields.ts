@@ -92,10 +92,9 @@ const TOP_KEYS: ReadonlyMap<string, { readonly names: readonly string[]; readonl
   }),
 );
 
-/** Whether `key` may stand in an argument object of `l`: a C field first (no allocation on the hot path), then the extras. */
+/** Whether `key` may stand in an argument object of `l`. */
 function allowedKey(l: StructLayout, key: string): boolean {
-  for (const f of l.fields) if (f.name === key) return true;
-  return extraArgFields(l.name).includes(key);
+  return TOP_KEYS.get(l.name)?.set.has(key) ?? false;
 }
 
 /** Whether any value of `obj` is an object (a nested struct, array or payload) to walk into. */
@@ -140,16 +139,7 @@ export function argFitsPlainly(struct: string, arg: unknown): boolean {
     while (j < names.length && names[j] !== k) j++;
     if (j < names.length) j++;
     else if (set.has(k)) j = 0;
-    else return !Object.hasOwn(arg, k) && argFitsOwn(set, arg);
-  }
-  return true;
-}
-
-/** argFitsPlainly's check over own keys only, for an argument that inherits enumerable keys. */
-function argFitsOwn(set: ReadonlySet<string>, arg: Readonly<Record<string, unknown>>): boolean {
-  for (const k of Object.keys(arg)) {
-    const v = arg[k];
-    if ((typeof v === 'object' && v !== null) || !set.has(k)) return false;
+    else return false; // unknown, or inherited: unknownArgFields looks at own keys only
   }
   return true;
 }

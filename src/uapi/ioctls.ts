@@ -178,30 +178,47 @@ const IOMMUFD_BY_REQUEST: ReadonlyMap<number, IommufdIoctl> = new Map(
   IOMMUFD_IOCTLS.map((c) => [c.request, c] as const),
 );
 
+/** A request as an fd of one kind understands it: its Linux name and its argument struct (null: none). */
+export interface IoctlOnFd {
+  readonly name: string;
+  readonly struct: StructName | null;
+}
+
 /**
- * The argument structs of `request` on each fd kind, header order (a container request number
- * can mean type1's and sPAPR's struct); an iommufd fd has its own commands and the container's.
+ * What each fd kind understands, by request number, in header order (a container number can
+ * be type1's and sPAPR's). An iommufd fd serves its own commands and, for any other number,
+ * the container's (iommufd_vfio_ioctl).
  */
-const STRUCTS_BY_KIND: ReadonlyMap<FdKind, ReadonlyMap<number, readonly StructName[]>> = (() => {
-  const byKind = new Map<FdKind, Map<number, StructName[]>>();
-  const add = (fd: FdKind, request: number, struct: StructName) => {
+const ON_FD: ReadonlyMap<FdKind, ReadonlyMap<number, readonly IoctlOnFd[]>> = (() => {
+  const byKind = new Map<FdKind, Map<number, IoctlOnFd[]>>();
+  const add = (fd: FdKind, request: number, row: IoctlOnFd) => {
     let m = byKind.get(fd);
     if (m === undefined) byKind.set(fd, (m = new Map()));
     const list = m.get(request);
-    if (list === undefined) m.set(request, [struct]);
-    else list.push(struct);
+    if (list === undefined) m.set(request, [row]);
+    else list.push(row);
   };
-  for (const c of VFIO_IOCTLS) if (c.struct !== null) add(c.fd, c.request, c.struct);
-  for (const c of IOMMUFD_IOCTLS) add('iommufd', c.request, c.struct);
-  for (const c of VFIO_IOCTLS) if (c.struct !== null && c.fd === 'container' && !IOMMUFD_BY_REQUEST.has(c.request)) add('iommufd', c.request, c.struct);
+  for (const c of VFIO_IOCTLS) add(c.fd, c.request, c);
+  for (const c of IOMMUFD_IOCTLS) add('iommufd', c.request, c);
+  for (const c of VFIO_IOCTLS) if (c.fd === 'container' && !IOMMUFD_BY_REQUEST.has(c.request)) add('iommufd', c.request, c);
   return byKind;
 })();
 
-const NO_STRUCTS: readonly StructName[] = [];
+/** The argument structs of each entry of ON_FD, worked out once (the skin asks on every ioctl). */
+const STRUCTS_ON_FD: ReadonlyMap<FdKind, ReadonlyMap<number, readonly StructName[]>> = new Map(
+  [...ON_FD].map(([fd, m]) => [fd, new Map([...m].map(([request, rows]) => [request, rows.flatMap((r) => (r.struct === null ? [] : [r.struct]))]))] as const),
+);
+
+const NONE: readonly never[] = [];
+
+/** What `request` means on an fd of kind `fd`, header order (empty for a number the kind does not know). */
+export function ioctlsOnFd(fd: FdKind, request: number): readonly IoctlOnFd[] {
+  return ON_FD.get(fd)?.get(request) ?? NONE;
+}
 
 /** The structs `request` may take on an fd of kind `fd` (none for a by-value or unknown request). */
 export function ioctlStructs(fd: FdKind, request: number): readonly StructName[] {
-  return STRUCTS_BY_KIND.get(fd)?.get(request) ?? NO_STRUCTS;
+  return STRUCTS_ON_FD.get(fd)?.get(request) ?? NONE;
 }
 
 /** The VFIO request `request` means on an fd of kind `fd` (the first match; type1 before sPAPR). */

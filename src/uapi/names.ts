@@ -9,7 +9,7 @@
  * An iommufd fd also serves the VFIO container requests (iommufd_vfio_ioctl), so a lookup for
  * kind 'iommufd' falls back to the container names.
  */
-import { type FdKind, IOMMUFD_IOCTLS, VFIO_IOCTLS } from './ioctls.js';
+import { type FdKind, IOMMUFD_IOCTLS, ioctlsOnFd, VFIO_IOCTLS } from './ioctls.js';
 
 interface NamedRequest {
   readonly name: string;
@@ -37,19 +37,12 @@ export function requestNames(request: number): string[] {
   return (BY_REQUEST.get(request >>> 0) ?? []).map((r) => r.name);
 }
 
-function nameOnFd(request: number, fd: FdKind): string | undefined {
-  const list = BY_REQUEST.get(request >>> 0) ?? [];
-  const hit = list.find((r) => r.fd === fd);
-  if (hit !== undefined || fd !== 'iommufd') return hit?.name;
-  return list.find((r) => r.fd === 'container')?.name;
-}
-
 /**
  * The name of `request` on an fd of kind `fd`; without a kind, the only name, or all of them
  * joined with ' | ' when the number is shared. Undefined for a number Linux does not define.
  */
 export function requestName(request: number, fd?: FdKind): string | undefined {
-  if (fd !== undefined) return nameOnFd(request, fd);
+  if (fd !== undefined) return ioctlsOnFd(fd, request >>> 0)[0]?.name;
   const names = requestNames(request);
   return names.length === 0 ? undefined : names.join(' | ');
 }
