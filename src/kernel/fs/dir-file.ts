@@ -24,7 +24,7 @@
 import type { Result } from '../../base/result.js';
 import type { FileOperations } from './file.js';
 import { OpenFile } from './file.js';
-import { dirSetCurLseek, genericLlseekSize, MAX_NON_LFS } from './llseek.js';
+import { setCurLseek, genericLlseekSize, MAX_NON_LFS } from './llseek.js';
 import type { DirNode } from './node.js';
 
 /** The file systems the simulated tree has directories on. */
@@ -39,8 +39,8 @@ export interface DirFile {
 const DIR_LLSEEK: Readonly<Record<DirFs, (pos: bigint, offset: bigint, whence: number) => Result<bigint>>> = {
   kernfs: (pos, offset, whence) => genericLlseekSize(pos, offset, whence, MAX_NON_LFS, 0n),
   proc: (pos, offset, whence) => genericLlseekSize(pos, offset, whence, MAX_NON_LFS, 0n),
-  debugfs: (pos, offset, whence) => dirSetCurLseek(pos, offset, whence, 'dcache_dir_lseek'),
-  shmem: (pos, offset, whence) => dirSetCurLseek(pos, offset, whence, 'offset_dir_llseek'),
+  debugfs: (pos, offset, whence) => setCurLseek(pos, offset, whence, 'dcache_dir_lseek'),
+  shmem: (pos, offset, whence) => setCurLseek(pos, offset, whence, 'offset_dir_llseek'),
 };
 
 const dirFops: FileOperations<DirFile> = {

@@ -50,13 +50,14 @@ export function genericLlseekSize(pos: bigint, offset: bigint, whence: number, m
 }
 
 /**
+ * SEEK_SET and SEEK_CUR only, else EINVAL; a negative result EINVAL (so LLONG_MAX + 1 too,
+ * which wraps). The rule of seq_lseek (fs/seq_file.c: /proc and debugfs text files),
  * dcache_dir_lseek (simple_dir_operations: debugfs, ramfs) and offset_dir_llseek
- * (simple_offset_dir_operations: shmem, so tmpfs and devtmpfs): SEEK_SET and SEEK_CUR only,
- * else EINVAL; a negative result EINVAL (so LLONG_MAX + 1 too, which wraps). dcache_dir_lseek
- * sets any other position with no upper bound; offset_dir_llseek passes it to vfs_setpos with
- * LONG_MAX, which no loff_t exceeds -- so the two answer alike.
+ * (simple_offset_dir_operations: shmem, so tmpfs and devtmpfs). dcache_dir_lseek and seq_lseek
+ * set any other position with no upper bound; offset_dir_llseek passes it to vfs_setpos with
+ * LONG_MAX, which no loff_t exceeds -- so the three answer alike. `why` names the caller.
  */
-export function dirSetCurLseek(pos: bigint, offset: bigint, whence: number, why: string): Result<bigint> {
+export function setCurLseek(pos: bigint, offset: bigint, whence: number, why: string): Result<bigint> {
   if (whence !== SEEK_SET && whence !== SEEK_CUR) return fail('EINVAL', `${why}: only SEEK_SET and SEEK_CUR`);
   const to = whence === SEEK_CUR ? BigInt.asIntN(64, pos + offset) : offset; // the loff_t sum wraps
   return to < 0n ? fail('EINVAL', `${why}: negative position`) : ok(to);
