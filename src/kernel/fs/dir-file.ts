@@ -24,7 +24,7 @@
 import type { Result } from '../../base/result.js';
 import type { FileOperations } from './file.js';
 import { OpenFile } from './file.js';
-import { setCurLseek, genericLlseekSize, MAX_NON_LFS } from './llseek.js';
+import { genericLlseekSize, MAX_NON_LFS, setCurLseek } from './llseek.js';
 import type { DirNode } from './node.js';
 
 /** The file systems the simulated tree has directories on. */

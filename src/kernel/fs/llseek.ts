@@ -7,6 +7,7 @@
  * `whence` is at most SEEK_MAX here: ksys_lseek refuses the rest first.
  */
 import { fail, ok, type Result } from '../../base/result.js';
+import { S64_MAX } from '../../base/u64.js';
 import { SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../uapi/posix.js';
 
 /**
@@ -17,7 +18,7 @@ import { SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../uapi/p
 export const MAX_NON_LFS = (1n << 31n) - 1n;
 
 /** MAX_LFS_FILESIZE (include/linux/fs.h, 64-bit): LLONG_MAX, shmem's s_maxbytes. */
-export const MAX_LFS_FILESIZE = (1n << 63n) - 1n;
+export const MAX_LFS_FILESIZE = S64_MAX;
 
 /** vfs_setpos: EINVAL for a negative position or one past `maxsize`. */
 function setpos(offset: bigint, maxsize: bigint): Result<bigint> {
