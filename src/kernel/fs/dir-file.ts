@@ -54,8 +54,8 @@ const dirFops: FileOperations<DirFile> = {
 
 const under = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
 
-/** Which file system the directory at canonical `path` is on. */
-export function dirFsOf(path: string): DirFs {
+/** Which file system canonical `path` is on (the simulated mount table; text-file.ts asks it too). */
+export function fsOf(path: string): DirFs {
   if (under(path, '/sys/kernel/debug')) return 'debugfs';
   if (under(path, '/sys')) return 'kernfs';
   if (under(path, '/proc')) return 'proc';
@@ -64,5 +64,5 @@ export function dirFsOf(path: string): DirFs {
 
 /** Open the directory `node` found at canonical `path`. */
 export function openDir(node: DirNode, flags: number, path: string): OpenFile<DirFile> {
-  return new OpenFile(dirFops, { node, fs: dirFsOf(path) }, flags, path);
+  return new OpenFile(dirFops, { node, fs: fsOf(path) }, flags, path);
 }

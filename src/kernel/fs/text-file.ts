@@ -18,6 +18,7 @@
  */
 import { fail, ok, type Result } from '../../base/result.js';
 import { PAGE_SIZE } from '../../base/u64.js';
+import { fsOf } from './dir-file.js';
 import { OpenFile, type FileOperations, type SyscallContext } from './file.js';
 import { genericLlseekSize, MAX_NON_LFS, setCurLseek } from './llseek.js';
 import type { TextFileNode } from './node.js';
@@ -103,7 +104,7 @@ export function openTextFile(node: TextFileNode, fs: TextFs, flags: number, path
   return ok(new OpenFile(textFops, { node, fs, text: null }, flags, path));
 }
 
-/** Which text file system a canonical path is on: debugfs and /proc are seq_file, the rest of /sys kernfs. */
+/** Which text file system a canonical path is on (fsOf): kernfs is sysfs; debugfs and /proc are seq_file. */
 export function textFsOf(path: string): TextFs {
-  return path.startsWith('/sys/') && !path.startsWith('/sys/kernel/debug/') ? 'sysfs' : 'seq';
+  return fsOf(path) === 'kernfs' ? 'sysfs' : 'seq';
 }
