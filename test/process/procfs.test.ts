@@ -89,3 +89,15 @@ describe('/proc/<pid>/maps', () => {
     expect(lines).toContain(`${`${h(sh)}-${h(sh + 0x1000n)} r--s 00000000 00:00 0`.padEnd(73)}/dev/zero (deleted)`);
   });
 });
+
+describe('seq_lseek (fs/seq_file.c): /proc/<pid>/maps', () => {
+  it('SEEK_SET and SEEK_CUR only; a SEEK_CUR sum past LLONG_MAX wraps negative, EINVAL, and the position stays', () => {
+    const p = new Host().spawn();
+    const fd = p.open('/proc/self/maps', uapi.O_RDONLY);
+    expect(p.lseek(fd, 10n, uapi.SEEK_SET)).toBe(10n);
+    expectErrno(() => p.lseek(fd, (1n << 63n) - 1n, uapi.SEEK_CUR), 'EINVAL'); // loff_t 10 + LLONG_MAX < 0
+    expectErrno(() => p.lseek(fd, -11n, uapi.SEEK_CUR), 'EINVAL');
+    expectErrno(() => p.lseek(fd, 0n, uapi.SEEK_END), 'EINVAL');
+    expect(p.lseek(fd, 0n, uapi.SEEK_CUR)).toBe(10n);
+  });
+});

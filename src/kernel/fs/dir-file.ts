@@ -24,7 +24,7 @@
 import type { Result } from '../../base/result.js';
 import type { FileOperations } from './file.js';
 import { OpenFile } from './file.js';
-import { dirSetCurLseek, genericLlseekSize, MAX_NON_LFS } from './llseek.js';
+import { genericLlseekSize, MAX_NON_LFS, setCurLseek } from './llseek.js';
 import type { DirNode } from './node.js';
 
 /** The file systems the simulated tree has directories on. */
@@ -39,8 +39,8 @@ export interface DirFile {
 const DIR_LLSEEK: Readonly<Record<DirFs, (pos: bigint, offset: bigint, whence: number) => Result<bigint>>> = {
   kernfs: (pos, offset, whence) => genericLlseekSize(pos, offset, whence, MAX_NON_LFS, 0n),
   proc: (pos, offset, whence) => genericLlseekSize(pos, offset, whence, MAX_NON_LFS, 0n),
-  debugfs: (pos, offset, whence) => dirSetCurLseek(pos, offset, whence, 'dcache_dir_lseek'),
-  shmem: (pos, offset, whence) => dirSetCurLseek(pos, offset, whence, 'offset_dir_llseek'),
+  debugfs: (pos, offset, whence) => setCurLseek(pos, offset, whence, 'dcache_dir_lseek'),
+  shmem: (pos, offset, whence) => setCurLseek(pos, offset, whence, 'offset_dir_llseek'),
 };
 
 const dirFops: FileOperations<DirFile> = {
@@ -54,8 +54,8 @@ const dirFops: FileOperations<DirFile> = {
 
 const under = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
 
-/** Which file system the directory at canonical `path` is on. */
-export function dirFsOf(path: string): DirFs {
+/** Which file system canonical `path` is on (the simulated mount table; text-file.ts asks it too). */
+export function fsOf(path: string): DirFs {
   if (under(path, '/sys/kernel/debug')) return 'debugfs';
   if (under(path, '/sys')) return 'kernfs';
   if (under(path, '/proc')) return 'proc';
@@ -64,5 +64,5 @@ export function dirFsOf(path: string): DirFs {
 
 /** Open the directory `node` found at canonical `path`. */
 export function openDir(node: DirNode, flags: number, path: string): OpenFile<DirFile> {
-  return new OpenFile(dirFops, { node, fs: dirFsOf(path) }, flags, path);
+  return new OpenFile(dirFops, { node, fs: fsOf(path) }, flags, path);
 }

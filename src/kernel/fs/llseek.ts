@@ -7,6 +7,7 @@
  * `whence` is at most SEEK_MAX here: ksys_lseek refuses the rest first.
  */
 import { fail, ok, type Result } from '../../base/result.js';
+import { S64_MAX } from '../../base/u64.js';
 import { SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../uapi/posix.js';
 
 /**
@@ -17,7 +18,7 @@ import { SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../uapi/p
 export const MAX_NON_LFS = (1n << 31n) - 1n;
 
 /** MAX_LFS_FILESIZE (include/linux/fs.h, 64-bit): LLONG_MAX, shmem's s_maxbytes. */
-export const MAX_LFS_FILESIZE = (1n << 63n) - 1n;
+export const MAX_LFS_FILESIZE = S64_MAX;
 
 /** vfs_setpos: EINVAL for a negative position or one past `maxsize`. */
 function setpos(offset: bigint, maxsize: bigint): Result<bigint> {
@@ -50,13 +51,14 @@ export function genericLlseekSize(pos: bigint, offset: bigint, whence: number, m
 }
 
 /**
+ * SEEK_SET and SEEK_CUR only, else EINVAL; a negative result EINVAL (so LLONG_MAX + 1 too,
+ * which wraps). The rule of seq_lseek (fs/seq_file.c: /proc and debugfs text files),
  * dcache_dir_lseek (simple_dir_operations: debugfs, ramfs) and offset_dir_llseek
- * (simple_offset_dir_operations: shmem, so tmpfs and devtmpfs): SEEK_SET and SEEK_CUR only,
- * else EINVAL; a negative result EINVAL (so LLONG_MAX + 1 too, which wraps). dcache_dir_lseek
- * sets any other position with no upper bound; offset_dir_llseek passes it to vfs_setpos with
- * LONG_MAX, which no loff_t exceeds -- so the two answer alike.
+ * (simple_offset_dir_operations: shmem, so tmpfs and devtmpfs). dcache_dir_lseek and seq_lseek
+ * set any other position with no upper bound; offset_dir_llseek passes it to vfs_setpos with
+ * LONG_MAX, which no loff_t exceeds -- so the three answer alike. `why` names the caller.
  */
-export function dirSetCurLseek(pos: bigint, offset: bigint, whence: number, why: string): Result<bigint> {
+export function setCurLseek(pos: bigint, offset: bigint, whence: number, why: string): Result<bigint> {
   if (whence !== SEEK_SET && whence !== SEEK_CUR) return fail('EINVAL', `${why}: only SEEK_SET and SEEK_CUR`);
   const to = whence === SEEK_CUR ? BigInt.asIntN(64, pos + offset) : offset; // the loff_t sum wraps
   return to < 0n ? fail('EINVAL', `${why}: negative position`) : ok(to);

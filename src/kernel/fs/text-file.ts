@@ -18,9 +18,9 @@
  */
 import { fail, ok, type Result } from '../../base/result.js';
 import { PAGE_SIZE } from '../../base/u64.js';
-import { SEEK_CUR, SEEK_SET } from '../../uapi/posix.js';
+import { fsOf } from './dir-file.js';
 import { OpenFile, type FileOperations, type SyscallContext } from './file.js';
-import { genericLlseekSize, MAX_NON_LFS } from './llseek.js';
+import { genericLlseekSize, MAX_NON_LFS, setCurLseek } from './llseek.js';
 import type { TextFileNode } from './node.js';
 
 /** Which file system serves the attribute: its llseek and open checks differ. */
@@ -69,7 +69,7 @@ const textFops: FileOperations<TextFile> = {
     return store(f, data, ctx);
   },
   llseek(f, offset, whence) {
-    const r = f.priv.fs === 'sysfs' ? genericLlseekSize(f.pos, offset, whence, MAX_NON_LFS, BigInt(PAGE_SIZE)) : seqLseek(f.pos, offset, whence);
+    const r = f.priv.fs === 'sysfs' ? genericLlseekSize(f.pos, offset, whence, MAX_NON_LFS, BigInt(PAGE_SIZE)) : setCurLseek(f.pos, offset, whence, 'seq_lseek');
     if (!r.ok) return r;
     if (r.value !== f.pos) f.priv.text = null;
     f.pos = r.value;
@@ -89,13 +89,6 @@ function store(f: OpenFile<TextFile>, data: Uint8Array, ctx: SyscallContext): Re
   return ok(len);
 }
 
-/** seq_lseek: SEEK_SET and SEEK_CUR only. */
-function seqLseek(pos: bigint, offset: bigint, whence: number): Result<bigint> {
-  if (whence !== SEEK_SET && whence !== SEEK_CUR) return fail('EINVAL', 'seq_lseek: only SEEK_SET and SEEK_CUR');
-  const to = (whence === SEEK_CUR ? pos : 0n) + offset;
-  return to < 0n ? fail('EINVAL', 'seq_lseek: negative position') : ok(to);
-}
-
 const S_IWUGO = 0o222;
 const S_IRUGO = 0o444;
 
@@ -111,7 +104,7 @@ export function openTextFile(node: TextFileNode, fs: TextFs, flags: number, path
   return ok(new OpenFile(textFops, { node, fs, text: null }, flags, path));
 }
 
-/** Which text file system a canonical path is on: debugfs and /proc are seq_file, the rest of /sys kernfs. */
+/** Which text file system a canonical path is on (fsOf): kernfs is sysfs; debugfs and /proc are seq_file. */
 export function textFsOf(path: string): TextFs {
-  return path.startsWith('/sys/') && !path.startsWith('/sys/kernel/debug/') ? 'sysfs' : 'seq';
+  return fsOf(path) === 'kernfs' ? 'sysfs' : 'seq';
 }

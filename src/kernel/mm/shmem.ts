@@ -85,8 +85,10 @@ export class ShmemObject {
    * with default_llseek and never come here), from `start` (>= 0): the first byte of a present
    * page (SEEK_DATA) or of a missing one (SEEK_HOLE), never past i_size (the virtual hole at
    * the end). A page is present once allocated — written, faulted in by a store, or pinned;
-   * all such pages are uptodate, so all are data (folio_seek_hole_data). A read of a hole
-   * allocates nothing, so it stays a hole. No page lies at or past i_size (populate and
+   * all such pages are uptodate, so all are data (folio_seek_hole_data). read(2) of a hole
+   * (SGP_READ) allocates nothing, so it stays a hole. Not modelled: Linux's shmem_fault asks
+   * for SGP_CACHE, so a CPU load through a mapping allocates the page too (data); the
+   * simulator's load (AddressSpace.load) reads a hole as zeros without allocating. No page lies at or past i_size (populate and
    * truncate keep that). null (ENXIO) when `start` is at or past i_size, or for SEEK_DATA when
    * no page is present from `start` on.
    */

@@ -43,7 +43,8 @@ export function sysOpen(t: Task, path: string, flags: number): Result<number> {
   const node = r.value.node;
   if (flags & O_DIRECTORY && node.type !== 'dir') return fail('ENOTDIR');
   if (node.type === 'dir' && (flags & O_ACCMODE) !== O_RDONLY) return fail('EISDIR');
-  // may_open: a symbolic link as the last component (only when not followed, which open here never does)
+  // resolve() followed the last link (no O_NOFOLLOW here), so no link reaches this line: it narrows
+  // the type for openDir, answering as may_open would for an unfollowed link
   if (node.type === 'link') return fail('ELOOP', 'may_open: a symbolic link');
   if (!mayAccess(node, who(t), accessMask(flags))) return fail('EACCES');
   let file: OpenFile;
