@@ -79,7 +79,12 @@ export class SignalError extends Error {
 
 /** Node's ERR_INVALID_ARG_TYPE TypeError, worded by Node's rules (node-error-texts.ts). */
 export function invalidArgType(name: string, expected: string | readonly string[], actual: unknown): TypeError {
-  const err = new TypeError(invalidArgTypeMessage(name, expected, actual)) as TypeError & { code: string };
+  return argTypeError(invalidArgTypeMessage(name, expected, actual));
+}
+
+/** A TypeError with Node's code ERR_INVALID_ARG_TYPE and the given text (e.g. the skin's unknown-field check). */
+export function argTypeError(message: string): TypeError {
+  const err = new TypeError(message) as TypeError & { code: string };
   err.code = 'ERR_INVALID_ARG_TYPE';
   return err;
 }

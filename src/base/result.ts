@@ -55,7 +55,7 @@ export function fail(code: ErrnoCode, why?: string): Failure {
 /**
  * A JS argument of the wrong type: `name` is the field path (e.g. "arg.iova"), `expected` as
  * Node's ERR_INVALID_ARG_TYPE takes it ("bigint", "Uint8Array", a list) or a worded phrase
- * (node-errors.ts invalidArgType).
+ * (errors.ts invalidArgType, worded by node-error-texts.ts).
  */
 export function failType(name: string, expected: string | readonly string[], actual: unknown): Failure {
   return { ok: false, code: 'EINVAL', typeError: { name, expected, actual } };

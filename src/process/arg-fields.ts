@@ -6,6 +6,7 @@
  * The struct is the one the fd's kind gives the request (ioctls.ts); where one number means
  * several structs on that kind (type1 and sPAPR on a container), a key any of them has passes.
  */
+import { argTypeError } from '../base/errors.js';
 import { argFitsPlainly, describeUnknownField, unknownArgFields, type UnknownArgField } from '../uapi/arg-fields.js';
 import { ioctlStructs, type FdKind } from '../uapi/ioctls.js';
 
@@ -28,7 +29,5 @@ export function unknownIoctlField(fd: FdKind | undefined, request: number, arg: 
 export function checkIoctlFields(fd: FdKind | undefined, request: number, arg: unknown): void {
   const u = unknownIoctlField(fd, request, arg);
   if (u === null) return;
-  const err = new TypeError(describeUnknownField(u)) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_TYPE';
-  throw err;
+  throw argTypeError(describeUnknownField(u));
 }

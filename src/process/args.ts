@@ -73,8 +73,8 @@ export function checkBytes(name: string, v: unknown): Uint8Array {
   return v;
 }
 
-/** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read(2) or write(2) moves. */
-const MAX_RW_COUNT = 0x7ffff000;
+/** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read(2) or write(2) moves (scenario files take the same). */
+export const MAX_RW_COUNT = 0x7ffff000;
 
 /** A read length: an integer in [0, MAX_RW_COUNT], worded as fs.readSync's length check. */
 export function checkLength(name: string, v: unknown): number {

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { explainIssue } from '../base/zod-messages.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../base/json-depth.js';
+import { MAX_RW_COUNT } from '../process/args.js';
 
 /** A number, or a string expression: literals, `$var`, uapi constant names, sizeof(struct), + - |. */
 export const valueSchema = z.union([
@@ -53,8 +54,8 @@ const common = {
 /** An fd: a number, or the name of a variable an earlier step set (an expression). */
 const fdRef = z.union([z.number().int(), z.string()], { error: 'expected an fd: an integer, or the name an earlier step gave it with "as"' });
 
-/** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read(2) moves, and what the skin takes. */
-const rwLength = z.number().int().nonnegative().max(0x7ffff000);
+/** A read length: what the skin takes (process/args.ts checkLength). */
+const rwLength = z.number().int().nonnegative().max(MAX_RW_COUNT);
 
 const steps = [
   z.strictObject({ op: z.literal('note'), text: z.string() }),

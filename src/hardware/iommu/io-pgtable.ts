@@ -240,7 +240,7 @@ export class IoPageTable {
       // iommu_map_nosync's unroll: the leaves just inserted go, and with them exactly the
       // tables they needed (older tables keep their older entries), which releases the charge
       this.removeRange(iova, size);
-      return fail('ENOMEM', 'iommu_alloc_pages_node: no page left for a page-table page (iommu_map unrolled the partial map)');
+      return fail('ENOMEM', 'iommu_alloc_pages_node_sz: no page left for a page-table page (iommu_map unrolled the partial map)');
     }
     return okVoid();
   }

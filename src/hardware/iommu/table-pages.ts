@@ -1,5 +1,5 @@
 /**
- * The memory an IOMMU driver allocates page-table pages from (Linux: iommu_alloc_pages_node
+ * The memory an IOMMU driver allocates page-table pages from (Linux: iommu_alloc_pages_node_sz
  * → the page allocator, charged to the caller's memcg for iommufd and VFIO maps). One pool
  * per IOMMU unit, shared by every domain of it; its size comes from the topology
  * (`iommu.pageTablePages`) and is unlimited unless given.

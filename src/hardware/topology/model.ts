@@ -73,7 +73,7 @@ export interface IommuConfig {
    */
   readonly enabledAtNs: bigint;
   /**
-   * Page-table pages the kernel can allocate for this unit's domains (iommu_alloc_pages_node,
+   * Page-table pages the kernel can allocate for this unit's domains (iommu_alloc_pages_node_sz,
    * src/hardware/iommu/table-pages.ts); null: as many as needed.
    */
   readonly pageTablePages: number | null;

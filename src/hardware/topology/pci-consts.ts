@@ -1,20 +1,22 @@
 /**
  * PCI constants this layer needs, with the values and names Linux uses
  * (`include/uapi/linux/pci_regs.h`). Kept here rather than in src/uapi because they are
- * hardware facts the topology derives, not user API.
+ * hardware facts the topology derives, not user API; where uapi already has a value (the PCIe
+ * port types) it is named here, not copied.
  */
+import * as E from '../../uapi/pci_regs_exp.js';
 
-/** PCIe Device/Port Type field of the PCIe Capabilities register (`pci_pcie_type()`). */
+/** PCIe Device/Port Type field of the PCIe Capabilities register (`pci_pcie_type()`): uapi's values, by short name. */
 export const PCI_EXP_TYPE = {
-  ENDPOINT: 0x0,
-  LEG_END: 0x1,
-  ROOT_PORT: 0x4,
-  UPSTREAM: 0x5,
-  DOWNSTREAM: 0x6,
-  PCI_BRIDGE: 0x7,
-  PCIE_BRIDGE: 0x8,
-  RC_END: 0x9,
-  RC_EC: 0xa,
+  ENDPOINT: E.PCI_EXP_TYPE_ENDPOINT,
+  LEG_END: E.PCI_EXP_TYPE_LEG_END,
+  ROOT_PORT: E.PCI_EXP_TYPE_ROOT_PORT,
+  UPSTREAM: E.PCI_EXP_TYPE_UPSTREAM,
+  DOWNSTREAM: E.PCI_EXP_TYPE_DOWNSTREAM,
+  PCI_BRIDGE: E.PCI_EXP_TYPE_PCI_BRIDGE,
+  PCIE_BRIDGE: E.PCI_EXP_TYPE_PCIE_BRIDGE,
+  RC_END: E.PCI_EXP_TYPE_RC_END,
+  RC_EC: E.PCI_EXP_TYPE_RC_EC,
 } as const;
 
 /** ACS Capability / Control register bits (same positions in both registers). */

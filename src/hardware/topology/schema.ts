@@ -160,7 +160,7 @@ export const iommuSchema = z.strictObject({
   /** When the OS turns translation on, in ns after power-on (threat T12's pre-boot window). */
   enabledAtNs: u64Field.default(0n),
   /**
-   * Page-table pages the kernel can allocate for this unit's domains (iommu_alloc_pages_node);
+   * Page-table pages the kernel can allocate for this unit's domains (iommu_alloc_pages_node_sz);
    * a map needing more is ENOMEM. Omitted: as many as needed.
    */
   pageTablePages: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),

@@ -53,7 +53,10 @@ export class PinTable {
 
   /** Pin count of one frame (0 when unpinned). */
   count(pfn: number): number {
-    const c = this.chunkAt(pfn >>> CHUNK_SHIFT);
+    // a read changes nothing: a big entry answers for its gigabyte without being split
+    const big = this.bigs.size === 0 ? undefined : this.bigs.get(pfn >>> BIG_SHIFT);
+    if (big !== undefined) return big;
+    const c = this.chunks.get(pfn >>> CHUNK_SHIFT);
     if (c === undefined) return 0;
     return c.counts === null ? c.uniform : c.counts[pfn & (CHUNK - 1)]! & COUNT;
   }
